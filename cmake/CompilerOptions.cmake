@@ -1,0 +1,23 @@
+# Project-wide compiler options, applied through two interface targets so that
+# third-party headers and generated code are not held to our warning level.
+
+add_library(rover_alerts_warnings INTERFACE)
+target_compile_options(rover_alerts_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+  $<$<BOOL:${ROVER_ALERTS_WERROR}>:-Werror>)
+
+# Firmware: no exceptions, no RTTI, as on the rover's board.
+add_library(rover_alerts_firmware_flags INTERFACE)
+target_compile_options(rover_alerts_firmware_flags INTERFACE
+  $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti>)
+
+if(ROVER_ALERTS_SANITIZE)
+  add_compile_options(-fsanitize=${ROVER_ALERTS_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${ROVER_ALERTS_SANITIZE})
+endif()
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+  set(CMAKE_C_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+endif()
