@@ -58,7 +58,7 @@ class BoundedMpscQueue {
     Cell* cell = nullptr;
     std::uint64_t pos = enqueue_pos_.load(std::memory_order_relaxed);
     for (;;) {
-      cell = &cells_[pos & mask_];
+      cell = &cells_[static_cast<std::size_t>(pos & mask_)];
       const std::uint64_t seq = cell->sequence.load(std::memory_order_acquire);
       const auto diff = static_cast<std::int64_t>(seq - pos);
       if (diff == 0) {
@@ -83,7 +83,7 @@ class BoundedMpscQueue {
   bool try_pop_with(Take&& take) {
     assert(cells_ && "init() first");
     const std::uint64_t pos = dequeue_pos_.load(std::memory_order_relaxed);
-    Cell& cell = cells_[pos & mask_];
+    Cell& cell = cells_[static_cast<std::size_t>(pos & mask_)];
     if (cell.sequence.load(std::memory_order_acquire) != pos + 1) return false;  // empty
     take(cell.value);
     cell.sequence.store(pos + mask_ + 1, std::memory_order_release);

@@ -53,10 +53,15 @@ void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
   return raw_alloc(n ? n : 1);
 }
 void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
+// GCC pairs these replacements with malloc/free by name and warns at -O2; the
+// pairing is exactly what is intended here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 
 using namespace rover_alerts;

@@ -1,0 +1,255 @@
+#include "http/websocket_session.hpp"
+
+#include "log.hpp"
+#include "protocol/alert_json.hpp"
+#include "protocol/request_decoder.hpp"
+#include "protocol/response_json.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+namespace rover_alerts::relay {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using boost::system::error_code;
+
+namespace {
+
+// How long a close handshake may take before the TCP connection is cut.
+constexpr std::chrono::seconds kCloseDeadline{5};
+
+// Requests a little over the decoder's limit still reach it and get a
+// TOO_LARGE answer; anything larger fails the WebSocket (close code 1009).
+constexpr std::size_t kReadMessageMaxFactor = 4;
+
+std::uint64_t now_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace
+
+WebsocketSession::WebsocketSession(asio::ip::tcp::socket socket, HttpContext& context,
+                                   std::optional<Identity> identity)
+    : ws_(std::move(socket)),
+      context_(context),
+      identity_(std::move(identity)),
+      queue_(context.limits.outbound),
+      close_deadline_(ws_.get_executor()) {
+  error_code ec;
+  const auto remote = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+  peer_ = ec ? std::string("unknown peer") : remote.address().to_string() + ":" + std::to_string(remote.port());
+}
+
+WebsocketSession::~WebsocketSession() {
+  context_.broadcaster.unsubscribe(this);
+  context_.websocket_sessions.remove(this);
+}
+
+void WebsocketSession::start(beast::http::request<beast::http::string_body> upgrade) {
+  context_.websocket_sessions.add(shared_from_this());
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& response) { response.set(beast::http::field::server, "alert-relay"); }));
+  ws_.read_message_max(context_.limits.max_request_bytes * kReadMessageMaxFactor);
+  ws_.async_accept(upgrade, beast::bind_front_handler(&WebsocketSession::on_accept, shared_from_this()));
+}
+
+void WebsocketSession::shutdown() { close({websocket::close_code::going_away, "relay shutting down"}, true); }
+
+void WebsocketSession::on_accept(const error_code& ec) {
+  if (ec) {
+    log::warn("ws: handshake with ", peer_, " failed: ", ec.message());
+    return;
+  }
+  client_id_ = "c" + std::to_string(context_.next_client_id++);
+  log::info("ws: client ", client_id_, " connected from ", peer_);
+  if (identity_) send_welcome();
+  read_next();
+}
+
+void WebsocketSession::read_next() {
+  if (closing_) return;
+  ws_.async_read(read_buffer_, beast::bind_front_handler(&WebsocketSession::on_read, shared_from_this()));
+}
+
+void WebsocketSession::on_read(const error_code& ec, std::size_t) {
+  if (ec) {
+    if (ec == websocket::error::message_too_big)
+      context_.counters.increment(Counters::series("ws_requests_rejected_total", "code", "TOO_LARGE"));
+    if (!closing_) {
+      const bool normal = ec == websocket::error::closed || ec == asio::error::eof;
+      log::info("ws: client ", client_id_, " disconnected", normal ? std::string() : ": " + ec.message());
+      closing_ = websocket::close_reason{websocket::close_code::normal};
+      context_.broadcaster.unsubscribe(this);
+    }
+    return;
+  }
+  if (closing_) return;
+  if (ws_.got_binary()) {
+    reject_request(nullptr, ErrorCode::BadRequest, "binary messages are not accepted; send JSON text");
+  } else {
+    const auto data = read_buffer_.cdata();
+    handle_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
+  }
+  read_buffer_.consume(read_buffer_.size());
+  read_next();
+}
+
+void WebsocketSession::handle_text(std::string_view text) {
+  const DecodeResult decoded = context_.decoder.decode(text);
+  if (!identity_) {
+    const auto* auth = decoded.request ? std::get_if<AuthRequest>(&decoded.request->body) : nullptr;
+    if (auth != nullptr) return handle_auth(*decoded.request, *auth);
+    context_.counters.increment("ws_auth_failures_total");
+    send(error_message(decoded.request ? decoded.request->req_id : decoded.error.req_id,
+                       ErrorCode::Unauthenticated, "the first message must be auth {token}"));
+    return close({websocket::close_code::policy_error, "authentication required"}, false);
+  }
+  if (!decoded.request) return reject_request(decoded.error.req_id, decoded.error.code, decoded.error.message);
+
+  const Request& request = *decoded.request;
+  if (std::holds_alternative<AuthRequest>(request.body))
+    return reject_request(request.req_id, ErrorCode::BadRequest, "already authenticated");
+  handle_subscribe(request, std::get<SubscribeRequest>(request.body));
+}
+
+void WebsocketSession::handle_auth(const Request& request, const AuthRequest& auth) {
+  identity_ = context_.tokens.lookup(auth.token);
+  if (!identity_) {
+    context_.counters.increment("ws_auth_failures_total");
+    log::warn("ws: client ", client_id_, " from ", peer_, " sent an unknown token");
+    send(error_message(request.req_id, ErrorCode::Unauthenticated, "unknown token"));
+    return close({websocket::close_code::policy_error, "authentication failed"}, false);
+  }
+  // `welcome` is the answer to auth, whether or not it carried a reqId.
+  send_welcome();
+}
+
+void WebsocketSession::send_welcome() {
+  log::info("ws: client ", client_id_, " authenticated as ", identity_->user, " (", to_string(identity_->role), ")");
+  send(welcome_message(
+      Welcome{client_id_, *identity_, context_.store.epoch(), context_.store.rev(), now_ms()}));
+}
+
+void WebsocketSession::handle_subscribe(const Request& request, const SubscribeRequest& subscribe) {
+  if (filter_) return reject_request(request.req_id, ErrorCode::BadRequest, "already subscribed");
+  filter_.emplace(subscribe.priorities, subscribe.sources);
+
+  boost::json::object result;
+  result.emplace("rev", context_.store.rev());
+  // There is no change history yet, so `sinceRev` cannot be honoured: the
+  // snapshot that follows replaces whatever state the client holds.
+  if (subscribe.since_rev) result.emplace("reset", true);
+  send(ok_response(request.req_id, std::move(result)));
+
+  // Snapshot and subscription happen in one handler on the io thread, so no
+  // change can fall between them: everything later arrives live with a higher rev.
+  for (const Alert& alert : context_.store.snapshot()) {
+    if (closing_) return;
+    if (filter_->matches(alert.priority, alert.source))
+      enqueue(encode_alert_message(AlertChange{ChangeType::New, alert, alert.rev}), false, alert.rev);
+  }
+  if (!closing_) context_.broadcaster.subscribe(shared_from_this());
+}
+
+void WebsocketSession::reject_request(const boost::json::value& req_id, ErrorCode code, std::string_view message) {
+  context_.counters.increment(Counters::series("ws_requests_rejected_total", "code", to_string(code)));
+  send(error_message(req_id, code, message));
+}
+
+bool WebsocketSession::wants(Priority priority, std::string_view source) const {
+  return filter_ && !closing_ && filter_->matches(priority, source);
+}
+
+void WebsocketSession::deliver(std::shared_ptr<const std::string> message, Priority priority, std::uint64_t rev) {
+  if (closing_) return;
+  enqueue(std::move(message), priority != Priority::Critical, rev);
+}
+
+void WebsocketSession::send(std::string message) {
+  enqueue(std::make_shared<const std::string>(std::move(message)), false, 0);
+}
+
+void WebsocketSession::enqueue(std::shared_ptr<const std::string> message, bool droppable, std::uint64_t rev) {
+  switch (queue_.push(std::move(message), droppable)) {
+    case OutboundQueue::PushResult::Queued:
+      return write_next();
+    case OutboundQueue::PushResult::Dropped:
+      context_.counters.increment("ws_messages_dropped_total");
+      resync_from_rev_ = std::min(resync_from_rev_.value_or(rev - 1), rev - 1);
+      return;
+    case OutboundQueue::PushResult::Overflow:
+      context_.counters.increment("ws_sessions_closed_slow_total");
+      log::warn("ws: client ", client_id_, " closed: too slow (", queue_.size(), " messages, ", queue_.bytes(),
+                " bytes queued)");
+      return close({websocket::close_code::policy_error, "client too slow"}, true);
+  }
+}
+
+void WebsocketSession::write_next() {
+  if (writing_ || queue_.empty() || close_sent_) return;
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(asio::buffer(queue_.front()),
+                  beast::bind_front_handler(&WebsocketSession::on_write, shared_from_this()));
+}
+
+void WebsocketSession::on_write(const error_code& ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    if (!closing_) log::info("ws: client ", client_id_, " write failed: ", ec.message());
+    closing_ = websocket::close_reason{websocket::close_code::abnormal};
+    context_.broadcaster.unsubscribe(this);
+    close_deadline_.cancel();
+    return;
+  }
+  queue_.pop_front();
+  if (queue_.empty() && resync_from_rev_ && !closing_) {
+    send(resync_required_message(*resync_from_rev_, "client too slow: alerts were dropped"));
+    resync_from_rev_.reset();
+    return;
+  }
+  if (!queue_.empty()) return write_next();
+  if (closing_) send_close();
+}
+
+void WebsocketSession::close(websocket::close_reason reason, bool discard_queued) {
+  if (closing_) return;
+  closing_ = std::move(reason);
+  context_.broadcaster.unsubscribe(this);
+  if (discard_queued) {
+    // The front message may be in flight; it has to finish first.
+    if (writing_) {
+      queue_.drop_all_but_front();
+    } else {
+      while (!queue_.empty()) queue_.pop_front();
+    }
+  }
+  close_deadline_.expires_after(kCloseDeadline);
+  close_deadline_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (ec) return;  // cancelled: the close completed
+    log::warn("ws: client ", self->client_id_, " did not complete the close handshake; dropping the connection");
+    beast::get_lowest_layer(self->ws_).close();
+  });
+  if (!writing_ && queue_.empty()) send_close();
+}
+
+void WebsocketSession::send_close() {
+  if (close_sent_) return;
+  close_sent_ = true;
+  ws_.async_close(*closing_, beast::bind_front_handler(&WebsocketSession::on_close, shared_from_this()));
+}
+
+void WebsocketSession::on_close(const error_code& ec) {
+  close_deadline_.cancel();
+  log::info("ws: client ", client_id_, " closed (", closing_->reason.c_str(), ")",
+            ec ? ": " + ec.message() : std::string());
+}
+
+}  // namespace rover_alerts::relay

@@ -1,0 +1,232 @@
+#include "link/link_session.hpp"
+
+#include "link/rover_event_reader.hpp"
+#include "log.hpp"
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+namespace rover_alerts::relay {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::uint16_t kProtocolVersion = 1;
+constexpr std::size_t kMaxRoverIdBytes = 64;
+constexpr std::chrono::seconds kWriteTimeout{30};
+
+std::uint64_t now_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+// Rover ids become part of alert ids and log lines: keep them plain.
+bool valid_rover_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRoverIdBytes) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
+  });
+}
+
+std::string_view reason_label(link::FrameStatus status) {
+  switch (status) {
+    case link::FrameStatus::Ok: return "ok";
+    case link::FrameStatus::Empty: return "empty";
+    case link::FrameStatus::TooLarge: return "too_large";
+    case link::FrameStatus::Truncated: return "truncated";
+    case link::FrameStatus::BadIdentifier: return "bad_identifier";
+    case link::FrameStatus::Invalid: return "invalid";
+  }
+  return "invalid";
+}
+
+template <class Payload>
+flatbuffers::DetachedBuffer finish_frame(flatbuffers::FlatBufferBuilder& builder, link::Payload type,
+                                         flatbuffers::Offset<Payload> payload) {
+  const auto frame = link::CreateFrame(builder, 0, now_ms(), type, payload.Union());
+  builder.FinishSizePrefixed(frame, link::FrameIdentifier());
+  return builder.Release();
+}
+
+}  // namespace
+
+LinkSession::LinkSession(asio::ip::tcp::socket socket, LinkContext& context)
+    : stream_(std::move(socket)), context_(context) {
+  error_code ec;
+  const auto remote = stream_.socket().remote_endpoint(ec);
+  peer_ = ec ? std::string("unknown peer") : remote.address().to_string() + ":" + std::to_string(remote.port());
+}
+
+LinkSession::~LinkSession() {
+  context_.sessions.remove(this);
+  if (hello_received_) {
+    const auto it = context_.by_rover.find(rover_id_);
+    // Only forget the rover if no newer connection took over.
+    if (it != context_.by_rover.end() && it->second.expired()) {
+      context_.by_rover.erase(it);
+      context_.stats.on_disconnected(rover_id_);
+    }
+  }
+}
+
+void LinkSession::start() {
+  context_.sessions.add(shared_from_this());
+  log::info("link: connection from ", peer_);
+  read_prefix();
+}
+
+void LinkSession::close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  log::info("link: closing ", peer_, hello_received_ ? " rover " + rover_id_ : std::string(), ": ", reason);
+  error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+void LinkSession::read_prefix() {
+  frame_.resize(link::kPrefixBytes);
+  stream_.expires_after(context_.limits.idle_timeout);
+  asio::async_read(stream_, asio::buffer(frame_),
+                   beast::bind_front_handler(&LinkSession::on_prefix, shared_from_this()));
+}
+
+void LinkSession::on_prefix(const error_code& ec, std::size_t) {
+  if (ec) return on_read_error(ec, false);
+  const std::uint32_t length = link::read_length_prefix(frame_.data());
+  if (const auto status = link::check_length(length, context_.limits.max_frame_bytes);
+      status != link::FrameStatus::Ok)
+    return reject(reason_label(status), link::to_string(status));
+  // Within capacity after the first large frame: no allocation per frame.
+  frame_.resize(link::kPrefixBytes + length);
+  asio::async_read(stream_, asio::buffer(frame_.data() + link::kPrefixBytes, length),
+                   beast::bind_front_handler(&LinkSession::on_body, shared_from_this()));
+}
+
+void LinkSession::on_body(const error_code& ec, std::size_t) {
+  if (ec) return on_read_error(ec, true);
+  const auto decoded = link::verify_prefixed_frame(frame_.data(), frame_.size(), context_.limits.max_frame_bytes);
+  if (decoded.status != link::FrameStatus::Ok)
+    return reject(reason_label(decoded.status), link::to_string(decoded.status));
+  handle_frame(*decoded.frame);
+  if (!closed_) read_prefix();
+}
+
+void LinkSession::on_read_error(const error_code& ec, bool mid_frame) {
+  if (closed_) return;  // we closed it ourselves
+  if (ec == beast::error::timeout) return close("no frame within the idle timeout");
+  if (mid_frame && ec == asio::error::eof) return reject("truncated", "connection ended inside a frame");
+  close(ec == asio::error::eof ? std::string("rover disconnected") : "read failed: " + ec.message());
+}
+
+void LinkSession::handle_frame(const link::Frame& frame) {
+  const auto type = frame.payload_type();
+  if (!hello_received_ && type != link::Payload::Hello) return reject("before_hello", "first frame must be Hello");
+  switch (type) {
+    case link::Payload::Hello: return on_hello(*frame.payload_as_Hello());
+    case link::Payload::AlertEvent: return on_alert_event(frame.seq(), *frame.payload_as_AlertEvent());
+    case link::Payload::Heartbeat: return on_heartbeat(*frame.payload_as_Heartbeat());
+    default: return reject("unexpected_payload", "a rover does not send this frame type");
+  }
+}
+
+void LinkSession::on_hello(const link::Hello& hello) {
+  if (hello_received_) return reject("duplicate_hello", "Hello sent twice on one connection");
+  if (hello.protocol_version() != kProtocolVersion)
+    return reject("bad_hello", "unsupported protocol version " + std::to_string(hello.protocol_version()));
+  const std::string_view rover_id = hello.rover_id()->string_view();
+  if (!valid_rover_id(rover_id)) return reject("bad_hello", "rover id must be 1-64 of [A-Za-z0-9._-]");
+  if (hello.boot_id() == 0) return reject("bad_hello", "boot id 0");
+
+  hello_received_ = true;
+  rover_id_ = rover_id;
+  boot_id_ = hello.boot_id();
+
+  auto& current = context_.by_rover[rover_id_];
+  if (auto previous = current.lock()) previous->close("superseded by a new connection from the same rover");
+  current = weak_from_this();
+  context_.stats.on_connected(rover_id_, boot_id_);
+
+  const std::uint64_t acked = context_.store.applied_seq(rover_id_, boot_id_);
+  log::info("link: rover ", rover_id_, " boot ", boot_id_, " hello from ", peer_, " (rover latest seq ",
+            hello.latest_seq(), ", relay holds up to ", acked, ")");
+  flatbuffers::FlatBufferBuilder builder(64);
+  queue_frame(finish_frame(builder, link::Payload::HelloReply,
+                           link::CreateHelloReply(builder, kProtocolVersion, boot_id_, acked, false)));
+}
+
+void LinkSession::on_alert_event(std::uint64_t seq, const link::AlertEvent& event) {
+  if (seq == 0) return reject("bad_event", "alert event without a sequence number");
+  if (event.key()->size() == 0 || event.source()->size() == 0)
+    return reject("bad_event", "alert event with an empty key or source");
+  const auto result = context_.store.apply_rover_event(rover_id_, boot_id_, seq, read_rover_event(event));
+  // A duplicate is a replay of something we hold: the ack tells the rover so.
+  context_.stats.on_event(rover_id_, result == AlertStore::ApplyResult::Duplicate);
+  ack_owed_ = true;
+  write_next();
+}
+
+void LinkSession::on_heartbeat(const link::Heartbeat& heartbeat) {
+  RoverHeartbeat beat;
+  beat.latest_seq = heartbeat.latest_seq();
+  if (const auto* lost = heartbeat.lost_by_priority()) {
+    // Index = priority; entries past the known priorities (a newer rover) count as info.
+    for (flatbuffers::uoffset_t i = 0; i < lost->size(); ++i)
+      beat.lost_by_priority[std::min<std::size_t>(i, kPriorityCount - 1)] += lost->Get(i);
+  }
+  beat.truncated_fields = heartbeat.truncated_fields();
+  beat.ring_gap_frames = heartbeat.ring_gap_frames();
+  beat.uptime_ms = heartbeat.uptime_ms();
+  context_.stats.on_heartbeat(rover_id_, beat);
+}
+
+void LinkSession::reject(std::string_view reason, std::string_view detail) {
+  context_.counters.increment(Counters::series("link_frames_rejected_total", "reason", reason));
+  log::warn("link: rejected frame from ", peer_, hello_received_ ? " rover " + rover_id_ : std::string(), ": ",
+            detail);
+  close("protocol error");
+}
+
+void LinkSession::queue_frame(flatbuffers::DetachedBuffer frame) {
+  if (outbound_.size() >= context_.limits.max_outbound_frames) return close("rover is not reading its link");
+  outbound_.push_back(std::move(frame));
+  write_next();
+}
+
+void LinkSession::write_next() {
+  if (writing_ || closed_) return;
+  if (!outbound_.empty()) {
+    in_flight_ = std::move(outbound_.front());
+    outbound_.pop_front();
+  } else if (ack_owed_) {
+    ack_owed_ = false;
+    flatbuffers::FlatBufferBuilder builder(64);
+    in_flight_ = finish_frame(builder, link::Payload::LinkAck,
+                              link::CreateLinkAck(builder, boot_id_, context_.store.applied_seq(rover_id_, boot_id_)));
+  } else {
+    return;
+  }
+  writing_ = true;
+  stream_.expires_after(kWriteTimeout);
+  asio::async_write(stream_, asio::buffer(in_flight_.data(), in_flight_.size()),
+                    beast::bind_front_handler(&LinkSession::on_write, shared_from_this()));
+}
+
+void LinkSession::on_write(const error_code& ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    if (!closed_) close(ec == beast::error::timeout ? std::string("write timed out") : "write failed: " + ec.message());
+    return;
+  }
+  write_next();
+}
+
+}  // namespace rover_alerts::relay

@@ -1,0 +1,77 @@
+#pragma once
+// One rover's TCP link.
+//
+// Reads size-prefixed frames one at a time into a buffer reused for the whole
+// connection: the 4-byte prefix is checked against the size cap before any
+// body byte is read, and the whole frame goes through
+// link::verify_prefixed_frame() before any field is looked at. The prefix
+// stays in front of the body in the buffer: the builder aligned the fields
+// relative to it. The first frame must be Hello; AlertEvents are
+// applied to the store and acknowledged cumulatively; Heartbeats feed the
+// per-rover stats. Any bad frame closes the link (logged, counted by reason).
+//
+// Writes: one in flight. HelloReply waits in a small bounded queue; acks are
+// cumulative, so instead of queueing one per event the session only notes
+// that an ack is owed and sends the newest when the socket is free.
+
+#include "link/link_context.hpp"
+
+#include <rover_alerts/link_framing.hpp>
+
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rover_alerts::relay {
+
+class LinkSession : public std::enable_shared_from_this<LinkSession> {
+ public:
+  LinkSession(boost::asio::ip::tcp::socket socket, LinkContext& context);
+  ~LinkSession();
+  LinkSession(const LinkSession&) = delete;
+  LinkSession& operator=(const LinkSession&) = delete;
+
+  void start();
+  // Closes the connection (idempotent); `reason` goes to the log.
+  void close(std::string_view reason);
+
+ private:
+  void read_prefix();
+  void on_prefix(const boost::system::error_code& ec, std::size_t bytes);
+  void on_body(const boost::system::error_code& ec, std::size_t bytes);
+  void handle_frame(const link::Frame& frame);
+  void on_hello(const link::Hello& hello);
+  void on_alert_event(std::uint64_t seq, const link::AlertEvent& event);
+  void on_heartbeat(const link::Heartbeat& heartbeat);
+  // A protocol violation: counts link_frames_rejected_total{reason} and closes.
+  void reject(std::string_view reason, std::string_view detail);
+  void on_read_error(const boost::system::error_code& ec, bool mid_frame);
+
+  void queue_frame(flatbuffers::DetachedBuffer frame);
+  void write_next();
+  void on_write(const boost::system::error_code& ec, std::size_t bytes);
+
+  boost::beast::tcp_stream stream_;
+  LinkContext& context_;
+  std::string peer_;
+  // Prefix + body of the frame being read; reused for every frame of this
+  // connection (heap storage, so aligned for the frame's 8-byte fields).
+  std::vector<std::uint8_t> frame_;
+
+  std::string rover_id_;  // set by Hello
+  std::uint64_t boot_id_ = 0;
+  bool hello_received_ = false;
+
+  std::deque<flatbuffers::DetachedBuffer> outbound_;
+  flatbuffers::DetachedBuffer in_flight_;
+  bool writing_ = false;
+  bool ack_owed_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace rover_alerts::relay

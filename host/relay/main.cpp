@@ -1,0 +1,72 @@
+// alert-relay: rover links in, alert store, WebSocket clients out.
+
+#include "command_line.hpp"
+#include "log.hpp"
+#include "relay_server.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <span>
+
+namespace relay = rover_alerts::relay;
+
+namespace {
+
+std::string to_text(const boost::asio::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* program = argc > 0 ? argv[0] : "alert-relay";
+  const auto command_line =
+      relay::parse_command_line(std::span<const char* const>(argv + (argc > 0 ? 1 : 0), argc > 0 ? argc - 1 : 0));
+  if (command_line.show_help) {
+    std::cout << relay::usage(program);
+    return 0;
+  }
+  if (!command_line.error.empty()) {
+    std::cerr << program << ": " << command_line.error << "\n\n" << relay::usage(program);
+    return 2;
+  }
+  const relay::RelayConfig& config = command_line.config;
+
+  relay::TokenFileError token_error;
+  auto tokens = relay::TokenFile::load(config.tokens_path, token_error);
+  if (!tokens) {
+    relay::log::error("cannot use token file: ", token_error.describe(config.tokens_path.string()));
+    return 1;
+  }
+
+  std::error_code fs_error;
+  std::filesystem::create_directories(config.data_dir, fs_error);
+  if (fs_error) {
+    relay::log::error("cannot create data directory ", config.data_dir.string(), ": ", fs_error.message());
+    return 1;
+  }
+
+  const std::size_t users = tokens->size();
+  try {
+    relay::RelayServer server(config, std::move(*tokens));
+    try {
+      server.bind();
+    } catch (const boost::system::system_error& e) {
+      relay::log::error("cannot listen: ", e.what());
+      return 1;
+    }
+    relay::log::info("relay: ", users, " users, data in ", config.data_dir.string());
+    std::cout << "listening http=" << to_text(server.http_endpoint()) << " link=" << to_text(server.link_endpoint())
+              << std::endl;
+    server.run();
+  } catch (const std::exception& e) {
+    relay::log::error("relay failed: ", e.what());
+    return 1;
+  }
+  relay::log::info("relay: stopped");
+  return 0;
+}

@@ -1,0 +1,47 @@
+#include "store/alert.hpp"
+
+#include <array>
+
+namespace rover_alerts::relay {
+
+namespace {
+constexpr std::array<std::string_view, kPriorityCount> kPriorityNames{"critical", "high", "medium",
+                                                                      "low", "info"};
+}  // namespace
+
+std::string_view to_string(Priority p) { return kPriorityNames.at(static_cast<std::size_t>(p)); }
+
+std::optional<Priority> priority_from_string(std::string_view name) {
+  for (std::size_t i = 0; i < kPriorityNames.size(); ++i) {
+    if (kPriorityNames[i] == name) return static_cast<Priority>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(AlertState s) {
+  switch (s) {
+    case AlertState::ActiveUnacked: return "active_unacked";
+    case AlertState::ActiveAcked: return "active_acked";
+    case AlertState::RtnUnacked: return "rtn_unacked";
+    case AlertState::Latched: return "latched";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(ChangeType t) {
+  switch (t) {
+    case ChangeType::New: return "new";
+    case ChangeType::Update: return "update";
+    case ChangeType::Remove: return "remove";
+    case ChangeType::Clear: return "clear";
+  }
+  return "unknown";
+}
+
+AlertState Alert::state() const {
+  if (active) return acknowledged ? AlertState::ActiveAcked : AlertState::ActiveUnacked;
+  // Not active and acknowledged only stays in the store when persistent.
+  return acknowledged ? AlertState::Latched : AlertState::RtnUnacked;
+}
+
+}  // namespace rover_alerts::relay

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The whole path in one command: builds alert-relay and rover-sim, starts the
+# relay on 127.0.0.1:8000 (database under ./data), a simulated rover raising a
+# realistic mix of alerts into it, and a subscribed client that prints every
+# alert as it arrives. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HTTP=127.0.0.1:8000
+LINK=127.0.0.1:8100
+RATE=${RATE:-2}
+
+scripts/install-deps.sh host
+cmake --preset dev >/dev/null
+cmake --build --preset dev --target alert-relay rover-sim -- -j"$(nproc)"
+
+bin=build/dev
+mkdir -p data
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "demo: stopped"
+}
+trap cleanup INT TERM EXIT
+
+# The relay prints one line once it listens; wait for it before going on.
+exec {relay_out}< <("$bin/host/relay/alert-relay" --listen "$HTTP" --link-listen "$LINK" --data data \
+                      --tokens host/relay/demo.tokens 2> >(sed 's/^/relay: /' >&2))
+pids+=($!)
+if ! read -r -t 10 -u "$relay_out" ready || [[ $ready != listening* ]]; then
+  echo "demo: the relay did not start (is $HTTP or $LINK in use?)" >&2
+  exit 1
+fi
+
+cat <<TXT
+
+  rover-alerts demo: $ready
+  WebSocket:  ws://$HTTP/ws   (health: http://$HTTP/healthz)
+  Tokens (host/relay/demo.tokens, demo only):
+    admin     ada    demo-admin-token
+    operator  oscar  demo-operator-token
+    viewer    vera   demo-viewer-token
+  Try:  curl http://$HTTP/healthz
+  Ctrl-C stops everything.
+
+TXT
+
+/usr/bin/python3 scripts/watch-alerts.py "ws://$HTTP/ws" demo-viewer-token &
+pids+=($!)
+sleep 0.5
+"$bin/firmware/rover-sim" --relay "$LINK" --rover-id rover-1 --rate "$RATE" --count 0 | sed 's/^/rover: /' &
+pids+=($!)
+wait -n "${pids[@]}" || true

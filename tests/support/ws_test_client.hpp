@@ -1,0 +1,74 @@
+#pragma once
+// WsTestClient: a plain synchronous WebSocket client over a real TCP socket,
+// for integration tests. Reads time out (SO_RCVTIMEO) so a silent relay fails
+// the test instead of hanging it.
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <optional>
+#include <string>
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+namespace rover_alerts::testing {
+
+class WsTestClient {
+ public:
+  WsTestClient(const std::string& host, unsigned short port, const std::string& target = "/",
+               int read_timeout_ms = 10000)
+      : ws_(io_) {
+    namespace net = boost::asio;
+    net::ip::tcp::resolver resolver(io_);
+    net::connect(ws_.next_layer(), resolver.resolve(host, std::to_string(port)));
+    timeval tv{read_timeout_ms / 1000, (read_timeout_ms % 1000) * 1000};
+    ::setsockopt(ws_.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ws_.handshake(host + ":" + std::to_string(port), target);
+    ws_.text(true);
+  }
+
+  void send(const std::string& text) { ws_.write(boost::asio::buffer(text)); }
+
+  // Next message as text; nullopt on timeout or close.
+  std::optional<std::string> read() {
+    boost::beast::flat_buffer buffer;
+    boost::beast::error_code ec;
+    ws_.read(buffer, ec);
+    if (ec) {
+      last_error_ = ec;
+      return std::nullopt;
+    }
+    return boost::beast::buffers_to_string(buffer.data());
+  }
+
+  boost::beast::error_code last_error() const { return last_error_; }
+  boost::beast::websocket::close_reason close_reason() const { return ws_.reason(); }
+
+ private:
+  boost::asio::io_context io_;
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+  boost::beast::error_code last_error_;
+};
+
+// One plain HTTP GET; returns {status, body}.
+inline std::pair<int, std::string> http_get(const std::string& host, unsigned short port, const std::string& target) {
+  namespace net = boost::asio;
+  namespace http = boost::beast::http;
+  net::io_context io;
+  net::ip::tcp::resolver resolver(io);
+  boost::beast::tcp_stream stream(io);
+  stream.connect(resolver.resolve(host, std::to_string(port)));
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, host);
+  http::write(stream, req);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  return {static_cast<int>(res.result_int()), res.body()};
+}
+
+}  // namespace rover_alerts::testing
