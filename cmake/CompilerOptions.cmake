@@ -14,6 +14,11 @@ target_compile_options(rover_alerts_firmware_flags INTERFACE
 if(ROVER_ALERTS_SANITIZE)
   add_compile_options(-fsanitize=${ROVER_ALERTS_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${ROVER_ALERTS_SANITIZE})
+  if(ROVER_ALERTS_SANITIZE MATCHES "undefined")
+    # The vptr check needs RTTI, which the firmware is built without.
+    add_compile_options(-fno-sanitize=vptr)
+    add_link_options(-fno-sanitize=vptr)
+  endif()
 endif()
 
 find_program(CCACHE_PROGRAM ccache)
