@@ -14,7 +14,8 @@
 set -euo pipefail
 
 HOST_PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config openssl
+  clang libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
   libflatbuffers-dev flatbuffers-compiler
   liblz4-dev libsqlite3-dev libssl-dev

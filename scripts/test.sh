@@ -2,11 +2,13 @@
 # Build and run the whole test suite: installs what is missing (Debian 12),
 # then for each preset configures, builds and runs CTest.
 #
-#   scripts/test.sh                 all of: ci asan aarch64 armhf
+#   scripts/test.sh                 all of: ci asan tsan fuzz aarch64 armhf
 #   scripts/test.sh ci armhf        only these presets (any preset of CMakePresets.json)
 #
 #   ci       host build, warnings as errors: unit + integration tests
 #   asan     host build with AddressSanitizer + UndefinedBehaviorSanitizer
+#   tsan     host build with ThreadSanitizer: the firmware's concurrency tests
+#   fuzz     clang + libFuzzer: the link frame and JSON request decoders, 60 s each
 #   aarch64  cross build for arm64, firmware tests under qemu-aarch64
 #   armhf    cross build for armhf, firmware tests under qemu-arm
 #
@@ -21,7 +23,7 @@
 set -uo pipefail
 
 # The presets a plain run covers. Add new ones here (e.g. tsan, fuzz).
-DEFAULT_PRESETS=(ci asan aarch64 armhf)
+DEFAULT_PRESETS=(ci asan tsan fuzz aarch64 armhf)
 
 # Debian architecture of a cross preset's sysroot; empty for host presets.
 sysroot_arch() {

@@ -9,6 +9,15 @@ namespace rover_alerts {
 
 namespace {
 
+// The link thread waits on its socket in steps of this much: raise() does not
+// wake it (that would cost a system call per raise), so staging rings must
+// hold what producers raise in one step (DESIGN.md, "Sizing").
+constexpr std::uint64_t kPollStepMs = 1;
+// Frames encoded ahead of one send(): enough to make a send worth its cost.
+constexpr std::size_t kFramesPerSend = 64;
+// Smallest possible alert frame, to size the replay ring's index.
+constexpr std::size_t kMinAlertFrameBytes = 64;
+
 std::uint64_t random_u64() {
   std::uint64_t value = 0;
   if (::getrandom(&value, sizeof value, 0) != static_cast<ssize_t>(sizeof value)) {
@@ -36,14 +45,16 @@ unsigned assign_pairs(std::array<KeyValue, N>& dst, std::uint8_t& count, const K
   return truncated + static_cast<unsigned>(src_count - n);
 }
 
-// Fills a queue slot from the caller's spec; returns the number of fields cut.
+// Fills a staging slot from the caller's spec; returns the number of fields cut.
 unsigned fill_record(AlertRecord& r, EventKind kind, const AlertSpec& a, std::uint64_t now_ms) {
   unsigned truncated = 0;
   r.kind = kind;
   r.priority = a.priority;
+  r.priority_known = true;
   r.persistent = a.persistent;
   r.closable = a.closable;
   r.occurrences = 1;
+  r.min_interval_ms = a.min_interval_ms;
   r.expires_at_ms = a.expires_at_ms;
   r.raised_at_ms = now_ms;
   r.last_seen_ms = now_ms;
@@ -65,10 +76,16 @@ unsigned fill_record(AlertRecord& r, EventKind kind, const AlertSpec& a, std::ui
   return truncated;
 }
 
+bool power_of_two(std::size_t n) { return n >= 2 && (n & (n - 1)) == 0; }
+
+std::size_t ring_index_frames(std::size_t ring_bytes) { return ring_bytes / kMinAlertFrameBytes + 1; }
+
 }  // namespace
 
-std::size_t Emitter::reserved_bytes(std::size_t queue_capacity) {
-  return sizeof(Emitter) + queue_capacity * BoundedMpscQueue<AlertRecord>::bytes_per_cell() +
+std::size_t Emitter::reserved_bytes(const EmitterConfig& c) {
+  return sizeof(Emitter) + ProducerTable::reserved_bytes(c.max_producers, c.staging_capacity) +
+         PriorityOutbox::reserved_bytes(c.queue_capacity) + KeyTable::reserved_bytes(c.key_capacity) +
+         ReplayRing::reserved_bytes(c.replay_ring_bytes, ring_index_frames(c.replay_ring_bytes)) +
          FrameEncoder::arena_bytes(FrameEncoder::kAlertBuilderBytes) +
          FrameEncoder::arena_bytes(FrameEncoder::kControlBuilderBytes) + 2 * sizeof(flatbuffers::FlatBufferBuilder);
 }
@@ -76,11 +93,17 @@ std::size_t Emitter::reserved_bytes(std::size_t queue_capacity) {
 Status Emitter::init(const EmitterConfig& config) {
   if (initialized_) return Status::InvalidArgument;
   if (config.rover_id.empty() || config.relay_host == nullptr || config.relay_port == 0 ||
-      config.heartbeat_interval_ms == 0 || config.reconnect_initial_ms == 0 ||
-      config.reconnect_max_ms < config.reconnect_initial_ms)
+      config.heartbeat_interval_ms == 0 || config.hello_timeout_ms == 0 || config.reconnect_initial_ms == 0 ||
+      config.reconnect_max_ms < config.reconnect_initial_ms || !power_of_two(config.staging_capacity) ||
+      config.max_producers == 0 || config.max_producers > ProducerTable::kMaxProducers ||
+      config.queue_capacity == 0 || config.queue_capacity > PriorityOutbox::kMaxCapacity ||
+      config.key_capacity == 0 || config.key_capacity > KeyTable::kMaxCapacity ||
+      config.replay_ring_bytes < kMaxAlertFrameBytes + link::kPrefixBytes || config.replay_ring_bytes > UINT32_MAX)
     return Status::InvalidArgument;
-  if (!queue_.init(config.queue_capacity)) return Status::InvalidArgument;
-  if (!alert_encoder_.init(FrameEncoder::kAlertBuilderBytes) ||
+  if (!producers_.init(config.max_producers, config.staging_capacity) || !outbox_.init(config.queue_capacity) ||
+      !keys_.init(config.key_capacity) ||
+      !ring_.init(config.replay_ring_bytes, ring_index_frames(config.replay_ring_bytes)) ||
+      !alert_encoder_.init(FrameEncoder::kAlertBuilderBytes) ||
       !control_encoder_.init(FrameEncoder::kControlBuilderBytes))
     return Status::OutOfMemory;
   if (!link_.init(config.relay_host, config.relay_port)) return Status::InvalidArgument;
@@ -95,29 +118,73 @@ Status Emitter::init(const EmitterConfig& config) {
   return Status::Ok;
 }
 
+// ---- producer side: wait-free ---------------------------------------------------
+
 Status Emitter::enqueue(EventKind kind, const AlertSpec& alert) {
   if (!initialized_) return Status::NotInitialized;
-  if (alert.key.empty() || alert.source.empty() || alert.message.empty()) return Status::InvalidArgument;
+  if (alert.key.empty() || alert.message.empty() || (kind == EventKind::Raise && alert.source.empty()))
+    return Status::InvalidArgument;
+  const std::size_t p = index_of(alert.priority);
+  if (p >= kPriorityCount) return Status::InvalidArgument;
+  ProducerSlot* slot = producers_.slot_for_this_thread();
+  if (slot == nullptr) {
+    lost_no_slot_[p].fetch_add(1, std::memory_order_relaxed);
+    return Status::TooManyProducers;
+  }
   const std::uint64_t now = wall_ms();
   unsigned truncated = 0;
-  const bool queued = queue_.try_push_with([&](AlertRecord& r) { truncated = fill_record(r, kind, alert, now); });
+  const bool queued = slot->rings[p].try_push_with([&](AlertRecord& r) {
+    truncated = fill_record(r, kind, alert, now);
+    r.stamp = slot->next_stamp;
+  });
   if (!queued) {
-    lost_[index_of(alert.priority)].fetch_add(1, std::memory_order_relaxed);
+    slot->lost[p].add(1);
     return Status::QueueFull;
   }
-  accepted_.fetch_add(1, std::memory_order_release);
+  ++slot->next_stamp;
+  slot->accepted.add(1);
   if (truncated == 0) return Status::Ok;
-  truncated_fields_.fetch_add(truncated, std::memory_order_relaxed);
+  slot->truncated_fields.add(truncated);
   return Status::Truncated;
 }
 
-Status Emitter::clear(std::string_view key, std::string_view source, Priority priority) {
+Status Emitter::enqueue_clear(std::string_view key, std::string_view source, Priority priority, bool known) {
   AlertSpec spec;
   spec.key = key;
   spec.source = source;
   spec.priority = priority;
   spec.message = "returned to normal";
-  return enqueue(EventKind::Clear, spec);
+  if (!initialized_) return Status::NotInitialized;
+  if (key.empty() || index_of(priority) >= kPriorityCount) return Status::InvalidArgument;
+  ProducerSlot* slot = producers_.slot_for_this_thread();
+  if (slot == nullptr) {
+    lost_no_slot_[index_of(priority)].fetch_add(1, std::memory_order_relaxed);
+    return Status::TooManyProducers;
+  }
+  const std::uint64_t now = wall_ms();
+  unsigned truncated = 0;
+  const bool queued = slot->rings[index_of(priority)].try_push_with([&](AlertRecord& r) {
+    truncated = fill_record(r, EventKind::Clear, spec, now);
+    r.priority_known = known;
+    r.stamp = slot->next_stamp;
+  });
+  if (!queued) {
+    slot->lost[index_of(priority)].add(1);
+    return Status::QueueFull;
+  }
+  ++slot->next_stamp;
+  slot->accepted.add(1);
+  if (truncated == 0) return Status::Ok;
+  slot->truncated_fields.add(truncated);
+  return Status::Truncated;
+}
+
+// A clear without a priority travels in the critical staging ring: a flood of
+// lower-priority raises cannot take its slot. Its real priority is the key's.
+Status Emitter::clear(std::string_view key) { return enqueue_clear(key, {}, Priority::Critical, false); }
+
+Status Emitter::clear(std::string_view key, std::string_view source, Priority priority) {
+  return enqueue_clear(key, source, priority, true);
 }
 
 void Emitter::set_operator_ack_handler(OperatorAckHandler handler, void* context) {
@@ -125,23 +192,196 @@ void Emitter::set_operator_ack_handler(OperatorAckHandler handler, void* context
   ack_context_ = context;
 }
 
-bool Emitter::drained() const {
-  const auto latest = latest_seq_.load(std::memory_order_acquire);
-  return accepted_.load(std::memory_order_acquire) == latest && acked_seq_.load(std::memory_order_acquire) == latest;
+// ---- link side: staging -> outbox (coalescing) ----------------------------------
+
+void Emitter::drain_staging(std::uint64_t now_ms) {
+  const std::size_t claimed = producers_.claimed();
+  // At most one ring's worth per priority per slot and pass, so a producer that
+  // never pauses cannot keep the link thread from its socket.
+  const std::size_t limit = kPriorityCount * producers_.ring_capacity();
+  for (std::size_t i = 0; i < claimed; ++i) {
+    ProducerSlot& slot = producers_.slot(i);
+    for (std::size_t n = 0; n < limit; ++n) {
+      bool took = false;
+      for (auto& ring : slot.rings) {
+        AlertRecord* r = ring.front();
+        if (r != nullptr && r->stamp == slot.drain_stamp) {
+          admit(*r, now_ms);
+          ring.pop();
+          ++slot.drain_stamp;
+          took = true;
+          break;
+        }
+      }
+      if (!took) break;
+    }
+  }
 }
 
-EmitterCounters Emitter::counters() const {
-  EmitterCounters c;
-  c.accepted = accepted_.load(std::memory_order_relaxed);
-  c.truncated_fields = truncated_fields_.load(std::memory_order_relaxed);
-  for (std::size_t i = 0; i < kPriorityCount; ++i) c.lost_by_priority[i] = lost_[i].load(std::memory_order_relaxed);
-  c.frames_sent = frames_sent_.load(std::memory_order_relaxed);
-  c.latest_seq = latest_seq_.load(std::memory_order_relaxed);
-  c.acked_seq = acked_seq_.load(std::memory_order_relaxed);
-  c.connects = connects_.load(std::memory_order_relaxed);
-  c.link_errors = link_errors_.load(std::memory_order_relaxed);
-  return c;
+void Emitter::push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms,
+                          std::int32_t key) {
+  const auto result = outbox_.push(record, due_ms, now_ms, key);
+  if (result.evicted) {
+    lost_outbox_[index_of(result.evicted_priority)].add(1);
+    if (result.evicted_key_ref != PriorityOutbox::kNone) keys_.at(result.evicted_key_ref).pending = KeyTable::kNone;
+  }
+  if (result.slot == PriorityOutbox::kNone) {
+    lost_outbox_[index_of(record.priority)].add(1);
+  } else if (key != KeyTable::kNone) {
+    keys_.at(key).pending = result.slot;
+  }
 }
+
+void Emitter::admit(AlertRecord& r, std::uint64_t now_ms) {
+  const std::int32_t k = keys_.find(r.key.view());
+
+  if (r.kind == EventKind::Clear) {
+    if (k != KeyTable::kNone) {
+      KeyTable::Entry& e = keys_.at(k);
+      if (r.source.empty()) r.source.copy_from(e.source);
+      if (!r.priority_known) r.priority = e.priority;
+      // A held-back update goes out now, and ahead of the clear: both in the
+      // same priority list, which is FIFO.
+      if (e.pending != KeyTable::kNone) {
+        r.priority = outbox_.record(e.pending).priority;
+        outbox_.make_ready(e.pending, r.priority);
+        outbox_.set_key_ref(e.pending, PriorityOutbox::kNone);
+      }
+      keys_.remove(k);
+    } else {
+      if (r.source.empty()) r.source.assign(rover_id_.view());
+      if (!r.priority_known) r.priority = Priority::Info;
+    }
+    r.priority_known = true;
+    push_outbox(r, 0, now_ms, KeyTable::kNone);
+    return;
+  }
+
+  const std::uint32_t interval =
+      r.min_interval_ms == kDefaultMinInterval ? config_.min_update_interval_ms : r.min_interval_ms;
+
+  if (k == KeyTable::kNone) {
+    KeyTable::Entry evicted;
+    const std::int32_t n = keys_.insert(r.key.view(), evicted);
+    if (evicted.used) {
+      key_evictions_.add(1);
+      // Its held update goes out now: a later clear of that key must not
+      // overtake it.
+      if (evicted.pending != KeyTable::kNone) {
+        outbox_.make_ready(evicted.pending, outbox_.record(evicted.pending).priority);
+        outbox_.set_key_ref(evicted.pending, PriorityOutbox::kNone);
+      }
+    }
+    if (r.source.empty()) r.source.assign(rover_id_.view());
+    KeyTable::Entry& e = keys_.at(n);
+    e.source.copy_from(r.source);
+    e.priority = r.priority;
+    e.occurrences = r.occurrences;
+    e.min_interval_ms = interval;
+    e.raised_at_ms = r.raised_at_ms;
+    e.last_seen_ms = r.last_seen_ms;
+    e.last_sent_ms = now_ms;
+    push_outbox(r, 0, now_ms, n);
+    return;
+  }
+
+  // An active key: fold this call into its alert.
+  KeyTable::Entry& e = keys_.at(k);
+  keys_.touch(k);
+  coalesced_.add(1);
+  if (r.min_interval_ms != kDefaultMinInterval) e.min_interval_ms = r.min_interval_ms;
+  if (r.kind == EventKind::Raise) ++e.occurrences;
+  e.last_seen_ms = r.last_seen_ms;
+  const bool escalated = index_of(r.priority) < index_of(e.priority);
+  if (escalated) e.priority = r.priority;
+  if (r.source.empty()) r.source.copy_from(e.source);
+  r.priority = e.priority;
+  r.occurrences = e.occurrences;
+  r.raised_at_ms = e.raised_at_ms;
+
+  if (e.pending != KeyTable::kNone) {
+    // Not framed yet: the held entry takes the newest state. A raise the relay
+    // has not seen stays a raise.
+    AlertRecord& held = outbox_.record(e.pending);
+    const EventKind kind = held.kind == EventKind::Raise ? EventKind::Raise : r.kind;
+    const Priority held_priority = held.priority;
+    copy_record(held, r);
+    held.kind = kind;
+    held.priority = held_priority;
+    if (escalated) outbox_.make_ready(e.pending, e.priority);  // news: no waiting, more urgent list
+    return;
+  }
+  // Everything sent: the next update waits for the key's interval, unless the
+  // priority rose (news the operators should see at once).
+  const std::uint64_t due = escalated ? 0 : e.last_sent_ms + e.min_interval_ms;
+  push_outbox(r, due, now_ms, k);
+}
+
+// ---- link side: outbox -> replay ring -> socket -------------------------------
+
+bool Emitter::frame_next(std::uint64_t now_ms) {
+  if (ring_blocked_) return false;
+  const std::int32_t slot = outbox_.next_ready();
+  if (slot == PriorityOutbox::kNone) return false;
+  const std::uint64_t seq = latest_seq_.load(std::memory_order_relaxed) + 1;
+  const auto bytes = alert_encoder_.encode_alert(outbox_.record(slot), seq, wall_now_ms_);
+  if (!ring_.append(seq, bytes)) {
+    ring_blocked_ = true;  // wait for acks; the alert stays in the outbox
+    return false;
+  }
+  latest_seq_.store(seq, std::memory_order_release);
+  const std::int32_t k = outbox_.key_ref(slot);
+  if (k != PriorityOutbox::kNone) {
+    keys_.at(k).pending = KeyTable::kNone;
+    keys_.at(k).last_sent_ms = now_ms;
+  }
+  outbox_.remove(slot);
+  if (send_seq_ == 0) {
+    send_seq_ = seq;
+    send_offset_ = 0;
+  }
+  return true;
+}
+
+void Emitter::advance_send_cursor(std::size_t bytes) {
+  while (bytes > 0 && send_seq_ != 0) {
+    const std::size_t remaining = ring_.frame(send_seq_).size() - send_offset_;
+    if (bytes < remaining) {
+      send_offset_ += bytes;
+      return;
+    }
+    bytes -= remaining;
+    frames_sent_.add(1);
+    if (send_seq_ <= highest_written_seq_) frames_replayed_.add(1);
+    else highest_written_seq_ = send_seq_;
+    send_offset_ = 0;
+    send_seq_ = send_seq_ == ring_.newest_seq() ? 0 : send_seq_ + 1;
+  }
+}
+
+bool Emitter::write_pending(std::uint64_t now_ms) {
+  for (;;) {
+    if (!control_out_.frame.empty() && send_offset_ == 0) {
+      const auto io = link_.write_some(control_out_.frame, control_out_.written);
+      if (io == LinkConnection::Io::Closed) return false;
+      if (io == LinkConnection::Io::WouldBlock) return true;
+      control_out_ = {};
+    }
+    if (stage_ != Stage::Streaming) return true;
+    if (send_seq_ == 0 || ring_.newest_seq() - send_seq_ < kFramesPerSend)
+      for (std::size_t i = 0; i < kFramesPerSend && frame_next(now_ms); ++i) {
+      }
+    if (send_seq_ == 0) return true;
+    const auto run = ring_.contiguous_from(send_seq_, send_offset_);
+    std::size_t written = 0;
+    const auto io = link_.write_some(run, written);
+    advance_send_cursor(written);
+    if (io == LinkConnection::Io::Closed) return false;
+    if (io == LinkConnection::Io::WouldBlock) return true;
+  }
+}
+
+// ---- link side: connection ------------------------------------------------------
 
 // Exponential backoff with jitter: a fleet of rovers (or a restarting relay)
 // must not see every client reconnect in the same millisecond.
@@ -159,91 +399,102 @@ std::uint32_t Emitter::next_backoff_ms() {
 
 void Emitter::on_connected(std::uint64_t now_ms) {
   connect_attempts_ = 0;
-  connects_.fetch_add(1, std::memory_order_relaxed);
-  hello_sent_ = false;
+  connects_.add(1);
+  // Hello says what the ring still holds; alert frames wait for the reply,
+  // which says where to resume.
+  control_out_.frame = control_encoder_.encode_hello(rover_id_.view(), boot_id_, ring_.oldest_seq(),
+                                                     latest_seq_.load(std::memory_order_relaxed), false,
+                                                     wall_now_ms_);
+  control_out_.written = 0;
+  send_seq_ = 0;
+  send_offset_ = 0;
+  stage_ = Stage::AwaitingReply;
+  hello_deadline_ms_ = now_ms + config_.hello_timeout_ms;
   next_heartbeat_ms_ = now_ms + config_.heartbeat_interval_ms;
 }
 
 void Emitter::on_disconnected(std::uint64_t now_ms) {
   link_.close();
-  hello_sent_ = false;
-  // An alert frame cut mid-write is sent again whole after the next hello;
-  // control frames are rebuilt instead.
+  stage_ = Stage::Disconnected;
+  // A frame cut mid-write is sent again whole after the next hello (it is
+  // still in the ring); control frames are rebuilt.
   control_out_ = {};
-  alert_out_.written = 0;
+  send_seq_ = 0;
+  send_offset_ = 0;
   next_connect_ms_ = now_ms + next_backoff_ms();
 }
 
-// Fills the outbound slots: hello first on a new connection, a heartbeat when
-// due, and the next queued alert once the previous one is written.
-void Emitter::prepare_frames(std::uint64_t now_ms) {
-  if (control_out_.frame.empty() && alert_out_.written == 0) {
-    if (!hello_sent_) {
-      const auto latest = latest_seq_.load(std::memory_order_relaxed);
-      const auto acked = acked_seq_.load(std::memory_order_relaxed);
-      control_out_.frame = control_encoder_.encode_hello(rover_id_.view(), boot_id_, acked < latest ? acked + 1 : 0,
-                                                         latest, false, wall_ms());
-      hello_sent_ = true;
-    } else if (now_ms >= next_heartbeat_ms_) {
-      std::array<std::uint64_t, kPriorityCount> lost{};
-      for (std::size_t i = 0; i < kPriorityCount; ++i) lost[i] = lost_[i].load(std::memory_order_relaxed);
-      control_out_.frame = control_encoder_.encode_heartbeat(latest_seq_.load(std::memory_order_relaxed), lost,
-                                                             truncated_fields_.load(std::memory_order_relaxed), 0,
-                                                             now_ms - started_ms_, wall_ms());
-      next_heartbeat_ms_ = now_ms + config_.heartbeat_interval_ms;
-    }
+void Emitter::on_hello_reply(std::uint64_t acked, std::uint64_t) {
+  if (stage_ != Stage::AwaitingReply) return;  // one reply per hello
+  const std::uint64_t latest = latest_seq_.load(std::memory_order_relaxed);
+  acked = std::min(acked, latest);
+  acked_seq_.store(acked, std::memory_order_release);
+  if (ring_.release_through(acked) > 0) ring_blocked_ = false;
+  // Frames after `acked` that the ring no longer holds (the relay acknowledged
+  // them once and has since lost them) cannot be replayed: a counted gap.
+  const std::uint64_t oldest_available = ring_.empty() ? latest + 1 : ring_.oldest_seq();
+  if (oldest_available > acked + 1) {
+    const std::uint64_t last_missing = oldest_available - 1;
+    const std::uint64_t from = std::max(acked, gap_floor_seq_);
+    if (last_missing > from) ring_gap_frames_.add(last_missing - from);
+    gap_floor_seq_ = std::max(gap_floor_seq_, last_missing);
   }
-  if (alert_out_.frame.empty()) {
-    queue_.try_pop_with([&](const AlertRecord& r) {
-      const std::uint64_t seq = latest_seq_.load(std::memory_order_relaxed) + 1;
-      alert_out_.frame = alert_encoder_.encode_alert(r, seq, wall_ms());
-      latest_seq_.store(seq, std::memory_order_release);
-    });
-  }
+  // Replay exactly what follows `acked`, then carry on with new frames.
+  send_seq_ = ring_.empty() ? 0 : ring_.oldest_seq();
+  send_offset_ = 0;
+  stage_ = Stage::Streaming;
 }
 
-bool Emitter::write_pending() {
-  for (Outbound* out : {&control_out_, &alert_out_}) {
-    if (out->frame.empty()) continue;
-    const auto io = link_.write_some(out->frame, out->written);
-    if (io == LinkConnection::Io::Closed) return false;
-    if (io == LinkConnection::Io::WouldBlock) return true;
-    *out = {};
-    frames_sent_.fetch_add(1, std::memory_order_relaxed);
-  }
-  return true;
+void Emitter::on_ack(std::uint64_t acked) {
+  acked = std::min(acked, latest_seq_.load(std::memory_order_relaxed));
+  if (acked <= acked_seq_.load(std::memory_order_relaxed)) return;
+  acked_seq_.store(acked, std::memory_order_release);
+  // Never release the frame being written: its bytes must stay put.
+  const std::uint64_t keep_from = send_offset_ > 0 ? send_seq_ : UINT64_MAX;
+  if (ring_.release_through(acked, keep_from) > 0) ring_blocked_ = false;
+  if (send_seq_ != 0 && send_offset_ == 0 && send_seq_ <= acked)
+    send_seq_ = acked < ring_.newest_seq() ? acked + 1 : 0;
 }
 
-void Emitter::handle_inbound() {
+void Emitter::prepare_control(std::uint64_t now_ms) {
+  if (!control_out_.frame.empty() || now_ms < next_heartbeat_ms_) return;
+  control_out_.frame = control_encoder_.encode_heartbeat(latest_seq_.load(std::memory_order_relaxed), lost_totals(),
+                                                         truncated_total(), ring_gap_frames_.get(),
+                                                         now_ms - started_ms_, wall_now_ms_);
+  control_out_.written = 0;
+  next_heartbeat_ms_ = now_ms + config_.heartbeat_interval_ms;
+}
+
+void Emitter::handle_inbound(std::uint64_t now_ms) {
   for (;;) {
     link::FrameStatus status = link::FrameStatus::Ok;
     bool closed = false;
     const link::Frame* frame = link_.next_frame(status, closed);
     if (closed || status != link::FrameStatus::Ok) {
-      if (status != link::FrameStatus::Ok) link_errors_.fetch_add(1, std::memory_order_relaxed);
-      on_disconnected(monotonic_ms());
+      if (status != link::FrameStatus::Ok) link_errors_.add(1);
+      on_disconnected(now_ms);
       return;
     }
     if (frame == nullptr) return;
     switch (frame->payload_type()) {
       case link::Payload::HelloReply: {
         const auto* reply = frame->payload_as_HelloReply();
-        if (reply->boot_id() == boot_id_) {
-          const auto acked = std::min(reply->acked_seq(), latest_seq_.load(std::memory_order_relaxed));
-          acked_seq_.store(std::max(acked, acked_seq_.load(std::memory_order_relaxed)), std::memory_order_release);
+        if (reply->boot_id() != boot_id_) {  // answering some other boot: start over
+          link_errors_.add(1);
+          on_disconnected(now_ms);
+          return;
         }
+        on_hello_reply(reply->acked_seq(), now_ms);
         break;
       }
       case link::Payload::LinkAck: {
         const auto* ack = frame->payload_as_LinkAck();
-        if (ack->boot_id() == boot_id_) {
-          const auto acked = std::min(ack->acked_seq(), latest_seq_.load(std::memory_order_relaxed));
-          acked_seq_.store(std::max(acked, acked_seq_.load(std::memory_order_relaxed)), std::memory_order_release);
-        }
+        if (ack->boot_id() == boot_id_ && stage_ == Stage::Streaming) on_ack(ack->acked_seq());
         break;
       }
       case link::Payload::OperatorAck: {
         const auto* ack = frame->payload_as_OperatorAck();
+        operator_acks_.add(1);
         if (ack_handler_) {
           const OperatorAckView view{ack->key()->string_view(), ack->alert_id()->string_view(),
                                      ack->acknowledged_by()->string_view(), ack->acknowledged_at_ms()};
@@ -252,66 +503,121 @@ void Emitter::handle_inbound() {
         break;
       }
       default:  // frames only a rover sends: the relay is confused, start over
-        link_errors_.fetch_add(1, std::memory_order_relaxed);
-        on_disconnected(monotonic_ms());
+        link_errors_.add(1);
+        on_disconnected(now_ms);
         return;
     }
   }
 }
 
-void Emitter::poll(int timeout_ms) {
-  if (!initialized_) return;
-  std::uint64_t now = monotonic_ms();
-  const std::uint64_t deadline = now + static_cast<std::uint64_t>(std::max(timeout_ms, 0));
-
-  if (link_.state() == LinkConnection::State::Disconnected) {
-    if (now < next_connect_ms_) {
-      // Nothing to do until the backoff ends; sleep without a socket.
-      const auto wait = static_cast<int>(std::min<std::uint64_t>(next_connect_ms_ - now, deadline - now));
-      if (wait > 0) ::poll(nullptr, 0, wait);
-      return;
-    }
+void Emitter::service_link(std::uint64_t now_ms, bool readable) {
+  if (stage_ == Stage::Disconnected) {
+    if (now_ms < next_connect_ms_) return;
     if (!link_.start_connect()) {
-      on_disconnected(now);
+      on_disconnected(now_ms);
       return;
     }
+    stage_ = Stage::Connecting;
   }
-  if (link_.state() == LinkConnection::State::Connecting) {
-    const auto state = link_.finish_connect(timeout_ms);
-    now = monotonic_ms();
+  if (stage_ == Stage::Connecting) {
+    const auto state = link_.finish_connect(0);
     if (state == LinkConnection::State::Disconnected) {
-      on_disconnected(now);
+      on_disconnected(now_ms);
       return;
     }
     if (state == LinkConnection::State::Connecting) return;
-    on_connected(now);
-  } else if (!hello_sent_) {
-    on_connected(now);  // connect() succeeded at once
+    on_connected(now_ms);
   }
+  if (stage_ == Stage::AwaitingReply && now_ms >= hello_deadline_ms_) {
+    link_errors_.add(1);
+    on_disconnected(now_ms);
+    return;
+  }
+  prepare_control(now_ms);
+  if (!write_pending(now_ms)) {
+    on_disconnected(now_ms);
+    return;
+  }
+  // Reading costs a system call; while alerts stream, one read per
+  // millisecond (or when the ring needs acks to make room) is plenty.
+  const bool need_acks = ring_blocked_ || ring_.bytes_used() > ring_.capacity_bytes() / 2;
+  if (!readable && stage_ == Stage::Streaming && !need_acks && now_ms < next_read_ms_) return;
+  next_read_ms_ = now_ms + 1;
+  handle_inbound(now_ms);
+  // Acks may have freed ring room or a hello reply may have opened the stream.
+  if (stage_ == Stage::Streaming && !write_pending(now_ms)) on_disconnected(now_ms);
+}
 
-  // Connected: write until the socket pushes back or nothing is left, then
-  // read acks, then wait for the socket until the deadline.
+void Emitter::poll(int timeout_ms) {
+  if (!initialized_) return;
+  const std::uint64_t deadline = monotonic_ms() + static_cast<std::uint64_t>(std::max(timeout_ms, 0));
+  bool readable = false;  // unknown: the once-per-millisecond read covers it
   for (;;) {
-    for (;;) {
-      prepare_frames(now);
-      if (control_out_.frame.empty() && alert_out_.frame.empty()) break;
-      if (!write_pending()) {
-        on_disconnected(monotonic_ms());
-        return;
-      }
-      if (!control_out_.frame.empty() || !alert_out_.frame.empty()) break;  // socket full
+    const std::uint64_t now = monotonic_ms();
+    wall_now_ms_ = wall_ms();
+    drain_staging(now);
+    outbox_.release_due(now);
+    service_link(now, readable);
+    const std::uint64_t after = monotonic_ms();
+    if (after >= deadline) return;
+    const int wait = static_cast<int>(std::min<std::uint64_t>(deadline - after, kPollStepMs));
+    if (stage_ == Stage::Disconnected) {
+      ::poll(nullptr, 0, wait);
+      readable = false;
+    } else {
+      const bool want_write = stage_ == Stage::Connecting || !control_out_.frame.empty() ||
+                              (send_seq_ != 0 && stage_ == Stage::Streaming);
+      readable = link_.wait(wait, want_write);
     }
-    handle_inbound();
-    if (link_.state() != LinkConnection::State::Connected) return;
-    now = monotonic_ms();
-    if (now >= deadline) return;
-    const bool want_write = !control_out_.frame.empty() || !alert_out_.frame.empty();
-    const auto until_heartbeat = next_heartbeat_ms_ > now ? next_heartbeat_ms_ - now : 0;
-    // raise() does not wake this thread, so wait in short steps.
-    const auto wait = std::min<std::uint64_t>({deadline - now, until_heartbeat, 5u});
-    link_.wait(static_cast<int>(wait), want_write);
-    now = monotonic_ms();
   }
+}
+
+// ---- observers ------------------------------------------------------------------
+
+bool Emitter::drained() const {
+  for (std::size_t i = 0; i < producers_.claimed(); ++i)
+    for (const auto& ring : producers_.slot(i).rings)
+      if (!ring.empty()) return false;
+  return outbox_.empty() && ring_.empty() &&
+         acked_seq_.load(std::memory_order_acquire) == latest_seq_.load(std::memory_order_acquire);
+}
+
+std::array<std::uint64_t, kPriorityCount> Emitter::lost_totals() const {
+  std::array<std::uint64_t, kPriorityCount> lost{};
+  for (std::size_t p = 0; p < kPriorityCount; ++p) {
+    lost[p] = lost_no_slot_[p].load(std::memory_order_relaxed) + lost_outbox_[p].get();
+    for (std::size_t i = 0; i < producers_.claimed(); ++i) lost[p] += producers_.slot(i).lost[p].get();
+  }
+  return lost;
+}
+
+std::uint64_t Emitter::truncated_total() const {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < producers_.claimed(); ++i) n += producers_.slot(i).truncated_fields.get();
+  return n;
+}
+
+EmitterCounters Emitter::counters() const {
+  EmitterCounters c;
+  if (!initialized_) return c;
+  for (std::size_t i = 0; i < producers_.claimed(); ++i) c.accepted += producers_.slot(i).accepted.get();
+  c.truncated_fields = truncated_total();
+  c.lost_by_priority = lost_totals();
+  for (std::size_t p = 0; p < kPriorityCount; ++p) {
+    c.lost_in_outbox += lost_outbox_[p].get();
+    c.lost_in_staging += c.lost_by_priority[p] - lost_outbox_[p].get();
+  }
+  c.coalesced = coalesced_.get();
+  c.key_table_evictions = key_evictions_.get();
+  c.frames_sent = frames_sent_.get();
+  c.frames_replayed = frames_replayed_.get();
+  c.ring_gap_frames = ring_gap_frames_.get();
+  c.latest_seq = latest_seq_.load(std::memory_order_relaxed);
+  c.acked_seq = acked_seq_.load(std::memory_order_relaxed);
+  c.connects = connects_.get();
+  c.link_errors = link_errors_.get();
+  c.operator_acks = operator_acks_.get();
+  return c;
 }
 
 }  // namespace rover_alerts

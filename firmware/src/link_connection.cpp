@@ -84,10 +84,11 @@ LinkConnection::Io LinkConnection::write_some(std::span<const std::uint8_t> byte
   return Io::Done;
 }
 
-void LinkConnection::wait(int timeout_ms, bool want_write) {
-  if (fd_ < 0) return;
+bool LinkConnection::wait(int timeout_ms, bool want_write) {
+  if (fd_ < 0) return false;
   pollfd p{fd_, static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
-  ::poll(&p, 1, timeout_ms);
+  if (::poll(&p, 1, timeout_ms) <= 0) return false;
+  return (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
 void LinkConnection::consume_frame() {

@@ -1,6 +1,8 @@
 #include "command_line.hpp"
 
 #include <charconv>
+#include <chrono>
+#include <optional>
 
 namespace rover_alerts::relay {
 
@@ -21,6 +23,90 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
   return HostPort{std::string(host), port};
 }
 
+namespace {
+
+// Store and journal options (--durability, --history-*).
+bool is_store_option(std::string_view arg) {
+  return arg == "--durability" || arg == "--history-max-tombstones" || arg == "--history-max-age";
+}
+
+std::string parse_store_option(std::string_view arg, std::string_view value, StoreConfig& store) {
+  if (arg == "--durability") {
+    if (value == "full") {
+      store.journal.durability = Durability::Full;
+    } else if (value == "normal") {
+      store.journal.durability = Durability::Normal;
+    } else {
+      return "--durability expects full or normal, got `" + std::string(value) + "`";
+    }
+    return {};
+  }
+  std::uint64_t number = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (ec != std::errc{} || end != value.data() + value.size() || number == 0)
+    return "`" + std::string(arg) + "` expects a positive integer, got `" + std::string(value) + "`";
+  if (arg == "--history-max-tombstones") {
+    store.history.max_tombstones = number;
+  } else {
+    if (number > 100ull * 365 * 24 * 3600) return "--history-max-age is too large";
+    store.history.max_tombstone_age_ms = number * 1000;
+  }
+  return {};
+}
+
+
+// Client-port security options (TLS, origins, limits). --allow-plain takes no value.
+bool is_client_option(std::string_view arg) {
+  return arg == "--tls-cert" || arg == "--tls-key" || arg == "--allow-origin" || arg == "--max-clients" ||
+         arg == "--rate-limit" || arg == "--auth-timeout" || arg == "--http-timeout" || arg == "--max-message-bytes";
+}
+
+std::optional<std::uint64_t> positive_integer(std::string_view text, std::uint64_t max) {
+  std::uint64_t number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc{} || end != text.data() + text.size() || number == 0 || number > max) return std::nullopt;
+  return number;
+}
+
+std::string parse_client_option(std::string_view arg, std::string_view value, ClientLimits& clients) {
+  const auto bad = [&](std::string_view expected) {
+    return "`" + std::string(arg) + "` expects " + std::string(expected) + ", got `" + std::string(value) + "`";
+  };
+  if (arg == "--tls-cert" || arg == "--tls-key") {
+    if (value.empty()) return bad("a file");
+    (arg == "--tls-cert" ? clients.tls.cert_file : clients.tls.key_file) = std::string(value);
+  } else if (arg == "--allow-origin") {
+    // scheme://host[:port], as browsers send it; "null" is accepted verbatim.
+    if (value != "null" && value.find("://") == std::string_view::npos) return bad("an origin like https://host:port");
+    clients.allowed_origins.emplace_back(value);
+  } else if (arg == "--max-clients") {
+    const auto n = positive_integer(value, 1'000'000);
+    if (!n) return bad("a number of clients (1..1000000)");
+    clients.max_sessions = *n;
+  } else if (arg == "--rate-limit") {
+    // PER_SECOND or PER_SECOND/BURST
+    const std::size_t slash = value.find('/');
+    const auto rate = positive_integer(value.substr(0, slash), 1'000'000);
+    const auto burst = slash == std::string_view::npos ? rate : positive_integer(value.substr(slash + 1), 1'000'000);
+    if (!rate || !burst) return bad("REQUESTS_PER_SECOND[/BURST], both positive");
+    clients.requests.per_second = static_cast<double>(*rate);
+    clients.requests.burst = static_cast<double>(slash == std::string_view::npos ? 2 * *rate : *burst);
+    clients.requests.close_after = 2 * clients.requests.burst;
+  } else if (arg == "--auth-timeout" || arg == "--http-timeout") {
+    const auto seconds = positive_integer(value, 3600);
+    if (!seconds) return bad("SECONDS (1..3600)");
+    (arg == "--auth-timeout" ? clients.auth_timeout : clients.http_timeout) =
+        std::chrono::seconds(static_cast<std::int64_t>(*seconds));
+  } else {  // --max-message-bytes
+    const auto bytes = positive_integer(value, 16 * 1024 * 1024);
+    if (!bytes || *bytes < 1024) return bad("BYTES (1024..16777216)");
+    clients.max_request_bytes = *bytes;
+  }
+  return {};
+}
+
+}  // namespace
+
 CommandLine parse_command_line(std::span<const char* const> args) {
   CommandLine result;
   const auto fail = [&result](std::string message) {
@@ -33,11 +119,20 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       result.show_help = true;
       return result;
     }
-    if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens")
+    if (arg == "--allow-plain") {
+      result.config.clients.tls.allow_plain = true;
+      continue;
+    }
+    if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens" &&
+        !is_store_option(arg) && !is_client_option(arg))
       return fail("unknown option `" + std::string(arg) + "`");
     if (i + 1 == args.size()) return fail("option `" + std::string(arg) + "` needs a value");
     const std::string_view value = args[++i];
-    if (arg == "--listen" || arg == "--link-listen") {
+    if (is_client_option(arg)) {
+      if (auto error = parse_client_option(arg, value, result.config.clients); !error.empty()) return fail(error);
+    } else if (is_store_option(arg)) {
+      if (auto error = parse_store_option(arg, value, result.config.store); !error.empty()) return fail(error);
+    } else if (arg == "--listen" || arg == "--link-listen") {
       const auto endpoint = parse_host_port(value);
       if (!endpoint) return fail("`" + std::string(arg) + "` expects HOST:PORT, got `" + std::string(value) + "`");
       (arg == "--listen" ? result.config.http_listen : result.config.link_listen) = *endpoint;
@@ -49,6 +144,9 @@ CommandLine parse_command_line(std::span<const char* const> args) {
   }
   if (result.config.tokens_path.empty())
     return fail("--tokens FILE is required: the relay serves no one without a token file");
+  const TlsOptions& tls = result.config.clients.tls;
+  if (tls.cert_file.empty() != tls.key_file.empty()) return fail("--tls-cert and --tls-key go together");
+  if (tls.allow_plain && !tls.enabled()) return fail("--allow-plain only makes sense with --tls-cert/--tls-key");
   return result;
 }
 
@@ -56,11 +154,32 @@ std::string usage(std::string_view program) {
   std::string text = "usage: ";
   text.append(program).append(
       " --tokens FILE [--listen HOST:PORT] [--link-listen HOST:PORT] [--data DIR]\n"
+      "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
+      "       [--max-clients N] [--rate-limit R[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
+      "       [--max-message-bytes N]\n"
+      "       [--durability full|normal] [--history-max-tombstones N] [--history-max-age SECONDS]\n"
       "\n"
       "  --tokens FILE            users, one per line: <role> <user> <token> (required)\n"
       "  --listen HOST:PORT       HTTP and WebSocket clients (default 127.0.0.1:8000)\n"
       "  --link-listen HOST:PORT  rover links (default 127.0.0.1:8100)\n"
       "  --data DIR               relay state, created if missing (default ./data)\n"
+      "  --durability full|normal journal fsync: full survives power loss, normal only\n"
+      "                           a relay crash (default full)\n"
+      "  --history-max-tombstones N   removed alerts remembered for resync (default 100000)\n"
+      "  --history-max-age SECONDS    ... and for how long (default 86400)\n"
+      "  --tls-cert FILE --tls-key FILE\n"
+      "                           PEM certificate chain and key: https and wss on the --listen\n"
+      "                           port (TLS 1.2+); plain connections are then refused (403)\n"
+      "  --allow-plain            with TLS, still serve plain http/ws on the same port\n"
+      "  --allow-origin ORIGIN    repeatable: WebSocket upgrades with an Origin header must\n"
+      "                           match one (e.g. https://console.example:8443); without\n"
+      "                           this option any origin is accepted\n"
+      "  --max-clients N          concurrent WebSocket clients; more get 503 (default 1000)\n"
+      "  --rate-limit R[/BURST]   requests per second per client (default 50/100); over it\n"
+      "                           RATE_LIMITED, far over it the client is closed\n"
+      "  --auth-timeout SECONDS   a client must authenticate within this (default 10)\n"
+      "  --http-timeout SECONDS   to send one HTTP request or finish TLS (default 30)\n"
+      "  --max-message-bytes N    largest client message decoded (default 65536)\n"
       "  --help                   this text\n"
       "\n"
       "Port 0 picks a free port. Once both listeners are bound, one line\n"

@@ -60,6 +60,16 @@ int main(int argc, char** argv) {
       return 1;
     }
     relay::log::info("relay: ", users, " users, data in ", config.data_dir.string());
+    const auto& clients = config.clients;
+    if (clients.tls.enabled()) {
+      relay::log::info("relay: TLS on the client port (https, wss); plain connections ",
+                       clients.tls.allow_plain ? "also served (--allow-plain)" : "refused");
+    } else {
+      relay::log::info("relay: no TLS: clients connect with plain http and ws (use --tls-cert/--tls-key "
+                       "beyond a trusted network)");
+    }
+    if (!clients.allowed_origins.empty())
+      relay::log::info("relay: WebSocket upgrades allowed from ", clients.allowed_origins.size(), " origin(s)");
     std::cout << "listening http=" << to_text(server.http_endpoint()) << " link=" << to_text(server.link_endpoint())
               << std::endl;
     server.run();

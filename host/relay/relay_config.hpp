@@ -3,6 +3,8 @@
 // limits with their defaults.
 
 #include "delivery/outbound_queue.hpp"
+#include "store/alert_journal.hpp"
+#include "store/alert_store.hpp"
 
 #include <rover_alerts/link_framing.hpp>
 
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace rover_alerts::relay {
 
@@ -27,22 +30,79 @@ struct LinkLimits {
   std::size_t max_outbound_frames = 16;
 };
 
+// What one field of a client request may hold (enforced by the request decoder,
+// answered with TOO_LARGE). Bytes are UTF-8 bytes.
+struct RequestFieldLimits {
+  std::size_t max_token_bytes = 1024;
+  std::size_t max_req_id_bytes = 128;
+  std::size_t max_id_bytes = 256;           // alertId, ids[] of alert_clear
+  std::size_t max_group_id_bytes = 128;
+  std::size_t max_title_bytes = 256;
+  std::size_t max_message_bytes = 4096;     // an alert's `message` text
+  std::size_t max_source_bytes = 128;
+  std::size_t max_metadata_entries = 32;    // also action parameters
+  std::size_t max_metadata_bytes = 8192;    // keys + values together
+  std::size_t max_filter_entries = 64;      // priorities[] / sources[] of a filter
+  std::size_t max_ids = 1000;               // ids[] of alert_clear
+};
+
+// Token bucket for one client's requests: `per_second` refill, `burst` capacity.
+// Requests over it are answered RATE_LIMITED; a client that keeps sending while
+// limited (its RATE_LIMITED answers outrun the refill by `close_after`) is closed.
+struct RateLimit {
+  double per_second = 50;
+  double burst = 100;
+  double close_after = 200;
+};
+
+// The TLS files of the client port; both empty: no TLS.
+struct TlsOptions {
+  std::filesystem::path cert_file;  // PEM certificate chain
+  std::filesystem::path key_file;   // PEM private key
+  // With TLS configured, plain HTTP/WebSocket connections are refused unless this is set.
+  bool allow_plain = false;
+
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+// The client port's policy: sizes, deadlines, rates, TLS and allowed origins.
 struct ClientLimits {
-  std::size_t max_request_bytes = 64 * 1024;
+  std::size_t max_request_bytes = 64 * 1024;  // one WebSocket message
   std::size_t max_json_depth = 16;
+  RequestFieldLimits fields;
   std::size_t http_header_limit = 8 * 1024;
   std::size_t http_body_limit = 16 * 1024;
+  // Upper bound for reading one whole HTTP request (headers included) and for
+  // the TLS handshake: a client trickling bytes is closed after it.
   std::chrono::seconds http_timeout{30};
+  // A WebSocket client must authenticate within this or is closed.
+  std::chrono::seconds auth_timeout{10};
+  RateLimit requests;
+  // Concurrent WebSocket sessions; upgrades over it get 503.
+  std::size_t max_sessions = 1000;
+  // Concurrent HTTP connections not (yet) upgraded; more are closed at once.
+  std::size_t max_http_connections = 1000;
+  TlsOptions tls;
+  // Empty: any Origin. Otherwise a WebSocket upgrade carrying an Origin header
+  // must match one (scheme://host[:port], case-insensitive); no Origin is allowed.
+  std::vector<std::string> allowed_origins;
   OutboundLimits outbound;
+};
+
+// The alert store and its journal (DIR/alerts.db under --data).
+struct StoreConfig {
+  JournalOptions journal;  // --durability full|normal (default full, see Durability)
+  HistoryLimits history;   // --history-max-tombstones N, --history-max-age SECONDS
 };
 
 struct RelayConfig {
   HostPort http_listen{"127.0.0.1", 8000};
   HostPort link_listen{"127.0.0.1", 8100};
-  std::filesystem::path data_dir{"data"};  // the journal goes here (next step)
+  std::filesystem::path data_dir{"data"};  // the journal: data_dir / "alerts.db"
   std::filesystem::path tokens_path;        // required
   LinkLimits link;
   ClientLimits clients;
+  StoreConfig store;
 };
 
 }  // namespace rover_alerts::relay

@@ -8,6 +8,7 @@
 #include "protocol/alert_json.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 
 #include <chrono>
 #include <csignal>
@@ -20,6 +21,14 @@ namespace {
 
 // After a stop signal, sessions get this long to say goodbye.
 constexpr std::chrono::seconds kShutdownGrace{3};
+// Housekeeping runs at least this often (history pruning, commit retries).
+constexpr std::uint64_t kHousekeepingPeriodMs = 1000;
+
+std::uint64_t now_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
 
 asio::ip::tcp::endpoint endpoint_of(const HostPort& host_port) {
   const std::string host = host_port.host == "localhost" ? std::string("127.0.0.1") : host_port.host;
@@ -30,6 +39,7 @@ DecoderLimits decoder_limits(const ClientLimits& limits) {
   DecoderLimits decoder;
   decoder.max_message_bytes = limits.max_request_bytes;
   decoder.max_depth = limits.max_json_depth;
+  decoder.fields = limits.fields;
   return decoder;
 }
 
@@ -39,17 +49,74 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
     : config_(std::move(config)),
       tokens_(std::move(tokens)),
       decoder_(decoder_limits(config_.clients)),
-      link_context_{config_.link, store_, link_stats_, counters_, link_sessions_, {}},
-      http_context_{config_.clients, tokens_,       decoder_,           store_, broadcaster_,
-                    counters_,       http_sessions_, websocket_sessions_, 1},
-      signals_(io_, SIGINT, SIGTERM) {
-  // Each change is encoded once, here, and the same buffer goes to every session.
+      store_(std::string(), config_.store.history),
+      link_context_{config_.link, store_, link_stats_, counters_, link_sessions_, {}, nullptr},
+      alert_requests_(
+          store_, broadcaster_, link_stats_,
+          [this](const Alert& alert) { forward_operator_ack(link_context_, alert); },
+          [this](std::function<void()> callback) { journal_->after_commit(std::move(callback)); }),
+      http_context_{config_.clients, tokens_,   decoder_,        store_,         broadcaster_,
+                    alert_requests_, counters_, http_sessions_, websocket_sessions_, 1},
+      signals_(io_, SIGINT, SIGTERM),
+      housekeeping_timer_(io_) {
+  StoreImage image;
+  journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, image);
+  store_.restore(std::move(image));
+  store_.set_recorder(journal_.get());
+  link_context_.journal = journal_.get();
+  journal_->set_flush_scheduler([this] { asio::post(io_, [this] { flush_journal(); }); });
+  journal_->set_commit_listener([this] {
+    // Clients see only committed changes: a rev a client has seen is never
+    // reused for something else after a crash.
+    for (const AlertChange& change : unpublished_)
+      broadcaster_.publish(encode_alert_message(change), change.alert.priority, change.alert.source, change.rev);
+    unpublished_.clear();
+    link_sessions_.for_each([](LinkSession& session) { session.on_durable(); });
+  });
   store_.set_observer([this](const AlertChange& change) {
-    broadcaster_.publish(encode_alert_message(change), change.alert.priority, change.alert.source, change.rev);
+    // Encoded once, at publication after the commit, and the same buffer goes
+    // to every session.
+    unpublished_.push_back(change);
+    // An alert that expires before the timer fires: bring the timer forward.
+    if (change.alert.expires_at_ms != 0 && housekeeping_due_ms_ != 0 &&
+        change.alert.expires_at_ms < housekeeping_due_ms_ &&
+        (change.type == ChangeType::New || change.type == ChangeType::Update))
+      arm_housekeeping(now_ms());
   });
 }
 
-RelayServer::~RelayServer() = default;
+RelayServer::~RelayServer() {
+  store_.set_recorder(nullptr);
+  if (journal_) journal_->flush();
+}
+
+void RelayServer::flush_journal() {
+  const std::uint64_t failures = journal_->counters().commit_failures;
+  if (journal_->flush()) {
+    counters_.increment("journal_commits_total");
+  } else {
+    counters_.increment("journal_commit_failures_total", journal_->counters().commit_failures - failures);
+  }
+}
+
+void RelayServer::arm_housekeeping(std::uint64_t now) {
+  std::uint64_t due = now + kHousekeepingPeriodMs;
+  if (const auto expiry = store_.next_expiry()) due = std::min(due, std::max(*expiry, now));
+  housekeeping_due_ms_ = due;
+  housekeeping_timer_.expires_after(std::chrono::milliseconds(due - now));
+  housekeeping_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) housekeeping();
+  });
+}
+
+void RelayServer::housekeeping() {
+  const std::uint64_t now = now_ms();
+  if (const std::size_t expired = store_.expire(now); expired > 0) counters_.increment("alerts_expired_total", expired);
+  store_.prune_history(now);
+  // Retries a failed commit; otherwise the posted flush handles the batch.
+  if (!journal_->healthy()) flush_journal();
+  arm_housekeeping(now);
+}
 
 void RelayServer::bind() {
   link_listener_ = std::make_shared<TcpListener>(io_, endpoint_of(config_.link_listen), "link",
@@ -77,6 +144,7 @@ void RelayServer::run() {
   });
   link_listener_->start();
   http_listener_->start();
+  arm_housekeeping(now_ms());
   io_.run();
   if (stopping) {
     // Let the close handshakes started by stop() run; returns as soon as no
@@ -87,6 +155,8 @@ void RelayServer::run() {
 }
 
 void RelayServer::stop() {
+  housekeeping_timer_.cancel();
+  flush_journal();
   link_listener_->stop();
   http_listener_->stop();
   link_sessions_.for_each([](LinkSession& session) { session.close("relay shutting down"); });

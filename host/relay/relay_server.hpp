@@ -1,8 +1,18 @@
 #pragma once
 // The relay: owns the store, the delivery side, both listeners and the io loop.
 //
-// Threading: one io_context run by one thread. Every session, the store and
-// the broadcaster live on it, so none of them lock.
+// Threading: one io_context run by one thread. Every session, the store, its
+// journal and the broadcaster live on it, so none of them lock.
+//
+// Durability: the store is restored from its journal (data_dir/alerts.db) at
+// construction - which throws JournalError when the database cannot be used.
+// Every change is recorded by the journal; the first change of a batch posts a
+// flush to the io loop, so everything that happens in one loop turn shares one
+// commit, after which link sessions acknowledge what became durable and the
+// batch's changes are published to clients (never before: a client must not
+// see a rev that a crash could give to another change).
+// A housekeeping timer expires alerts (armed for the store's next expiry, at
+// least once a second), prunes old history and retries failed commits.
 
 #include "auth/token_file.hpp"
 #include "counters.hpp"
@@ -12,14 +22,17 @@
 #include "protocol/request_decoder.hpp"
 #include "relay_config.hpp"
 #include "session_registry.hpp"
+#include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 #include "store/rover_link_stats.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
+#include <vector>
 
 namespace rover_alerts::relay {
 
@@ -43,26 +56,37 @@ class RelayServer {
   // Serves until SIGINT or SIGTERM, then shuts down gracefully.
   void run();
 
+  // False while the journal cannot commit (acks to rovers are held back).
+  bool journal_healthy() const { return journal_->healthy(); }
+
  private:
   void stop();
+  void flush_journal();
+  void arm_housekeeping(std::uint64_t now);
+  void housekeeping();
 
   RelayConfig config_;
   TokenFile tokens_;
   RequestDecoder decoder_;
   Counters counters_;
   AlertStore store_;
+  std::unique_ptr<AlertJournal> journal_;
+  std::vector<AlertChange> unpublished_;  // recorded, not yet committed
   RoverLinkStats link_stats_;
   Broadcaster broadcaster_;
   SessionRegistry<LinkSession> link_sessions_;
   SessionRegistry<HttpSession> http_sessions_;
   SessionRegistry<WebsocketSession> websocket_sessions_;
   LinkContext link_context_;
+  AlertRequestHandler alert_requests_;
   HttpContext http_context_;
 
   // Declared after everything sessions refer to: destroying the io_context
   // destroys pending handlers, and with them the last sessions, first.
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
+  boost::asio::steady_timer housekeeping_timer_;
+  std::uint64_t housekeeping_due_ms_ = 0;  // unix ms the timer is armed for; 0: not armed
   std::shared_ptr<TcpListener> link_listener_;
   std::shared_ptr<TcpListener> http_listener_;
 };

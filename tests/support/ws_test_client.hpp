@@ -1,7 +1,7 @@
 #pragma once
-// WsTestClient: a plain synchronous WebSocket client over a real TCP socket,
-// for integration tests. Reads time out (SO_RCVTIMEO) so a silent relay fails
-// the test instead of hanging it.
+// WsTestClient: a plain WebSocket client over a real TCP socket, for
+// integration tests. Reads have a deadline (an async read run for a bounded
+// time), so a silent relay fails the test instead of hanging it.
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,8 +12,7 @@
 #include <optional>
 #include <string>
 
-#include <sys/socket.h>
-#include <sys/time.h>
+#include <chrono>
 
 namespace rover_alerts::testing {
 
@@ -21,23 +20,34 @@ class WsTestClient {
  public:
   WsTestClient(const std::string& host, unsigned short port, const std::string& target = "/",
                int read_timeout_ms = 10000)
-      : ws_(io_) {
+      : ws_(io_), read_timeout_(read_timeout_ms) {
     namespace net = boost::asio;
     net::ip::tcp::resolver resolver(io_);
     net::connect(ws_.next_layer(), resolver.resolve(host, std::to_string(port)));
-    timeval tv{read_timeout_ms / 1000, (read_timeout_ms % 1000) * 1000};
-    ::setsockopt(ws_.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ws_.handshake(host + ":" + std::to_string(port), target);
     ws_.text(true);
   }
 
   void send(const std::string& text) { ws_.write(boost::asio::buffer(text)); }
 
-  // Next message as text; nullopt on timeout or close.
+  // Next message as text; nullopt on timeout (the stream is then unusable) or close.
   std::optional<std::string> read() {
     boost::beast::flat_buffer buffer;
     boost::beast::error_code ec;
-    ws_.read(buffer, ec);
+    bool done = false;
+    ws_.async_read(buffer, [&](boost::beast::error_code e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    io_.restart();
+    io_.run_for(read_timeout_);
+    if (!done) {
+      boost::system::error_code ignored;
+      ws_.next_layer().cancel(ignored);
+      io_.restart();
+      io_.run();  // lets the cancelled read finish
+      ec = boost::asio::error::timed_out;
+    }
     if (ec) {
       last_error_ = ec;
       return std::nullopt;
@@ -51,6 +61,7 @@ class WsTestClient {
  private:
   boost::asio::io_context io_;
   boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+  std::chrono::milliseconds read_timeout_;
   boost::beast::error_code last_error_;
 };
 

@@ -20,6 +20,9 @@ struct KeyValue {
   BoundedString<limits::kKvValueBytes> value;
 };
 
+// AlertSpec::min_interval_ms value meaning "the emitter's configured default".
+inline constexpr std::uint32_t kDefaultMinInterval = 0xFFFFFFFFu;
+
 struct AlertRecord {
   EventKind kind = EventKind::Raise;
   Priority priority = Priority::Info;
@@ -27,9 +30,12 @@ struct AlertRecord {
   bool closable = true;
   bool truncated = false;  // some field was cut to its bound
   bool has_action = false;
+  bool priority_known = true;  // false: clear(key) without a priority; the key table supplies it
   std::uint8_t action_param_count = 0;
   std::uint8_t metadata_count = 0;
   std::uint32_t occurrences = 1;
+  std::uint32_t stamp = 0;            // per-producer call order (producer_table.hpp)
+  std::uint32_t min_interval_ms = kDefaultMinInterval;
   std::uint64_t expires_at_ms = 0;
   std::uint64_t raised_at_ms = 0;
   std::uint64_t last_seen_ms = 0;
@@ -44,6 +50,43 @@ struct AlertRecord {
   std::array<KeyValue, limits::kActionParams> action_params;
   std::array<KeyValue, limits::kMetadataPairs> metadata;
 };
+
+// Copies `src` into `dst` touching only the bytes in use: a record is a few KiB
+// of bounds but typically a few hundred bytes of text.
+inline void copy_record(AlertRecord& dst, const AlertRecord& src) {
+  dst.kind = src.kind;
+  dst.priority = src.priority;
+  dst.persistent = src.persistent;
+  dst.closable = src.closable;
+  dst.truncated = src.truncated;
+  dst.has_action = src.has_action;
+  dst.priority_known = src.priority_known;
+  dst.action_param_count = src.action_param_count;
+  dst.metadata_count = src.metadata_count;
+  dst.occurrences = src.occurrences;
+  dst.stamp = src.stamp;
+  dst.min_interval_ms = src.min_interval_ms;
+  dst.expires_at_ms = src.expires_at_ms;
+  dst.raised_at_ms = src.raised_at_ms;
+  dst.last_seen_ms = src.last_seen_ms;
+  dst.key.copy_from(src.key);
+  dst.source.copy_from(src.source);
+  dst.title.copy_from(src.title);
+  dst.message.copy_from(src.message);
+  dst.group_id.copy_from(src.group_id);
+  if (src.has_action) {
+    dst.action_label.copy_from(src.action_label);
+    dst.action_type.copy_from(src.action_type);
+    for (std::size_t i = 0; i < src.action_param_count; ++i) {
+      dst.action_params[i].key.copy_from(src.action_params[i].key);
+      dst.action_params[i].value.copy_from(src.action_params[i].value);
+    }
+  }
+  for (std::size_t i = 0; i < src.metadata_count; ++i) {
+    dst.metadata[i].key.copy_from(src.metadata[i].key);
+    dst.metadata[i].value.copy_from(src.metadata[i].value);
+  }
+}
 
 static_assert(std::is_trivially_copyable_v<AlertRecord>, "queue slots are copied with memcpy semantics");
 

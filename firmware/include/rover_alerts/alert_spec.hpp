@@ -36,6 +36,9 @@ struct AlertSpec {
   bool persistent = false;
   bool closable = true;
   std::uint64_t expires_at_ms = 0;  // unix ms; 0: never
+  // Chatter suppression: updates of this key go out at most once per interval.
+  // 0xFFFFFFFF (the default): EmitterConfig::min_update_interval_ms.
+  std::uint32_t min_interval_ms = 0xFFFFFFFFu;
 };
 
 }  // namespace rover_alerts

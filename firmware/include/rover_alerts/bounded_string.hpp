@@ -43,6 +43,12 @@ class BoundedString {
     return n != value.size();
   }
 
+  // Copies only the bytes in use (cheaper than copying the whole array).
+  void copy_from(const BoundedString& other) {
+    if (other.size_ > 0) std::memcpy(data_.data(), other.data_.data(), other.size_);
+    size_ = other.size_;
+  }
+
   void clear() { size_ = 0; }
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }

@@ -2,22 +2,29 @@
 // Emitter: the alert API the rover's control loop links.
 //
 //   init(config)        reserves every byte the emitter will ever use
-//   raise/update/clear  copy the alert into a queue slot and return; they never
-//                       allocate, block or wait on the link, and are safe from
-//                       several threads at once
+//   raise/update/clear  copy the alert into the calling thread's staging ring
+//                       and return: wait-free, no allocation, no lock, no wait
+//                       on the link, safe from several threads at once
 //   poll(timeout_ms)    the link side, from one thread (the application's I/O
-//                       loop or a dedicated thread): connects with backoff,
-//                       frames queued alerts, sends heartbeats, reads acks
+//                       loop or a dedicated thread): drains the staging rings
+//                       into the priority outbox (coalescing re-raises), frames
+//                       alerts into the replay ring, connects with backoff,
+//                       replays what the relay lacks, sends heartbeats, reads
+//                       acks and invokes the operator-ack callback
 //
-// Every alert that cannot be queued is counted per priority and reported to the
-// relay in heartbeats, so a loss is never silent.
+// Every alert that is not delivered is counted per priority and reported to
+// the relay in heartbeats, so a loss is never silent. firmware/DESIGN.md has
+// the reasoning and the bounds.
 
 #include <rover_alerts/alert_record.hpp>
 #include <rover_alerts/alert_spec.hpp>
-#include <rover_alerts/bounded_mpsc_queue.hpp>
 #include <rover_alerts/bounded_string.hpp>
 #include <rover_alerts/frame_encoder.hpp>
+#include <rover_alerts/key_table.hpp>
 #include <rover_alerts/link_connection.hpp>
+#include <rover_alerts/priority_outbox.hpp>
+#include <rover_alerts/producer_table.hpp>
+#include <rover_alerts/replay_ring.hpp>
 #include <rover_alerts/status.hpp>
 
 #include <array>
@@ -33,15 +40,21 @@ struct EmitterConfig {
   std::string_view rover_id = "rover";  // copied, truncated to limits::kRoverIdBytes
   const char* relay_host = "127.0.0.1";
   std::uint16_t relay_port = 8100;
-  std::size_t queue_capacity = 256;     // power of two
+  std::size_t queue_capacity = 256;        // priority outbox: alerts waiting for the link
+  std::size_t max_producers = 4;           // threads that may call raise/update/clear
+  std::size_t staging_capacity = 16;       // per producer and priority (power of two)
+  std::size_t key_capacity = 256;          // active keys tracked for chatter suppression
+  std::uint32_t min_update_interval_ms = 1000;  // per key; AlertSpec::min_interval_ms overrides
+  std::size_t replay_ring_bytes = 256 * 1024;   // unacknowledged frames kept for replay
   std::uint32_t heartbeat_interval_ms = 1000;
+  std::uint32_t hello_timeout_ms = 5000;   // no HelloReply by then: reconnect
   std::uint32_t reconnect_initial_ms = 100;
   std::uint32_t reconnect_max_ms = 5000;
-  std::uint64_t boot_id = 0;            // 0: a random id is drawn at init
+  std::uint64_t boot_id = 0;               // 0: a random id is drawn at init
 };
 
 // An operator acknowledgement forwarded by the relay. Views are valid only
-// during the callback.
+// during the callback, which runs on the thread calling poll().
 struct OperatorAckView {
   std::string_view key;
   std::string_view alert_id;
@@ -51,14 +64,21 @@ struct OperatorAckView {
 using OperatorAckHandler = void (*)(void* context, const OperatorAckView& ack);
 
 struct EmitterCounters {
-  std::uint64_t accepted = 0;          // raise/update/clear calls that were queued
+  std::uint64_t accepted = 0;          // raise/update/clear calls taken into staging
   std::uint64_t truncated_fields = 0;
-  std::array<std::uint64_t, kPriorityCount> lost_by_priority{};
-  std::uint64_t frames_sent = 0;
+  std::array<std::uint64_t, kPriorityCount> lost_by_priority{};  // all losses, as heartbeats report them
+  std::uint64_t lost_in_staging = 0;   // of those: staging ring full or no producer slot
+  std::uint64_t lost_in_outbox = 0;    // of those: displaced by the outbox's priority rule
+  std::uint64_t coalesced = 0;         // re-raises/updates folded into a pending or later update
+  std::uint64_t key_table_evictions = 0;
+  std::uint64_t frames_sent = 0;       // alert frames written whole to a socket (replays included)
+  std::uint64_t frames_replayed = 0;   // alert frames written again after a reconnect
+  std::uint64_t ring_gap_frames = 0;   // frames the relay lacks and the ring no longer holds
   std::uint64_t latest_seq = 0;        // last sequence number assigned
   std::uint64_t acked_seq = 0;         // relay's cumulative ack for this boot
   std::uint64_t connects = 0;
-  std::uint64_t link_errors = 0;       // bad frames from the relay, resets
+  std::uint64_t link_errors = 0;       // bad frames from the relay, hello timeouts
+  std::uint64_t operator_acks = 0;
 };
 
 class Emitter {
@@ -70,34 +90,60 @@ class Emitter {
   Status init(const EmitterConfig& config);
   bool initialized() const { return initialized_; }
 
+  // The condition holds. A raise of a key that is already active updates that
+  // alert (occurrences, last seen, priority if higher) instead of adding one.
   Status raise(const AlertSpec& alert) { return enqueue(EventKind::Raise, alert); }
+  // Fields of an active alert changed. An empty source means "as raised".
   Status update(const AlertSpec& alert) { return enqueue(EventKind::Update, alert); }
-  // The condition behind `key` returned to normal.
+  // The condition behind `key` returned to normal. Source and priority come
+  // from the key's raise (the relay's fallback if the key is no longer tracked:
+  // the rover id and info).
+  Status clear(std::string_view key);
   Status clear(std::string_view key, std::string_view source, Priority priority);
 
+  // Called from poll(), never from raise/update/clear. Set before polling.
   void set_operator_ack_handler(OperatorAckHandler handler, void* context);
 
   // Link side; call from one thread only. Returns within about `timeout_ms`.
   void poll(int timeout_ms);
 
-  bool link_up() const { return link_.state() == LinkConnection::State::Connected && hello_sent_; }
-  // True when everything accepted so far has been acknowledged by the relay.
+  bool link_up() const { return link_.state() == LinkConnection::State::Connected && stage_ == Stage::Streaming; }
+  // Link thread: everything accepted so far has been framed and acknowledged.
   bool drained() const;
   std::uint64_t boot_id() const { return boot_id_; }
   EmitterCounters counters() const;
-  std::size_t queue_capacity() const { return queue_.capacity(); }
+  const EmitterConfig& config() const { return config_; }
 
-  // Bytes reserved by init() for a given queue capacity (the emitter's RAM).
-  static std::size_t reserved_bytes(std::size_t queue_capacity);
+  // Bytes init() reserves for `config` (the emitter's RAM, the Emitter object included).
+  static std::size_t reserved_bytes(const EmitterConfig& config);
 
  private:
+  enum class Stage : std::uint8_t { Disconnected, Connecting, HelloQueued, AwaitingReply, Streaming };
+  struct Outbound {
+    std::span<const std::uint8_t> frame{};
+    std::size_t written = 0;
+  };
+
   Status enqueue(EventKind kind, const AlertSpec& alert);
+  Status enqueue_clear(std::string_view key, std::string_view source, Priority priority, bool priority_known);
+
+  // Link thread.
+  void drain_staging(std::uint64_t now_ms);
+  void admit(AlertRecord& record, std::uint64_t now_ms);
+  void push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key);
+  bool frame_next(std::uint64_t now_ms);  // outbox -> replay ring; false when nothing was framed
   void on_connected(std::uint64_t now_ms);
   void on_disconnected(std::uint64_t now_ms);
-  void handle_inbound();
-  void prepare_frames(std::uint64_t now_ms);
-  bool write_pending();  // false when the link broke
+  void on_hello_reply(std::uint64_t acked_seq, std::uint64_t now_ms);
+  void on_ack(std::uint64_t acked_seq);
+  void handle_inbound(std::uint64_t now_ms);
+  void service_link(std::uint64_t now_ms, bool readable);
+  void prepare_control(std::uint64_t now_ms);
+  bool write_pending(std::uint64_t now_ms);  // false when the link broke
+  void advance_send_cursor(std::size_t bytes);
   std::uint32_t next_backoff_ms();
+  std::array<std::uint64_t, kPriorityCount> lost_totals() const;
+  std::uint64_t truncated_total() const;
 
   bool initialized_ = false;
   EmitterConfig config_{};
@@ -105,35 +151,44 @@ class Emitter {
   std::uint64_t boot_id_ = 0;
   std::uint64_t started_ms_ = 0;
 
-  BoundedMpscQueue<AlertRecord> queue_;
-  FrameEncoder alert_encoder_;    // alert frames; one may wait across a reconnect
+  // Producer side: per-thread staging rings and counters (producer_table.hpp).
+  ProducerTable producers_;
+  std::array<std::atomic<std::uint64_t>, kPriorityCount> lost_no_slot_{};  // rare path, fetch_add
+
+  // Link side (poll thread only, except the atomics read by counters()).
+  PriorityOutbox outbox_;
+  KeyTable keys_;
+  ReplayRing ring_;
+  FrameEncoder alert_encoder_;
   FrameEncoder control_encoder_;  // hello and heartbeat
   LinkConnection link_;
 
-  // Producer-side counters (touched by raise from any thread).
-  std::atomic<std::uint64_t> accepted_{0};
-  std::atomic<std::uint64_t> truncated_fields_{0};
-  std::array<std::atomic<std::uint64_t>, kPriorityCount> lost_{};
-
-  // Link-side state (poll thread only, except the atomics read by counters()).
-  // Outbound frames: a control frame goes first, but never into the middle of a
-  // partly written alert frame.
-  struct Outbound {
-    std::span<const std::uint8_t> frame{};
-    std::size_t written = 0;
-  };
-  Outbound control_out_;
-  Outbound alert_out_;
-  bool hello_sent_ = false;
+  Stage stage_ = Stage::Disconnected;
+  Outbound control_out_;          // a control frame goes between whole alert frames
+  std::uint64_t send_seq_ = 0;    // next ring frame to write; 0: none
+  std::size_t send_offset_ = 0;   // bytes of it already written
+  std::uint64_t highest_written_seq_ = 0;
+  std::uint64_t gap_floor_seq_ = 0;  // gaps up to here are counted already
+  std::uint64_t hello_deadline_ms_ = 0;
   std::uint64_t next_connect_ms_ = 0;
   std::uint64_t next_heartbeat_ms_ = 0;
   std::uint32_t connect_attempts_ = 0;
   std::uint64_t jitter_state_ = 0;
+  std::uint64_t wall_now_ms_ = 0;  // wall clock read once per pass, for frame timestamps
+  bool ring_blocked_ = false;      // the last frame did not fit; retry once acks free room
+  std::uint64_t next_read_ms_ = 0; // while streaming flat out, acks are read once per millisecond
+  // Link-thread counters, readable from any thread.
+  std::array<SingleWriterCounter, kPriorityCount> lost_outbox_{};
+  SingleWriterCounter coalesced_;
+  SingleWriterCounter key_evictions_;
   std::atomic<std::uint64_t> latest_seq_{0};
   std::atomic<std::uint64_t> acked_seq_{0};
-  std::atomic<std::uint64_t> frames_sent_{0};
-  std::atomic<std::uint64_t> connects_{0};
-  std::atomic<std::uint64_t> link_errors_{0};
+  SingleWriterCounter frames_sent_;
+  SingleWriterCounter frames_replayed_;
+  SingleWriterCounter ring_gap_frames_;
+  SingleWriterCounter connects_;
+  SingleWriterCounter link_errors_;
+  SingleWriterCounter operator_acks_;
   OperatorAckHandler ack_handler_ = nullptr;
   void* ack_context_ = nullptr;
 };

@@ -82,7 +82,19 @@ inline DecodedFrame verify_prefixed_frame(const std::uint8_t* data, std::size_t 
   if (!flatbuffers::BufferHasIdentifier(data, FrameIdentifier(), true)) return {FrameStatus::BadIdentifier, nullptr};
   flatbuffers::Verifier verifier(data, kPrefixBytes + length, kVerifierMaxDepth, kVerifierMaxTables);
   if (!VerifySizePrefixedFrameBuffer(verifier)) return {FrameStatus::Invalid, nullptr};
-  return {FrameStatus::Ok, GetSizePrefixedFrame(data)};
+  const Frame* frame = GetSizePrefixedFrame(data);
+  // The Verifier (2.0.8) checks where a vector starts but not that its 8-byte
+  // elements are aligned: a crafted frame could make a reader do a misaligned
+  // 64-bit load (undefined behaviour; a fault on some ARM cores). Check the
+  // one vector of 8-byte scalars in the schema, relative to the buffer start
+  // as the Verifier does.
+  if (const auto* heartbeat = frame->payload_as_Heartbeat()) {
+    const auto* lost = heartbeat->lost_by_priority();
+    if (lost != nullptr &&
+        static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(lost->Data()) - data) % alignof(std::uint64_t) != 0)
+      return {FrameStatus::Invalid, nullptr};
+  }
+  return {FrameStatus::Ok, frame};
 }
 
 }  // namespace rover_alerts::link

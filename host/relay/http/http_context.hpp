@@ -4,12 +4,18 @@
 #include "auth/token_file.hpp"
 #include "counters.hpp"
 #include "delivery/broadcaster.hpp"
+#include "http/origin_policy.hpp"
+#include "protocol/alert_request_handler.hpp"
 #include "protocol/request_decoder.hpp"
 #include "relay_config.hpp"
 #include "session_registry.hpp"
 #include "store/alert_store.hpp"
 
+#include <boost/asio/ssl/context.hpp>
+
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace rover_alerts::relay {
 
@@ -17,15 +23,31 @@ class HttpSession;
 class WebsocketSession;
 
 struct HttpContext {
+  // Builds the TLS context when `limits.tls` names files; throws
+  // std::runtime_error when they cannot be used.
+  HttpContext(const ClientLimits& limits, const TokenFile& tokens, const RequestDecoder& decoder, AlertStore& store,
+              Broadcaster& broadcaster, AlertRequestHandler& alert_requests, Counters& counters, SessionRegistry<HttpSession>& http_sessions,
+              SessionRegistry<WebsocketSession>& websocket_sessions, std::uint64_t first_client_id = 1);
+  ~HttpContext();
+  HttpContext(const HttpContext&) = delete;
+  HttpContext& operator=(const HttpContext&) = delete;
+
   const ClientLimits& limits;
   const TokenFile& tokens;
   const RequestDecoder& decoder;
   AlertStore& store;
   Broadcaster& broadcaster;
+  AlertRequestHandler& alert_requests;
   Counters& counters;
   SessionRegistry<HttpSession>& http_sessions;
   SessionRegistry<WebsocketSession>& websocket_sessions;
   std::uint64_t next_client_id = 1;
+
+  OriginPolicy origins;
+  std::unique_ptr<boost::asio::ssl::context> tls;  // null: no TLS
+  // Live connections, for the caps in `limits` and for /metrics.
+  std::size_t http_connections = 0;      // HttpSessions (not yet upgraded)
+  std::size_t websocket_connections = 0;  // WebsocketSessions
 };
 
 }  // namespace rover_alerts::relay

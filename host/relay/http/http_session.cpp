@@ -1,10 +1,10 @@
 #include "http/http_session.hpp"
 
+#include "http/metrics.hpp"
 #include "http/websocket_session.hpp"
 #include "log.hpp"
 
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <cctype>
@@ -42,36 +42,89 @@ std::string_view bearer_token(std::string_view header) {
 }  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpContext& context)
-    : stream_(std::move(socket)), context_(context) {}
+    : context_(context), raw_(std::in_place, std::move(socket)) {
+  ++context_.http_connections;
+}
 
-HttpSession::~HttpSession() { context_.http_sessions.remove(this); }
+HttpSession::~HttpSession() {
+  --context_.http_connections;
+  context_.http_sessions.remove(this);
+}
 
 void HttpSession::start() {
   context_.http_sessions.add(shared_from_this());
+  if (context_.http_connections > context_.limits.max_http_connections) {
+    context_.counters.increment(Counters::series("http_connections_refused_total", "reason", "over_capacity"));
+    return close();
+  }
+  if (!context_.tls) {
+    transport_ = make_plain_http_transport(std::move(*raw_));
+    raw_.reset();
+    return read_request();
+  }
+  raw_->expires_after(context_.limits.http_timeout);
+  beast::async_detect_ssl(*raw_, buffer_, beast::bind_front_handler(&HttpSession::on_detect, shared_from_this()));
+}
+
+void HttpSession::on_detect(const error_code& ec, bool tls) {
+  if (ec == beast::error::timeout)
+    context_.counters.increment(Counters::series("http_requests_rejected_total", "reason", "timeout"));
+  if (ec || closed_) return close();
+  if (tls) {
+    beast::tcp_stream stream = std::move(*raw_);
+    raw_.reset();
+    return async_tls_handshake(std::move(stream), *context_.tls, buffer_,
+                               beast::bind_front_handler(&HttpSession::on_handshake, shared_from_this()));
+  }
+  transport_ = make_plain_http_transport(std::move(*raw_));
+  raw_.reset();
+  refuse_plain_ = !context_.limits.tls.allow_plain;
+  read_request();
+}
+
+void HttpSession::on_handshake(const error_code& ec, std::unique_ptr<HttpTransport> transport) {
+  if (ec || closed_) {
+    if (ec) context_.counters.increment("tls_handshake_failures_total");
+    if (transport) transport->close();
+    return;
+  }
+  transport_ = std::move(transport);
   read_request();
 }
 
 void HttpSession::close() {
-  error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  if (closed_) return;
+  closed_ = true;
+  if (transport_) return transport_->close();
+  if (raw_) {
+    error_code ignored;
+    raw_->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    raw_->close();
+  }
 }
 
 void HttpSession::read_request() {
+  if (closed_) return;
   // A fresh parser per request: its limits apply to each request.
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(context_.limits.http_header_limit));
   parser_->body_limit(context_.limits.http_body_limit);
-  stream_.expires_after(context_.limits.http_timeout);
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  transport_->expires_after(context_.limits.http_timeout);
+  transport_->async_read(buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
 
 void HttpSession::on_read(const error_code& ec, std::size_t) {
-  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+  if (ec == beast::error::timeout) {
+    context_.counters.increment(Counters::series("http_requests_rejected_total", "reason", "timeout"));
     return close();
   }
+  if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || closed_) return close();
+  if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated)
+    return close();
   if (ec) {
     const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
+    context_.counters.increment(
+        Counters::series("http_requests_rejected_total", "reason", too_large ? "too_large" : "malformed"));
     Response response{too_large ? http::status::payload_too_large : http::status::bad_request, 11};
     response.set(http::field::content_type, "text/plain");
     response.body() = too_large ? "request too large\n" : "bad request\n";
@@ -82,22 +135,24 @@ void HttpSession::on_read(const error_code& ec, std::size_t) {
   handle_request(parser_->get());
 }
 
-void HttpSession::handle_request(const Request& request) {
-  const std::string_view path = path_of(request.target());
+HttpSession::Response HttpSession::plain_response(const Request& request, http::status status,
+                                                  std::string_view body) {
+  Response response{status, request.version()};
+  response.set(http::field::content_type, "text/plain");
+  response.body() = body;
+  response.keep_alive(false);
+  response.prepare_payload();
+  return response;
+}
 
-  if (beast::websocket::is_upgrade(request) && (path == "/" || path == "/ws")) {
-    const auto authorization = request.find(http::field::authorization);
-    if (authorization == request.end()) return upgrade(std::nullopt);
-    if (auto identity = context_.tokens.lookup(bearer_token(authorization->value()))) return upgrade(std::move(identity));
-    context_.counters.increment("ws_auth_failures_total");
-    Response response{http::status::unauthorized, request.version()};
-    response.set(http::field::content_type, "text/plain");
-    response.set(http::field::www_authenticate, "Bearer");
-    response.body() = "unknown token\n";
-    response.keep_alive(false);
-    response.prepare_payload();
-    return respond(std::move(response));
+void HttpSession::handle_request(const Request& request) {
+  if (refuse_plain_) {
+    context_.counters.increment("http_plain_refused_total");
+    return respond(plain_response(request, http::status::forbidden,
+                                  "this relay requires TLS: connect with https:// or wss://\n"));
   }
+  const std::string_view path = path_of(request.target());
+  if (beast::websocket::is_upgrade(request) && (path == "/" || path == "/ws")) return handle_upgrade(request);
 
   Response response{http::status::ok, request.version()};
   response.keep_alive(request.keep_alive());
@@ -109,6 +164,13 @@ void HttpSession::handle_request(const Request& request) {
   } else if (path == "/healthz") {
     response.set(http::field::content_type, "text/plain");
     response.body() = "ok\n";
+  } else if (path == "/metrics") {
+    const Gauge gauges[] = {
+        {"http_connections", static_cast<double>(context_.http_connections)},
+        {"ws_sessions", static_cast<double>(context_.websocket_connections)},
+    };
+    response.set(http::field::content_type, kMetricsContentType);
+    response.body() = render_metrics(context_.counters, gauges);
   } else if (path == "/") {
     response.set(http::field::content_type, "text/html; charset=utf-8");
     response.body() = kPlaceholderPage;
@@ -123,21 +185,46 @@ void HttpSession::handle_request(const Request& request) {
   respond(std::move(response));
 }
 
+void HttpSession::handle_upgrade(const Request& request) {
+  const auto origin = request.find(http::field::origin);
+  if (!context_.origins.allows(origin == request.end() ? std::nullopt
+                                                       : std::optional<std::string_view>(origin->value()))) {
+    context_.counters.increment(Counters::series("ws_upgrades_refused_total", "reason", "origin"));
+    log::warn("http: WebSocket upgrade from origin `", origin->value().substr(0, 128), "` refused");
+    return respond(plain_response(request, http::status::forbidden, "origin not allowed\n"));
+  }
+  if (context_.websocket_connections >= context_.limits.max_sessions) {
+    context_.counters.increment(Counters::series("ws_upgrades_refused_total", "reason", "over_capacity"));
+    auto response = plain_response(request, http::status::service_unavailable, "too many clients; retry later\n");
+    response.set(http::field::retry_after, "5");
+    return respond(std::move(response));
+  }
+  const auto authorization = request.find(http::field::authorization);
+  if (authorization == request.end()) return upgrade(std::nullopt);
+  if (auto identity = context_.tokens.lookup(bearer_token(authorization->value()))) return upgrade(std::move(identity));
+  context_.counters.increment("ws_auth_failures_total");
+  auto response = plain_response(request, http::status::unauthorized, "unknown token\n");
+  response.set(http::field::www_authenticate, "Bearer");
+  respond(std::move(response));
+}
+
 void HttpSession::upgrade(std::optional<Identity> identity) {
   // The WebSocket session owns the connection from here; the stream's own
   // timeouts give way to the WebSocket ones.
-  stream_.expires_never();
-  std::make_shared<WebsocketSession>(stream_.release_socket(), context_, std::move(identity))
-      ->start(parser_->release());
+  transport_->expires_never();
+  auto websocket = transport_->into_websocket();
+  transport_.reset();
+  closed_ = true;
+  std::make_shared<WebsocketSession>(std::move(websocket), context_, std::move(identity))->start(parser_->release());
 }
 
 void HttpSession::respond(Response response) {
+  if (closed_) return;
   response.set(http::field::server, kServerName);
   response_ = std::move(response);
   const bool keep_alive = response_.keep_alive();
-  stream_.expires_after(context_.limits.http_timeout);
-  http::async_write(stream_, response_,
-                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
+  transport_->expires_after(context_.limits.http_timeout);
+  transport_->async_write(response_, beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
 }
 
 void HttpSession::on_write(bool keep_alive, const error_code& ec, std::size_t) {

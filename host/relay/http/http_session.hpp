@@ -1,19 +1,26 @@
 #pragma once
 // One client TCP connection speaking HTTP/1.1 until it asks for a WebSocket.
 //
-// Serves GET /healthz and the placeholder console page at /; a WebSocket
-// upgrade on / or /ws is handed to a WebsocketSession (authenticated at once
-// when it carries `Authorization: Bearer <token>`). Header and body sizes are
-// bounded by the parser; one request is answered before the next is read.
+// TLS: when the relay has a certificate, the first bytes decide: a TLS
+// ClientHello gets the TLS handshake (https / wss on the same port); anything
+// else is plain HTTP, which is answered 403 unless plain is allowed
+// (--allow-plain). Detection and handshake are bounded by the HTTP timeout.
+//
+// Serves GET /healthz, GET /metrics (Prometheus text) and the placeholder
+// console page at /; a WebSocket upgrade on / or /ws is handed to a
+// WebsocketSession (authenticated at once when it carries
+// `Authorization: Bearer <token>`) unless its Origin is not allowed (403) or
+// the relay already serves its maximum of sessions (503). Header and body
+// sizes are bounded by the parser; reading one whole request is bounded by the
+// HTTP timeout (a client trickling header bytes is cut off); one request is
+// answered before the next is read.
 
 #include "auth/identity.hpp"
 #include "http/http_context.hpp"
+#include "http/transport.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <memory>
 #include <optional>
@@ -31,21 +38,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void close();
 
  private:
-  using Request = boost::beast::http::request<boost::beast::http::string_body>;
-  using Response = boost::beast::http::response<boost::beast::http::string_body>;
+  using Request = HttpTransport::Request;
+  using Response = HttpTransport::Response;
 
+  void on_detect(const boost::system::error_code& ec, bool tls);
+  void on_handshake(const boost::system::error_code& ec, std::unique_ptr<HttpTransport> transport);
   void read_request();
   void on_read(const boost::system::error_code& ec, std::size_t bytes);
   void handle_request(const Request& request);
+  void handle_upgrade(const Request& request);
   void upgrade(std::optional<Identity> identity);
+  Response plain_response(const Request& request, boost::beast::http::status status, std::string_view body);
   // `response` must be complete (prepare_payload() done).
   void respond(Response response);
   void on_write(bool keep_alive, const boost::system::error_code& ec, std::size_t bytes);
 
-  boost::beast::tcp_stream stream_;
   HttpContext& context_;
+  std::optional<boost::beast::tcp_stream> raw_;  // until the transport is chosen
+  std::unique_ptr<HttpTransport> transport_;
+  bool refuse_plain_ = false;  // TLS required and this connection is plain
+  bool closed_ = false;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<HttpTransport::Parser> parser_;
   Response response_;  // kept alive while it is written
 };
 

@@ -5,10 +5,12 @@
 #include "protocol/request_decoder.hpp"
 #include "protocol/response_json.hpp"
 
+#include <boost/beast/websocket/error.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 namespace rover_alerts::relay {
 
@@ -34,30 +36,31 @@ std::uint64_t now_ms() {
 
 }  // namespace
 
-WebsocketSession::WebsocketSession(asio::ip::tcp::socket socket, HttpContext& context,
+WebsocketSession::WebsocketSession(std::unique_ptr<WebsocketTransport> transport, HttpContext& context,
                                    std::optional<Identity> identity)
-    : ws_(std::move(socket)),
+    : ws_(std::move(transport)),
       context_(context),
       identity_(std::move(identity)),
+      rate_limiter_(context.limits.requests, std::chrono::steady_clock::now()),
+      auth_deadline_(ws_->get_executor()),
       queue_(context.limits.outbound),
-      close_deadline_(ws_.get_executor()) {
+      close_deadline_(ws_->get_executor()) {
+  ++context_.websocket_connections;
   error_code ec;
-  const auto remote = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+  const auto remote = ws_->socket().remote_endpoint(ec);
   peer_ = ec ? std::string("unknown peer") : remote.address().to_string() + ":" + std::to_string(remote.port());
 }
 
 WebsocketSession::~WebsocketSession() {
+  --context_.websocket_connections;
   context_.broadcaster.unsubscribe(this);
   context_.websocket_sessions.remove(this);
 }
 
 void WebsocketSession::start(beast::http::request<beast::http::string_body> upgrade) {
   context_.websocket_sessions.add(shared_from_this());
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& response) { response.set(beast::http::field::server, "alert-relay"); }));
-  ws_.read_message_max(context_.limits.max_request_bytes * kReadMessageMaxFactor);
-  ws_.async_accept(upgrade, beast::bind_front_handler(&WebsocketSession::on_accept, shared_from_this()));
+  ws_->configure(context_.limits.max_request_bytes * kReadMessageMaxFactor);
+  ws_->async_accept(upgrade, beast::bind_front_handler(&WebsocketSession::on_accept, shared_from_this()));
 }
 
 void WebsocketSession::shutdown() { close({websocket::close_code::going_away, "relay shutting down"}, true); }
@@ -69,19 +72,38 @@ void WebsocketSession::on_accept(const error_code& ec) {
   }
   client_id_ = "c" + std::to_string(context_.next_client_id++);
   log::info("ws: client ", client_id_, " connected from ", peer_);
-  if (identity_) send_welcome();
+  if (identity_) {
+    send_welcome();
+  } else {
+    auth_deadline_.expires_after(context_.limits.auth_timeout);
+    auth_deadline_.async_wait(beast::bind_front_handler(&WebsocketSession::on_auth_deadline, shared_from_this()));
+  }
   read_next();
+}
+
+void WebsocketSession::on_auth_deadline(const error_code& ec) {
+  if (ec || identity_ || closing_) return;  // cancelled, authenticated or already closing
+  context_.counters.increment("ws_auth_timeouts_total");
+  log::warn("ws: client ", client_id_, " from ", peer_, " did not authenticate in time");
+  send(error_message(nullptr, ErrorCode::Unauthenticated, "no auth {token} within the authentication timeout"));
+  close({websocket::close_code::policy_error, "authentication timeout"}, false);
 }
 
 void WebsocketSession::read_next() {
   if (closing_) return;
-  ws_.async_read(read_buffer_, beast::bind_front_handler(&WebsocketSession::on_read, shared_from_this()));
+  ws_->async_read(read_buffer_, beast::bind_front_handler(&WebsocketSession::on_read, shared_from_this()));
 }
 
 void WebsocketSession::on_read(const error_code& ec, std::size_t) {
   if (ec) {
-    if (ec == websocket::error::message_too_big)
+    // Beast has already failed the WebSocket with the matching close code.
+    if (ec == websocket::error::message_too_big) {
       context_.counters.increment(Counters::series("ws_requests_rejected_total", "code", "TOO_LARGE"));
+    } else if (ec == websocket::error::bad_frame_payload) {
+      context_.counters.increment(Counters::series("ws_protocol_errors_total", "reason", "invalid_utf8"));
+    } else if (ec == websocket::condition::protocol_violation) {
+      context_.counters.increment(Counters::series("ws_protocol_errors_total", "reason", "bad_frame"));
+    }
     if (!closing_) {
       const bool normal = ec == websocket::error::closed || ec == asio::error::eof;
       log::info("ws: client ", client_id_, " disconnected", normal ? std::string() : ": " + ec.message());
@@ -91,8 +113,16 @@ void WebsocketSession::on_read(const error_code& ec, std::size_t) {
     return;
   }
   if (closing_) return;
-  if (ws_.got_binary()) {
-    reject_request(nullptr, ErrorCode::BadRequest, "binary messages are not accepted; send JSON text");
+  if (ws_->got_binary()) {
+    if (!identity_) {
+      context_.counters.increment("ws_auth_failures_total");
+      send(error_message(nullptr, ErrorCode::Unauthenticated, "the first message must be auth {token}"));
+      close({websocket::close_code::policy_error, "authentication required"}, false);
+    } else if (rate_limited(nullptr)) {
+      // answered (or closed) by rate_limited()
+    } else {
+      reject_request(nullptr, ErrorCode::BadRequest, "binary messages are not accepted; send JSON text");
+    }
   } else {
     const auto data = read_buffer_.cdata();
     handle_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
@@ -101,8 +131,25 @@ void WebsocketSession::on_read(const error_code& ec, std::size_t) {
   read_next();
 }
 
+bool WebsocketSession::rate_limited(const boost::json::value& req_id) {
+  switch (rate_limiter_.on_request(std::chrono::steady_clock::now())) {
+    case RequestRateLimiter::Verdict::Allowed:
+      return false;
+    case RequestRateLimiter::Verdict::Limited:
+      reject_request(req_id, ErrorCode::RateLimited, "too many requests; slow down");
+      return true;
+    case RequestRateLimiter::Verdict::Abusive:
+      context_.counters.increment("ws_sessions_closed_rate_total");
+      log::warn("ws: client ", client_id_, " closed: kept sending while rate limited");
+      close({websocket::close_code::policy_error, "request rate limit exceeded"}, true);
+      return true;
+  }
+  return true;
+}
+
 void WebsocketSession::handle_text(std::string_view text) {
   const DecodeResult decoded = context_.decoder.decode(text);
+  if (identity_ && rate_limited(decoded.request ? decoded.request->req_id : decoded.error.req_id)) return;
   if (!identity_) {
     const auto* auth = decoded.request ? std::get_if<AuthRequest>(&decoded.request->body) : nullptr;
     if (auth != nullptr) return handle_auth(*decoded.request, *auth);
@@ -113,10 +160,19 @@ void WebsocketSession::handle_text(std::string_view text) {
   }
   if (!decoded.request) return reject_request(decoded.error.req_id, decoded.error.code, decoded.error.message);
 
-  const Request& request = *decoded.request;
+  dispatch(*decoded.request);
+}
+
+void WebsocketSession::dispatch(const Request& request) {
+  if (const auto* subscribe = std::get_if<SubscribeRequest>(&request.body)) return handle_subscribe(request, *subscribe);
   if (std::holds_alternative<AuthRequest>(request.body))
     return reject_request(request.req_id, ErrorCode::BadRequest, "already authenticated");
-  handle_subscribe(request, std::get<SubscribeRequest>(request.body));
+  // alert_ack, alert_sync, alert_create, alert_clear, get_stats. Changes are
+  // answered after the journal commit, when this session may be gone.
+  context_.alert_requests.handle(*identity_, request.req_id, std::get<AlertRequest>(request.body), now_ms(),
+                                 [weak = weak_from_this()](std::string reply) {
+                                   if (auto self = weak.lock()) self->send(std::move(reply));
+                                 });
 }
 
 void WebsocketSession::handle_auth(const Request& request, const AuthRequest& auth) {
@@ -128,6 +184,7 @@ void WebsocketSession::handle_auth(const Request& request, const AuthRequest& au
     return close({websocket::close_code::policy_error, "authentication failed"}, false);
   }
   // `welcome` is the answer to auth, whether or not it carried a reqId.
+  auth_deadline_.cancel();
   send_welcome();
 }
 
@@ -140,20 +197,49 @@ void WebsocketSession::send_welcome() {
 void WebsocketSession::handle_subscribe(const Request& request, const SubscribeRequest& subscribe) {
   if (filter_) return reject_request(request.req_id, ErrorCode::BadRequest, "already subscribed");
   filter_.emplace(subscribe.priorities, subscribe.sources);
+  // Clients see only committed state: the stream starts after the pending
+  // batch is committed and published to the current subscribers.
+  context_.alert_requests.after_commit([weak = weak_from_this(), request, subscribe] {
+    if (auto self = weak.lock()) self->start_stream(request, subscribe);
+  });
+}
 
+void WebsocketSession::start_stream(const Request& request, const SubscribeRequest& subscribe) {
+  if (closing_) return;
+
+  // Catch-up and subscription happen in one handler on the io thread, so no
+  // change can fall between them: everything later arrives live with a higher rev.
   boost::json::object result;
   result.emplace("rev", context_.store.rev());
-  // There is no change history yet, so `sinceRev` cannot be honoured: the
-  // snapshot that follows replaces whatever state the client holds.
-  if (subscribe.since_rev) result.emplace("reset", true);
-  send(ok_response(request.req_id, std::move(result)));
-
-  // Snapshot and subscription happen in one handler on the io thread, so no
-  // change can fall between them: everything later arrives live with a higher rev.
-  for (const Alert& alert : context_.store.snapshot()) {
-    if (closing_) return;
-    if (filter_->matches(alert.priority, alert.source))
-      enqueue(encode_alert_message(AlertChange{ChangeType::New, alert, alert.rev}), false, alert.rev);
+  if (!subscribe.since_rev) {
+    send(ok_response(request.req_id, std::move(result)));
+    for (const Alert& alert : context_.store.snapshot()) {
+      if (closing_) return;
+      if (filter_->matches(alert.priority, alert.source))
+        enqueue(encode_alert_message(AlertChange{ChangeType::New, alert, alert.rev}), false, alert.rev);
+    }
+  } else {
+    // Exactly what was missed: the current state of every alert changed after
+    // sinceRev and a removal for each alert gone since, in rev order; or, when
+    // the history no longer reaches back, `reset` and the whole current state.
+    SyncQuery query;
+    query.since_rev = subscribe.since_rev;
+    query.include_acknowledged = true;
+    query.max_count = std::numeric_limits<std::size_t>::max();
+    boost::json::object missed = context_.alert_requests.sync_result(query);
+    result.emplace("reset", missed.at("reset"));
+    send(ok_response(request.req_id, std::move(result)));
+    for (auto& change : missed.at("alerts").as_array()) {
+      if (closing_) return;
+      const auto& data = change.as_object();
+      const auto priority = priority_from_string(data.at("priority").as_string()).value_or(Priority::Info);
+      if (!filter_->matches(priority, data.at("data").at("source").as_string())) continue;
+      const auto rev = data.at("rev").to_number<std::uint64_t>();
+      boost::json::object envelope;
+      envelope.emplace("type", "alert");
+      envelope.emplace("data", std::move(change));
+      enqueue(std::make_shared<const std::string>(boost::json::serialize(envelope)), false, rev);
+    }
   }
   if (!closing_) context_.broadcaster.subscribe(shared_from_this());
 }
@@ -195,9 +281,8 @@ void WebsocketSession::enqueue(std::shared_ptr<const std::string> message, bool 
 void WebsocketSession::write_next() {
   if (writing_ || queue_.empty() || close_sent_) return;
   writing_ = true;
-  ws_.text(true);
-  ws_.async_write(asio::buffer(queue_.front()),
-                  beast::bind_front_handler(&WebsocketSession::on_write, shared_from_this()));
+  ws_->async_write_text(asio::buffer(queue_.front()),
+                        beast::bind_front_handler(&WebsocketSession::on_write, shared_from_this()));
 }
 
 void WebsocketSession::on_write(const error_code& ec, std::size_t) {
@@ -222,6 +307,7 @@ void WebsocketSession::on_write(const error_code& ec, std::size_t) {
 void WebsocketSession::close(websocket::close_reason reason, bool discard_queued) {
   if (closing_) return;
   closing_ = std::move(reason);
+  auth_deadline_.cancel();
   context_.broadcaster.unsubscribe(this);
   if (discard_queued) {
     // The front message may be in flight; it has to finish first.
@@ -235,7 +321,7 @@ void WebsocketSession::close(websocket::close_reason reason, bool discard_queued
   close_deadline_.async_wait([self = shared_from_this()](const error_code& ec) {
     if (ec) return;  // cancelled: the close completed
     log::warn("ws: client ", self->client_id_, " did not complete the close handshake; dropping the connection");
-    beast::get_lowest_layer(self->ws_).close();
+    self->ws_->cut();
   });
   if (!writing_ && queue_.empty()) send_close();
 }
@@ -243,7 +329,7 @@ void WebsocketSession::close(websocket::close_reason reason, bool discard_queued
 void WebsocketSession::send_close() {
   if (close_sent_) return;
   close_sent_ = true;
-  ws_.async_close(*closing_, beast::bind_front_handler(&WebsocketSession::on_close, shared_from_this()));
+  ws_->async_close(*closing_, beast::bind_front_handler(&WebsocketSession::on_close, shared_from_this()));
 }
 
 void WebsocketSession::on_close(const error_code& ec) {

@@ -4,6 +4,7 @@
 #include "counters.hpp"
 #include "relay_config.hpp"
 #include "session_registry.hpp"
+#include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 #include "store/rover_link_stats.hpp"
 
@@ -24,6 +25,21 @@ struct LinkContext {
   // The session that said Hello for each rover; a newer connection replaces
   // (and closes) an older one, so a half-open link does not linger.
   std::map<std::string, std::weak_ptr<LinkSession>> by_rover;
+  // The store's journal. A rover is acknowledged only up to what it has
+  // committed; without a journal (tests), up to what the store applied.
+  AlertJournal* journal = nullptr;
+
+  // Highest seq of (rover, boot) that may be acknowledged.
+  std::uint64_t durable_seq(const std::string& rover, std::uint64_t boot_id) const {
+    return journal != nullptr ? journal->committed_seq(rover, boot_id) : store.applied_seq(rover, boot_id);
+  }
 };
+
+// Sends an OperatorAck frame for `alert` (its rover, key, id, acknowledgedBy/At)
+// on that rover's current link. Returns false, counting
+// link_operator_acks_skipped_total{reason}, when the alert is a ground alert,
+// the rover is not connected, or its outbound queue is full: the ack is
+// already durable in the store, the rover only misses the courtesy copy.
+bool forward_operator_ack(LinkContext& context, const Alert& alert);
 
 }  // namespace rover_alerts::relay

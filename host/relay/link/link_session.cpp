@@ -155,7 +155,8 @@ void LinkSession::on_hello(const link::Hello& hello) {
   current = weak_from_this();
   context_.stats.on_connected(rover_id_, boot_id_);
 
-  const std::uint64_t acked = context_.store.applied_seq(rover_id_, boot_id_);
+  const std::uint64_t acked = context_.durable_seq(rover_id_, boot_id_);
+  acked_seq_ = acked;
   log::info("link: rover ", rover_id_, " boot ", boot_id_, " hello from ", peer_, " (rover latest seq ",
             hello.latest_seq(), ", relay holds up to ", acked, ")");
   flatbuffers::FlatBufferBuilder builder(64);
@@ -170,8 +171,42 @@ void LinkSession::on_alert_event(std::uint64_t seq, const link::AlertEvent& even
   const auto result = context_.store.apply_rover_event(rover_id_, boot_id_, seq, read_rover_event(event));
   // A duplicate is a replay of something we hold: the ack tells the rover so.
   context_.stats.on_event(rover_id_, result == AlertStore::ApplyResult::Duplicate);
+  // Acknowledged once durable: at once for a duplicate of a committed frame,
+  // otherwise from on_durable() after the journal's next commit.
+  ack_if_durable();
+}
+
+void LinkSession::on_durable() {
+  if (hello_received_ && !closed_) ack_if_durable();
+}
+
+void LinkSession::ack_if_durable() {
+  if (context_.durable_seq(rover_id_, boot_id_) <= acked_seq_) return;
   ack_owed_ = true;
   write_next();
+}
+
+bool LinkSession::send_operator_ack(const Alert& alert) {
+  if (closed_ || !hello_received_ || outbound_.size() >= context_.limits.max_outbound_frames) return false;
+  flatbuffers::FlatBufferBuilder builder(128);
+  const auto payload = link::CreateOperatorAckDirect(builder, alert.key.c_str(), alert.id.c_str(),
+                                                     alert.acknowledged_by.c_str(), alert.acknowledged_at_ms);
+  queue_frame(finish_frame(builder, link::Payload::OperatorAck, payload));
+  return true;
+}
+
+bool forward_operator_ack(LinkContext& context, const Alert& alert) {
+  const auto skipped = [&context](std::string_view reason) {
+    context.counters.increment(Counters::series("link_operator_acks_skipped_total", "reason", reason));
+    return false;
+  };
+  if (alert.rover.empty()) return skipped("ground_alert");
+  const auto it = context.by_rover.find(alert.rover);
+  const auto session = it == context.by_rover.end() ? nullptr : it->second.lock();
+  if (!session) return skipped("not_connected");
+  if (!session->send_operator_ack(alert)) return skipped("queue_full");
+  context.counters.increment("link_operator_acks_sent_total");
+  return true;
 }
 
 void LinkSession::on_heartbeat(const link::Heartbeat& heartbeat) {
@@ -208,9 +243,9 @@ void LinkSession::write_next() {
     outbound_.pop_front();
   } else if (ack_owed_) {
     ack_owed_ = false;
+    acked_seq_ = std::max(acked_seq_, context_.durable_seq(rover_id_, boot_id_));
     flatbuffers::FlatBufferBuilder builder(64);
-    in_flight_ = finish_frame(builder, link::Payload::LinkAck,
-                              link::CreateLinkAck(builder, boot_id_, context_.store.applied_seq(rover_id_, boot_id_)));
+    in_flight_ = finish_frame(builder, link::Payload::LinkAck, link::CreateLinkAck(builder, boot_id_, acked_seq_));
   } else {
     return;
   }

@@ -10,9 +10,12 @@
 // applied to the store and acknowledged cumulatively; Heartbeats feed the
 // per-rover stats. Any bad frame closes the link (logged, counted by reason).
 //
-// Writes: one in flight. HelloReply waits in a small bounded queue; acks are
-// cumulative, so instead of queueing one per event the session only notes
-// that an ack is owed and sends the newest when the socket is free.
+// Writes: one in flight. HelloReply and OperatorAck wait in a small bounded
+// queue; acks are cumulative, so instead of queueing one per event the session
+// only notes that an ack is owed and sends the newest when the socket is free.
+// Acks (LinkAck, HelloReply.acked_seq) never go beyond what the journal has
+// committed (LinkContext::durable_seq): after each commit the relay calls
+// on_durable() and the ack catches up.
 
 #include "link/link_context.hpp"
 
@@ -40,6 +43,12 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   // Closes the connection (idempotent); `reason` goes to the log.
   void close(std::string_view reason);
 
+  // The journal committed: acknowledge whatever became durable.
+  void on_durable();
+  // Queues an OperatorAck frame; false (nothing queued) when the outbound
+  // queue is full or the link is closed.
+  bool send_operator_ack(const Alert& alert);
+
  private:
   void read_prefix();
   void on_prefix(const boost::system::error_code& ec, std::size_t bytes);
@@ -53,6 +62,7 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   void on_read_error(const boost::system::error_code& ec, bool mid_frame);
 
   void queue_frame(flatbuffers::DetachedBuffer frame);
+  void ack_if_durable();
   void write_next();
   void on_write(const boost::system::error_code& ec, std::size_t bytes);
 
@@ -71,6 +81,7 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   flatbuffers::DetachedBuffer in_flight_;
   bool writing_ = false;
   bool ack_owed_ = false;
+  std::uint64_t acked_seq_ = 0;  // the highest seq acknowledged to this rover boot
   bool closed_ = false;
 };
 

@@ -22,8 +22,10 @@ json::object alert_data(const Alert& alert, ChangeType type) {
   data.emplace("message", alert.message);
   data.emplace("source", alert.source);
   data.emplace("key", alert.key);
-  data.emplace("rover", alert.rover);
-  data.emplace("state", type == ChangeType::Remove ? std::string_view("removed") : to_string(alert.state()));
+  if (!alert.rover.empty()) data.emplace("rover", alert.rover);  // ground alerts have none
+  if (!alert.created_by.empty()) data.emplace("createdBy", alert.created_by);
+  const bool removed = type == ChangeType::Remove || type == ChangeType::Clear;
+  data.emplace("state", removed ? std::string_view("removed") : to_string(alert.state()));
   data.emplace("active", alert.active);
   data.emplace("acknowledged", alert.acknowledged);
   data.emplace("persistent", alert.persistent);
@@ -48,7 +50,7 @@ json::object alert_data(const Alert& alert, ChangeType type) {
 
 }  // namespace
 
-std::shared_ptr<const std::string> encode_alert_message(const AlertChange& change) {
+json::object alert_change_object(const AlertChange& change) {
   const Alert& alert = change.alert;
   json::object message;
   message.emplace("id", alert.id);
@@ -61,10 +63,29 @@ std::shared_ptr<const std::string> encode_alert_message(const AlertChange& chang
   message.emplace("timestamp", alert.timestamp_ms);
   message.emplace("rev", change.rev);
   message.emplace("data", alert_data(alert, change.type));
+  return message;
+}
 
+json::object tombstone_object(const Tombstone& tombstone) {
+  json::object data;
+  data.emplace("source", tombstone.source);
+  data.emplace("key", tombstone.key);
+  if (!tombstone.rover.empty()) data.emplace("rover", tombstone.rover);
+  data.emplace("state", "removed");
+  json::object message;
+  message.emplace("id", tombstone.id);
+  message.emplace("type", to_string(tombstone.type));
+  message.emplace("priority", to_string(tombstone.priority));
+  message.emplace("timestamp", tombstone.removed_at_ms);
+  message.emplace("rev", tombstone.rev);
+  message.emplace("data", std::move(data));
+  return message;
+}
+
+std::shared_ptr<const std::string> encode_alert_message(const AlertChange& change) {
   json::object envelope;
   envelope.emplace("type", "alert");
-  envelope.emplace("data", std::move(message));
+  envelope.emplace("data", alert_change_object(change));
   return std::make_shared<const std::string>(json::serialize(envelope));
 }
 

@@ -8,6 +8,9 @@
 // change; every session sends the same buffer.
 
 #include "store/alert.hpp"
+#include "store/alert_store.hpp"
+
+#include <boost/json/object.hpp>
 
 #include <memory>
 #include <string>
@@ -15,5 +18,11 @@
 namespace rover_alerts::relay {
 
 std::shared_ptr<const std::string> encode_alert_message(const AlertChange& change);
+
+// The AlertWebSocketMessage (the `data` of an `alert` message) of one change.
+boost::json::object alert_change_object(const AlertChange& change);
+// The AlertWebSocketMessage of a removed alert, from its tombstone: type
+// remove/clear, state "removed", and only what identifies it.
+boost::json::object tombstone_object(const Tombstone& tombstone);
 
 }  // namespace rover_alerts::relay

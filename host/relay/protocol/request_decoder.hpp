@@ -1,9 +1,14 @@
 #pragma once
-// Decodes one client text message into a typed request, enforcing size and
-// nesting limits. Never throws: every problem becomes a DecodeError with a
-// stable code, carrying the request's reqId when it could be read.
+// Decodes one client text message into a typed request, enforcing size,
+// nesting and field limits. Never throws: every problem becomes a DecodeError
+// with a stable code (BAD_REQUEST for malformed input and wrong types,
+// TOO_LARGE for anything over a limit), carrying the request's reqId when it
+// could be read. Unknown fields are ignored, so clients written against a
+// newer protocol still work.
 
+#include "protocol/alert_requests.hpp"
 #include "protocol/error_code.hpp"
+#include "relay_config.hpp"
 #include "store/alert.hpp"
 
 #include <boost/json/value.hpp>
@@ -23,17 +28,21 @@ struct AuthRequest {
 };
 
 // Options of the delivery engine (batchSize, batchTimeout, compression,
-// encoding) are not negotiated yet; unknown fields are ignored so that
-// clients written against the full protocol still subscribe.
+// encoding) are not negotiated yet and are ignored.
 struct SubscribeRequest {
   std::vector<Priority> priorities;  // empty: all
   std::vector<std::string> sources;  // empty: all
   std::optional<std::uint64_t> since_rev;
 };
 
+// alert_ack, alert_sync, alert_create, alert_clear and get_stats are decoded
+// by decode_alert_request() (protocol/alert_requests.hpp) once the envelope
+// (size, depth, UTF-8, reqId, type) has passed here.
+using RequestBody = std::variant<AuthRequest, SubscribeRequest, AlertRequest>;
+
 struct Request {
   boost::json::value req_id;  // null when the request carried none
-  std::variant<AuthRequest, SubscribeRequest> body;
+  RequestBody body;
 };
 
 struct DecodeError {
@@ -49,20 +58,25 @@ struct DecodeResult {
 
 struct DecoderLimits {
   std::size_t max_message_bytes = 64 * 1024;
-  std::size_t max_depth = 16;
-  std::size_t max_token_bytes = 1024;
-  std::size_t max_req_id_bytes = 128;
-  std::size_t max_filter_entries = 256;
+  std::size_t max_depth = 16;  // nesting of arrays and objects, the request object included
+  RequestFieldLimits fields;
 };
+
+// The alert requests' field bounds taken from `fields` (what the decoder passes
+// to decode_alert_request()).
+AlertFieldLimits alert_field_limits(const RequestFieldLimits& fields);
 
 class RequestDecoder {
  public:
-  explicit RequestDecoder(DecoderLimits limits = {}) : limits_(limits) {}
+  explicit RequestDecoder(DecoderLimits limits = {})
+      : limits_(limits), alert_fields_(alert_field_limits(limits.fields)) {}
 
   DecodeResult decode(std::string_view text) const;
+  const DecoderLimits& limits() const { return limits_; }
 
  private:
   DecoderLimits limits_;
+  AlertFieldLimits alert_fields_;
 };
 
 }  // namespace rover_alerts::relay

@@ -35,9 +35,9 @@ enum class AlertState : std::uint8_t {
 std::string_view to_string(AlertState s);
 
 struct Alert {
-  std::string id;      // unique per occurrence: <rover>-<boot as 16 hex digits>-<seq>
+  std::string id;      // unique per occurrence: <rover>-<boot as 16 hex digits>-<seq>, or ground-<rev>
   std::string key;     // source + code: groups re-raises of one condition
-  std::string rover;
+  std::string rover;   // empty for ground-created alerts (alert_create)
   std::string source;
   Priority priority = Priority::Info;
   std::string title;
@@ -57,16 +57,20 @@ struct Alert {
   std::uint64_t last_seen_ms = 0;
   std::uint64_t timestamp_ms = 0;  // time of the latest change (see AlertStore)
   std::uint64_t rev = 0;           // store revision of the latest change
+  std::string created_by;          // ground-created alerts: the user who created it
 
   AlertState state() const;
+
+  bool operator==(const Alert&) const = default;
 };
 
 enum class ChangeType : std::uint8_t { New, Update, Remove, Clear };
 
 std::string_view to_string(ChangeType t);
 
-// One change, as the store reports it to its observer. For Remove, `alert` is
-// the last state of the alert before it left the store.
+// One change, as the store reports it to its observer. For Remove and Clear,
+// `alert` is the last state of the alert before it left the store (with the
+// removal's rev and timestamp).
 struct AlertChange {
   ChangeType type = ChangeType::New;
   Alert alert;

@@ -1,26 +1,182 @@
 #pragma once
-// The alert store: current alerts, their lifecycle, and the revision counter.
+// The alert store: current alerts, their lifecycle, the revision counter and
+// the retained history (tombstones) that lets a client resync.
+//
+// Lifecycle (after ISA-18.2; DESIGN.md "Alert lifecycle"): an alert's state
+// follows from `active` (the condition holds) and `acknowledged`:
+//   active, unacked -> active_unacked     active, acked -> active_acked
+//   not active, unacked -> rtn_unacked    not active, acked -> removed,
+//   unless `persistent` (then `latched` until an operator clears it).
+// `info` alerts never owe an acknowledgement (the seed's autoAcknowledgeInfo):
+// one that returns to normal is removed at once unless persistent. Their
+// `acknowledged` flag stays false until someone really acknowledges them, so
+// `acknowledgedBy` always names a person.
+// Re-raising an active key updates it (occurrences, last seen, priority may
+// only rise); raising a key again after removal starts a new occurrence with a
+// new id. A passing `expiresAt` removes (expire()); alert_clear removes at once
+// (clear()). Every removal leaves a tombstone for resync.
 //
 // Every change takes the next revision `rev` (strictly increasing) and is
-// reported to one observer; the store never knows who listens. In memory for
-// now: the SQLite journal (next step) persists each change before it is
-// reported, which is why changes go through apply_*() entry points that each
-// describe one input, and why the per-boot applied sequence numbers live here.
+// reported first to the recorder (the journal), then to the observer (the
+// delivery side); the store never knows who listens.
 //
 // Not thread-safe: the relay touches it from its single io thread only.
 
 #include "store/alert.hpp"
 #include "store/rover_event.hpp"
 
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 namespace rover_alerts::relay {
+
+// What is left of a removed alert: enough for a client to delete it, and to
+// filter by priority/source.
+struct Tombstone {
+  std::string id;
+  std::string rover;  // empty for ground-created alerts
+  std::string key;
+  std::string source;
+  Priority priority = Priority::Info;
+  ChangeType type = ChangeType::Remove;  // Remove (lifecycle, expiry) or Clear (operator)
+  std::uint64_t rev = 0;                 // the removal's revision
+  std::uint64_t removed_at_ms = 0;       // the removal's time (the change's timestamp)
+
+  bool operator==(const Tombstone&) const = default;
+};
+
+// Highest applied frame sequence of one rover boot.
+struct AppliedSeq {
+  std::string rover;
+  std::uint64_t boot_id = 0;
+  std::uint64_t seq = 0;
+
+  bool operator==(const AppliedSeq&) const = default;
+};
+
+// Bounds on the retained history. A client whose sinceRev is older than what
+// is retained gets `reset` and a full snapshot, never a silent truncation.
+struct HistoryLimits {
+  std::size_t max_tombstones = 100'000;
+  std::uint64_t max_tombstone_age_ms = 24ull * 3600 * 1000;  // 24 h
+};
+
+// Everything the store holds, as a journal persists and restores it.
+struct StoreImage {
+  std::string epoch;
+  std::uint64_t rev = 0;
+  // Removals at or below this rev may have been forgotten (tombstones pruned).
+  std::uint64_t history_floor_rev = 0;
+  std::vector<Alert> alerts;           // any order
+  std::vector<Tombstone> tombstones;   // any order
+  std::vector<AppliedSeq> applied;     // any order
+};
+
+// Sees every change before the observer does, plus what the observer does not
+// need: applied sequence numbers and history pruning. The journal implements it.
+class StoreRecorder {
+ public:
+  virtual ~StoreRecorder() = default;
+  // An alert was created or changed (New/Update): `change.alert` is its new state.
+  // Or it was removed (Remove/Clear): `tombstone` is what the store keeps of it.
+  virtual void record_change(const AlertChange& change, const Tombstone* tombstone) = 0;
+  // The highest applied seq of (rover, boot) is now `seq`.
+  virtual void record_applied_seq(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) = 0;
+  // Tombstones with rev <= floor_rev were pruned.
+  virtual void record_history_pruned(std::uint64_t floor_rev) = 0;
+};
+
+// alert_ack
+enum class AckStatus : std::uint8_t { Ok, NotFound };
+
+struct AckResult {
+  AckStatus status = AckStatus::NotFound;
+  std::uint64_t rev = 0;   // the revision of the ack's change (0 when NotFound)
+  bool removed = false;    // the ack removed the alert (it had returned to normal, not persistent)
+  // The alert after the ack (for a removal: its last state). Its `rover` and
+  // `key` say where to forward an OperatorAck frame (`rover` empty: ground alert).
+  Alert alert;
+
+  bool ok() const { return status == AckStatus::Ok; }
+};
+
+// alert_create: a ground-raised alert. The store assigns id, key and rev.
+struct GroundAlertSpec {
+  std::string title;  // optional: may be empty
+  std::string message;
+  Priority priority = Priority::Info;
+  std::string source;
+  std::optional<AlertAction> action;
+  std::map<std::string, std::string> metadata;
+  std::string group_id;            // empty: none
+  bool persistent = false;
+  bool closable = true;
+  std::uint64_t expires_at_ms = 0;  // 0: never
+};
+
+// alert_clear: every criterion that is set must match (AND). With none set,
+// every alert matches; the protocol layer decides whether to allow that.
+// `closable == false` means an operator cannot dismiss the alert while its
+// condition still holds (e.g. an emergency stop): such alerts are skipped
+// unless `force` (an admin's decision) or they returned to normal.
+struct ClearCriteria {
+  std::vector<std::string> ids;           // empty: any id
+  std::optional<std::string> source;
+  std::optional<Priority> priority;
+  std::optional<std::string> group_id;
+  std::optional<bool> acknowledged;
+  bool force = false;  // also clear non-closable alerts whose condition holds
+};
+
+// alert_sync / alert_subscribe{sinceRev}.
+struct SyncQuery {
+  // Changes after this revision. Without it, `since_ms` is used; with neither,
+  // everything (since_rev = 0).
+  std::optional<std::uint64_t> since_rev;
+  // The seed's lastSyncTimestamp: alerts whose latest change is later than
+  // this (unix ms, the changes' timestamps). Scans the whole store.
+  std::optional<std::uint64_t> since_ms;
+  // The epoch the client's state belongs to; set and different: reset.
+  std::optional<std::string> epoch;
+  std::vector<Priority> priorities;  // empty: all
+  bool include_acknowledged = false;
+  std::size_t max_count = 100;       // entries (alerts + tombstones) per page; 0 counts as 1
+};
+
+struct SyncPage {
+  // Current state of each alert changed after since_rev, one per alert,
+  // ordered by rev. With `reset`: every current alert (matching the filters),
+  // not paged.
+  std::vector<Alert> alerts;
+  // Alerts removed after since_rev (never with `reset`): delete them. Ordered by rev.
+  std::vector<Tombstone> removed;
+  bool more = false;       // the page was cut at max_count: ask again with since_rev = rev
+  bool reset = false;      // the history does not reach back (or another epoch): discard local state first
+  std::uint64_t rev = 0;   // the revision this page brings the client to: the next sinceRev
+  std::string epoch;
+};
+
+// get_stats. Computed by a scan of the store (O(alerts)).
+struct StoreStats {
+  std::size_t alerts = 0;                                  // alerts held (the seed's active_alerts)
+  std::array<std::size_t, kPriorityCount> by_priority{};  // index = Priority
+  std::array<std::size_t, 4> by_state{};                  // index = AlertState
+  std::uint64_t rev = 0;
+  std::string epoch;
+  std::size_t tombstones = 0;
+  std::uint64_t history_floor_rev = 0;
+  std::size_t pending_expiries = 0;  // alerts with an expiresAt
+};
 
 class AlertStore {
  public:
@@ -34,50 +190,115 @@ class AlertStore {
   // A store with a fresh random epoch.
   AlertStore();
   // A store with a given epoch (a reopened journal, or tests).
-  explicit AlertStore(std::string epoch);
+  explicit AlertStore(std::string epoch, HistoryLimits limits = {});
 
   void set_observer(Observer observer) { observer_ = std::move(observer); }
+  // The recorder must outlive the store or be reset to nullptr first.
+  void set_recorder(StoreRecorder* recorder) { recorder_ = recorder; }
+
+  // Replaces the whole state (epoch included) with a journal's image; reports nothing.
+  void restore(StoreImage image);
+  // The whole state, as restore() takes it (alerts and tombstones ordered by rev).
+  StoreImage image() const;
 
   const std::string& epoch() const { return epoch_; }
   std::uint64_t rev() const { return rev_; }
   std::size_t size() const { return alerts_.size(); }
+  const HistoryLimits& history_limits() const { return limits_; }
+
+  // ---- rover input -------------------------------------------------------
 
   // Applies frame `seq` of a rover boot. Frames at or below the highest seq
   // applied for that boot are duplicates (replays after a reconnect).
   ApplyResult apply_rover_event(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq,
                                 const RoverEvent& event);
 
-  // Highest seq of (rover, boot) applied so far; 0 when none.
+  // Highest seq of (rover, boot) applied so far; 0 when none. (Applied is not
+  // durable: what a rover may be acknowledged is the journal's committed seq.)
   std::uint64_t applied_seq(const std::string& rover, std::uint64_t boot_id) const;
 
-  // Marks an alert acknowledged; returns false if no alert has this id.
-  // Acknowledging an alert that returned to normal removes it unless persistent.
-  bool acknowledge(const std::string& alert_id, const std::string& user, std::uint64_t at_ms);
+  // ---- operator input ----------------------------------------------------
+
+  // alert_ack. Idempotent: acking an acked alert is Ok again and updates
+  // acknowledgedBy/At (last writer wins, in call order) - a change with a new
+  // rev. Acking an alert that returned to normal removes it (type Remove)
+  // unless persistent.
+  AckResult acknowledge(std::string_view alert_id, std::string_view user, std::uint64_t at_ms);
+
+  // alert_create: a new alert with id "ground-<rev>", key "<source>/ground-<rev>",
+  // empty rover, first/last seen = now. Returns its state.
+  Alert create(const GroundAlertSpec& spec, std::string_view created_by, std::uint64_t now_ms);
+
+  // alert_clear: removes every matching alert (type Clear, a tombstone each).
+  // Returns how many were removed.
+  std::size_t clear(const ClearCriteria& criteria, std::uint64_t now_ms);
+  // Whether clear() may remove this alert without `force`.
+  static bool operator_may_clear(const Alert& alert) { return alert.closable || !alert.active; }
+
+  // ---- time --------------------------------------------------------------
+
+  // Removes alerts whose expiresAt is <= now_ms (type Remove). Returns the count.
+  std::size_t expire(std::uint64_t now_ms);
+  // The earliest expiresAt of any alert; nullopt when none expires.
+  std::optional<std::uint64_t> next_expiry() const;
+  // Prunes tombstones over the age limit (the count limit is kept on every
+  // removal). Returns how many were pruned.
+  std::size_t prune_history(std::uint64_t now_ms);
+
+  // ---- reading -----------------------------------------------------------
 
   const Alert* find(const std::string& rover, const std::string& key) const;
-  const Alert* find_by_id(const std::string& alert_id) const;
+  const Alert* find_by_id(std::string_view alert_id) const;
 
   // Current alerts ordered by rev (the order a client would have seen them change).
   std::vector<Alert> snapshot() const;
 
+  // One page of what changed after query.since_rev; see SyncQuery / SyncPage.
+  SyncPage changes_since(const SyncQuery& query) const;
+
+  // Retained tombstones, oldest first, and the rev below which removals may be forgotten.
+  const std::deque<Tombstone>& tombstones() const { return tombstones_; }
+  std::uint64_t history_floor_rev() const { return history_floor_rev_; }
+
+  StoreStats stats() const;
+
  private:
   using AlertKey = std::pair<std::string, std::string>;  // (rover, key)
+  struct KeyHash {
+    std::size_t operator()(const AlertKey& k) const noexcept;
+  };
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
 
-  void raise_new(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq,
-                 const RoverEvent& event);
+  void raise_new(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq, const RoverEvent& event);
   void update_existing(Alert& alert, const RoverEvent& event);
-  void clear_existing(const AlertKey& key, Alert& alert, std::uint64_t at_ms);
-  void remove(const AlertKey& key, std::uint64_t at_ms);
-  void commit(ChangeType type, Alert& alert, std::uint64_t at_ms);
+  void clear_existing(Alert& alert, std::uint64_t at_ms);
+  Alert& insert(Alert alert);
+  void remove(const Alert& alert, ChangeType type, std::uint64_t at_ms);
+  // Gives `alert` the next rev and reports the change; `old_rev`/`old_expiry`
+  // are the values the indexes hold for it (0 for a new alert).
+  void commit(ChangeType type, Alert& alert, std::uint64_t at_ms, std::uint64_t old_rev, std::uint64_t old_expiry);
+  void note_applied(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq);
+  void prune_front(std::size_t count);
+  bool owes_ack(const Alert& alert) const { return !alert.acknowledged && alert.priority != Priority::Info; }
 
   std::string epoch_;
+  HistoryLimits limits_;
   std::uint64_t rev_ = 0;
-  std::map<AlertKey, Alert> alerts_;
-  std::unordered_map<std::string, AlertKey> key_by_id_;
+  std::uint64_t history_floor_rev_ = 0;
+  // Node-based: the pointers in the indexes below stay valid until erase.
+  std::unordered_map<AlertKey, Alert, KeyHash> alerts_;
+  std::unordered_map<std::string, Alert*, StringHash, std::equal_to<>> by_id_;
+  std::map<std::uint64_t, Alert*> by_rev_;
+  std::set<std::pair<std::uint64_t, Alert*>> by_expiry_;  // (expires_at_ms, alert), only expiring ones
+  std::deque<Tombstone> tombstones_;                      // ordered by rev
   // One entry per rover boot seen: small, and kept so that a replay after a
   // relay-side disconnect is recognised.
   std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> applied_seq_;
   Observer observer_;
+  StoreRecorder* recorder_ = nullptr;
 };
 
 // 32 lowercase hex digits from the system's random source.

@@ -8,60 +8,11 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
-#include <new>
+#include <cstdio>
 
-namespace {
-thread_local bool t_counting = false;
-std::atomic<std::uint64_t> g_allocations{0};
-void count() {
-  if (t_counting) g_allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
+#include "support/allocation_counter.hpp"
 
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-// glibc's own allocator entry points, so C-level allocations are caught too.
-extern "C" void* __libc_malloc(std::size_t);
-extern "C" void* __libc_calloc(std::size_t, std::size_t);
-extern "C" void* __libc_realloc(void*, std::size_t);
-extern "C" void* malloc(std::size_t n) {
-  count();
-  return __libc_malloc(n);
-}
-extern "C" void* calloc(std::size_t n, std::size_t size) {
-  count();
-  return __libc_calloc(n, size);
-}
-extern "C" void* realloc(void* p, std::size_t n) {
-  count();
-  return __libc_realloc(p, n);
-}
-#define ROVER_ALERTS_COUNTS_MALLOC 1
-static void* raw_alloc(std::size_t n) { return __libc_malloc(n); }
-#else
-static void* raw_alloc(std::size_t n) { return std::malloc(n); }
-#endif
-
-void* operator new(std::size_t n) {
-  count();
-  if (void* p = raw_alloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  count();
-  return raw_alloc(n ? n : 1);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-// GCC pairs these replacements with malloc/free by name and warns at -O2; the
-// pairing is exactly what is intended here.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
+using rover_alerts::testing::g_allocations;
 
 
 using namespace rover_alerts;
@@ -71,31 +22,38 @@ BOOST_AUTO_TEST_SUITE(allocation)
 
 BOOST_AUTO_TEST_CASE(counter_sees_allocations) {
   // The instrument works: an allocation while counting is seen.
-  t_counting = true;
+  rover_alerts::testing::t_count_allocations = true;
   auto* p = new int(3);
-  t_counting = false;
+  rover_alerts::testing::t_count_allocations = false;
   delete p;
   BOOST_TEST(g_allocations.load() == 1u);
   g_allocations = 0;
 #ifdef ROVER_ALERTS_COUNTS_MALLOC
-  t_counting = true;
+  rover_alerts::testing::t_count_allocations = true;
   void* m = std::malloc(16);
-  t_counting = false;
+  rover_alerts::testing::t_count_allocations = false;
   std::free(m);
   BOOST_TEST(g_allocations.load() == 1u);
   g_allocations = 0;
 #endif
 }
 
-BOOST_AUTO_TEST_CASE(no_allocation_after_init_across_raises_drops_and_reconnects) {
+// A million raises (ROVER_ALERTS_ALLOC_TEST_RAISES; the cross builds run a
+// tenth of that under qemu) over a link that drops every so often while the
+// relay holds its acks, so reconnects replay frames; keys repeat (coalescing,
+// deferred updates) and outnumber the key table (evictions); clears without
+// a priority; the outbox overflows (evictions). Not one allocation after init.
+BOOST_AUTO_TEST_CASE(no_allocation_after_init_across_raises_drops_reconnects_and_replays) {
   LoopbackRelay relay;
   EmitterConfig config;
   config.rover_id = "rover-alloc";
   config.relay_port = relay.port();
   config.queue_capacity = 256;
-  config.reconnect_initial_ms = 2;
-  config.reconnect_max_ms = 10;
-  config.heartbeat_interval_ms = 20;
+  config.key_capacity = 48;
+  config.min_update_interval_ms = 5;
+  config.reconnect_initial_ms = 1;
+  config.reconnect_max_ms = 4;
+  config.heartbeat_interval_ms = 5;
   Emitter emitter;
   BOOST_REQUIRE(emitter.init(config) == Status::Ok);
 
@@ -103,35 +61,53 @@ BOOST_AUTO_TEST_CASE(no_allocation_after_init_across_raises_drops_and_reconnects
   const KeyValueView param{"reason", "low_battery"};
   const ActionSpec action{"Return to Base", "navigation.return_to_base", &param, 1};
   AlertSpec spec;
-  spec.key = "drive/overtemp";
   spec.source = "drive-system";
   spec.title = "Motor Over-Temperature";
-  spec.message = "Left rear drive motor at 92 C (limit 85 C)";
+  spec.message = "Left rear drive motor at 92 C (limit 85 C) -- a message long enough to matter";
   spec.metadata = meta;
   spec.metadata_count = 2;
   spec.action = &action;
+  // Keys prepared before counting (std::string would allocate).
+  static char keys[200][16];
+  for (int k = 0; k < 200; ++k) std::snprintf(keys[k], sizeof keys[k], "key-%d", k);
 
-  constexpr int kRaises = 20000;
+  constexpr long kRaises = ROVER_ALERTS_ALLOC_TEST_RAISES;
+  constexpr long kDropEvery = kRaises / 20;
   std::uint64_t taken = 0;
-  t_counting = true;
-  for (int i = 0; i < kRaises; ++i) {
+  rover_alerts::testing::t_count_allocations = true;
+  for (long i = 0; i < kRaises; ++i) {
+    spec.key = keys[i % 8 == 0 ? i % 200 : i % 40];  // mostly repeats, some beyond the key table
     spec.priority = static_cast<Priority>(i % 5);
     taken += accepted(emitter.raise(spec)) ? 1 : 0;
-    if (i % 64 == 0) emitter.poll(1);
-    if (i == kRaises / 2) relay.drop();  // a link drop and reconnect mid-stream
+    if (i % 97 == 0) taken += accepted(emitter.clear(keys[(i / 97) % 200])) ? 1 : 0;
+    if (i % 32 == 0) emitter.poll(0);
+    if (i % kDropEvery == kDropEvery / 2) {
+      relay.hold_acks(true);  // frames in flight stay unacked: the reconnect replays them
+      relay.drop();
+    }
+    if (i % kDropEvery == kDropEvery - 1) relay.hold_acks(false);
   }
-  // Drain without std::function or clocks that might allocate on their own.
+  relay.hold_acks(false);
+  relay.drop();  // the reconnect's hello reply acknowledges whatever arrived while acks were held
   bool drained = false;
   for (int i = 0; i < 4000 && !drained; ++i) {
     emitter.poll(5);
     drained = emitter.drained();
   }
-  t_counting = false;
+  rover_alerts::testing::t_count_allocations = false;
 
+  const auto c = emitter.counters();
   BOOST_TEST(drained);
   BOOST_TEST(g_allocations.load() == 0u);
-  BOOST_TEST(relay.connections() >= 2u);
-  BOOST_TEST(emitter.counters().accepted == taken);
+  BOOST_TEST(relay.connections() >= 10u);
+  BOOST_TEST(c.accepted == taken);
+  BOOST_TEST(c.frames_replayed > 0u);
+  BOOST_TEST(c.coalesced > 0u);
+  BOOST_TEST(c.key_table_evictions > 0u);
+  BOOST_TEST_MESSAGE("raises=" << kRaises << " accepted=" << c.accepted << " frames=" << c.latest_seq
+                               << " replayed=" << c.frames_replayed << " coalesced=" << c.coalesced
+                               << " connects=" << c.connects << " lost_staging=" << c.lost_in_staging
+                               << " lost_outbox=" << c.lost_in_outbox);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

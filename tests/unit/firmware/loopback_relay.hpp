@@ -2,7 +2,10 @@
 // LoopbackRelay: the relay's side of the link in miniature, on a real loopback
 // TCP socket, for firmware tests that must run without the host programs (also
 // under qemu). It verifies every frame, answers hello with HelloReply and acks
-// alert frames cumulatively, and records what it received.
+// alert frames cumulatively with the highest sequence applied (as the relay
+// does: a frame at or below it is a duplicate), and records what it received.
+// Tests can hold hello replies or acks, make it forget what it holds (a relay
+// restarted without its journal) and send operator acks.
 
 #include <rover_alerts/link_framing.hpp>
 
@@ -27,10 +30,19 @@ namespace rover_alerts::testing {
 struct ReceivedFrame {
   link::Payload type = link::Payload::NONE;
   std::uint64_t seq = 0;
-  std::string key;      // AlertEvent
-  std::string message;  // AlertEvent
+  bool duplicate = false;  // AlertEvent at or below what the relay had applied
+  bool not_durable = false;  // AlertEvent received while acks were held (never applied)
+  std::string key;         // AlertEvent
+  std::string source;      // AlertEvent
+  std::string message;     // AlertEvent
   std::uint8_t priority = 0;
+  std::uint8_t kind = 0;   // AlertEvent: link::EventKind
+  std::uint32_t occurrences = 0;
   std::vector<std::uint64_t> lost;  // Heartbeat
+  std::uint64_t ring_gap_frames = 0;  // Heartbeat
+  std::uint64_t truncated_fields = 0; // Heartbeat
+  std::uint64_t latest_seq = 0;       // Heartbeat, Hello
+  std::uint64_t oldest_held_seq = 0;  // Hello
 };
 
 class LoopbackRelay {
@@ -57,6 +69,20 @@ class LoopbackRelay {
 
   // Closes the current connection (a dropped link); the emitter reconnects.
   void drop() { drop_ = true; }
+  // While held, hellos are not answered (the emitter frames nothing); the
+  // reply goes out when released.
+  void hold_hello_replies(bool hold) { hold_replies_ = hold; }
+  // While held, alert frames are recorded but neither acked nor counted as
+  // applied: as if the relay crashed before making them durable.
+  void hold_acks(bool hold) { hold_acks_ = hold; }
+  // Forgets everything applied (a relay restarted without its journal); the
+  // next hello is answered with acked_seq 0. Takes effect with the next hello.
+  void forget() { forget_ = true; }
+  // Sends an OperatorAck on the current (or next) connection.
+  void send_operator_ack(std::string key, std::string alert_id, std::string by, std::uint64_t at_ms) {
+    std::lock_guard lock(mutex_);
+    operator_acks_.push_back({std::move(key), std::move(alert_id), std::move(by), at_ms});
+  }
 
   std::vector<ReceivedFrame> frames() {
     std::lock_guard lock(mutex_);
@@ -66,6 +92,19 @@ class LoopbackRelay {
     std::vector<ReceivedFrame> out;
     for (auto& f : frames())
       if (f.type == link::Payload::AlertEvent) out.push_back(f);
+    return out;
+  }
+  // Alert frames the relay applied (duplicates left out), in arrival order.
+  std::vector<ReceivedFrame> applied() {
+    std::vector<ReceivedFrame> out;
+    for (auto& f : alerts())
+      if (!f.duplicate && !f.not_durable) out.push_back(f);
+    return out;
+  }
+  std::vector<ReceivedFrame> of_type(link::Payload type) {
+    std::vector<ReceivedFrame> out;
+    for (auto& f : frames())
+      if (f.type == type) out.push_back(f);
     return out;
   }
   std::uint64_t connections() const { return connections_; }
@@ -105,11 +144,38 @@ class LoopbackRelay {
     }
   }
 
+  void send_hello_reply(int fd) {
+    flatbuffers::FlatBufferBuilder b;
+    link::FinishSizePrefixedFrameBuffer(
+        b, link::CreateFrame(b, 0, 0, link::Payload::HelloReply, link::CreateHelloReply(b, 1, boot_, acked_).Union()));
+    send_frame(fd, b);
+  }
+
+  void send_pending_operator_acks(int fd) {
+    std::vector<PendingOperatorAck> acks;
+    {
+      std::lock_guard lock(mutex_);
+      acks.swap(operator_acks_);
+    }
+    for (const auto& a : acks) {
+      flatbuffers::FlatBufferBuilder b;
+      const auto ack = link::CreateOperatorAckDirect(b, a.key.c_str(), a.alert_id.c_str(), a.by.c_str(), a.at_ms);
+      link::FinishSizePrefixedFrameBuffer(b, link::CreateFrame(b, 0, 0, link::Payload::OperatorAck, ack.Union()));
+      send_frame(fd, b);
+    }
+  }
+
   void serve(int fd) {
     std::vector<std::uint8_t> buffer;
     std::uint8_t chunk[4096];
+    bool reply_owed = false;
     while (!stop_) {
       if (drop_.exchange(false)) return;
+      if (reply_owed && !hold_replies_) {
+        reply_owed = false;
+        send_hello_reply(fd);
+      }
+      send_pending_operator_acks(fd);
       pollfd p{fd, POLLIN, 0};
       if (::poll(&p, 1, 10) <= 0) continue;
       const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
@@ -133,23 +199,36 @@ class LoopbackRelay {
         rf.seq = decoded.frame->seq();
         flatbuffers::FlatBufferBuilder b;
         if (const auto* hello = decoded.frame->payload_as_Hello()) {
-          if (hello->boot_id() != boot_) acked_ = 0;
+          if (hello->boot_id() != boot_ || forget_.exchange(false)) acked_ = 0;
           boot_ = hello->boot_id();
-          link::FinishSizePrefixedFrameBuffer(
-              b, link::CreateFrame(b, 0, 0, link::Payload::HelloReply,
-                                   link::CreateHelloReply(b, 1, boot_, acked_).Union()));
-          send_frame(fd, b);
+          rf.latest_seq = hello->latest_seq();
+          rf.oldest_held_seq = hello->oldest_held_seq();
+          reply_owed = true;
+          if (!hold_replies_) {
+            reply_owed = false;
+            send_hello_reply(fd);
+          }
         } else if (const auto* alert = decoded.frame->payload_as_AlertEvent()) {
           rf.key = alert->key()->str();
+          rf.source = alert->source()->str();
           rf.message = alert->message()->str();
           rf.priority = static_cast<std::uint8_t>(alert->priority());
-          // Highest seen, as the foundation relay does; gaps are the firmware issue's replay work.
-          if (rf.seq > acked_) acked_ = rf.seq;
-          link::FinishSizePrefixedFrameBuffer(
-              b, link::CreateFrame(b, 0, 0, link::Payload::LinkAck, link::CreateLinkAck(b, boot_, acked_).Union()));
-          send_frame(fd, b);
+          rf.kind = static_cast<std::uint8_t>(alert->kind());
+          rf.occurrences = alert->occurrences();
+          rf.duplicate = rf.seq <= acked_;
+          rf.not_durable = hold_acks_;
+          if (!hold_acks_) {
+            // Highest applied, as the relay does.
+            if (rf.seq > acked_) acked_ = rf.seq;
+            link::FinishSizePrefixedFrameBuffer(
+                b, link::CreateFrame(b, 0, 0, link::Payload::LinkAck, link::CreateLinkAck(b, boot_, acked_).Union()));
+            send_frame(fd, b);
+          }
         } else if (const auto* hb = decoded.frame->payload_as_Heartbeat()) {
           if (hb->lost_by_priority()) rf.lost.assign(hb->lost_by_priority()->begin(), hb->lost_by_priority()->end());
+          rf.ring_gap_frames = hb->ring_gap_frames();
+          rf.truncated_fields = hb->truncated_fields();
+          rf.latest_seq = hb->latest_seq();
         }
         {
           std::lock_guard lock(mutex_);
@@ -160,17 +239,26 @@ class LoopbackRelay {
     }
   }
 
+  struct PendingOperatorAck {
+    std::string key, alert_id, by;
+    std::uint64_t at_ms = 0;
+  };
+
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> drop_{false};
+  std::atomic<bool> hold_replies_{false};
+  std::atomic<bool> hold_acks_{false};
+  std::atomic<bool> forget_{false};
   std::atomic<std::uint64_t> connections_{0};
   std::atomic<std::uint64_t> bad_frames_{0};
   std::uint64_t boot_ = 0;   // relay thread only
   std::uint64_t acked_ = 0;  // relay thread only, kept across connections of one boot
   std::mutex mutex_;
   std::vector<ReceivedFrame> frames_;
+  std::vector<PendingOperatorAck> operator_acks_;
 };
 
 }  // namespace rover_alerts::testing

@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(ack_after_clear_removes_and_a_new_raise_starts_a_new_occurr
   RecordingStore s;
   s.apply(1, event(RoverEventKind::Raise, "power.low", 1500));
   s.apply(2, event(RoverEventKind::Clear, "power.low", 1600));
-  BOOST_TEST(s.store.acknowledge("R1-00000000000000ab-1", "oscar", 1700));
+  BOOST_TEST(s.store.acknowledge("R1-00000000000000ab-1", "oscar", 1700).ok());
   BOOST_TEST_REQUIRE(s.changes.size() == 3u);
   BOOST_TEST((s.changes[2].type == ChangeType::Remove));
   BOOST_TEST(s.changes[2].alert.acknowledged_by == "oscar");
@@ -155,8 +155,8 @@ BOOST_AUTO_TEST_CASE(clear_of_an_acked_alert_removes_it_unless_persistent) {
   auto persistent = event(RoverEventKind::Raise, "p", 1500);
   persistent.persistent = true;
   s.apply(2, persistent);
-  BOOST_TEST(s.store.acknowledge(s.store.find("R1", "a")->id, "ada", 1550));
-  BOOST_TEST(s.store.acknowledge(s.store.find("R1", "p")->id, "ada", 1550));
+  BOOST_TEST(s.store.acknowledge(s.store.find("R1", "a")->id, "ada", 1550).ok());
+  BOOST_TEST(s.store.acknowledge(s.store.find("R1", "p")->id, "ada", 1550).ok());
   BOOST_TEST((s.store.find("R1", "a")->state() == AlertState::ActiveAcked));
 
   s.apply(3, event(RoverEventKind::Clear, "a", 1600));
@@ -181,7 +181,7 @@ BOOST_AUTO_TEST_CASE(unknown_keys_and_ids) {
   s.apply(2, event(RoverEventKind::Update, "late", 1500));
   BOOST_TEST_REQUIRE(s.changes.size() == 1u);
   BOOST_TEST((s.changes[0].type == ChangeType::New));
-  BOOST_TEST(!s.store.acknowledge("no-such-id", "ada", 1));
+  BOOST_TEST(!s.store.acknowledge("no-such-id", "ada", 1).ok());
 }
 
 BOOST_AUTO_TEST_CASE(priority_only_rises) {

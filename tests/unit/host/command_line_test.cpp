@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <string>
 #include <vector>
 
 using namespace rover_alerts::relay;
@@ -53,6 +54,46 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused) {
   BOOST_TEST(!parse({"--tokens", "t", "--listen", "127.0.0.1:80x"}).error.empty());
   BOOST_TEST(!parse({"--tokens", "t", "--listen", "::1:80"}).error.empty());
   BOOST_TEST(!parse({"--tokens", "t", "--listen", ":80"}).error.empty());
+}
+
+BOOST_AUTO_TEST_CASE(client_security_options) {
+  const auto result = parse({"--tokens", "t", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--allow-plain",
+                             "--allow-origin", "https://a.example", "--allow-origin", "http://localhost:8000",
+                             "--max-clients", "7", "--rate-limit", "5/9", "--auth-timeout", "3", "--http-timeout",
+                             "4", "--max-message-bytes", "2048"});
+  BOOST_TEST_REQUIRE(result.error.empty(), result.error);
+  const ClientLimits& c = result.config.clients;
+  BOOST_TEST(c.tls.enabled());
+  BOOST_TEST(c.tls.cert_file == "c.pem");
+  BOOST_TEST(c.tls.key_file == "k.pem");
+  BOOST_TEST(c.tls.allow_plain);
+  BOOST_TEST(c.allowed_origins == (std::vector<std::string>{"https://a.example", "http://localhost:8000"}));
+  BOOST_TEST(c.max_sessions == 7u);
+  BOOST_TEST(c.requests.per_second == 5.0);
+  BOOST_TEST(c.requests.burst == 9.0);
+  BOOST_TEST(c.auth_timeout.count() == 3);
+  BOOST_TEST(c.http_timeout.count() == 4);
+  BOOST_TEST(c.max_request_bytes == 2048u);
+
+  const auto defaults = parse({"--tokens", "t"}).config.clients;
+  BOOST_TEST(!defaults.tls.enabled());
+  BOOST_TEST(defaults.allowed_origins.empty());
+  BOOST_TEST(defaults.auth_timeout.count() == 10);
+  BOOST_TEST(parse({"--tokens", "t", "--rate-limit", "20"}).config.clients.requests.burst == 40.0);
+}
+
+BOOST_AUTO_TEST_CASE(client_security_options_are_checked) {
+  BOOST_TEST(!parse({"--tokens", "t", "--tls-cert", "c.pem"}).error.empty());  // key missing
+  BOOST_TEST(!parse({"--tokens", "t", "--tls-key", "k.pem"}).error.empty());
+  BOOST_TEST(!parse({"--tokens", "t", "--allow-plain"}).error.empty());        // no TLS to relax
+  BOOST_TEST(!parse({"--tokens", "t", "--allow-origin", "example.com"}).error.empty());
+  BOOST_TEST(!parse({"--tokens", "t", "--max-clients", "0"}).error.empty());
+  BOOST_TEST(!parse({"--tokens", "t", "--rate-limit", "0"}).error.empty());
+  BOOST_TEST(!parse({"--tokens", "t", "--rate-limit", "5/"}).error.empty());
+  BOOST_TEST(!parse({"--tokens", "t", "--rate-limit", "x"}).error.empty());
+  BOOST_TEST(!parse({"--tokens", "t", "--auth-timeout", "-1"}).error.empty());
+  BOOST_TEST(!parse({"--tokens", "t", "--http-timeout", "99999"}).error.empty());
+  BOOST_TEST(!parse({"--tokens", "t", "--max-message-bytes", "10"}).error.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

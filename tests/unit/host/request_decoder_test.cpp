@@ -110,7 +110,9 @@ BOOST_AUTO_TEST_CASE(oversize_message_is_too_large) {
   BOOST_TEST(decoder.decode(at_limit).request.has_value());
   expect_code(at_limit + " ", ErrorCode::TooLarge);
 
-  const RequestDecoder small({.max_message_bytes = 16});
+  DecoderLimits small_limits;
+  small_limits.max_message_bytes = 16;
+  const RequestDecoder small(small_limits);
   BOOST_TEST((small.decode(head).error.code == ErrorCode::TooLarge));
   BOOST_TEST(!small.decode(head).request.has_value());
 }
@@ -132,6 +134,58 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_a_bad_request) {
   expect_code("{\"type\":\"auth\",\"token\":\"ab\xe2\x82\"}", ErrorCode::BadRequest);    // cut short
   // Valid multi-byte UTF-8 is fine.
   BOOST_TEST(decoder.decode("{\"type\":\"auth\",\"token\":\"caf\xc3\xa9\"}").request.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(field_limits_are_too_large) {
+  expect_code(R"({"type":"auth","token":")" + std::string(1025, 't') + R"("})", ErrorCode::TooLarge);
+  BOOST_TEST(decoder.decode(R"({"type":"auth","token":")" + std::string(1024, 't') + R"("})").request.has_value());
+  expect_code(R"({"type":"alert_subscribe","sources":[")" + std::string(129, 's') + R"("]})", ErrorCode::TooLarge);
+  std::string many = R"({"type":"alert_subscribe","sources":[)";
+  for (int i = 0; i < 65; ++i) many += (i ? ",\"s" : "\"s") + std::to_string(i) + "\"";
+  expect_code(many + "]}", ErrorCode::TooLarge);
+  // reqId: a bounded string or an integer.
+  expect_code(R"({"type":"auth","token":"t","reqId":")" + std::string(129, 'r') + R"("})", ErrorCode::BadRequest);
+}
+
+BOOST_AUTO_TEST_CASE(alert_requests_pass_the_envelope_and_keep_their_limits) {
+  const auto ack = decode_ok(R"({"type":"alert_ack","reqId":"k1","alertId":"rover-1-00-1"})");
+  BOOST_TEST(ack.req_id.as_string() == "k1");
+  const auto* alert = std::get_if<AlertRequest>(&ack.body);
+  BOOST_TEST_REQUIRE(alert != nullptr);
+  BOOST_TEST(std::get<AckRequest>(*alert).alert_id == "rover-1-00-1");
+  BOOST_TEST(std::holds_alternative<AlertRequest>(decode_ok(R"({"type":"get_stats"})").body));
+
+  const std::string create = R"({"type":"alert_create","reqId":2,"message":"m","priority":"high","source":"s",)";
+  BOOST_TEST(decoder.decode(create + R"("title":")" + std::string(256, 'x') + R"("})").request.has_value());
+  const auto long_title = decode_error(create + R"("title":")" + std::string(257, 'x') + R"("})");
+  BOOST_TEST((long_title.code == ErrorCode::TooLarge));
+  BOOST_TEST(long_title.req_id.as_int64() == 2);
+  expect_code(create + R"("persistent":"yes"})", ErrorCode::BadRequest);
+  std::string metadata = create + R"("metadata":{)";
+  for (int i = 0; i < 33; ++i) metadata += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":\"v\"";
+  expect_code(metadata + "}}", ErrorCode::TooLarge);
+  expect_code(create + R"("metadata":{"k":")" + std::string(9000, 'v') + R"("}})", ErrorCode::TooLarge);
+  expect_code(R"({"type":"alert_ack","alertId":")" + std::string(257, 'a') + R"("})", ErrorCode::TooLarge);
+  expect_code(R"({"type":"alert_ack","alertId":7})", ErrorCode::BadRequest);
+  expect_code(R"({"type":"alert_clear"})", ErrorCode::BadRequest);
+}
+
+BOOST_AUTO_TEST_CASE(configured_field_limits_reach_alert_requests) {
+  DecoderLimits limits;
+  limits.fields.max_title_bytes = 4;
+  limits.fields.max_token_bytes = 3;
+  const RequestDecoder strict(limits);
+  const std::string create = R"({"type":"alert_create","message":"m","priority":"high","source":"s","title":)";
+  BOOST_TEST(strict.decode(create + R"("abcd"})").request.has_value());
+  BOOST_TEST((strict.decode(create + R"("abcde"})").error.code == ErrorCode::TooLarge));
+  BOOST_TEST((strict.decode(R"({"type":"auth","token":"abcd"})").error.code == ErrorCode::TooLarge));
+}
+
+BOOST_AUTO_TEST_CASE(echoed_type_names_stay_valid_utf8) {
+  // 63 ASCII bytes then a 3-byte character: a cut at 64 bytes would split it.
+  const std::string name = std::string(63, 'x') + "\xe2\x82\xac" + "tail";
+  const auto error = decode_error(R"({"type":")" + name + R"("})");
+  BOOST_TEST(error.message.find(std::string(63, 'x') + "`") != std::string::npos, error.message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,86 @@
+#pragma once
+// KeyTable: the link thread's fixed-capacity table of active alert keys, for
+// chatter suppression. Link thread only (no atomics).
+//
+// An entry remembers one active condition: its occurrence count, first and
+// last raise, highest priority, source, when an update last went out and which
+// outbox entry (if any) still holds its unsent state. Open addressing with
+// linear probing over an index of at least twice the capacity; removal by
+// backward shift, so lookups never walk tombstones.
+//
+// Full table: inserting a new key evicts the least recently seen key (an LRU
+// list). That loses no alert -- only coalescing for the evicted key, whose next
+// raise goes out as a fresh raise that the relay folds into the active alert by
+// key -- and the emitter counts it (key_table_evictions).
+
+#include <rover_alerts/bounded_string.hpp>
+#include <rover_alerts/limits.hpp>
+#include <rover_alerts/priority.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace rover_alerts {
+
+class KeyTable {
+ public:
+  static constexpr std::int32_t kNone = -1;
+  static constexpr std::size_t kMaxCapacity = std::size_t{1} << 20;
+
+  struct Entry {
+    BoundedString<limits::kKeyBytes> key;
+    BoundedString<limits::kSourceBytes> source;
+    std::uint64_t hash = 0;
+    Priority priority = Priority::Info;
+    bool used = false;
+    std::uint32_t occurrences = 0;
+    std::uint32_t min_interval_ms = 0;
+    std::uint64_t raised_at_ms = 0;     // wall clock, first raise of this occurrence
+    std::uint64_t last_seen_ms = 0;     // wall clock, latest raise
+    std::uint64_t last_sent_ms = 0;     // monotonic, when its latest state was framed
+    std::int32_t pending = kNone;       // outbox slot holding unsent state
+    std::int32_t lru_prev = kNone;      // towards most recently seen
+    std::int32_t lru_next = kNone;      // towards least recently seen
+  };
+
+  KeyTable() = default;
+  KeyTable(const KeyTable&) = delete;
+  KeyTable& operator=(const KeyTable&) = delete;
+
+  bool init(std::size_t capacity);
+  std::size_t capacity() const { return capacity_; }
+  std::size_t size() const { return size_; }
+
+  std::int32_t find(std::string_view key) const;
+  // Adds `key` (not present) as most recently seen. When full, first evicts the
+  // least recently seen entry and copies it to `evicted` (else evicted.used is false).
+  std::int32_t insert(std::string_view key, Entry& evicted);
+  void touch(std::int32_t index);  // most recently seen
+  void remove(std::int32_t index);
+
+  Entry& at(std::int32_t index) { return entries_[index]; }
+  const Entry& at(std::int32_t index) const { return entries_[index]; }
+
+  static std::uint64_t hash(std::string_view key);
+  static std::size_t index_slots(std::size_t capacity);
+  static std::size_t reserved_bytes(std::size_t capacity) {
+    return capacity * sizeof(Entry) + index_slots(capacity) * sizeof(std::int32_t);
+  }
+
+ private:
+  void lru_unlink(std::int32_t index);
+  void lru_push_front(std::int32_t index);
+
+  std::unique_ptr<Entry[]> entries_;
+  std::unique_ptr<std::int32_t[]> index_;  // hash slot -> entry, kNone when empty
+  std::size_t capacity_ = 0;
+  std::size_t index_mask_ = 0;
+  std::size_t size_ = 0;
+  std::int32_t free_head_ = kNone;  // through lru_next
+  std::int32_t lru_head_ = kNone;   // most recently seen
+  std::int32_t lru_tail_ = kNone;   // least recently seen
+};
+
+}  // namespace rover_alerts

@@ -1,0 +1,124 @@
+#include <rover_alerts/key_table.hpp>
+
+#include <new>
+
+namespace rover_alerts {
+
+std::uint64_t KeyTable::hash(std::string_view key) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (const char c : key) {
+    h ^= static_cast<std::uint8_t>(c);
+    h *= 1099511628211ull;
+  }
+  return h ^ (h >> 29);
+}
+
+std::size_t KeyTable::index_slots(std::size_t capacity) {
+  std::size_t n = 4;
+  while (n < 2 * capacity) n *= 2;
+  return n;
+}
+
+bool KeyTable::init(std::size_t capacity) {
+  if (entries_ || capacity == 0 || capacity > kMaxCapacity) return false;
+  const std::size_t slots = index_slots(capacity);
+  entries_.reset(new (std::nothrow) Entry[capacity]);
+  index_.reset(new (std::nothrow) std::int32_t[slots]);
+  if (!entries_ || !index_) {
+    entries_.reset();
+    index_.reset();
+    return false;
+  }
+  for (std::size_t i = 0; i < slots; ++i) index_[i] = kNone;
+  for (std::size_t i = 0; i < capacity; ++i)
+    entries_[i].lru_next = i + 1 < capacity ? static_cast<std::int32_t>(i + 1) : kNone;
+  free_head_ = 0;
+  capacity_ = capacity;
+  index_mask_ = slots - 1;
+  return true;
+}
+
+std::int32_t KeyTable::find(std::string_view key) const {
+  const std::uint64_t h = hash(key);
+  // The index is at most half full, so a probe ends at an empty slot quickly;
+  // it is bounded by the index size regardless.
+  for (std::size_t i = static_cast<std::size_t>(h) & index_mask_, n = 0; n <= index_mask_; i = (i + 1) & index_mask_, ++n) {
+    const std::int32_t e = index_[i];
+    if (e == kNone) return kNone;
+    if (entries_[e].hash == h && entries_[e].key.view() == key) return e;
+  }
+  return kNone;
+}
+
+void KeyTable::lru_unlink(std::int32_t index) {
+  Entry& e = entries_[index];
+  if (e.lru_prev != kNone) entries_[e.lru_prev].lru_next = e.lru_next;
+  else lru_head_ = e.lru_next;
+  if (e.lru_next != kNone) entries_[e.lru_next].lru_prev = e.lru_prev;
+  else lru_tail_ = e.lru_prev;
+  e.lru_prev = e.lru_next = kNone;
+}
+
+void KeyTable::lru_push_front(std::int32_t index) {
+  Entry& e = entries_[index];
+  e.lru_prev = kNone;
+  e.lru_next = lru_head_;
+  if (lru_head_ != kNone) entries_[lru_head_].lru_prev = index;
+  else lru_tail_ = index;
+  lru_head_ = index;
+}
+
+void KeyTable::touch(std::int32_t index) {
+  if (lru_head_ == index) return;
+  lru_unlink(index);
+  lru_push_front(index);
+}
+
+std::int32_t KeyTable::insert(std::string_view key, Entry& evicted) {
+  evicted.used = false;
+  if (free_head_ == kNone) {
+    const std::int32_t victim = lru_tail_;
+    evicted = entries_[victim];
+    remove(victim);
+  }
+  const std::int32_t index = free_head_;
+  free_head_ = entries_[index].lru_next;
+  Entry& e = entries_[index];
+  e = Entry{};
+  e.key.assign(key);
+  e.hash = hash(e.key.view());
+  e.used = true;
+  std::size_t i = static_cast<std::size_t>(e.hash) & index_mask_;
+  while (index_[i] != kNone) i = (i + 1) & index_mask_;
+  index_[i] = index;
+  lru_push_front(index);
+  ++size_;
+  return index;
+}
+
+void KeyTable::remove(std::int32_t index) {
+  Entry& e = entries_[index];
+  // Find its hash slot, then shift later members of the probe run back so no
+  // lookup ever stops early at the hole.
+  std::size_t i = static_cast<std::size_t>(e.hash) & index_mask_;
+  while (index_[i] != index) i = (i + 1) & index_mask_;
+  std::size_t hole = i;
+  for (std::size_t j = (hole + 1) & index_mask_; index_[j] != kNone; j = (j + 1) & index_mask_) {
+    const std::size_t home = static_cast<std::size_t>(entries_[index_[j]].hash) & index_mask_;
+    // Move j into the hole unless its home lies cyclically in (hole, j].
+    const bool home_after_hole = ((j - home) & index_mask_) < ((j - hole) & index_mask_);
+    if (!home_after_hole) {
+      index_[hole] = index_[j];
+      hole = j;
+    }
+  }
+  index_[hole] = kNone;
+  lru_unlink(index);
+  e.used = false;
+  e.pending = kNone;
+  e.lru_next = free_head_;
+  free_head_ = index;
+  --size_;
+}
+
+}  // namespace rover_alerts

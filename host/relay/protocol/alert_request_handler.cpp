@@ -1,0 +1,188 @@
+#include "protocol/alert_request_handler.hpp"
+
+#include "protocol/alert_json.hpp"
+#include "protocol/permissions.hpp"
+#include "protocol/response_json.hpp"
+
+#include <boost/json.hpp>
+
+namespace rover_alerts::relay {
+
+namespace json = boost::json;
+
+namespace {
+
+Operation operation_of(const AlertRequest& request) {
+  struct Visitor {
+    Operation operator()(const AckRequest&) const { return Operation::Ack; }
+    Operation operator()(const SyncRequest&) const { return Operation::Sync; }
+    Operation operator()(const CreateRequest&) const { return Operation::Create; }
+    Operation operator()(const ClearRequest&) const { return Operation::Clear; }
+    Operation operator()(const StatsRequest&) const { return Operation::Stats; }
+  };
+  return std::visit(Visitor{}, request);
+}
+
+json::object by_priority(const std::array<std::uint64_t, kPriorityCount>& counts) {
+  json::object out;
+  for (std::size_t i = 0; i < kPriorityCount; ++i) out.emplace(to_string(static_cast<Priority>(i)), counts[i]);
+  return out;
+}
+
+}  // namespace
+
+AlertRequestHandler::AlertRequestHandler(AlertStore& store, Broadcaster& broadcaster, const RoverLinkStats& links,
+                                         AckForwarder forward_ack, AfterCommit after_commit)
+    : store_(store),
+      broadcaster_(broadcaster),
+      links_(links),
+      forward_ack_(std::move(forward_ack)),
+      after_commit_(std::move(after_commit)) {}
+
+void AlertRequestHandler::handle(const Identity& who, const json::value& req_id, const AlertRequest& request,
+                                 std::uint64_t now_ms, Reply reply) {
+  const Operation operation = operation_of(request);
+  if (!role_may(who.role, operation))
+    return reply(error_message(req_id, ErrorCode::Forbidden,
+                               std::string(to_string(operation)) + " is not allowed for role " +
+                                   std::string(to_string(who.role))));
+  if (const auto* r = std::get_if<AckRequest>(&request)) return ack(who, req_id, *r, now_ms, std::move(reply));
+  if (const auto* r = std::get_if<SyncRequest>(&request)) {
+    // Clients see only committed changes (a rev they saw is never reused after
+    // a crash), so the page is read once the pending batch is committed.
+    return after_commit_([this, req_id, query = *r, reply = std::move(reply)] { reply(sync(req_id, query)); });
+  }
+  if (std::holds_alternative<StatsRequest>(request)) return reply(stats(req_id));
+  // Changes: answered once durable.
+  std::string answer;
+  if (const auto* r = std::get_if<CreateRequest>(&request)) answer = create(who, req_id, *r, now_ms);
+  if (const auto* r = std::get_if<ClearRequest>(&request)) answer = clear(who, req_id, *r, now_ms);
+  after_commit_([reply = std::move(reply), answer = std::move(answer)]() mutable { reply(std::move(answer)); });
+}
+
+void AlertRequestHandler::ack(const Identity& who, const json::value& req_id, const AckRequest& request,
+                              std::uint64_t now_ms, Reply reply) {
+  const AckResult result = store_.acknowledge(request.alert_id, who.user, now_ms);
+  if (!result.ok()) return reply(error_message(req_id, ErrorCode::NotFound, "no alert with this id"));
+
+  json::object ack;
+  ack.emplace("alertId", result.alert.id);
+  ack.emplace("acknowledgedBy", result.alert.acknowledged_by);
+  ack.emplace("acknowledgedAt", result.alert.acknowledged_at_ms);
+  ack.emplace("rev", result.rev);
+  std::shared_ptr<const std::string> notice;
+  if (request.sync_across_clients) {
+    json::object message;
+    message.emplace("type", "alert_ack");
+    for (const auto& field : ack) message.emplace(field.key(), field.value());
+    notice = std::make_shared<const std::string>(json::serialize(message));
+  }
+  // Once durable: the store's change has gone out as an `alert` message, then
+  // the notice to everyone, the frame to the rover, and the answer.
+  after_commit_([this, notice = std::move(notice), alert = result.alert, rev = result.rev,
+                 answer = ok_response(req_id, std::move(ack)), reply = std::move(reply)]() mutable {
+    if (notice) broadcaster_.publish(notice, alert.priority, alert.source, rev);
+    if (forward_ack_ && !alert.rover.empty()) forward_ack_(alert);
+    reply(std::move(answer));
+  });
+}
+
+json::object AlertRequestHandler::sync_result(const SyncQuery& query) const {
+  const SyncPage page = store_.changes_since(query);
+  // Alerts and removals merged in rev order: the client applies them in turn.
+  json::array alerts;
+  alerts.reserve(page.alerts.size() + page.removed.size());
+  auto a = page.alerts.begin();
+  auto r = page.removed.begin();
+  const ChangeType present = page.reset ? ChangeType::New : ChangeType::Update;
+  while (a != page.alerts.end() || r != page.removed.end()) {
+    if (r == page.removed.end() || (a != page.alerts.end() && a->rev < r->rev)) {
+      alerts.emplace_back(alert_change_object(AlertChange{present, *a, a->rev}));
+      ++a;
+    } else {
+      alerts.emplace_back(tombstone_object(*r));
+      ++r;
+    }
+  }
+  json::object result;
+  result.emplace("alerts", std::move(alerts));
+  result.emplace("more", page.more);
+  result.emplace("rev", page.rev);
+  result.emplace("reset", page.reset);
+  result.emplace("epoch", page.epoch);
+  return result;
+}
+
+std::string AlertRequestHandler::sync(const json::value& req_id, const SyncRequest& request) const {
+  json::object result = sync_result(request.query);
+  if (!req_id.is_null()) return ok_response(req_id, std::move(result));
+  json::object message;
+  message.emplace("type", "alert_sync");
+  for (auto& field : result) message.emplace(field.key(), std::move(field.value()));
+  return json::serialize(message);
+}
+
+std::string AlertRequestHandler::create(const Identity& who, const json::value& req_id,
+                                        const CreateRequest& request, std::uint64_t now_ms) {
+  const Alert alert = store_.create(request.spec, who.user, now_ms);
+  json::object result;
+  result.emplace("alertId", alert.id);
+  result.emplace("rev", alert.rev);
+  return ok_response(req_id, std::move(result));
+}
+
+std::string AlertRequestHandler::clear(const Identity& who, const json::value& req_id, const ClearRequest& request,
+                                       std::uint64_t now_ms) {
+  ClearCriteria criteria = request.criteria;
+  // Alerts that must stay while their condition holds (closable: false, e.g.
+  // an emergency stop) yield only to an admin.
+  criteria.force = who.role == Role::Admin;
+  const std::size_t cleared = store_.clear(criteria, now_ms);
+  json::object result;
+  result.emplace("cleared", cleared);
+  result.emplace("rev", store_.rev());
+  return ok_response(req_id, std::move(result));
+}
+
+std::string AlertRequestHandler::stats(const json::value& req_id) const {
+  const StoreStats s = store_.stats();
+  json::object result;
+  // The seed's names first.
+  result.emplace("active_alerts", s.alerts);
+  result.emplace("subscribed_clients", broadcaster_.size());
+  std::array<std::uint64_t, kPriorityCount> priorities{};
+  for (std::size_t i = 0; i < kPriorityCount; ++i) priorities[i] = s.by_priority[i];
+  result.emplace("alerts_by_priority", by_priority(priorities));
+  json::object states;
+  for (std::size_t i = 0; i < s.by_state.size(); ++i)
+    states.emplace(to_string(static_cast<AlertState>(i)), s.by_state[i]);
+  result.emplace("alerts_by_state", std::move(states));
+  result.emplace("rev", s.rev);
+  result.emplace("epoch", s.epoch);
+  result.emplace("tombstones", s.tombstones);
+
+  // Links and losses: what each rover reported it could not deliver.
+  json::object rovers;
+  std::array<std::uint64_t, kPriorityCount> lost_total{};
+  for (const auto& [rover, link] : links_.all()) {
+    const RoverHeartbeat& hb = link.last_heartbeat;
+    json::object r;
+    r.emplace("connected", link.connected);
+    r.emplace("bootId", link.boot_id);
+    r.emplace("connections", link.connections_total);
+    r.emplace("eventsApplied", link.events_applied);
+    r.emplace("eventsDuplicate", link.events_duplicate);
+    r.emplace("heartbeats", link.heartbeats);
+    r.emplace("latestSeq", hb.latest_seq);
+    r.emplace("lostByPriority", by_priority(hb.lost_by_priority));
+    r.emplace("truncatedFields", hb.truncated_fields);
+    r.emplace("ringGapFrames", hb.ring_gap_frames);
+    rovers.emplace(rover, std::move(r));
+    for (std::size_t i = 0; i < kPriorityCount; ++i) lost_total[i] += hb.lost_by_priority[i];
+  }
+  result.emplace("rovers", std::move(rovers));
+  result.emplace("lost_by_priority", by_priority(lost_total));
+  return ok_response(req_id, std::move(result));
+}
+
+}  // namespace rover_alerts::relay

@@ -1,0 +1,69 @@
+#pragma once
+// AlertRequestHandler: serves the alert requests of authenticated clients
+// (alert_ack, alert_sync, alert_create, alert_clear, get_stats). It checks the
+// role, applies the request to the store and returns the reply for the
+// requester. What everybody must learn goes out through the store's observer
+// (every change becomes an `alert` message) and, for acks, an `alert_ack`
+// notice through the broadcaster. It never touches sockets.
+//
+// A request that changes the store is answered only once the change is
+// durable (after the journal's commit): an operator who was told "ok" never
+// loses the acknowledgement to a crash. A sync also waits for the commit, so
+// it never shows a change that is not durable yet; get_stats is answered at once.
+
+#include "auth/identity.hpp"
+#include "delivery/broadcaster.hpp"
+#include "protocol/alert_requests.hpp"
+#include "store/alert_store.hpp"
+#include "store/rover_link_stats.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace rover_alerts::relay {
+
+class AlertRequestHandler {
+ public:
+  // Sends an operator acknowledgement to the rover that raised `alert`, if it
+  // is connected (the link side decides; ground alerts have no rover).
+  using AckForwarder = std::function<void(const Alert& alert)>;
+  // Runs a callback once everything the store recorded so far is committed.
+  using AfterCommit = std::function<void(std::function<void()>)>;
+  // Sends the reply to the requester (a `response`, or for a sync without
+  // reqId an `alert_sync` message).
+  using Reply = std::function<void(std::string)>;
+
+  AlertRequestHandler(AlertStore& store, Broadcaster& broadcaster, const RoverLinkStats& links,
+                      AckForwarder forward_ack, AfterCommit after_commit);
+
+  void handle(const Identity& who, const boost::json::value& req_id, const AlertRequest& request,
+              std::uint64_t now_ms, Reply reply);
+
+  // The `alert_sync` result object of one page (also used by subscribe's sinceRev).
+  boost::json::object sync_result(const SyncQuery& query) const;
+
+  // Runs `callback` once the store's pending changes are committed (at once if
+  // none are): for anything that shows clients the store's state.
+  void after_commit(std::function<void()> callback) { after_commit_(std::move(callback)); }
+
+ private:
+  void ack(const Identity& who, const boost::json::value& req_id, const AckRequest& request, std::uint64_t now_ms,
+           Reply reply);
+  std::string sync(const boost::json::value& req_id, const SyncRequest& request) const;
+  std::string create(const Identity& who, const boost::json::value& req_id, const CreateRequest& request,
+                     std::uint64_t now_ms);
+  std::string clear(const Identity& who, const boost::json::value& req_id, const ClearRequest& request,
+                    std::uint64_t now_ms);
+  std::string stats(const boost::json::value& req_id) const;
+
+  AlertStore& store_;
+  Broadcaster& broadcaster_;
+  const RoverLinkStats& links_;
+  AckForwarder forward_ack_;
+  AfterCommit after_commit_;
+};
+
+}  // namespace rover_alerts::relay

@@ -1,0 +1,68 @@
+#pragma once
+// The alert requests of the JSON protocol after authentication and
+// subscription: alert_ack, alert_sync, alert_create, alert_clear, get_stats.
+// decode_alert_request() turns the fields of one parsed request object into a
+// typed request, checking types and bounds; RequestDecoder calls it for these
+// message types after it has checked the envelope (size, depth, reqId, type).
+
+#include "protocol/error_code.hpp"
+#include "store/alert_store.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace rover_alerts::relay {
+
+struct AckRequest {
+  std::string alert_id;
+  bool sync_across_clients = true;  // false: no alert_ack notice to the other clients
+};
+
+struct SyncRequest {
+  SyncQuery query;
+};
+
+struct CreateRequest {
+  GroundAlertSpec spec;
+};
+
+struct ClearRequest {
+  ClearCriteria criteria;
+};
+
+struct StatsRequest {};
+
+using AlertRequest = std::variant<AckRequest, SyncRequest, CreateRequest, ClearRequest, StatsRequest>;
+
+// Bounds of the fields of alert requests (and of what a ground alert may hold).
+struct AlertFieldLimits {
+  std::size_t max_id_bytes = 256;
+  std::size_t max_title_bytes = 256;
+  std::size_t max_message_bytes = 4096;
+  std::size_t max_source_bytes = 128;
+  std::size_t max_group_id_bytes = 128;
+  std::size_t max_metadata_entries = 32;
+  std::size_t max_metadata_bytes = 8192;  // keys and values together
+  std::size_t max_clear_ids = 1000;
+  std::size_t max_sync_count = 1000;
+  std::size_t default_sync_count = 100;
+};
+
+struct FieldProblem {
+  ErrorCode code = ErrorCode::BadRequest;
+  std::string message;
+};
+
+// Whether `type` names one of the requests above.
+bool is_alert_request_type(std::string_view type);
+
+// Decodes the request `type` from `object`; on failure returns the problem.
+std::optional<FieldProblem> decode_alert_request(std::string_view type, const boost::json::object& object,
+                                                 const AlertFieldLimits& limits, AlertRequest& out);
+
+}  // namespace rover_alerts::relay

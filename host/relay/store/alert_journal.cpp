@@ -1,0 +1,474 @@
+#include "store/alert_journal.hpp"
+
+#include "log.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace rover_alerts::relay {
+
+namespace {
+
+constexpr std::uint8_t kAlertFormat = 1;
+constexpr std::uint8_t kTombstoneFormat = 1;
+constexpr int kSchemaVersion = 1;
+
+// ---- compact binary encoding: varints and length-prefixed strings --------
+
+class Writer {
+ public:
+  void u64(std::uint64_t v) {
+    while (v >= 0x80) {
+      out_.push_back(static_cast<char>((v & 0x7F) | 0x80));
+      v >>= 7;
+    }
+    out_.push_back(static_cast<char>(v));
+  }
+  void str(std::string_view s) {
+    u64(s.size());
+    out_.append(s);
+  }
+  void map(const std::map<std::string, std::string>& m) {
+    u64(m.size());
+    for (const auto& [k, v] : m) {
+      str(k);
+      str(v);
+    }
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool u64(std::uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= in_.size()) return false;
+      const auto byte = static_cast<std::uint8_t>(in_[pos_++]);
+      v |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+  }
+  template <class T>
+  bool num(T& v) {
+    std::uint64_t x = 0;
+    if (!u64(x)) return false;
+    v = static_cast<T>(x);
+    return true;
+  }
+  bool str(std::string& s) {
+    std::uint64_t n = 0;
+    if (!u64(n) || n > in_.size() - pos_) return false;
+    s.assign(in_.substr(pos_, n));
+    pos_ += n;
+    return true;
+  }
+  bool map(std::map<std::string, std::string>& m) {
+    std::uint64_t n = 0;
+    if (!u64(n)) return false;
+    m.clear();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::string k;
+      std::string v;
+      if (!str(k) || !str(v)) return false;
+      m.emplace(std::move(k), std::move(v));
+    }
+    return true;
+  }
+  bool done() const { return pos_ == in_.size(); }
+
+ private:
+  std::string_view in_;
+  std::size_t pos_ = 0;
+};
+
+std::uint64_t flags_of(const Alert& a) {
+  return (a.persistent ? 1u : 0u) | (a.closable ? 2u : 0u) | (a.acknowledged ? 4u : 0u) | (a.active ? 8u : 0u) |
+         (a.action ? 16u : 0u);
+}
+
+}  // namespace
+
+// ---- statements -----------------------------------------------------------
+
+struct AlertJournal::Statement {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* stmt = nullptr;
+
+  Statement(sqlite3* database, const char* sql) : db(database) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+      throw JournalError(std::string("cannot prepare `") + sql + "`: " + sqlite3_errmsg(db));
+  }
+  ~Statement() { sqlite3_finalize(stmt); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  void bind(int i, std::uint64_t v) { sqlite3_bind_int64(stmt, i, static_cast<sqlite3_int64>(v)); }
+  void bind(int i, std::string_view text) {
+    sqlite3_bind_text(stmt, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  }
+  void bind_blob(int i, std::string_view bytes) {
+    sqlite3_bind_blob(stmt, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+  }
+  // Runs a statement that returns no rows; false (with the message in `error`) on failure.
+  bool run(std::string& error) {
+    const int rc = sqlite3_step(stmt);
+    const bool ok = rc == SQLITE_DONE || rc == SQLITE_ROW;
+    if (!ok) error = sqlite3_errmsg(db);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return ok;
+  }
+};
+
+AlertJournal::AlertJournal(std::filesystem::path file, sqlite3* db) : file_(std::move(file)), db_(db) {}
+
+AlertJournal::~AlertJournal() {
+  if (pending_count_ > 0) flush();  // a clean shutdown keeps everything
+  statements_.clear();
+  sqlite3_close(db_);
+}
+
+void AlertJournal::exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    throw JournalError(std::string("`") + sql + "` failed: " + text);
+  }
+}
+
+std::unique_ptr<AlertJournal> AlertJournal::open(const std::filesystem::path& file, const JournalOptions& options,
+                                                 StoreImage& image) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    throw JournalError("cannot open " + file.string() + ": " + message);
+  }
+  std::unique_ptr<AlertJournal> journal(new AlertJournal(file, db));
+  sqlite3_extended_result_codes(db, 1);
+  journal->exec("PRAGMA journal_mode=WAL");
+  journal->exec(options.durability == Durability::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  // Another process on the same file is a configuration error: fail, don't wait.
+  journal->exec("PRAGMA locking_mode=EXCLUSIVE");
+  if (options.max_database_bytes != 0) {
+    const std::string pragma = "PRAGMA max_page_count=" + std::to_string(std::max<std::uint64_t>(
+                                                              1, options.max_database_bytes / 4096));
+    journal->exec("PRAGMA page_size=4096");
+    journal->exec(pragma.c_str());
+  }
+  journal->exec(
+      "BEGIN IMMEDIATE;"
+      "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS alerts(id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS tombstones(rev INTEGER PRIMARY KEY, body BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS applied(rover TEXT NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL,"
+      " PRIMARY KEY(rover, boot)) WITHOUT ROWID;"
+      "COMMIT;");
+  journal->prepare_statements();
+  journal->load(image);
+  return journal;
+}
+
+void AlertJournal::prepare_statements() {
+  const auto make = [this](const char* sql) {
+    statements_.push_back(std::make_unique<Statement>(db_, sql));
+    return statements_.back().get();
+  };
+  begin_ = make("BEGIN IMMEDIATE");
+  commit_ = make("COMMIT");
+  rollback_ = make("ROLLBACK");
+  upsert_alert_ = make("INSERT INTO alerts(id, body) VALUES(?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body");
+  delete_alert_ = make("DELETE FROM alerts WHERE id = ?1");
+  insert_tombstone_ = make("INSERT OR REPLACE INTO tombstones(rev, body) VALUES(?1, ?2)");
+  prune_tombstones_ = make("DELETE FROM tombstones WHERE rev <= ?1");
+  upsert_applied_ = make(
+      "INSERT INTO applied(rover, boot, seq) VALUES(?1, ?2, ?3) ON CONFLICT(rover, boot) DO UPDATE SET seq = "
+      "excluded.seq");
+  set_meta_ = make("INSERT OR REPLACE INTO meta(name, value) VALUES(?1, ?2)");
+}
+
+void AlertJournal::load(StoreImage& image) {
+  image = StoreImage{};
+  const auto query = [this](const char* sql, const auto& row) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK)
+      throw JournalError(std::string("cannot read the journal: ") + sqlite3_errmsg(db_));
+    int rc = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) row(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) throw JournalError(std::string("cannot read the journal: ") + sqlite3_errmsg(db_));
+  };
+  const auto blob = [](sqlite3_stmt* stmt, int column) {
+    const void* data = sqlite3_column_blob(stmt, column);
+    return std::string_view(static_cast<const char*>(data), static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+  };
+  const auto text = [](sqlite3_stmt* stmt, int column) {
+    const unsigned char* data = sqlite3_column_text(stmt, column);
+    return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+  };
+
+  int schema = 0;
+  query("SELECT name, value FROM meta", [&](sqlite3_stmt* stmt) {
+    const std::string name = text(stmt, 0);
+    if (name == "epoch") image.epoch = text(stmt, 1);
+    if (name == "rev") image.rev = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1));
+    if (name == "history_floor_rev") image.history_floor_rev = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1));
+    if (name == "schema") schema = sqlite3_column_int(stmt, 1);
+  });
+  if (image.epoch.empty()) {
+    // A new database: its epoch is fixed now, once.
+    image.epoch = make_random_epoch();
+    std::string error;
+    bool ok = begin_->run(error);
+    set_meta_->bind(1, std::string_view("epoch"));
+    set_meta_->bind(2, std::string_view(image.epoch));
+    ok = ok && set_meta_->run(error);
+    set_meta_->bind(1, std::string_view("schema"));
+    set_meta_->bind(2, static_cast<std::uint64_t>(kSchemaVersion));
+    ok = ok && set_meta_->run(error);
+    ok = ok && commit_->run(error);
+    if (!ok) throw JournalError("cannot initialise " + file_.string() + ": " + error);
+    log::info("journal: created ", file_.string(), " epoch ", image.epoch);
+    return;
+  }
+  if (schema != kSchemaVersion)
+    throw JournalError(file_.string() + " has journal schema " + std::to_string(schema) + ", this relay reads " +
+                       std::to_string(kSchemaVersion));
+
+  std::int64_t count = 0;
+  query("SELECT count(*) FROM alerts", [&](sqlite3_stmt* stmt) { count = sqlite3_column_int64(stmt, 0); });
+  image.alerts.reserve(static_cast<std::size_t>(count));
+  query("SELECT body FROM alerts", [&](sqlite3_stmt* stmt) {
+    Alert alert;
+    if (!decode(blob(stmt, 0), alert)) throw JournalError("corrupt alert record in " + file_.string());
+    image.alerts.push_back(std::move(alert));
+  });
+  query("SELECT body FROM tombstones ORDER BY rev", [&](sqlite3_stmt* stmt) {
+    Tombstone tombstone;
+    if (!decode(blob(stmt, 0), tombstone)) throw JournalError("corrupt tombstone record in " + file_.string());
+    image.tombstones.push_back(std::move(tombstone));
+  });
+  query("SELECT rover, boot, seq FROM applied", [&](sqlite3_stmt* stmt) {
+    AppliedSeq applied{text(stmt, 0), static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1)),
+                       static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 2))};
+    committed_[{applied.rover, applied.boot_id}] = applied.seq;
+    image.applied.push_back(std::move(applied));
+  });
+  committed_rev_ = image.rev;
+  committed_floor_ = image.history_floor_rev;
+  log::info("journal: opened ", file_.string(), " epoch ", image.epoch, " rev ", image.rev, ", ",
+            image.alerts.size(), " alerts, ", image.tombstones.size(), " tombstones");
+}
+
+// ---- recording ------------------------------------------------------------
+
+void AlertJournal::note_pending() {
+  if (pending_count_++ == 0 && schedule_flush_) schedule_flush_();
+}
+
+void AlertJournal::record_change(const AlertChange& change, const Tombstone* tombstone) {
+  if (tombstone != nullptr) {
+    pending_alerts_[change.alert.id] = std::nullopt;
+    pending_tombstones_.emplace_back(tombstone->rev, encode(*tombstone));
+  } else {
+    pending_alerts_[change.alert.id] = encode(change.alert);
+  }
+  pending_rev_ = std::max(pending_rev_, change.rev);
+  note_pending();
+}
+
+void AlertJournal::record_applied_seq(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) {
+  pending_applied_[{rover, boot_id}] = seq;
+  note_pending();
+}
+
+void AlertJournal::record_history_pruned(std::uint64_t floor_rev) {
+  pending_floor_ = std::max(pending_floor_, floor_rev);
+  note_pending();
+}
+
+void AlertJournal::after_commit(std::function<void()> callback) {
+  if (pending_count_ == 0) {
+    callback();
+    return;
+  }
+  waiting_.push_back(std::move(callback));
+}
+
+// ---- committing -----------------------------------------------------------
+
+bool AlertJournal::write_batch() {
+  std::string error;
+  bool ok = begin_->run(error);
+  for (const auto& [id, body] : pending_alerts_) {
+    if (!ok) break;
+    if (body) {
+      upsert_alert_->bind(1, std::string_view(id));
+      upsert_alert_->bind_blob(2, *body);
+      ok = upsert_alert_->run(error);
+    } else {
+      delete_alert_->bind(1, std::string_view(id));
+      ok = delete_alert_->run(error);
+    }
+  }
+  for (const auto& [rev, body] : pending_tombstones_) {
+    if (!ok) break;
+    insert_tombstone_->bind(1, rev);
+    insert_tombstone_->bind_blob(2, body);
+    ok = insert_tombstone_->run(error);
+  }
+  if (ok && pending_floor_ > committed_floor_) {
+    prune_tombstones_->bind(1, pending_floor_);
+    ok = prune_tombstones_->run(error);
+    set_meta_->bind(1, std::string_view("history_floor_rev"));
+    set_meta_->bind(2, pending_floor_);
+    ok = ok && set_meta_->run(error);
+  }
+  for (const auto& [rover_boot, seq] : pending_applied_) {
+    if (!ok) break;
+    upsert_applied_->bind(1, std::string_view(rover_boot.first));
+    upsert_applied_->bind(2, rover_boot.second);
+    upsert_applied_->bind(3, seq);
+    ok = upsert_applied_->run(error);
+  }
+  if (ok && pending_rev_ > committed_rev_) {
+    set_meta_->bind(1, std::string_view("rev"));
+    set_meta_->bind(2, pending_rev_);
+    ok = set_meta_->run(error);
+  }
+  ok = ok && commit_->run(error);
+  if (!ok) {
+    std::string ignored;
+    if (sqlite3_get_autocommit(db_) == 0) rollback_->run(ignored);
+    ++counters_.commit_failures;
+    if (healthy_) log::error("journal: commit to ", file_.string(), " failed: ", error, " (acks stop until it succeeds)");
+    healthy_ = false;
+  }
+  return ok;
+}
+
+bool AlertJournal::flush() {
+  if (pending_count_ == 0) return true;
+  if (!write_batch()) return false;
+  if (!healthy_) log::info("journal: commits succeed again");
+  healthy_ = true;
+  ++counters_.commits;
+  counters_.last_batch_changes = pending_alerts_.size() + pending_tombstones_.size();
+  counters_.changes_committed += counters_.last_batch_changes;
+  for (auto& [rover_boot, seq] : pending_applied_) committed_[rover_boot] = seq;
+  committed_rev_ = std::max(committed_rev_, pending_rev_);
+  committed_floor_ = std::max(committed_floor_, pending_floor_);
+  pending_alerts_.clear();
+  pending_tombstones_.clear();
+  pending_applied_.clear();
+  pending_count_ = 0;
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  if (commit_listener_) commit_listener_();
+  for (auto& callback : waiting) callback();
+  return true;
+}
+
+std::uint64_t AlertJournal::committed_seq(const std::string& rover, std::uint64_t boot_id) const {
+  const auto it = committed_.find({rover, boot_id});
+  return it == committed_.end() ? 0 : it->second;
+}
+
+// ---- encoding -------------------------------------------------------------
+
+std::string AlertJournal::encode(const Alert& a) {
+  Writer w;
+  w.u64(kAlertFormat);
+  w.str(a.id);
+  w.str(a.key);
+  w.str(a.rover);
+  w.str(a.source);
+  w.u64(static_cast<std::uint64_t>(a.priority));
+  w.str(a.title);
+  w.str(a.message);
+  w.u64(flags_of(a));
+  if (a.action) {
+    w.str(a.action->label);
+    w.str(a.action->action_type);
+    w.map(a.action->parameters);
+  }
+  w.map(a.metadata);
+  w.str(a.group_id);
+  w.u64(a.expires_at_ms);
+  w.str(a.acknowledged_by);
+  w.u64(a.acknowledged_at_ms);
+  w.u64(a.occurrences);
+  w.u64(a.first_seen_ms);
+  w.u64(a.last_seen_ms);
+  w.u64(a.timestamp_ms);
+  w.u64(a.rev);
+  w.str(a.created_by);
+  return w.take();
+}
+
+bool AlertJournal::decode(std::string_view bytes, Alert& a) {
+  Reader r(bytes);
+  std::uint64_t format = 0;
+  std::uint64_t priority = 0;
+  std::uint64_t flags = 0;
+  if (!r.u64(format) || format != kAlertFormat) return false;
+  if (!r.str(a.id) || !r.str(a.key) || !r.str(a.rover) || !r.str(a.source) || !r.u64(priority) ||
+      priority >= kPriorityCount || !r.str(a.title) || !r.str(a.message) || !r.u64(flags))
+    return false;
+  a.priority = static_cast<Priority>(priority);
+  a.persistent = (flags & 1u) != 0;
+  a.closable = (flags & 2u) != 0;
+  a.acknowledged = (flags & 4u) != 0;
+  a.active = (flags & 8u) != 0;
+  a.action.reset();
+  if ((flags & 16u) != 0) {
+    AlertAction action;
+    if (!r.str(action.label) || !r.str(action.action_type) || !r.map(action.parameters)) return false;
+    a.action = std::move(action);
+  }
+  return r.map(a.metadata) && r.str(a.group_id) && r.u64(a.expires_at_ms) && r.str(a.acknowledged_by) &&
+         r.u64(a.acknowledged_at_ms) && r.num(a.occurrences) && r.u64(a.first_seen_ms) && r.u64(a.last_seen_ms) &&
+         r.u64(a.timestamp_ms) && r.u64(a.rev) && r.str(a.created_by) && r.done();
+}
+
+std::string AlertJournal::encode(const Tombstone& t) {
+  Writer w;
+  w.u64(kTombstoneFormat);
+  w.str(t.id);
+  w.str(t.rover);
+  w.str(t.key);
+  w.str(t.source);
+  w.u64(static_cast<std::uint64_t>(t.priority));
+  w.u64(static_cast<std::uint64_t>(t.type));
+  w.u64(t.rev);
+  w.u64(t.removed_at_ms);
+  return w.take();
+}
+
+bool AlertJournal::decode(std::string_view bytes, Tombstone& t) {
+  Reader r(bytes);
+  std::uint64_t format = 0;
+  std::uint64_t priority = 0;
+  std::uint64_t type = 0;
+  if (!r.u64(format) || format != kTombstoneFormat) return false;
+  if (!r.str(t.id) || !r.str(t.rover) || !r.str(t.key) || !r.str(t.source) || !r.u64(priority) ||
+      priority >= kPriorityCount || !r.u64(type) || type > static_cast<std::uint64_t>(ChangeType::Clear) ||
+      !r.u64(t.rev) || !r.u64(t.removed_at_ms) || !r.done())
+    return false;
+  t.priority = static_cast<Priority>(priority);
+  t.type = static_cast<ChangeType>(type);
+  return true;
+}
+
+}  // namespace rover_alerts::relay

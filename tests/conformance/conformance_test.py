@@ -1,0 +1,270 @@
+#!/usr/bin/python3
+"""Black-box conformance test of the relay's JSON WebSocket protocol.
+
+Starts the real alert-relay and rover-sim, drives the protocol as each role
+(admin, operator, viewer) and validates EVERY message the relay sends against
+schemas/protocol/server-message.schema.json (and every message this client
+sends against client-message.schema.json, so the test itself speaks the
+contract). Any schema violation or wrong behaviour fails the test.
+
+usage: conformance_test.py --relay PATH --rover-sim PATH --tokens FILE --schemas DIR
+Runs under Debian's /usr/bin/python3 (python3-websockets, python3-jsonschema).
+"""
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+import websockets
+
+TIMEOUT = 10
+
+
+class Contract:
+    def __init__(self, schema_dir):
+        store = {}
+        for name in os.listdir(schema_dir):
+            if name.endswith(".schema.json"):
+                with open(os.path.join(schema_dir, name)) as f:
+                    schema = json.load(f)
+                store[schema["$id"]] = schema
+        base = next(iter(store))[: -len(next(iter(store)).split("/")[-1])]
+
+        def validator(name):
+            schema = store[base + name]
+            resolver = jsonschema.RefResolver(base_uri=schema["$id"], referrer=schema, store=store)
+            return jsonschema.Draft202012Validator(schema, resolver=resolver)
+
+        self.client = validator("client-message.schema.json")
+        self.server = validator("server-message.schema.json")
+        self.validated = 0
+
+    def check(self, validator, message, direction):
+        errors = sorted(validator.iter_errors(message), key=lambda e: e.path)
+        if errors:
+            best = jsonschema.exceptions.best_match(errors)
+            raise AssertionError(f"{direction} message violates the schema: {best.message}\n  {json.dumps(message)}")
+        self.validated += 1
+
+
+class Client:
+    """One WebSocket connection; every message in either direction is checked."""
+
+    def __init__(self, contract, url, name):
+        self.contract, self.url, self.name = contract, url, name
+        self.inbox = []
+
+    async def __aenter__(self):
+        self.ws = await websockets.connect(self.url, max_size=16 * 1024 * 1024)
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.ws.close()
+
+    async def send(self, message, validate=True):
+        if validate:
+            self.contract.check(self.contract.client, message, "client")
+        await self.ws.send(json.dumps(message))
+
+    async def recv(self):
+        raw = await asyncio.wait_for(self.ws.recv(), TIMEOUT)
+        message = json.loads(raw)
+        self.contract.check(self.contract.server, message, f"relay->{self.name}")
+        return message
+
+    async def expect(self, predicate, what):
+        """Reads until a message matches; earlier ones are kept in the inbox."""
+        for i, m in enumerate(self.inbox):
+            if predicate(m):
+                return self.inbox.pop(i)
+        while True:
+            try:
+                m = await self.recv()
+            except asyncio.TimeoutError:
+                raise AssertionError(f"{self.name}: timed out waiting for {what}")
+            if predicate(m):
+                return m
+            self.inbox.append(m)
+
+    async def request(self, message, validate=True):
+        await self.send(message, validate)
+        rid = message["reqId"]
+        return await self.expect(lambda m: m.get("type") == "response" and m.get("reqId") == rid,
+                                 f"response {rid}")
+
+    async def login(self, token):
+        await self.send({"type": "auth", "token": token})
+        welcome = await self.expect(lambda m: m["type"] in ("welcome", "error"), "welcome")
+        assert welcome["type"] == "welcome", welcome
+        return welcome
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def alerts_in(messages):
+    return [m["data"] for m in messages if m["type"] == "alert"]
+
+
+async def scenario(contract, http, link, rover_sim):
+    url = f"ws://{http}/ws"
+    async with Client(contract, url, "viewer") as viewer, \
+            Client(contract, url, "operator") as operator, \
+            Client(contract, url, "admin") as admin:
+        w = await viewer.login("demo-viewer-token")
+        check(w["user"] == "vera" and w["role"] == "viewer", w)
+        epoch = w["epoch"]
+        await operator.login("demo-operator-token")
+        a = await admin.login("demo-admin-token")
+        check(a["epoch"] == epoch, "one store, one epoch")
+
+        for c in (viewer, operator, admin):
+            r = await c.request({"type": "alert_subscribe", "reqId": "sub"})
+            check(r["ok"], r)
+
+        # Five rover alerts reach every subscriber, ordered by rev.
+        sim = subprocess.run([rover_sim, "--relay", link, "--rover-id", "rover-c", "--rate", "100", "--count", "5"],
+                             capture_output=True, text=True, timeout=60)
+        check(sim.returncode == 0, f"rover-sim failed: {sim.stdout}{sim.stderr}")
+        for c in (viewer, operator, admin):
+            got = []
+            while len(got) < 5:
+                got.append((await c.expect(lambda m: m["type"] == "alert", "alert"))["data"])
+            revs = [g["rev"] for g in got]
+            check(revs == sorted(revs), f"{c.name}: alerts out of rev order {revs}")
+        battery = next(g for g in got if g["data"]["key"] == "power/battery-low")
+
+        # Viewers may not create or clear.
+        r = await viewer.request({"type": "alert_create", "reqId": "v-create", "message": "x", "priority": "low",
+                                  "source": "ground"})
+        check(not r["ok"] and r["error"]["code"] == "FORBIDDEN", r)
+        r = await viewer.request({"type": "alert_clear", "reqId": "v-clear", "source": "comms"})
+        check(not r["ok"] and r["error"]["code"] == "FORBIDDEN", r)
+        r = await operator.request({"type": "alert_create", "reqId": "o-create", "message": "x",
+                                    "priority": "low", "source": "ground"})
+        check(not r["ok"] and r["error"]["code"] == "FORBIDDEN", r)
+
+        # An operator acks; the relay records the authenticated user, not a claimed name,
+        # and every subscriber learns of it.
+        r = await operator.request({"type": "alert_ack", "reqId": "ack-1", "alertId": battery["id"],
+                                    "acknowledgedBy": "mallory"})
+        check(r["ok"], r)
+        for c in (viewer, admin):
+            notice = await c.expect(lambda m: m["type"] == "alert_ack" and m["alertId"] == battery["id"], "ack notice")
+            check(notice["acknowledgedBy"] == "oscar", notice)
+            upd = await c.expect(lambda m: m["type"] == "alert" and m["data"]["id"] == battery["id"], "ack update")
+            check(upd["data"]["data"]["acknowledged"] and upd["data"]["data"]["state"] == "active_acked", upd)
+        # Acking again is still a success (idempotent), by a viewer too.
+        r = await viewer.request({"type": "alert_ack", "reqId": "ack-2", "alertId": battery["id"]})
+        check(r["ok"], r)
+        r = await viewer.request({"type": "alert_ack", "reqId": "ack-3", "alertId": "no-such-alert"})
+        check(not r["ok"] and r["error"]["code"] == "NOT_FOUND", r)
+
+        # An admin creates a ground alert; everyone sees it.
+        r = await admin.request({"type": "alert_create", "reqId": "create-1", "title": "Dust storm",
+                                 "message": "Dust storm approaching from the west", "priority": "high",
+                                 "source": "ground-weather", "groupId": "weather", "persistent": True,
+                                 "metadata": {"windKph": 80}})
+        check(r["ok"], r)
+        created = await viewer.expect(lambda m: m["type"] == "alert" and m["data"]["data"]["source"] == "ground-weather",
+                                      "created alert")
+        check(created["data"]["type"] == "new" and created["data"]["priority"] == "high", created)
+
+        # Stats.
+        r = await viewer.request({"type": "get_stats", "reqId": "stats"})
+        check(r["ok"], r)
+        stats = r["result"]
+        check(stats["active_alerts"] == 6, stats)
+        check(stats["subscribed_clients"] == 3, stats)
+        check(stats["alerts_by_priority"]["high"] == 2, stats)
+
+        # Sync in pages of two from the start: the union is the current state.
+        seen, since, pages = {}, 0, 0
+        while True:
+            r = await viewer.request({"type": "alert_sync", "reqId": f"sync-{pages}", "sinceRev": since,
+                                      "maxCount": 2, "includeAcknowledged": True})
+            check(r["ok"], r)
+            res = r["result"]
+            contract.check(contract.server, {"type": "alert_sync", **res}, "sync result")
+            check(res["epoch"] == epoch, res)
+            check(len(res["alerts"]) <= 2, res)
+            for change in res["alerts"]:
+                seen[change["id"]] = change
+            since, pages = res["rev"], pages + 1
+            if not res["more"]:
+                break
+        check(pages >= 3, f"paging did not page: {pages}")
+        check(len([c for c in seen.values() if c["type"] != "remove"]) == 6, list(seen))
+
+        # An operator clears by source; the count comes back, subscribers see the removal.
+        r = await operator.request({"type": "alert_clear", "reqId": "clear-1", "source": "comms"})
+        check(r["ok"] and r["result"]["cleared"] == 1, r)
+        gone = await viewer.expect(lambda m: m["type"] == "alert" and m["data"]["data"]["source"] == "comms"
+                                   and m["data"]["type"] in ("clear", "remove"), "clear")
+        check(gone["data"]["data"]["state"] == "removed", gone)
+
+        # Errors have stable codes and keep the session open (these requests break
+        # the contract on purpose, so they are not validated on the way out).
+        r = await viewer.request({"type": "no_such_type", "reqId": "bad-1"}, validate=False)
+        check(not r["ok"] and r["error"]["code"] == "BAD_REQUEST", r)
+        await viewer.ws.send("{not json")
+        e = await viewer.expect(lambda m: m["type"] == "error", "parse error")
+        check(e["error"]["code"] == "BAD_REQUEST", e)
+        r = await viewer.request({"type": "alert_sync", "reqId": "bad-2", "maxCount": "many"}, validate=False)
+        check(not r["ok"] and r["error"]["code"] == "BAD_REQUEST", r)
+        r = await viewer.request({"type": "get_stats", "reqId": "still-open"})
+        check(r["ok"], r)
+
+    # No token, no access.
+    async with Client(contract, url, "stranger") as stranger:
+        await stranger.send({"type": "auth", "token": "wrong"})
+        e = await stranger.expect(lambda m: m["type"] in ("error", "response"), "auth failure")
+        check(e["error"]["code"] == "UNAUTHENTICATED", e)
+    async with Client(contract, url, "skipper") as skipper:
+        await skipper.send({"type": "get_stats", "reqId": "early"})
+        e = await skipper.expect(lambda m: m["type"] in ("error", "response"), "auth required")
+        check(e["error"]["code"] == "UNAUTHENTICATED", e)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--relay", required=True)
+    parser.add_argument("--rover-sim", required=True)
+    parser.add_argument("--tokens", required=True)
+    parser.add_argument("--schemas", required=True)
+    args = parser.parse_args()
+
+    contract = Contract(args.schemas)
+    data = tempfile.mkdtemp(prefix="rover-alerts-conformance-")
+    relay = subprocess.Popen([args.relay, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0",
+                              "--data", data, "--tokens", args.tokens], stdout=subprocess.PIPE, text=True)
+    try:
+        line = relay.stdout.readline().strip()
+        m = re.fullmatch(r"listening http=(\S+) link=(\S+)", line)
+        check(m, f"unexpected first line from the relay: {line!r}")
+        asyncio.run(scenario(contract, m.group(1), m.group(2), args.rover_sim))
+        check(relay.poll() is None, "the relay died")
+        print(f"conformance: ok, {contract.validated} messages validated against the schemas")
+    finally:
+        relay.terminate()
+        try:
+            relay.wait(10)
+        except subprocess.TimeoutExpired:
+            relay.kill()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print(f"conformance: FAILED: {e}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,356 @@
+// Bad input never hurts: each kind of bad input from a WebSocket client, an
+// HTTP client or a rover link gets its error code or close reason and is
+// counted on /metrics, while the real relay process stays alive and keeps
+// serving a well-behaved client (it still gets a rover's alert, /healthz
+// still answers).
+
+#include "relay_under_test.hpp"
+
+#include <rover_alerts/link_framing.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+namespace json = boost::json;
+namespace websocket = boost::beast::websocket;
+using namespace rover_alerts::testing;
+
+namespace {
+
+// Small limits so that the tests stay small and quick.
+struct BadInputFixture {
+  RelayUnderTest relay{{"--rate-limit", "20/20", "--auth-timeout", "2", "--http-timeout", "2",
+                        "--max-message-bytes", "4096"}};
+  std::unique_ptr<WsProbe> bystander;
+  int rovers = 0;
+
+  BadInputFixture() {
+    bystander = std::make_unique<WsProbe>(relay.http());
+    bystander->auth("demo-viewer-token");
+    bystander->send_text(R"({"type":"alert_subscribe","reqId":"sub"})");
+    const auto response = parse_object(bystander->read());
+    BOOST_REQUIRE(response.at("ok").as_bool());
+  }
+
+  std::unique_ptr<WsProbe> authenticated(const std::string& token = "demo-operator-token") {
+    auto client = std::make_unique<WsProbe>(relay.http());
+    client->auth(token);
+    return client;
+  }
+
+  // The relay is alive, answers /healthz and still delivers a rover's alert
+  // to the well-behaved subscriber.
+  void others_unharmed() {
+    BOOST_REQUIRE_MESSAGE(relay.alive(), "the relay process died");
+    BOOST_TEST(http_request(relay.http(), "/healthz", {}, 5000).status == 200);
+    const std::string rover = "rover-bystander-" + std::to_string(++rovers);
+    BOOST_TEST(run_rover_sim(relay.link(), rover));
+    for (;;) {
+      const auto message = parse_object(bystander->read());
+      if (message.at("type") != "alert") continue;  // e.g. a late reply
+      BOOST_TEST(message.at("data").at("data").at("rover").as_string() == rover);
+      break;
+    }
+  }
+
+  std::uint64_t rejected(const std::string& code) {
+    return metric(relay.http(), "ws_requests_rejected_total{code=\"" + code + "\"}");
+  }
+};
+
+// The reply to one request: the error code, checking the reqId came back.
+std::string error_for(WsProbe& client, const std::string& request, const std::string& req_id = {}) {
+  client.send_text(request);
+  const auto reply = parse_object(client.read());
+  if (!req_id.empty()) {
+    BOOST_TEST(reply.at("type").as_string() == "response");
+    BOOST_TEST(reply.at("reqId").as_string() == req_id);
+    BOOST_TEST(!reply.at("ok").as_bool());
+  }
+  return error_code_of(reply);
+}
+
+// The session is still usable: a request gets its answer.
+void still_served(WsProbe& client) {
+  client.send_text(R"({"type":"alert_subscribe","reqId":"alive"})");
+  const auto reply = parse_object(client.read());
+  BOOST_TEST(reply.at("reqId").as_string() == "alive");
+}
+
+std::vector<std::uint8_t> hello_frame() {
+  flatbuffers::FlatBufferBuilder builder(128);
+  const auto rover = builder.CreateString("rover-x");
+  const auto hello = rover_alerts::link::CreateHello(builder, 1, rover, 42, 0, 0, false);
+  const auto frame =
+      rover_alerts::link::CreateFrame(builder, 0, 1, rover_alerts::link::Payload::Hello, hello.Union());
+  builder.FinishSizePrefixed(frame, rover_alerts::link::FrameIdentifier());
+  return {builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize()};
+}
+
+std::vector<std::uint8_t> heartbeat_frame() {
+  flatbuffers::FlatBufferBuilder builder(128);
+  const auto beat = rover_alerts::link::CreateHeartbeat(builder, 0, 0, 0, 0, 1000);
+  const auto frame =
+      rover_alerts::link::CreateFrame(builder, 0, 1, rover_alerts::link::Payload::Heartbeat, beat.Union());
+  builder.FinishSizePrefixed(frame, rover_alerts::link::FrameIdentifier());
+  return {builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize()};
+}
+
+std::uint64_t link_rejected(const Endpoint& http, const std::string& reason) {
+  return metric(http, "link_frames_rejected_total{reason=\"" + reason + "\"}");
+}
+
+// Sends `bytes` on a fresh link connection (then, if `end`, half-closes) and
+// expects the relay to hang up.
+void link_sends(const Endpoint& link, const std::vector<std::uint8_t>& bytes, bool end = false) {
+  RawConnection connection(link);
+  connection.send(bytes.data(), bytes.size());
+  if (end) connection.shutdown_send();
+  BOOST_TEST(connection.closed_by_peer(), "the relay kept the link open");
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(bad_input, BadInputFixture)
+
+BOOST_AUTO_TEST_CASE(malformed_json_is_a_bad_request_and_the_session_stays) {
+  auto client = authenticated();
+  const auto before = rejected("BAD_REQUEST");
+  BOOST_TEST(error_for(*client, "{\"type\":\"alert_subscribe\",") == "BAD_REQUEST");
+  BOOST_TEST(error_for(*client, "not json at all") == "BAD_REQUEST");
+  BOOST_TEST(error_for(*client, "[1,2,3]") == "BAD_REQUEST");
+  still_served(*client);
+  BOOST_TEST(rejected("BAD_REQUEST") == before + 3);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types_and_unknown_types_are_bad_requests) {
+  auto client = authenticated();
+  BOOST_TEST(error_for(*client, R"({"type":"alert_subscribe","reqId":"w1","priorities":"critical"})", "w1") ==
+             "BAD_REQUEST");
+  BOOST_TEST(error_for(*client, R"({"type":"alert_subscribe","reqId":"w2","sinceRev":"7"})", "w2") == "BAD_REQUEST");
+  BOOST_TEST(error_for(*client, R"({"type":"alert_ack","reqId":"w3","alertId":42})", "w3") == "BAD_REQUEST");
+  BOOST_TEST(error_for(*client, R"({"type":42,"reqId":"w4"})", "w4") == "BAD_REQUEST");
+  BOOST_TEST(error_for(*client, R"({"type":"launch_rockets","reqId":"w5"})", "w5") == "BAD_REQUEST");
+  still_served(*client);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(oversized_messages_are_too_large_or_closed) {
+  auto client = authenticated();
+  const auto before = rejected("TOO_LARGE");
+  // Over the 4096-byte limit but within what is read: answered TOO_LARGE.
+  BOOST_TEST(error_for(*client, R"({"type":"auth","token":")" + std::string(6000, 'x') + R"("})") == "TOO_LARGE");
+  // Fields over their own limits.
+  BOOST_TEST(error_for(*client, R"({"type":"alert_ack","reqId":"f1","alertId":")" + std::string(300, 'a') + R"("})",
+                       "f1") == "TOO_LARGE");
+  still_served(*client);
+  // Far over it: the WebSocket fails with 1009 (message too big).
+  client->send_text(std::string(100 * 1024, ' '));
+  const auto reason = client->read_until_closed();
+  BOOST_TEST(reason.code == websocket::close_code::too_big, client->last_error().message());
+  BOOST_TEST(rejected("TOO_LARGE") == before + 3);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(deeply_nested_json_is_too_large) {
+  auto client = authenticated();
+  const std::string deep = R"({"type":"alert_subscribe","reqId":"d","x":)" + std::string(500, '[') +
+                           std::string(500, ']') + "}";
+  client->send_text(deep);
+  const auto reply = parse_object(client->read());
+  BOOST_TEST(error_code_of(reply) == "TOO_LARGE");
+  BOOST_TEST(std::string(reply.at("error").at("message").as_string()).find("nested") != std::string::npos);
+  still_served(*client);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_in_a_text_frame_fails_the_websocket) {
+  auto client = authenticated();
+  const auto before = metric(relay.http(), "ws_protocol_errors_total{reason=\"invalid_utf8\"}");
+  client->send_text("{\"type\":\"alert_subscribe\",\"reqId\":\"\xff\xfe\"}");
+  const auto reason = client->read_until_closed();
+  BOOST_TEST(reason.code == websocket::close_code::bad_payload);  // 1007
+  BOOST_TEST(metric(relay.http(), "ws_protocol_errors_total{reason=\"invalid_utf8\"}") == before + 1);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(binary_frames_are_bad_requests) {
+  auto client = authenticated();
+  client->send_binary(std::string("\x00\x01\x02\xff", 4));
+  BOOST_TEST(error_code_of(parse_object(client->read())) == "BAD_REQUEST");
+  still_served(*client);
+  // Before authentication, a binary frame ends the session.
+  WsProbe stranger(relay.http());
+  stranger.send_binary("{\"type\":\"auth\"}");
+  BOOST_TEST(error_code_of(parse_object(stranger.read())) == "UNAUTHENTICATED");
+  BOOST_TEST(stranger.read_until_closed().code == websocket::close_code::policy_error);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_over_the_rate_limit_is_rate_limited_and_the_session_stays) {
+  auto client = authenticated();
+  // 20 tokens: a burst of 30 gets some RATE_LIMITED (a few tokens may refill meanwhile).
+  for (int i = 0; i < 30; ++i)
+    client->send_text(R"({"type":"alert_subscribe","reqId":"r)" + std::to_string(i) + R"("})");
+  int limited = 0;
+  for (int i = 0; i < 30; ++i) {
+    const auto reply = parse_object(client->read());
+    BOOST_TEST(reply.at("reqId").as_string() == "r" + std::to_string(i));  // every request is answered, in order
+    if (error_code_of(reply) == "RATE_LIMITED") ++limited;
+  }
+  BOOST_TEST(limited > 0);
+  // After a pause the bucket has refilled: served normally again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  client->send_text(R"({"type":"alert_subscribe","reqId":"after"})");
+  const auto reply = parse_object(client->read());
+  BOOST_TEST(reply.at("reqId").as_string() == "after");
+  BOOST_TEST(error_code_of(reply) != "RATE_LIMITED");
+  BOOST_TEST(metric(relay.http(), "ws_requests_rejected_total{code=\"RATE_LIMITED\"}") >= 1u);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(a_sustained_flood_is_closed_with_a_reason) {
+  auto client = authenticated();
+  for (int i = 0; i < 2000; ++i) client->send_text(R"({"type":"get_stats"})");
+  const auto reason = client->read_until_closed();
+  BOOST_TEST(reason.code == websocket::close_code::policy_error);
+  BOOST_TEST(std::string(reason.reason.c_str()) == "request rate limit exceeded");
+  BOOST_TEST(metric(relay.http(), "ws_sessions_closed_rate_total") == 1u);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(a_client_that_never_authenticates_is_closed) {
+  WsProbe silent(relay.http());
+  // The relay says why, then closes (auth timeout 2 s; the read timeout is the upper bound).
+  BOOST_TEST(error_code_of(parse_object(silent.read())) == "UNAUTHENTICATED");
+  const auto reason = silent.read_until_closed();
+  BOOST_TEST(reason.code == websocket::close_code::policy_error);
+  BOOST_TEST(std::string(reason.reason.c_str()) == "authentication timeout");
+  BOOST_TEST(metric(relay.http(), "ws_auth_timeouts_total") == 1u);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(a_slowloris_http_client_is_cut_off) {
+  RawConnection slow(relay.http());
+  slow.send("GET /healthz HTTP/1.1\r\nHost: relay\r\nX-Slow: ");
+  // Meanwhile others are served at once.
+  BOOST_TEST(http_request(relay.http(), "/healthz", {}, 5000).status == 200);
+  slow.send("a");
+  BOOST_TEST(slow.closed_by_peer(), "the relay kept a never-ending request open");
+  BOOST_TEST(metric(relay.http(), "http_requests_rejected_total{reason=\"timeout\"}") >= 1u);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_http_request_is_answered_400) {
+  RawConnection bad(relay.http());
+  bad.send("GARBAGE\x01\x02 / HTTP/9.9\r\n\r\n");
+  BOOST_TEST(bad.closed_by_peer());
+  BOOST_TEST(metric(relay.http(), "http_requests_rejected_total{reason=\"malformed\"}") == 1u);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(link_garbage_is_refused) {
+  const std::string junk = "this is not a flatbuffer at all";
+  std::vector<std::uint8_t> bytes{static_cast<std::uint8_t>(junk.size()), 0, 0, 0};
+  bytes.insert(bytes.end(), junk.begin(), junk.end());
+  link_sends(relay.link(), bytes);
+  BOOST_TEST(link_rejected(relay.http(), "bad_identifier") == 1u);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(link_truncated_frame_is_refused) {
+  auto frame = hello_frame();
+  frame.resize(frame.size() / 2);  // the prefix promises more than ever comes
+  link_sends(relay.link(), frame, true);
+  BOOST_TEST(link_rejected(relay.http(), "truncated") == 1u);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(link_oversized_length_prefix_is_refused_before_reading_the_body) {
+  link_sends(relay.link(), {0x00, 0x00, 0x00, 0x40, 'x'});  // 1 GiB announced
+  BOOST_TEST(link_rejected(relay.http(), "too_large") == 1u);
+  link_sends(relay.link(), {0x00, 0x00, 0x00, 0x00});  // and an empty frame
+  BOOST_TEST(link_rejected(relay.http(), "empty") == 1u);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(link_frame_failing_verification_is_refused) {
+  auto frame = hello_frame();
+  // Point the root offset far outside the buffer; the identifier stays valid.
+  frame[4] = 0xF0;
+  frame[5] = 0xFF;
+  frame[6] = 0xFF;
+  frame[7] = 0x0F;
+  link_sends(relay.link(), frame);
+  BOOST_TEST(link_rejected(relay.http(), "invalid") == 1u);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_CASE(link_frame_before_hello_is_refused) {
+  link_sends(relay.link(), heartbeat_frame());
+  BOOST_TEST(link_rejected(relay.http(), "before_hello") == 1u);
+  others_unharmed();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Policies that need their own relay.
+
+BOOST_AUTO_TEST_SUITE(client_policies)
+
+BOOST_AUTO_TEST_CASE(upgrades_over_the_session_cap_get_503) {
+  RelayUnderTest relay({"--max-clients", "2"});
+  auto first = std::make_unique<WsProbe>(relay.http());
+  WsProbe second(relay.http());
+  const std::string upgrade =
+      "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+  BOOST_TEST(http_request(relay.http(), "/", upgrade).status == 503);
+  BOOST_TEST(metric(relay.http(), "ws_upgrades_refused_total{reason=\"over_capacity\"}") == 1u);
+  // Plain HTTP is still served, and a freed slot is available again.
+  BOOST_TEST(http_request(relay.http(), "/healthz").status == 200);
+  first->auth("demo-viewer-token");
+  first.reset();  // closes the TCP connection
+  int status = 0;
+  for (int attempt = 0; attempt < 100 && status != 101; ++attempt) {
+    status = http_request(relay.http(), "/", upgrade).status;
+    if (status != 101) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  BOOST_TEST(status == 101);
+  BOOST_TEST(relay.alive());
+}
+
+BOOST_AUTO_TEST_CASE(origin_allow_list) {
+  RelayUnderTest relay({"--allow-origin", "https://console.example:8443"});
+  const std::string upgrade =
+      "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+  BOOST_TEST(http_request(relay.http(), "/", upgrade + "Origin: https://evil.example\r\n").status == 403);
+  BOOST_TEST(http_request(relay.http(), "/ws", upgrade + "Origin: null\r\n").status == 403);
+  BOOST_TEST(metric(relay.http(), "ws_upgrades_refused_total{reason=\"origin\"}") == 2u);
+  BOOST_TEST(http_request(relay.http(), "/", upgrade + "Origin: https://console.example:8443\r\n").status == 101);
+  BOOST_TEST(http_request(relay.http(), "/", upgrade + "Origin: HTTPS://Console.Example:8443\r\n").status == 101);
+  // No Origin: a non-browser client, authenticated by its token.
+  BOOST_TEST(http_request(relay.http(), "/", upgrade).status == 101);
+  WsProbe tool(relay.http());
+  tool.auth("demo-viewer-token");
+  BOOST_TEST(metric(relay.http(), "ws_upgrades_refused_total{reason=\"origin\"}") == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_list_the_counters_in_prometheus_text) {
+  RelayUnderTest relay;
+  WsProbe client(relay.http());
+  client.send_text(R"({"type":"auth","token":"wrong"})");
+  client.read_until_closed();
+  const auto result = http_request(relay.http(), "/metrics");
+  BOOST_TEST(result.status == 200);
+  BOOST_TEST(result.body.find("# TYPE ws_auth_failures_total counter\nws_auth_failures_total 1\n") !=
+             std::string::npos, result.body);
+  BOOST_TEST(result.body.find("# TYPE ws_sessions gauge\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,301 @@
+// kill -9 of the relay mid-stream: nothing it acknowledged is lost.
+//
+// A real alert-relay with a fixed --data folder takes a stream of alerts from
+// rover-sim while a WebSocket client records every change it is sent. The
+// relay publishes a change only after the journal committed it, so what the
+// client saw is what the relay had made durable (and acknowledged to the
+// rover). The relay is killed with SIGKILL, restarted on the same data where
+// the rover cannot reach it (so nothing changes the recovered state), and its
+// snapshot must hold every alert the client saw, with the same rev and data,
+// in the same epoch. Then it is killed again and restarted on the rover's
+// port: the rover replays what was not acknowledged and must end with nothing
+// lost, and the relay must hold exactly the alerts the rover raised. A client
+// that resyncs from the rev it had reached ends with exactly the relay's state.
+
+#include "support/child_process.hpp"
+#include "support/ws_test_client.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using rover_alerts::testing::ChildProcess;
+using rover_alerts::testing::WsTestClient;
+
+namespace {
+
+constexpr int kRate = 100;
+constexpr int kCount = 1000;
+constexpr int kKillAfterMessages = 150;
+constexpr int kScenarioKinds = 5;  // firmware/sim/scenario.cpp: four recurring keys + one waypoint per round
+
+struct Endpoint {
+  std::string host;
+  unsigned short port = 0;
+};
+
+Endpoint parse_endpoint(const std::string& text) {
+  const auto colon = text.rfind(':');
+  return {text.substr(0, colon), static_cast<unsigned short>(std::stoi(text.substr(colon + 1)))};
+}
+
+struct Relay {
+  std::unique_ptr<ChildProcess> process;
+  Endpoint http;
+  Endpoint link;
+};
+
+Relay start_relay(const fs::path& data_dir, unsigned short link_port) {
+  Relay relay;
+  relay.process = std::make_unique<ChildProcess>(std::vector<std::string>{
+      ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:" + std::to_string(link_port),
+      "--data", data_dir.string(), "--tokens", DEMO_TOKENS_PATH});
+  BOOST_REQUIRE(relay.process->started());
+  const auto line = relay.process->read_line();
+  BOOST_REQUIRE_MESSAGE(line, "relay printed no listening line");
+  std::smatch m;
+  BOOST_REQUIRE_MESSAGE(std::regex_match(*line, m, std::regex(R"(^listening http=(\S+) link=(\S+)$)")),
+                        "unexpected first line: " << *line);
+  relay.http = parse_endpoint(m[1]);
+  relay.link = parse_endpoint(m[2]);
+  return relay;
+}
+
+void kill_hard(Relay& relay) {
+  relay.process->signal(SIGKILL);
+  relay.process->wait_exit(5000);
+}
+
+// One alert as a client holds it.
+struct Held {
+  std::uint64_t rev = 0;
+  std::string data;  // the serialized inner `data` object
+};
+
+// A client's view: the alerts it holds, and the highest rev it has seen.
+struct ClientState {
+  std::map<std::string, Held> alerts;
+  std::uint64_t rev = 0;
+  std::size_t messages = 0;
+
+  // Applies one AlertWebSocketMessage (or sync entry) {id, type, rev, data}.
+  void apply(const json::object& change) {
+    const std::string id(change.at("id").as_string());
+    const std::string type(change.at("type").as_string());
+    const auto change_rev = change.at("rev").to_number<std::uint64_t>();
+    if (type == "remove" || type == "clear") {
+      alerts.erase(id);
+    } else {
+      alerts[id] = Held{change_rev, json::serialize(change.at("data"))};
+    }
+    rev_seen(change_rev);
+  }
+  void rev_seen(std::uint64_t r) { rev = std::max(rev, r); }
+
+  // Applies a relay message; returns false for messages that are not alert changes.
+  bool apply_message(const std::string& text) {
+    const auto value = json::parse(text);
+    const auto& object = value.as_object();
+    const auto type = object.at("type").as_string();
+    if (type == "alert") {
+      apply(object.at("data").as_object());
+    } else if (type == "alert_batch") {
+      for (const auto& change : object.at("data").as_array()) apply(change.as_object());
+    } else {
+      return false;
+    }
+    ++messages;
+    return true;
+  }
+};
+
+struct Welcome {
+  std::string epoch;
+  std::uint64_t rev = 0;
+};
+
+Welcome authenticate(WsTestClient& client) {
+  client.send(R"({"type":"auth","token":"demo-operator-token"})");
+  const auto welcome = client.read();
+  BOOST_REQUIRE(welcome);
+  const auto w = json::parse(*welcome).as_object();
+  BOOST_REQUIRE_EQUAL(w.at("type").as_string(), "welcome");
+  return Welcome{std::string(w.at("epoch").as_string()), w.at("rev").to_number<std::uint64_t>()};
+}
+
+void subscribe(WsTestClient& client) {
+  client.send(R"({"type":"alert_subscribe","reqId":"sub"})");
+  const auto response = client.read();
+  BOOST_REQUIRE(response);
+  const auto r = json::parse(*response).as_object();
+  BOOST_REQUIRE_EQUAL(r.at("type").as_string(), "response");
+  BOOST_REQUIRE(r.at("ok").as_bool());
+}
+
+// The relay's current alerts, as a new subscriber's snapshot. A second
+// subscribe is answered (refused) after the snapshot, in order: the end mark.
+ClientState snapshot_of(const Relay& relay, Welcome& welcome) {
+  WsTestClient client(relay.http.host, relay.http.port, "/", 10000);
+  welcome = authenticate(client);
+  subscribe(client);
+  client.send(R"({"type":"alert_subscribe","reqId":"end-of-snapshot"})");
+  ClientState state;
+  for (;;) {
+    const auto message = client.read();
+    BOOST_REQUIRE_MESSAGE(message, "snapshot did not end");
+    if (state.apply_message(*message)) continue;
+    const auto object = json::parse(*message).as_object();
+    if (object.contains("reqId") && object.at("reqId") == "end-of-snapshot") break;
+  }
+  return state;
+}
+
+std::string read_boot(ChildProcess& sim, const std::string& rover_id) {
+  const auto line = sim.read_line();
+  BOOST_REQUIRE(line);
+  std::smatch m;
+  BOOST_REQUIRE_MESSAGE(std::regex_match(*line, m, std::regex("^rover-sim rover=" + rover_id + " boot=([0-9a-f]{16})$")),
+                        "unexpected rover-sim line: " << *line);
+  return m[1];
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(crash_recovery)
+
+BOOST_AUTO_TEST_CASE(kill_9_loses_nothing_acknowledged) {
+  const fs::path data_dir =
+      fs::temp_directory_path() / ("rover-alerts-crash-" + std::to_string(::getpid()) + "-" +
+                                   std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{data_dir};
+
+  // ---- run 1: a stream of alerts, killed in the middle ----------------------
+  Relay first = start_relay(data_dir, 0);
+  const unsigned short link_port = first.link.port;
+  ClientState seen;
+  Welcome before;
+  {
+    WsTestClient watcher(first.http.host, first.http.port, "/", 10000);
+    before = authenticate(watcher);
+    BOOST_TEST(before.rev == 0u);
+    subscribe(watcher);
+
+    // The rover keeps running through both restarts.
+    auto sim = std::make_unique<ChildProcess>(std::vector<std::string>{
+        ROVER_SIM_PATH, "--relay", "127.0.0.1:" + std::to_string(link_port), "--rover-id", "rover-crash", "--rate",
+        std::to_string(kRate), "--count", std::to_string(kCount)});
+    BOOST_REQUIRE(sim->started());
+    read_boot(*sim, "rover-crash");
+
+    while (seen.messages < static_cast<std::size_t>(kKillAfterMessages)) {
+      const auto message = watcher.read();
+      BOOST_REQUIRE_MESSAGE(message, "the relay went quiet after " << seen.messages << " alerts");
+      seen.apply_message(*message);
+    }
+    kill_hard(first);
+    // Whatever the relay managed to send before it died was committed.
+    while (const auto message = watcher.read()) seen.apply_message(*message);
+    BOOST_TEST_MESSAGE("client saw " << seen.messages << " alerts up to rev " << seen.rev << " before the kill");
+
+    // ---- run 2: recovered state, with the rover shut out -------------------
+    Relay second = start_relay(data_dir, 0);
+    BOOST_REQUIRE(second.link.port != link_port);
+    Welcome after;
+    const ClientState recovered = snapshot_of(second, after);
+    BOOST_TEST(after.epoch == before.epoch);
+    BOOST_TEST(after.rev >= seen.rev);
+
+    std::size_t same_rev = 0;
+    for (const auto& [id, held] : seen.alerts) {
+      const auto it = recovered.alerts.find(id);
+      BOOST_TEST_REQUIRE((it != recovered.alerts.end()), "alert " << id << " (rev " << held.rev << ") was lost");
+      BOOST_TEST(it->second.rev >= held.rev, id);
+      if (it->second.rev == held.rev) {
+        ++same_rev;
+        BOOST_TEST(it->second.data == held.data, id);
+      }
+    }
+    // Changes the client had not seen yet can only be later than what it saw.
+    for (const auto& [id, held] : recovered.alerts) {
+      if (held.rev <= seen.rev) {
+        const auto it = seen.alerts.find(id);
+        BOOST_TEST((it != seen.alerts.end() && it->second.rev == held.rev), "unexpected alert " << id);
+      }
+    }
+    BOOST_TEST(same_rev > 0u);
+    kill_hard(second);
+
+    // ---- run 3: the rover comes back and finishes ---------------------------
+    Relay third = start_relay(data_dir, link_port);
+    const auto summary = sim->read_line(60000);
+    BOOST_REQUIRE_MESSAGE(summary, "rover-sim did not finish");
+    BOOST_TEST_MESSAGE(*summary);
+    BOOST_TEST(summary->find("lost=0") != std::string::npos, *summary);
+    BOOST_TEST(sim->wait_exit() == 0);  // everything raised was acknowledged
+
+    Welcome final_welcome;
+    const ClientState final_state = snapshot_of(third, final_welcome);
+    BOOST_TEST(final_welcome.epoch == before.epoch);
+    std::set<std::string> keys;
+    for (const auto& [id, held] : final_state.alerts) {
+      const auto data = json::parse(held.data).as_object();
+      keys.insert(std::string(data.at("key").as_string()));
+    }
+    // One alert per recurring key plus one per waypoint: nothing acknowledged was lost.
+    BOOST_TEST(keys.size() == static_cast<std::size_t>(4 + kCount / kScenarioKinds));
+    for (int n = 1; n <= kCount / kScenarioKinds; ++n)
+      BOOST_TEST(keys.count("navigation/waypoint-" + std::to_string(n)) == 1u, n);
+
+    // ---- a client that resyncs from where it was ---------------------------
+    WsTestClient resync(third.http.host, third.http.port, "/", 10000);
+    authenticate(resync);
+    ClientState mine = seen;
+    std::uint64_t since = seen.rev;
+    bool served = true;
+    for (int page = 0; page < 1000; ++page) {
+      resync.send(R"({"type":"alert_sync","reqId":"s","includeAcknowledged":true,"maxCount":100,"sinceRev":)" +
+                  std::to_string(since) + "}");
+      const auto answer = resync.read();
+      BOOST_REQUIRE(answer);
+      const auto r = json::parse(*answer).as_object();
+      if (!r.at("ok").as_bool()) {
+        served = false;
+        BOOST_WARN_MESSAGE(false, "alert_sync is not served by this relay: " << *answer);
+        break;
+      }
+      const auto& result = r.at("result").as_object();
+      if (result.at("reset").as_bool()) mine.alerts.clear();
+      for (const auto& change : result.at("alerts").as_array()) mine.apply(change.as_object());
+      since = result.at("rev").to_number<std::uint64_t>();
+      if (!result.at("more").as_bool()) break;
+    }
+    if (served) {
+      BOOST_TEST(since == final_welcome.rev);
+      BOOST_TEST(mine.alerts.size() == final_state.alerts.size());
+      for (const auto& [id, held] : final_state.alerts) {
+        const auto it = mine.alerts.find(id);
+        BOOST_TEST_REQUIRE((it != mine.alerts.end()), "resync missed " << id);
+        BOOST_TEST(it->second.rev == held.rev, id);
+      }
+    }
+    BOOST_TEST(third.process->terminate() == 0);
+    sim.reset();
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

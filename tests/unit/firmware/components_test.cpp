@@ -1,0 +1,176 @@
+// The emitter's link-side building blocks, each against a simple oracle.
+
+#include <rover_alerts/frame_encoder.hpp>
+#include <rover_alerts/key_table.hpp>
+#include <rover_alerts/priority_outbox.hpp>
+#include <rover_alerts/replay_ring.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <deque>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace rover_alerts;
+
+namespace {
+AlertRecord record(std::string_view key, Priority p) {
+  AlertRecord r;
+  r.key.assign(key);
+  r.priority = p;
+  return r;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(components)
+
+// Random pushes and takes against a model of the rule: per-priority FIFOs,
+// full -> evict the oldest of the least urgent priority unless the newcomer is
+// less urgent than everything held.
+BOOST_AUTO_TEST_CASE(priority_outbox_matches_its_model) {
+  PriorityOutbox box;
+  BOOST_REQUIRE(box.init(8));
+  std::array<std::deque<std::string>, kPriorityCount> model;
+  std::size_t held = 0;
+  std::array<std::uint64_t, kPriorityCount> lost_model{}, lost{};
+  std::mt19937 rng(7);
+  for (int step = 0; step < 20000; ++step) {
+    if (rng() % 3 != 0) {
+      const auto p = static_cast<Priority>(rng() % kPriorityCount);
+      const std::string key = "k" + std::to_string(step);
+      const auto r = box.push(record(key, p), 0, 0, PriorityOutbox::kNone);
+      if (r.evicted) ++lost[index_of(r.evicted_priority)];
+      if (r.slot == PriorityOutbox::kNone) ++lost[index_of(p)];
+      if (held == 8) {
+        std::size_t q = kPriorityCount;
+        while (model[--q].empty()) {
+        }
+        if (q < index_of(p)) {
+          ++lost_model[index_of(p)];
+          continue;
+        }
+        model[q].pop_front();
+        ++lost_model[q];
+        --held;
+      }
+      model[index_of(p)].push_back(key);
+      ++held;
+    } else {
+      const auto slot = box.next_ready();
+      std::size_t q = 0;
+      while (q < kPriorityCount && model[q].empty()) ++q;
+      BOOST_REQUIRE((slot == PriorityOutbox::kNone) == (q == kPriorityCount));
+      if (slot == PriorityOutbox::kNone) continue;
+      BOOST_REQUIRE(box.record(slot).key.view() == model[q].front());
+      model[q].pop_front();
+      --held;
+      box.remove(slot);
+    }
+    BOOST_REQUIRE(box.size() == held);
+  }
+  BOOST_TEST(lost == lost_model);
+}
+
+BOOST_AUTO_TEST_CASE(priority_outbox_defers_until_due_and_evicts_deferred_first) {
+  PriorityOutbox box;
+  BOOST_REQUIRE(box.init(2));
+  const auto held = box.push(record("held", Priority::Low), 100, 10, 7);
+  box.push(record("new", Priority::Low), 0, 10, PriorityOutbox::kNone);
+  BOOST_TEST(box.record(box.next_ready()).key.view() == "new");  // the deferred one is not ready
+  BOOST_TEST(box.release_due(99) == 0u);
+  // Full: a low newcomer displaces the deferred update before the never-sent one.
+  const auto r = box.push(record("third", Priority::Low), 0, 10, PriorityOutbox::kNone);
+  BOOST_TEST(r.evicted);
+  BOOST_TEST(r.evicted_key_ref == 7);
+  BOOST_TEST(box.deferred() == 0u);
+  (void)held;
+  const auto later = box.push(record("later", Priority::Critical), 100, 10, PriorityOutbox::kNone);
+  BOOST_TEST(box.is_deferred(later.slot));
+  BOOST_TEST(box.release_due(100) == 1u);
+  BOOST_TEST(box.record(box.next_ready()).key.view() == "later");
+}
+
+// Random inserts, finds and removes against std::map, with LRU eviction.
+BOOST_AUTO_TEST_CASE(key_table_matches_its_model) {
+  KeyTable table;
+  BOOST_REQUIRE(table.init(16));
+  std::map<std::string, std::int32_t> model;
+  std::deque<std::string> lru;  // front: most recent
+  std::mt19937 rng(11);
+  for (int step = 0; step < 50000; ++step) {
+    const std::string key = "key/" + std::to_string(rng() % 40);
+    const auto found = table.find(key);
+    BOOST_REQUIRE((found != KeyTable::kNone) == (model.count(key) == 1));
+    if (found != KeyTable::kNone) BOOST_REQUIRE(found == model[key]);
+    const auto op = rng() % 3;
+    if (found == KeyTable::kNone && op != 2) {
+      KeyTable::Entry evicted;
+      const auto index = table.insert(key, evicted);
+      if (model.size() == 16) {
+        BOOST_REQUIRE(evicted.used);
+        BOOST_REQUIRE(evicted.key.view() == lru.back());
+        model.erase(lru.back());
+        lru.pop_back();
+      } else {
+        BOOST_REQUIRE(!evicted.used);
+      }
+      model[key] = index;
+      lru.push_front(key);
+    } else if (found != KeyTable::kNone && op == 2) {
+      table.remove(found);
+      model.erase(key);
+      lru.erase(std::find(lru.begin(), lru.end(), key));
+    } else if (found != KeyTable::kNone) {
+      table.touch(found);
+      lru.erase(std::find(lru.begin(), lru.end(), key));
+      lru.push_front(key);
+    }
+    BOOST_REQUIRE(table.size() == model.size());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(replay_ring_keeps_frames_until_acked_and_wraps_contiguously) {
+  ReplayRing ring;
+  BOOST_REQUIRE(ring.init(1000, 64));
+  std::deque<std::pair<std::uint64_t, std::vector<std::uint8_t>>> model;
+  std::uint64_t next = 1;
+  std::mt19937 rng(3);
+  for (int step = 0; step < 20000; ++step) {
+    if (rng() % 2) {
+      std::vector<std::uint8_t> frame(10 + rng() % 200, static_cast<std::uint8_t>(next));
+      if (ring.append(next, frame)) model.emplace_back(next++, frame);
+      else BOOST_REQUIRE(!ring.can_append(frame.size()));
+    } else if (!model.empty()) {
+      const auto acked = model.front().first + rng() % 3;
+      ring.release_through(acked);
+      while (!model.empty() && model.front().first <= acked) model.pop_front();
+    }
+    BOOST_REQUIRE(ring.frames() == model.size());
+    if (model.empty()) continue;
+    BOOST_REQUIRE(ring.oldest_seq() == model.front().first);
+    BOOST_REQUIRE(ring.newest_seq() == model.back().first);
+    // Contiguous runs cover the frames in order, whole.
+    std::uint64_t seq = model.front().first;
+    std::size_t i = 0;
+    while (i < model.size()) {
+      const auto run = ring.contiguous_from(seq, 0);
+      std::size_t used = 0;
+      while (i < model.size() && used < run.size()) {
+        const auto& f = model[i].second;
+        BOOST_REQUIRE(run.size() - used >= f.size());
+        BOOST_REQUIRE(std::equal(f.begin(), f.end(), run.begin() + static_cast<std::ptrdiff_t>(used)));
+        used += f.size();
+        ++i;
+        ++seq;
+      }
+      BOOST_REQUIRE(used == run.size());
+    }
+  }
+  // Never drops the frame being written.
+  ring.release_through(0);
+  BOOST_TEST(ring.release_through(UINT64_MAX, ring.oldest_seq()) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,282 @@
+// Alert requests: decoding (types and bounds) and handling (permissions for
+// every role and request, store effects, replies, ack notices).
+
+#include "protocol/alert_request_handler.hpp"
+#include "protocol/alert_requests.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace rover_alerts::relay;
+namespace json = boost::json;
+
+namespace {
+
+std::optional<FieldProblem> decode(std::string_view text, AlertRequest& out, AlertFieldLimits limits = {}) {
+  const json::object object = json::parse(text).as_object();
+  return decode_alert_request(object.at("type").as_string(), object, limits, out);
+}
+
+// A subscriber that keeps what it is sent: the broadcaster's real interface.
+struct RecordingSubscriber : Subscriber {
+  std::vector<json::object> received;
+  bool wants(Priority, std::string_view) const override { return true; }
+  void deliver(std::shared_ptr<const std::string> message, Priority, std::uint64_t) override {
+    received.push_back(json::parse(*message).as_object());
+  }
+};
+
+RoverEvent raise(std::string key, Priority priority, bool persistent = false) {
+  RoverEvent e;
+  e.key = std::move(key);
+  e.priority = priority;
+  e.source = "power-management";
+  e.message = "Battery low";
+  e.persistent = persistent;
+  e.raised_at_ms = e.last_seen_ms = 1000;
+  return e;
+}
+
+struct HandlerFixture {
+  AlertStore store{"epoch-1"};
+  Broadcaster broadcaster;
+  RoverLinkStats links;
+  std::vector<std::string> forwarded;  // ids of acks forwarded to rovers
+  std::vector<std::function<void()>> uncommitted;  // after-commit callbacks not yet run
+  AlertRequestHandler handler{store, broadcaster, links, [this](const Alert& a) { forwarded.push_back(a.id); },
+                              [this](std::function<void()> f) { uncommitted.push_back(std::move(f)); }};
+  std::shared_ptr<RecordingSubscriber> watcher = std::make_shared<RecordingSubscriber>();
+  const Identity admin{"ada", Role::Admin};
+  const Identity operator_{"oscar", Role::Operator};
+  const Identity viewer{"vera", Role::Viewer};
+
+  HandlerFixture() {
+    store.set_observer([this](const AlertChange& change) {
+      broadcaster.publish(std::make_shared<const std::string>(R"({"type":"alert","rev":)" +
+                                                              std::to_string(change.rev) + "}"),
+                          change.alert.priority, change.alert.source, change.rev);
+    });
+    broadcaster.subscribe(watcher);
+  }
+
+  json::object run(const Identity& who, std::string_view text) {
+    AlertRequest request;
+    const auto problem = decode(text, request);
+    BOOST_REQUIRE_MESSAGE(!problem, (problem ? problem->message : ""));
+    std::optional<std::string> reply;
+    handler.handle(who, json::value("r"), request, 5000, [&](std::string r) { reply = std::move(r); });
+    commit();
+    BOOST_REQUIRE(reply);
+    return json::parse(*reply).as_object();
+  }
+
+  // What the journal does after a commit.
+  void commit() {
+    auto callbacks = std::move(uncommitted);
+    uncommitted.clear();
+    for (auto& f : callbacks) f();
+  }
+};
+
+bool ok(const json::object& reply) { return reply.at("ok").as_bool(); }
+std::string code(const json::object& reply) { return std::string(reply.at("error").at("code").as_string()); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(alert_request_decoding)
+
+BOOST_AUTO_TEST_CASE(good_requests_decode) {
+  AlertRequest r;
+  BOOST_TEST(!decode(R"({"type":"alert_ack","alertId":"a-1","syncAcrossClients":false})", r));
+  BOOST_TEST(std::get<AckRequest>(r).alert_id == "a-1");
+  BOOST_TEST(!std::get<AckRequest>(r).sync_across_clients);
+  BOOST_TEST(!decode(R"({"type":"alert_sync","sinceRev":7,"priorities":["critical"],"maxCount":5})", r));
+  BOOST_TEST(*std::get<SyncRequest>(r).query.since_rev == 7u);
+  BOOST_TEST(std::get<SyncRequest>(r).query.max_count == 5u);
+  BOOST_TEST(!decode(R"({"type":"alert_sync"})", r));
+  BOOST_TEST(std::get<SyncRequest>(r).query.max_count == 100u);  // the seed's default
+  BOOST_TEST(!decode(R"({"type":"alert_create","message":"m","priority":"high","source":"s",
+                        "metadata":{"windKph":80,"gusty":true,"dir":"W"},
+                        "action":{"label":"Hide","actionType":"nav.shelter"}})",
+                     r));
+  const auto& spec = std::get<CreateRequest>(r).spec;
+  BOOST_TEST(spec.metadata.at("windKph") == "80");
+  BOOST_TEST(spec.metadata.at("gusty") == "true");
+  BOOST_TEST(spec.action->action_type == "nav.shelter");
+  BOOST_TEST(!decode(R"({"type":"alert_clear","source":"comms","acknowledged":true})", r));
+  BOOST_TEST(*std::get<ClearRequest>(r).criteria.source == "comms");
+  BOOST_TEST(!decode(R"({"type":"get_stats"})", r));
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types_are_bad_requests) {
+  AlertRequest r;
+  for (const char* text : {R"({"type":"alert_ack"})", R"({"type":"alert_ack","alertId":7})",
+                           R"({"type":"alert_ack","alertId":""})", R"({"type":"alert_ack","alertId":"a","syncAcrossClients":"yes"})",
+                           R"({"type":"alert_sync","sinceRev":-1})", R"({"type":"alert_sync","maxCount":"many"})",
+                           R"({"type":"alert_sync","maxCount":0})", R"({"type":"alert_sync","maxCount":100000})",
+                           R"({"type":"alert_sync","priorities":["urgent"]})",
+                           R"({"type":"alert_create","message":"m","priority":"severe","source":"s"})",
+                           R"({"type":"alert_create","priority":"low","source":"s"})",
+                           R"({"type":"alert_create","message":"m","priority":"low","source":"s","metadata":{"a":{"b":1}}})",
+                           R"({"type":"alert_create","message":"m","priority":"low","source":"s","action":{"label":"x"}})",
+                           R"({"type":"alert_clear"})", R"({"type":"alert_clear","ids":[]})",
+                           R"({"type":"alert_clear","acknowledged":"no"})"}) {
+    const auto problem = decode(text, r);
+    BOOST_TEST_CONTEXT(text) {
+      BOOST_REQUIRE(problem);
+      BOOST_TEST((problem->code == rover_alerts::relay::ErrorCode::BadRequest));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(oversized_fields_are_too_large) {
+  AlertFieldLimits limits;
+  limits.max_message_bytes = 8;
+  limits.max_metadata_entries = 1;
+  AlertRequest r;
+  auto problem = decode(R"({"type":"alert_create","message":"123456789","priority":"low","source":"s"})", r, limits);
+  BOOST_REQUIRE(problem);
+  BOOST_TEST((problem->code == rover_alerts::relay::ErrorCode::TooLarge));
+  problem = decode(R"({"type":"alert_create","message":"m","priority":"low","source":"s","metadata":{"a":"1","b":"2"}})",
+                   r, limits);
+  BOOST_REQUIRE(problem);
+  BOOST_TEST((problem->code == rover_alerts::relay::ErrorCode::TooLarge));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(alert_request_handling)
+
+// The permission table, every role against every request.
+BOOST_FIXTURE_TEST_CASE(permissions_for_every_role_and_request, HandlerFixture) {
+  store.apply_rover_event("r1", 1, 1, raise("power/low", Priority::High));
+  const std::string id = store.snapshot().front().id;
+  struct Case {
+    std::string text;
+    bool admin, operator_, viewer;
+  };
+  const std::vector<Case> cases = {
+      {R"({"type":"alert_ack","alertId":")" + id + R"("})", true, true, true},
+      {R"({"type":"alert_sync"})", true, true, true},
+      {R"({"type":"get_stats"})", true, true, true},
+      {R"({"type":"alert_create","message":"m","priority":"low","source":"ground"})", true, false, false},
+      {R"({"type":"alert_clear","source":"nothing-here"})", true, true, false},
+  };
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.text) {
+      const auto a = run(admin, c.text), o = run(operator_, c.text), v = run(viewer, c.text);
+      BOOST_TEST(ok(a) == c.admin);
+      BOOST_TEST(ok(o) == c.operator_);
+      BOOST_TEST(ok(v) == c.viewer);
+      for (const auto* reply : {&a, &o, &v})
+        if (!ok(*reply)) BOOST_TEST(code(*reply) == "FORBIDDEN");
+    }
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(ack_records_the_authenticated_user_notifies_and_forwards, HandlerFixture) {
+  store.apply_rover_event("r1", 1, 1, raise("power/low", Priority::High));
+  const std::string id = store.snapshot().front().id;
+  watcher->received.clear();
+  const auto reply = run(operator_, R"({"type":"alert_ack","alertId":")" + id + R"(","acknowledgedBy":"mallory"})");
+  BOOST_REQUIRE(ok(reply));
+  BOOST_TEST(reply.at("result").at("acknowledgedBy").as_string() == "oscar");
+  BOOST_TEST(store.find_by_id(id)->acknowledged_by == "oscar");
+  // Subscribers get the store's change and the ack notice, with the same rev.
+  BOOST_REQUIRE(watcher->received.size() == 2u);
+  BOOST_TEST(watcher->received[1].at("type").as_string() == "alert_ack");
+  BOOST_TEST(watcher->received[1].at("rev") == watcher->received[0].at("rev"));
+  BOOST_TEST(forwarded == std::vector<std::string>{id});
+
+  // Idempotent, last writer wins.
+  const auto again = run(viewer, R"({"type":"alert_ack","alertId":")" + id + R"(","syncAcrossClients":false})");
+  BOOST_REQUIRE(ok(again));
+  BOOST_TEST(store.find_by_id(id)->acknowledged_by == "vera");
+  BOOST_TEST(watcher->received.size() == 3u);  // the change, but no notice this time
+
+  const auto missing = run(viewer, R"({"type":"alert_ack","alertId":"nope"})");
+  BOOST_TEST(code(missing) == "NOT_FOUND");
+}
+
+BOOST_FIXTURE_TEST_CASE(changes_are_answered_only_once_durable, HandlerFixture) {
+  store.apply_rover_event("r1", 1, 1, raise("power/low", Priority::High));
+  AlertRequest request;
+  BOOST_REQUIRE(!decode(R"({"type":"alert_ack","alertId":")" + store.snapshot().front().id + R"("})", request));
+  std::optional<std::string> reply;
+  handler.handle(operator_, json::value("r"), request, 5000, [&](std::string r) { reply = std::move(r); });
+  BOOST_TEST(!reply);       // not yet committed: no answer, no forward
+  BOOST_TEST(forwarded.empty());
+  commit();
+  BOOST_TEST(reply.has_value());
+  BOOST_TEST(forwarded.size() == 1u);
+  // A read is answered at once.
+  BOOST_REQUIRE(!decode(R"({"type":"get_stats"})", request));
+  reply.reset();
+  handler.handle(viewer, json::value("s"), request, 5000, [&](std::string r) { reply = std::move(r); });
+  BOOST_TEST(reply.has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(create_then_clear_by_criteria, HandlerFixture) {
+  const auto created = run(admin, R"({"type":"alert_create","message":"Dust storm","priority":"high",
+                                      "source":"ground-weather","groupId":"weather"})");
+  BOOST_REQUIRE(ok(created));
+  const Alert* alert = store.find_by_id(std::string(created.at("result").at("alertId").as_string()));
+  BOOST_REQUIRE(alert);
+  BOOST_TEST(alert->group_id == "weather");
+  BOOST_TEST(alert->rev == created.at("result").at("rev").to_number<std::uint64_t>());
+  store.apply_rover_event("r1", 1, 1, raise("power/low", Priority::Low));
+  const auto cleared = run(operator_, R"({"type":"alert_clear","groupId":"weather"})");
+  BOOST_REQUIRE(ok(cleared));
+  BOOST_TEST(cleared.at("result").at("cleared").to_number<std::uint64_t>() == 1u);
+  BOOST_TEST(store.size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(sync_pages_merge_alerts_and_removals_in_rev_order, HandlerFixture) {
+  for (int i = 0; i < 5; ++i) store.apply_rover_event("r1", 1, i + 1, raise("k" + std::to_string(i), Priority::Medium));
+  run(admin, R"({"type":"alert_clear","ids":[")" + store.snapshot()[1].id + R"("]})");
+  std::uint64_t since = 0;
+  std::uint64_t last_rev = 0;
+  std::size_t entries = 0, removals = 0, pages = 0;
+  for (bool more = true; more; ++pages) {
+    const auto reply = run(viewer, R"({"type":"alert_sync","maxCount":2,"sinceRev":)" + std::to_string(since) + "}");
+    BOOST_REQUIRE(ok(reply));
+    const auto& result = reply.at("result").as_object();
+    BOOST_TEST(result.at("epoch").as_string() == "epoch-1");
+    for (const auto& entry : result.at("alerts").as_array()) {
+      const auto rev = entry.at("rev").to_number<std::uint64_t>();
+      BOOST_TEST(rev > last_rev);
+      last_rev = rev;
+      ++entries;
+      removals += entry.at("data").at("state").as_string() == "removed";
+    }
+    since = result.at("rev").to_number<std::uint64_t>();
+    more = result.at("more").as_bool();
+    BOOST_REQUIRE(pages < 10);
+  }
+  BOOST_TEST(entries == 5u);  // four alerts and one removal
+  BOOST_TEST(removals == 1u);
+  BOOST_TEST(since == store.rev());
+}
+
+BOOST_FIXTURE_TEST_CASE(stats_count_alerts_clients_and_rover_losses, HandlerFixture) {
+  store.apply_rover_event("r1", 1, 1, raise("a", Priority::High));
+  store.apply_rover_event("r1", 1, 2, raise("b", Priority::Info));
+  RoverHeartbeat hb;
+  hb.lost_by_priority = {0, 0, 0, 4, 7};
+  links.on_connected("r1", 1);
+  links.on_heartbeat("r1", hb);
+  const auto reply = run(viewer, R"({"type":"get_stats"})");
+  BOOST_REQUIRE(ok(reply));
+  const auto& s = reply.at("result").as_object();
+  BOOST_TEST(s.at("active_alerts").to_number<std::uint64_t>() == 2u);
+  BOOST_TEST(s.at("subscribed_clients").to_number<std::uint64_t>() == 1u);
+  BOOST_TEST(s.at("alerts_by_priority").at("high").to_number<std::uint64_t>() == 1u);
+  BOOST_TEST(s.at("lost_by_priority").at("info").to_number<std::uint64_t>() == 7u);
+  BOOST_TEST(s.at("rovers").at("r1").at("lostByPriority").at("low").to_number<std::uint64_t>() == 4u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

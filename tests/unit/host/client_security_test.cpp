@@ -1,0 +1,116 @@
+// The client port's defences that need no socket: the request rate limiter,
+// the Origin allow-list and the /metrics rendering.
+
+#include "http/metrics.hpp"
+#include "http/origin_policy.hpp"
+#include "http/rate_limiter.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+
+using namespace rover_alerts::relay;
+using namespace std::chrono_literals;
+using Verdict = RequestRateLimiter::Verdict;
+
+BOOST_AUTO_TEST_SUITE(rate_limiter)
+
+BOOST_AUTO_TEST_CASE(burst_then_limited_then_refilled) {
+  const auto t0 = RequestRateLimiter::Clock::time_point{} + 1h;
+  RequestRateLimiter limiter({.per_second = 10, .burst = 5, .close_after = 100}, t0);
+  for (int i = 0; i < 5; ++i) BOOST_TEST((limiter.on_request(t0) == Verdict::Allowed), "request " << i);
+  BOOST_TEST((limiter.on_request(t0) == Verdict::Limited));
+  // 100 ms refill one token at 10/s.
+  BOOST_TEST((limiter.on_request(t0 + 100ms) == Verdict::Allowed));
+  BOOST_TEST((limiter.on_request(t0 + 100ms) == Verdict::Limited));
+  // A long pause refills to the burst, not beyond.
+  const auto later = t0 + 1h;
+  for (int i = 0; i < 5; ++i) BOOST_TEST((limiter.on_request(later) == Verdict::Allowed));
+  BOOST_TEST((limiter.on_request(later) == Verdict::Limited));
+}
+
+BOOST_AUTO_TEST_CASE(steady_rate_at_the_limit_is_never_refused) {
+  auto t = RequestRateLimiter::Clock::time_point{} + 1h;
+  RequestRateLimiter limiter({.per_second = 10, .burst = 1, .close_after = 5}, t);
+  for (int i = 0; i < 1000; ++i) {
+    BOOST_TEST_REQUIRE((limiter.on_request(t) == Verdict::Allowed), "request " << i);
+    t += 100ms;
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sustained_abuse_becomes_abusive_and_pauses_forgive) {
+  const auto t0 = RequestRateLimiter::Clock::time_point{} + 1h;
+  RequestRateLimiter limiter({.per_second = 10, .burst = 2, .close_after = 20}, t0);
+  BOOST_TEST((limiter.on_request(t0) == Verdict::Allowed));
+  BOOST_TEST((limiter.on_request(t0) == Verdict::Allowed));
+  for (int i = 0; i < 20; ++i) BOOST_TEST_REQUIRE((limiter.on_request(t0) == Verdict::Limited), "limited " << i);
+  BOOST_TEST((limiter.on_request(t0) == Verdict::Abusive));
+
+  // After a quiet spell the same client is served again.
+  RequestRateLimiter calm({.per_second = 10, .burst = 2, .close_after = 20}, t0);
+  calm.on_request(t0);
+  calm.on_request(t0);
+  for (int i = 0; i < 15; ++i) calm.on_request(t0);
+  BOOST_TEST((calm.on_request(t0 + 10s) == Verdict::Allowed));
+  for (int i = 0; i < 15; ++i) BOOST_TEST_REQUIRE((calm.on_request(t0 + 10s) != Verdict::Abusive));
+}
+
+BOOST_AUTO_TEST_CASE(clock_going_backwards_grants_nothing) {
+  const auto t0 = RequestRateLimiter::Clock::time_point{} + 1h;
+  RequestRateLimiter limiter({.per_second = 10, .burst = 1, .close_after = 100}, t0);
+  BOOST_TEST((limiter.on_request(t0) == Verdict::Allowed));
+  BOOST_TEST((limiter.on_request(t0 - 10s) == Verdict::Limited));
+  BOOST_TEST((limiter.on_request(t0) == Verdict::Limited));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(origin_policy)
+
+BOOST_AUTO_TEST_CASE(empty_list_allows_everything) {
+  const OriginPolicy policy({});
+  BOOST_TEST(policy.allows(std::nullopt));
+  BOOST_TEST(policy.allows(std::string_view("https://evil.example")));
+}
+
+BOOST_AUTO_TEST_CASE(listed_origins_only_ignoring_case_and_trailing_slash) {
+  const OriginPolicy policy({"https://Console.Example:8443", "http://localhost:8000/"});
+  BOOST_TEST(policy.allows(std::string_view("https://console.example:8443")));
+  BOOST_TEST(policy.allows(std::string_view("HTTPS://CONSOLE.EXAMPLE:8443/")));
+  BOOST_TEST(policy.allows(std::string_view("http://localhost:8000")));
+  BOOST_TEST(!policy.allows(std::string_view("https://console.example")));        // port differs
+  BOOST_TEST(!policy.allows(std::string_view("http://console.example:8443")));     // scheme differs
+  BOOST_TEST(!policy.allows(std::string_view("https://console.example:8443.evil")));
+  BOOST_TEST(!policy.allows(std::string_view("null")));
+  BOOST_TEST(!policy.allows(std::string_view("")));
+  // Non-browser clients send no Origin; the token authenticates them.
+  BOOST_TEST(policy.allows(std::nullopt));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(metrics)
+
+BOOST_AUTO_TEST_CASE(every_counter_is_rendered_grouped_by_name) {
+  Counters counters;
+  counters.increment("a_total", 3);
+  counters.increment(Counters::series("a_total", "reason", "x"));
+  counters.increment("a_total_other", 7);  // sorts between a_total and a_total{...}
+  counters.increment(Counters::series("a_total", "reason", "y"), 2);
+  const Gauge gauges[] = {{"sessions", 4}};
+  const std::string text = render_metrics(counters, gauges);
+  BOOST_TEST(text ==
+             "# TYPE a_total counter\n"
+             "a_total 3\n"
+             "a_total{reason=\"x\"} 1\n"
+             "a_total{reason=\"y\"} 2\n"
+             "# TYPE a_total_other counter\n"
+             "a_total_other 7\n"
+             "# TYPE sessions gauge\n"
+             "sessions 4\n");
+}
+
+BOOST_AUTO_TEST_CASE(no_counters_no_lines) { BOOST_TEST(render_metrics(Counters{}).empty()); }
+
+BOOST_AUTO_TEST_SUITE_END()
