@@ -20,6 +20,7 @@ pids=()
 cleanup() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  pkill -P $$ 2>/dev/null || true  # anything else this script started
   wait 2>/dev/null || true
   echo "demo: stopped"
 }
@@ -50,6 +51,6 @@ TXT
 /usr/bin/python3 scripts/watch-alerts.py "ws://$HTTP/ws" demo-viewer-token &
 pids+=($!)
 sleep 0.5
-"$bin/firmware/rover-sim" --relay "$LINK" --rover-id rover-1 --rate "$RATE" --count 0 | sed 's/^/rover: /' &
+"$bin/firmware/rover-sim" --relay "$LINK" --rover-id rover-1 --rate "$RATE" --count 0 > >(sed 's/^/rover: /') &
 pids+=($!)
 wait -n "${pids[@]}" || true
