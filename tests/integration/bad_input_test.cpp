@@ -148,10 +148,19 @@ BOOST_AUTO_TEST_CASE(oversized_messages_are_too_large_or_closed) {
   BOOST_TEST(error_for(*client, R"({"type":"alert_ack","reqId":"f1","alertId":")" + std::string(300, 'a') + R"("})",
                        "f1") == "TOO_LARGE");
   still_served(*client);
-  // Far over it: the WebSocket fails with 1009 (message too big).
+  // Far over it: the WebSocket fails with 1009 (message too big). The relay
+  // closes while most of the 100 KiB is still unread in its socket, so its
+  // kernel may answer with a reset that discards the close frame on the way:
+  // then the reset is the close, and the counter below shows the reason.
   client->send_text(std::string(100 * 1024, ' '));
   const auto reason = client->read_until_closed();
-  BOOST_TEST(reason.code == websocket::close_code::too_big, client->last_error().message());
+  if (reason.code != websocket::close_code::too_big) {
+    const auto ec = client->last_error();
+    BOOST_TEST_MESSAGE("no close frame: " << ec.message());
+    BOOST_TEST((ec == boost::asio::error::connection_reset || ec == boost::asio::error::eof ||
+                ec == boost::asio::error::operation_aborted || ec == boost::asio::error::broken_pipe),
+               ec.message());
+  }
   BOOST_TEST(rejected("TOO_LARGE") == before + 3);
   others_unharmed();
 }

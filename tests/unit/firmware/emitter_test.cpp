@@ -333,7 +333,8 @@ BOOST_AUTO_TEST_CASE(re_raises_before_sending_fold_into_one_alert) {
   Emitter e;
   BOOST_REQUIRE(e.init(config_for(relay.port())) == Status::Ok);
   for (int i = 0; i < 10; ++i) {
-    auto a = alert("drive/overtemp", i == 7 ? Priority::High : Priority::Low, "temp " + std::to_string(i));
+    const std::string message = "temp " + std::to_string(i);  // outlives the AlertSpec's view of it
+    auto a = alert("drive/overtemp", i == 7 ? Priority::High : Priority::Low, message);
     BOOST_TEST(accepted(e.raise(a)));
     e.poll(0);
   }
