@@ -34,6 +34,10 @@ void TcpListener::accept() {
                                                           asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;  // stopped
     if (!ec) {
+      // Alerts are small and latency-bound: without this, the tail of a large
+      // reply waits for the peer's delayed ACK (tens of milliseconds).
+      boost::system::error_code ignored;
+      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
       self->on_accept_(std::move(socket));
       return self->accept();
     }

@@ -168,6 +168,7 @@ double measure_sync_ms(std::uint64_t alerts) {
     net::io_context io;
     websocket::stream<net::ip::tcp::socket> ws(io);
     ws.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
+    ws.next_layer().set_option(net::ip::tcp::no_delay(true));
     ws.read_message_max(64 * 1024 * 1024);
     ws.handshake("127.0.0.1", "/ws");
     boost::beast::flat_buffer buffer;
