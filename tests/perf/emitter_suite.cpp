@@ -25,8 +25,10 @@
 #include <vector>
 
 #include "support/allocation_counter.hpp"
+#include "support/loopback_listener.hpp"
 
 using rover_alerts::testing::g_allocations;
+using rover_alerts::testing::listen_on_loopback;
 using rover_alerts::testing::t_count_allocations;
 
 namespace rover_alerts::bench {
@@ -62,15 +64,7 @@ Percentiles percentiles(std::vector<std::uint32_t>& v) {
 class SinkRelay {
  public:
   SinkRelay() {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(listen_fd_, 4);
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = listen_on_loopback(port_);
     buffer_.resize(1 << 20);
     thread_ = std::thread([this] { run(); });
   }

@@ -8,6 +8,7 @@
 // restarted without its journal) and send operator acks.
 
 #include <rover_alerts/link_framing.hpp>
+#include "support/loopback_listener.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -48,15 +49,7 @@ struct ReceivedFrame {
 class LoopbackRelay {
  public:
   LoopbackRelay() {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(listen_fd_, 4);
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = listen_on_loopback(port_);
     thread_ = std::thread([this] { run(); });
   }
   ~LoopbackRelay() {
