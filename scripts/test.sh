@@ -18,7 +18,7 @@
 # build/<preset>/sysroot (toolchains/make-sysroot.sh, instant when up to date).
 #
 # Environment: JOBS (build parallelism, default: number of CPUs),
-#              TEST_JOBS (CTest parallelism, default 1),
+#              TEST_JOBS (CTest parallelism, default 2; tests use ephemeral ports),
 #              FRESH=1 (configure from scratch: cmake --fresh).
 set -uo pipefail
 
@@ -44,7 +44,7 @@ presets=("$@")
 [[ ${#presets[@]} -gt 0 ]] || presets=("${DEFAULT_PRESETS[@]}")
 
 jobs=${JOBS:-$(nproc)}
-test_jobs=${TEST_JOBS:-1}
+test_jobs=${TEST_JOBS:-2}
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
