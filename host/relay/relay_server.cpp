@@ -59,9 +59,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
                     alert_requests_, counters_, http_sessions_, websocket_sessions_, 1},
       signals_(io_, SIGINT, SIGTERM),
       housekeeping_timer_(io_) {
-  StoreImage image;
-  journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, image);
-  store_.restore(std::move(image));
+  journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, store_);
   store_.set_recorder(journal_.get());
   link_context_.journal = journal_.get();
   journal_->set_flush_scheduler([this] { asio::post(io_, [this] { flush_journal(); }); });

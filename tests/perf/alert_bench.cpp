@@ -101,10 +101,8 @@ StoreFigures run_store_suite(std::uint64_t alerts) {
   fs::create_directories(dir);
   const fs::path db = dir / "alerts.db";
   {
-    StoreImage image;
-    auto journal = AlertJournal::open(db, JournalOptions{}, image);
     AlertStore store(std::string(), HistoryLimits{});
-    store.restore(std::move(image));
+    auto journal = AlertJournal::open(db, JournalOptions{}, store);
     store.set_recorder(journal.get());
     const auto start = Clock::now();
     for (std::uint64_t i = 1; i <= alerts; ++i) {
@@ -118,10 +116,8 @@ StoreFigures run_store_suite(std::uint64_t alerts) {
   f.db_bytes = fs::file_size(db);
   {
     const auto start = Clock::now();
-    StoreImage image;
-    auto journal = AlertJournal::open(db, JournalOptions{}, image);
     AlertStore store(std::string(), HistoryLimits{});
-    store.restore(std::move(image));
+    auto journal = AlertJournal::open(db, JournalOptions{}, store);
     f.restart_ms = seconds_since(start) * 1000.0;
     if (store.size() != alerts) std::cerr << "alert-bench: restart found " << store.size() << " alerts\n";
   }
@@ -142,10 +138,8 @@ double measure_sync_ms(std::uint64_t alerts) {
   fs::create_directories(dir);
   {
     // The missed alerts, already in the relay's journal.
-    StoreImage image;
-    auto journal = AlertJournal::open(dir / "alerts.db", JournalOptions{}, image);
     AlertStore store(std::string(), HistoryLimits{});
-    store.restore(std::move(image));
+    auto journal = AlertJournal::open(dir / "alerts.db", JournalOptions{}, store);
     store.set_recorder(journal.get());
     EventSource source;
     for (std::uint64_t i = 1; i <= alerts; ++i) store.apply_rover_event("rover-bench", kBoot, i, source.next(i));

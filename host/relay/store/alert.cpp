@@ -38,10 +38,12 @@ std::string_view to_string(ChangeType t) {
   return "unknown";
 }
 
-AlertState Alert::state() const {
+AlertState alert_state(bool active, bool acknowledged) {
   if (active) return acknowledged ? AlertState::ActiveAcked : AlertState::ActiveUnacked;
   // Not active and acknowledged only stays in the store when persistent.
   return acknowledged ? AlertState::Latched : AlertState::RtnUnacked;
 }
+
+AlertState Alert::state() const { return alert_state(active, acknowledged); }
 
 }  // namespace rover_alerts::relay

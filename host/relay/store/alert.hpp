@@ -33,6 +33,7 @@ enum class AlertState : std::uint8_t {
 };
 
 std::string_view to_string(AlertState s);
+AlertState alert_state(bool active, bool acknowledged);
 
 struct Alert {
   std::string id;      // unique per occurrence: <rover>-<boot as 16 hex digits>-<seq>, or ground-<rev>
@@ -57,6 +58,7 @@ struct Alert {
   std::uint64_t last_seen_ms = 0;
   std::uint64_t timestamp_ms = 0;  // time of the latest change (see AlertStore)
   std::uint64_t rev = 0;           // store revision of the latest change
+  std::uint64_t created_rev = 0;   // store revision of the change that created this occurrence
   std::string created_by;          // ground-created alerts: the user who created it
 
   AlertState state() const;

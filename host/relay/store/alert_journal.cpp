@@ -1,6 +1,7 @@
 #include "store/alert_journal.hpp"
 
 #include "log.hpp"
+#include "store/byte_codec.hpp"
 
 #include <sqlite3.h>
 
@@ -11,83 +12,12 @@ namespace rover_alerts::relay {
 
 namespace {
 
-constexpr std::uint8_t kAlertFormat = 1;
+constexpr std::uint8_t kAlertFormat = 2;
 constexpr std::uint8_t kTombstoneFormat = 1;
-constexpr int kSchemaVersion = 1;
-
-// ---- compact binary encoding: varints and length-prefixed strings --------
-
-class Writer {
- public:
-  void u64(std::uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7F) | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
-  void str(std::string_view s) {
-    u64(s.size());
-    out_.append(s);
-  }
-  void map(const std::map<std::string, std::string>& m) {
-    u64(m.size());
-    for (const auto& [k, v] : m) {
-      str(k);
-      str(v);
-    }
-  }
-  std::string take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool u64(std::uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= in_.size()) return false;
-      const auto byte = static_cast<std::uint8_t>(in_[pos_++]);
-      v |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
-      if ((byte & 0x80) == 0) return true;
-    }
-    return false;
-  }
-  template <class T>
-  bool num(T& v) {
-    std::uint64_t x = 0;
-    if (!u64(x)) return false;
-    v = static_cast<T>(x);
-    return true;
-  }
-  bool str(std::string& s) {
-    std::uint64_t n = 0;
-    if (!u64(n) || n > in_.size() - pos_) return false;
-    s.assign(in_.substr(pos_, n));
-    pos_ += n;
-    return true;
-  }
-  bool map(std::map<std::string, std::string>& m) {
-    std::uint64_t n = 0;
-    if (!u64(n)) return false;
-    m.clear();
-    for (std::uint64_t i = 0; i < n; ++i) {
-      std::string k;
-      std::string v;
-      if (!str(k) || !str(v)) return false;
-      m.emplace(std::move(k), std::move(v));
-    }
-    return true;
-  }
-  bool done() const { return pos_ == in_.size(); }
-
- private:
-  std::string_view in_;
-  std::size_t pos_ = 0;
-};
+// 2: alerts are keyed by the rev that created them (an integer that only
+// grows, so new rows append to the table's B-tree instead of landing at
+// random places in a text key order).
+constexpr int kSchemaVersion = 2;
 
 std::uint64_t flags_of(const Alert& a) {
   return (a.persistent ? 1u : 0u) | (a.closable ? 2u : 0u) | (a.acknowledged ? 4u : 0u) | (a.active ? 8u : 0u) |
@@ -146,7 +76,7 @@ void AlertJournal::exec(const char* sql) {
 }
 
 std::unique_ptr<AlertJournal> AlertJournal::open(const std::filesystem::path& file, const JournalOptions& options,
-                                                 StoreImage& image) {
+                                                 AlertStore& store) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
@@ -170,13 +100,13 @@ std::unique_ptr<AlertJournal> AlertJournal::open(const std::filesystem::path& fi
   journal->exec(
       "BEGIN IMMEDIATE;"
       "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value) WITHOUT ROWID;"
-      "CREATE TABLE IF NOT EXISTS alerts(id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS alerts(created_rev INTEGER PRIMARY KEY, body BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS tombstones(rev INTEGER PRIMARY KEY, body BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS applied(rover TEXT NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL,"
       " PRIMARY KEY(rover, boot)) WITHOUT ROWID;"
       "COMMIT;");
   journal->prepare_statements();
-  journal->load(image);
+  journal->load(store);
   return journal;
 }
 
@@ -188,8 +118,8 @@ void AlertJournal::prepare_statements() {
   begin_ = make("BEGIN IMMEDIATE");
   commit_ = make("COMMIT");
   rollback_ = make("ROLLBACK");
-  upsert_alert_ = make("INSERT INTO alerts(id, body) VALUES(?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body");
-  delete_alert_ = make("DELETE FROM alerts WHERE id = ?1");
+  upsert_alert_ = make("INSERT OR REPLACE INTO alerts(created_rev, body) VALUES(?1, ?2)");
+  delete_alert_ = make("DELETE FROM alerts WHERE created_rev = ?1");
   insert_tombstone_ = make("INSERT OR REPLACE INTO tombstones(rev, body) VALUES(?1, ?2)");
   prune_tombstones_ = make("DELETE FROM tombstones WHERE rev <= ?1");
   upsert_applied_ = make(
@@ -198,8 +128,8 @@ void AlertJournal::prepare_statements() {
   set_meta_ = make("INSERT OR REPLACE INTO meta(name, value) VALUES(?1, ?2)");
 }
 
-void AlertJournal::load(StoreImage& image) {
-  image = StoreImage{};
+void AlertJournal::load(AlertStore& store) {
+  StoreImage image;  // the meta part; alerts and tombstones go to the store row by row
   const auto query = [this](const char* sql, const auto& row) {
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK)
@@ -240,6 +170,8 @@ void AlertJournal::load(StoreImage& image) {
     ok = ok && commit_->run(error);
     if (!ok) throw JournalError("cannot initialise " + file_.string() + ": " + error);
     log::info("journal: created ", file_.string(), " epoch ", image.epoch);
+    store.restore_begin(std::move(image.epoch), 0, 0);
+    store.restore_end();
     return;
   }
   if (schema != kSchemaVersion)
@@ -248,27 +180,30 @@ void AlertJournal::load(StoreImage& image) {
 
   std::int64_t count = 0;
   query("SELECT count(*) FROM alerts", [&](sqlite3_stmt* stmt) { count = sqlite3_column_int64(stmt, 0); });
-  image.alerts.reserve(static_cast<std::size_t>(count));
+  committed_rev_ = image.rev;
+  committed_floor_ = image.history_floor_rev;
+  const std::string epoch = image.epoch;
+  store.restore_begin(std::move(image.epoch), image.rev, image.history_floor_rev, static_cast<std::size_t>(count));
+  Alert alert;  // one, reused: its strings keep their capacity from row to row
   query("SELECT body FROM alerts", [&](sqlite3_stmt* stmt) {
-    Alert alert;
-    if (!decode(blob(stmt, 0), alert)) throw JournalError("corrupt alert record in " + file_.string());
-    image.alerts.push_back(std::move(alert));
+    if (!decode(blob(stmt, 0), alert) || !store.restore_alert(alert))
+      throw JournalError("corrupt alert record in " + file_.string());
   });
   query("SELECT body FROM tombstones ORDER BY rev", [&](sqlite3_stmt* stmt) {
     Tombstone tombstone;
     if (!decode(blob(stmt, 0), tombstone)) throw JournalError("corrupt tombstone record in " + file_.string());
-    image.tombstones.push_back(std::move(tombstone));
+    store.restore_tombstone(std::move(tombstone));
   });
   query("SELECT rover, boot, seq FROM applied", [&](sqlite3_stmt* stmt) {
-    AppliedSeq applied{text(stmt, 0), static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1)),
-                       static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 2))};
-    committed_[{applied.rover, applied.boot_id}] = applied.seq;
-    image.applied.push_back(std::move(applied));
+    const std::string rover = text(stmt, 0);
+    const auto boot = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1));
+    const auto seq = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 2));
+    committed_[{rover, boot}] = seq;
+    store.restore_applied(rover, boot, seq);
   });
-  committed_rev_ = image.rev;
-  committed_floor_ = image.history_floor_rev;
-  log::info("journal: opened ", file_.string(), " epoch ", image.epoch, " rev ", image.rev, ", ",
-            image.alerts.size(), " alerts, ", image.tombstones.size(), " tombstones");
+  store.restore_end();
+  log::info("journal: opened ", file_.string(), " epoch ", epoch, " rev ", store.rev(), ", ", store.size(),
+            " alerts, ", store.tombstones().size(), " tombstones");
 }
 
 // ---- recording ------------------------------------------------------------
@@ -279,10 +214,10 @@ void AlertJournal::note_pending() {
 
 void AlertJournal::record_change(const AlertChange& change, const Tombstone* tombstone) {
   if (tombstone != nullptr) {
-    pending_alerts_[change.alert.id] = std::nullopt;
+    pending_alerts_[change.alert.created_rev] = std::nullopt;
     pending_tombstones_.emplace_back(tombstone->rev, encode(*tombstone));
   } else {
-    pending_alerts_[change.alert.id] = encode(change.alert);
+    pending_alerts_[change.alert.created_rev] = encode(change.alert);
   }
   pending_rev_ = std::max(pending_rev_, change.rev);
   note_pending();
@@ -311,14 +246,14 @@ void AlertJournal::after_commit(std::function<void()> callback) {
 bool AlertJournal::write_batch() {
   std::string error;
   bool ok = begin_->run(error);
-  for (const auto& [id, body] : pending_alerts_) {
+  for (const auto& [created_rev, body] : pending_alerts_) {
     if (!ok) break;
     if (body) {
-      upsert_alert_->bind(1, std::string_view(id));
+      upsert_alert_->bind(1, created_rev);
       upsert_alert_->bind_blob(2, *body);
       ok = upsert_alert_->run(error);
     } else {
-      delete_alert_->bind(1, std::string_view(id));
+      delete_alert_->bind(1, created_rev);
       ok = delete_alert_->run(error);
     }
   }
@@ -388,7 +323,7 @@ std::uint64_t AlertJournal::committed_seq(const std::string& rover, std::uint64_
 // ---- encoding -------------------------------------------------------------
 
 std::string AlertJournal::encode(const Alert& a) {
-  Writer w;
+  ByteWriter w;
   w.u64(kAlertFormat);
   w.str(a.id);
   w.str(a.key);
@@ -413,12 +348,13 @@ std::string AlertJournal::encode(const Alert& a) {
   w.u64(a.last_seen_ms);
   w.u64(a.timestamp_ms);
   w.u64(a.rev);
+  w.u64(a.created_rev);
   w.str(a.created_by);
   return w.take();
 }
 
 bool AlertJournal::decode(std::string_view bytes, Alert& a) {
-  Reader r(bytes);
+  ByteReader r(bytes);
   std::uint64_t format = 0;
   std::uint64_t priority = 0;
   std::uint64_t flags = 0;
@@ -439,11 +375,11 @@ bool AlertJournal::decode(std::string_view bytes, Alert& a) {
   }
   return r.map(a.metadata) && r.str(a.group_id) && r.u64(a.expires_at_ms) && r.str(a.acknowledged_by) &&
          r.u64(a.acknowledged_at_ms) && r.num(a.occurrences) && r.u64(a.first_seen_ms) && r.u64(a.last_seen_ms) &&
-         r.u64(a.timestamp_ms) && r.u64(a.rev) && r.str(a.created_by) && r.done();
+         r.u64(a.timestamp_ms) && r.u64(a.rev) && r.u64(a.created_rev) && r.str(a.created_by) && r.done();
 }
 
 std::string AlertJournal::encode(const Tombstone& t) {
-  Writer w;
+  ByteWriter w;
   w.u64(kTombstoneFormat);
   w.str(t.id);
   w.str(t.rover);
@@ -457,7 +393,7 @@ std::string AlertJournal::encode(const Tombstone& t) {
 }
 
 bool AlertJournal::decode(std::string_view bytes, Tombstone& t) {
-  Reader r(bytes);
+  ByteReader r(bytes);
   std::uint64_t format = 0;
   std::uint64_t priority = 0;
   std::uint64_t type = 0;

@@ -78,10 +78,11 @@ struct JournalCounters {
 
 class AlertJournal final : public StoreRecorder {
  public:
-  // Opens `file`, creating it (and a fresh epoch) when missing; fills `image`
-  // with the stored state for AlertStore::restore(). Throws JournalError.
+  // Opens `file`, creating it (and a fresh epoch) when missing, and restores
+  // `store` to the stored state (row by row: no second copy of a large store
+  // in memory). Throws JournalError.
   static std::unique_ptr<AlertJournal> open(const std::filesystem::path& file, const JournalOptions& options,
-                                            StoreImage& image);
+                                            AlertStore& store);
   ~AlertJournal() override;
   AlertJournal(const AlertJournal&) = delete;
   AlertJournal& operator=(const AlertJournal&) = delete;
@@ -121,7 +122,7 @@ class AlertJournal final : public StoreRecorder {
  private:
   AlertJournal(std::filesystem::path file, sqlite3* db);
   void prepare_statements();
-  void load(StoreImage& image);
+  void load(AlertStore& store);
   void exec(const char* sql);
   void note_pending();
   bool write_batch();
@@ -142,9 +143,10 @@ class AlertJournal final : public StoreRecorder {
   Statement* upsert_applied_ = nullptr;
   Statement* set_meta_ = nullptr;
 
-  // The pending batch. Alert ids are never reused, so per id only the latest
-  // state matters (nullopt body: deleted).
-  std::unordered_map<std::string, std::optional<std::string>> pending_alerts_;
+  // The pending batch, by the alerts' created_rev (the row key). Revs are
+  // never reused, so per alert only the latest state matters (nullopt body:
+  // deleted); ordered, so that rows are written in key order.
+  std::map<std::uint64_t, std::optional<std::string>> pending_alerts_;
   std::vector<std::pair<std::uint64_t, std::string>> pending_tombstones_;  // (rev, body)
   std::map<RoverBoot, std::uint64_t> pending_applied_;
   std::uint64_t pending_floor_ = 0;

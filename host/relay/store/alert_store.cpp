@@ -1,39 +1,24 @@
 #include "store/alert_store.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
+#include <cassert>
 #include <random>
 
 namespace rover_alerts::relay {
 
 namespace {
 
-std::string occurrence_id(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) {
-  std::array<char, 17> boot_hex{};
-  std::snprintf(boot_hex.data(), boot_hex.size(), "%016llx", static_cast<unsigned long long>(boot_id));
-  std::string id;
-  id.reserve(rover.size() + 18 + 20);
-  id.append(rover).append("-").append(boot_hex.data()).append("-").append(std::to_string(seq));
-  return id;
+// splitmix64's finaliser: every input bit reaches every output bit.
+std::uint64_t mix(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
 }
 
-// Copies what the rover says about the condition; identity and ack state stay.
-void copy_event_fields(Alert& alert, const RoverEvent& event) {
-  alert.source = event.source;
-  alert.title = event.title;
-  alert.message = event.message;
-  alert.action = event.action;
-  alert.metadata = event.metadata;
-  alert.group_id = event.group_id;
-  alert.persistent = event.persistent;
-  alert.closable = event.closable;
-  alert.expires_at_ms = event.expires_at_ms;
-}
-
-Tombstone tombstone_of(const Alert& alert, ChangeType type) {
-  return Tombstone{alert.id, alert.rover, alert.key, alert.source, alert.priority, type, alert.rev, alert.timestamp_ms};
-}
+std::uint32_t fold(std::uint64_t h) { return static_cast<std::uint32_t>(h ^ (h >> 32)); }
 
 }  // namespace
 
@@ -49,15 +34,143 @@ std::string make_random_epoch() {
   return hex;
 }
 
-std::size_t AlertStore::KeyHash::operator()(const AlertKey& k) const noexcept {
-  const std::size_t a = std::hash<std::string>{}(k.first);
-  const std::size_t b = std::hash<std::string>{}(k.second);
-  return a ^ (b + 0x9e3779b97f4a7c15ull + (a << 6) + (a >> 2));
-}
-
 AlertStore::AlertStore() : epoch_(make_random_epoch()) {}
 
 AlertStore::AlertStore(std::string epoch, HistoryLimits limits) : epoch_(std::move(epoch)), limits_(limits) {}
+
+// ---- records --------------------------------------------------------------
+
+AlertStore::Slot AlertStore::allocate_slot() {
+  if (!free_slots_.empty()) {
+    const Slot slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  assert(records_.size() < kNoSlot);
+  records_.emplace_back();
+  return static_cast<Slot>(records_.size() - 1);
+}
+
+void AlertStore::free_slot(Slot slot) {
+  AlertRecord& r = records_[slot];
+  strings_.release(r.rover);
+  strings_.release(r.source);
+  strings_.release(r.acknowledged_by);
+  strings_.release(r.created_by);
+  r = AlertRecord{};  // rev 0: free; the text block is freed
+  free_slots_.push_back(slot);
+}
+
+void AlertStore::set_string(StringPool::Id& field, std::string_view value) {
+  if (strings_.view(field) == value) return;
+  const StringPool::Id old = field;
+  field = strings_.acquire(value);
+  strings_.release(old);
+}
+
+void AlertStore::set_text(AlertRecord& r, std::string_view key, std::string_view title, std::string_view message,
+                          std::string_view group_id, const std::optional<AlertAction>& action,
+                          const std::map<std::string, std::string>& metadata) {
+  const std::string extra = AlertText::encode_extra(action, metadata);
+  r.text = AlertText(AlertText::Fields{key, title, message, group_id, extra});
+}
+
+std::string AlertStore::id_of(const AlertRecord& r) const {
+  return r.has(AlertRecord::kGround) ? ground_alert_id(r.seq) : rover_alert_id(strings_.view(r.rover), r.boot_id, r.seq);
+}
+
+Alert AlertStore::to_alert(const AlertRecord& r) const {
+  const AlertText::Fields text = r.text.fields();
+  Alert a;
+  a.id = id_of(r);
+  a.key.assign(text.key);
+  a.rover.assign(strings_.view(r.rover));
+  a.source.assign(strings_.view(r.source));
+  a.priority = r.priority;
+  a.title.assign(text.title);
+  a.message.assign(text.message);
+  // The store wrote `extra` itself; it cannot be malformed.
+  [[maybe_unused]] const bool ok = AlertText::decode_extra(text.extra, a.action, a.metadata);
+  assert(ok);
+  a.group_id.assign(text.group_id);
+  a.persistent = r.has(AlertRecord::kPersistent);
+  a.closable = r.has(AlertRecord::kClosable);
+  a.expires_at_ms = r.expires_at_ms;
+  a.acknowledged = r.has(AlertRecord::kAcknowledged);
+  a.acknowledged_by.assign(strings_.view(r.acknowledged_by));
+  a.acknowledged_at_ms = r.acknowledged_at_ms;
+  a.active = r.has(AlertRecord::kActive);
+  a.occurrences = r.occurrences;
+  a.first_seen_ms = r.first_seen_ms;
+  a.last_seen_ms = r.last_seen_ms;
+  a.timestamp_ms = r.timestamp_ms;
+  a.rev = r.rev;
+  a.created_rev = r.created_rev;
+  a.created_by.assign(strings_.view(r.created_by));
+  return a;
+}
+
+// ---- indexes --------------------------------------------------------------
+
+std::uint32_t AlertStore::key_hash(StringPool::Id rover, std::string_view key) {
+  return fold(mix(std::hash<std::string_view>{}(key) ^ (static_cast<std::uint64_t>(rover) << 32)));
+}
+
+std::uint32_t AlertStore::id_hash(bool ground, StringPool::Id rover, std::uint64_t boot_id, std::uint64_t seq) {
+  return fold(mix(mix(boot_id ^ (static_cast<std::uint64_t>(rover) << 1) ^ (ground ? 1u : 0u)) + seq));
+}
+
+AlertStore::Slot AlertStore::find_slot(std::string_view rover, std::string_view key) const {
+  StringPool::Id rover_id = StringPool::kEmpty;
+  if (!strings_.find(rover, rover_id)) return kNoSlot;
+  return by_key_.find(key_hash(rover_id, key), [&](Slot slot) {
+    const AlertRecord& r = records_[slot];
+    return r.rover == rover_id && r.text.key() == key;
+  });
+}
+
+AlertStore::Slot AlertStore::find_slot_by_id(std::string_view alert_id) const {
+  AlertIdParts parts;
+  if (!parse_alert_id(alert_id, parts)) return kNoSlot;
+  StringPool::Id rover_id = StringPool::kEmpty;
+  if (!parts.ground && !strings_.find(parts.rover, rover_id)) return kNoSlot;
+  return by_id_.find(id_hash(parts.ground, rover_id, parts.boot_id, parts.seq), [&](Slot slot) {
+    const AlertRecord& r = records_[slot];
+    return r.has(AlertRecord::kGround) == parts.ground && r.rover == rover_id && r.boot_id == parts.boot_id &&
+           r.seq == parts.seq;
+  });
+}
+
+void AlertStore::index(Slot slot) {
+  const AlertRecord& r = records_[slot];
+  by_key_.insert(key_hash(r.rover, r.text.key()), slot);
+  by_id_.insert(id_hash(r), slot);
+}
+
+void AlertStore::unindex(Slot slot) {
+  const AlertRecord& r = records_[slot];
+  [[maybe_unused]] const bool by_key = by_key_.erase(key_hash(r.rover, r.text.key()), slot);
+  [[maybe_unused]] const bool by_id = by_id_.erase(id_hash(r), slot);
+  assert(by_key && by_id);
+  if (r.expires_at_ms != 0) by_expiry_.erase({r.expires_at_ms, slot});
+}
+
+void AlertStore::note_stale_rev() {
+  // Every change leaves the alert's previous log entry behind; dropping them
+  // in bulk keeps the log within live + slack entries, amortised O(1).
+  if (++stale_revs_ <= by_key_.size() + kRevLogSlack) return;
+  std::erase_if(by_rev_, [this](const RevEntry& e) { return !current(e); });
+  stale_revs_ = 0;
+}
+
+template <class F>
+void AlertStore::for_each_after(std::uint64_t since, F&& f) const {
+  auto it = std::upper_bound(by_rev_.begin(), by_rev_.end(), since,
+                             [](std::uint64_t rev, const RevEntry& e) { return rev < e.rev; });
+  for (; it != by_rev_.end(); ++it) {
+    if (current(*it) && !f(it->slot)) return;
+  }
+}
 
 // ---- rover input ----------------------------------------------------------
 
@@ -68,29 +181,30 @@ AlertStore::ApplyResult AlertStore::apply_rover_event(const std::string& rover, 
   // the change it caused, so "seq durable" implies "its change durable".
   note_applied(rover, boot_id, seq);
 
-  const auto it = alerts_.find(AlertKey{rover, event.key});
+  const Slot slot = find_slot(rover, event.key);
   switch (event.kind) {
     case RoverEventKind::Raise:
     case RoverEventKind::Update:
       // An Update for an unknown key means the relay missed the raise (a gap in
       // the rover's replay ring) or the alert was removed: the condition holds,
       // so it is a new occurrence.
-      if (it == alerts_.end()) {
+      if (slot == kNoSlot) {
         raise_new(rover, boot_id, seq, event);
       } else {
+        AlertRecord& r = records_[slot];
         if (event.kind == RoverEventKind::Raise) {
           // Every raise is at least one more occurrence; a rover that coalesced
           // several raises reports a larger count, which wins.
-          it->second.occurrences = std::max(it->second.occurrences + 1, event.occurrences);
+          r.occurrences = std::max(r.occurrences + 1, event.occurrences);
         } else {
-          it->second.occurrences = std::max(it->second.occurrences, event.occurrences);
+          r.occurrences = std::max(r.occurrences, event.occurrences);
         }
-        update_existing(it->second, event);
+        update_existing(slot, event);
       }
       break;
     case RoverEventKind::Clear:
       // Clearing an alert the store no longer holds changes nothing.
-      if (it != alerts_.end() && it->second.active) clear_existing(it->second, event.last_seen_ms);
+      if (slot != kNoSlot && records_[slot].has(AlertRecord::kActive)) clear_existing(slot, event.last_seen_ms);
       break;
   }
   return ApplyResult::Applied;
@@ -106,68 +220,81 @@ void AlertStore::note_applied(const std::string& rover, std::uint64_t boot_id, s
   if (recorder_ != nullptr) recorder_->record_applied_seq(rover, boot_id, seq);
 }
 
+// Copies what the rover says about the condition; identity and ack state stay.
+void AlertStore::copy_event_fields(AlertRecord& r, const RoverEvent& event) {
+  set_string(r.source, event.source);
+  set_text(r, event.key, event.title, event.message, event.group_id, event.action, event.metadata);
+  r.set(AlertRecord::kPersistent, event.persistent);
+  r.set(AlertRecord::kClosable, event.closable);
+  r.expires_at_ms = event.expires_at_ms;
+}
+
 void AlertStore::raise_new(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq,
                            const RoverEvent& event) {
-  Alert alert;
-  alert.id = occurrence_id(rover, boot_id, seq);
-  alert.key = event.key;
-  alert.rover = rover;
-  alert.priority = event.priority;
-  copy_event_fields(alert, event);
-  alert.occurrences = std::max<std::uint32_t>(1, event.occurrences);
-  alert.first_seen_ms = event.raised_at_ms != 0 ? event.raised_at_ms : event.last_seen_ms;
-  alert.last_seen_ms = event.last_seen_ms;
-  Alert& stored = insert(std::move(alert));
-  commit(ChangeType::New, stored, event.last_seen_ms, 0, 0);
+  const Slot slot = allocate_slot();
+  AlertRecord& r = records_[slot];
+  r.rover = strings_.acquire(rover);
+  r.boot_id = boot_id;
+  r.seq = seq;
+  r.priority = event.priority;
+  copy_event_fields(r, event);
+  r.set(AlertRecord::kActive, true);
+  r.occurrences = std::max<std::uint32_t>(1, event.occurrences);
+  r.first_seen_ms = event.raised_at_ms != 0 ? event.raised_at_ms : event.last_seen_ms;
+  r.last_seen_ms = event.last_seen_ms;
+  r.created_rev = rev_ + 1;
+  index(slot);
+  commit(ChangeType::New, slot, event.last_seen_ms, 0);
 }
 
-void AlertStore::update_existing(Alert& alert, const RoverEvent& event) {
-  const std::uint64_t old_rev = alert.rev;
-  const std::uint64_t old_expiry = alert.expires_at_ms;
-  copy_event_fields(alert, event);
+void AlertStore::update_existing(Slot slot, const RoverEvent& event) {
+  AlertRecord& r = records_[slot];
+  const std::uint64_t old_expiry = r.expires_at_ms;
+  copy_event_fields(r, event);
   // Priority only rises: an operator who saw an alert as critical must not
   // see it silently downgraded while it is still shown.
-  alert.priority = std::min(alert.priority, event.priority);
-  alert.last_seen_ms = std::max(alert.last_seen_ms, event.last_seen_ms);
-  if (!alert.active) {
+  r.priority = std::min(r.priority, event.priority);
+  r.last_seen_ms = std::max(r.last_seen_ms, event.last_seen_ms);
+  if (!r.has(AlertRecord::kActive)) {
     // The condition came back: a fresh activation needs a fresh acknowledgement.
-    alert.active = true;
-    alert.acknowledged = false;
-    alert.acknowledged_by.clear();
-    alert.acknowledged_at_ms = 0;
+    r.set(AlertRecord::kActive, true);
+    r.set(AlertRecord::kAcknowledged, false);
+    set_string(r.acknowledged_by, {});
+    r.acknowledged_at_ms = 0;
   }
-  commit(ChangeType::Update, alert, event.last_seen_ms, old_rev, old_expiry);
+  commit(ChangeType::Update, slot, event.last_seen_ms, old_expiry);
 }
 
-void AlertStore::clear_existing(Alert& alert, std::uint64_t at_ms) {
-  alert.active = false;
-  if (!owes_ack(alert) && !alert.persistent) {
-    remove(alert, ChangeType::Remove, at_ms);
+void AlertStore::clear_existing(Slot slot, std::uint64_t at_ms) {
+  AlertRecord& r = records_[slot];
+  r.set(AlertRecord::kActive, false);
+  if (!owes_ack(r) && !r.has(AlertRecord::kPersistent)) {
+    remove(slot, ChangeType::Remove, at_ms);
     return;
   }
-  commit(ChangeType::Update, alert, at_ms, alert.rev, alert.expires_at_ms);
+  commit(ChangeType::Update, slot, at_ms, r.expires_at_ms);
 }
 
 // ---- operator input -------------------------------------------------------
 
 AckResult AlertStore::acknowledge(std::string_view alert_id, std::string_view user, std::uint64_t at_ms) {
   AckResult result;
-  const auto id_it = by_id_.find(alert_id);
-  if (id_it == by_id_.end()) return result;
-  Alert& alert = *id_it->second;
-  alert.acknowledged = true;
-  alert.acknowledged_by.assign(user);
-  alert.acknowledged_at_ms = at_ms;
+  const Slot slot = find_slot_by_id(alert_id);
+  if (slot == kNoSlot) return result;
+  AlertRecord& r = records_[slot];
+  r.set(AlertRecord::kAcknowledged, true);
+  set_string(r.acknowledged_by, user);
+  r.acknowledged_at_ms = at_ms;
   result.status = AckStatus::Ok;
-  if (!alert.active && !alert.persistent) {
+  if (!r.has(AlertRecord::kActive) && !r.has(AlertRecord::kPersistent)) {
     result.removed = true;
-    result.alert = alert;  // remove() invalidates `alert`
-    remove(alert, ChangeType::Remove, at_ms);
+    result.alert = to_alert(r);  // remove() frees the record
+    remove(slot, ChangeType::Remove, at_ms);
     result.alert.rev = rev_;
     result.alert.timestamp_ms = at_ms;
   } else {
-    commit(ChangeType::Update, alert, at_ms, alert.rev, alert.expires_at_ms);
-    result.alert = alert;
+    commit(ChangeType::Update, slot, at_ms, r.expires_at_ms);
+    result.alert = to_alert(records_[slot]);
   }
   result.rev = rev_;
   return result;
@@ -176,50 +303,54 @@ AckResult AlertStore::acknowledge(std::string_view alert_id, std::string_view us
 Alert AlertStore::create(const GroundAlertSpec& spec, std::string_view created_by, std::uint64_t now_ms) {
   // The id uses the rev this change will take: unique within the epoch, and
   // the rev is persisted, so ids are never reused across restarts.
-  const std::string n = std::to_string(rev_ + 1);
-  Alert alert;
-  alert.id = "ground-" + n;
-  alert.key = spec.source + "/ground-" + n;
-  alert.source = spec.source;
-  alert.priority = spec.priority;
-  alert.title = spec.title;
-  alert.message = spec.message;
-  alert.action = spec.action;
-  alert.metadata = spec.metadata;
-  alert.group_id = spec.group_id;
-  alert.persistent = spec.persistent;
-  alert.closable = spec.closable;
-  alert.expires_at_ms = spec.expires_at_ms;
-  alert.first_seen_ms = now_ms;
-  alert.last_seen_ms = now_ms;
-  alert.created_by.assign(created_by);
-  Alert& stored = insert(std::move(alert));
-  commit(ChangeType::New, stored, now_ms, 0, 0);
-  return stored;
+  const std::uint64_t n = rev_ + 1;
+  const Slot slot = allocate_slot();
+  AlertRecord& r = records_[slot];
+  r.set(AlertRecord::kGround, true);
+  r.seq = n;
+  r.created_rev = n;
+  r.source = strings_.acquire(spec.source);
+  r.priority = spec.priority;
+  set_text(r, spec.source + "/ground-" + std::to_string(n), spec.title, spec.message, spec.group_id, spec.action,
+           spec.metadata);
+  r.set(AlertRecord::kPersistent, spec.persistent);
+  r.set(AlertRecord::kClosable, spec.closable);
+  r.set(AlertRecord::kActive, true);
+  r.expires_at_ms = spec.expires_at_ms;
+  r.first_seen_ms = now_ms;
+  r.last_seen_ms = now_ms;
+  r.created_by = strings_.acquire(created_by);
+  index(slot);
+  commit(ChangeType::New, slot, now_ms, 0);
+  return to_alert(records_[slot]);
 }
 
 std::size_t AlertStore::clear(const ClearCriteria& criteria, std::uint64_t now_ms) {
-  const auto matches = [&criteria](const Alert& alert) {
-    if (criteria.source && alert.source != *criteria.source) return false;
-    if (criteria.priority && alert.priority != *criteria.priority) return false;
-    if (criteria.group_id && alert.group_id != *criteria.group_id) return false;
-    if (criteria.acknowledged && alert.acknowledged != *criteria.acknowledged) return false;
-    return criteria.force || operator_may_clear(alert);
+  const auto matches = [&](const AlertRecord& r) {
+    if (criteria.source && strings_.view(r.source) != *criteria.source) return false;
+    if (criteria.priority && r.priority != *criteria.priority) return false;
+    if (criteria.group_id && r.text.fields().group_id != *criteria.group_id) return false;
+    if (criteria.acknowledged && r.has(AlertRecord::kAcknowledged) != *criteria.acknowledged) return false;
+    return criteria.force || operator_may_clear(r);
   };
-  std::vector<Alert*> victims;
+  std::vector<RevEntry> victims;  // (rev, slot): removed in rev order
   if (!criteria.ids.empty()) {
     for (const auto& id : criteria.ids) {
-      const auto it = by_id_.find(id);
-      if (it != by_id_.end() && matches(*it->second)) victims.push_back(it->second);
+      const Slot slot = find_slot_by_id(id);
+      if (slot != kNoSlot && matches(records_[slot])) victims.push_back(RevEntry{records_[slot].rev, slot});
     }
-    std::sort(victims.begin(), victims.end(), [](const Alert* a, const Alert* b) { return a->rev < b->rev; });
-    victims.erase(std::unique(victims.begin(), victims.end()), victims.end());  // ids given twice
+    std::sort(victims.begin(), victims.end(), [](const RevEntry& a, const RevEntry& b) { return a.rev < b.rev; });
+    // ids given twice
+    victims.erase(std::unique(victims.begin(), victims.end(),
+                              [](const RevEntry& a, const RevEntry& b) { return a.slot == b.slot; }),
+                  victims.end());
   } else {
-    for (const auto& [rev, alert] : by_rev_) {
-      if (matches(*alert)) victims.push_back(alert);
-    }
+    for_each_after(0, [&](Slot slot) {
+      if (matches(records_[slot])) victims.push_back(RevEntry{records_[slot].rev, slot});
+      return true;
+    });
   }
-  for (Alert* alert : victims) remove(*alert, ChangeType::Clear, now_ms);
+  for (const RevEntry& victim : victims) remove(victim.slot, ChangeType::Clear, now_ms);
   return victims.size();
 }
 
@@ -228,7 +359,7 @@ std::size_t AlertStore::clear(const ClearCriteria& criteria, std::uint64_t now_m
 std::size_t AlertStore::expire(std::uint64_t now_ms) {
   std::size_t count = 0;
   while (!by_expiry_.empty() && by_expiry_.begin()->first <= now_ms) {
-    remove(*by_expiry_.begin()->second, ChangeType::Remove, now_ms);
+    remove(by_expiry_.begin()->second, ChangeType::Remove, now_ms);
     ++count;
   }
   return count;
@@ -257,23 +388,15 @@ void AlertStore::prune_front(std::size_t count) {
 
 // ---- internals ------------------------------------------------------------
 
-Alert& AlertStore::insert(Alert alert) {
-  AlertKey key{alert.rover, alert.key};
-  auto [it, inserted] = alerts_.try_emplace(std::move(key), std::move(alert));
-  (void)inserted;  // callers only insert keys the store does not hold
-  by_id_[it->second.id] = &it->second;
-  return it->second;
-}
-
-void AlertStore::remove(const Alert& alert, ChangeType type, std::uint64_t at_ms) {
-  by_rev_.erase(alert.rev);
-  if (alert.expires_at_ms != 0) by_expiry_.erase({alert.expires_at_ms, const_cast<Alert*>(&alert)});
-  by_id_.erase(alert.id);
-  auto node = alerts_.extract(AlertKey{alert.rover, alert.key});
-  Alert& last = node.mapped();
-  last.rev = ++rev_;
-  last.timestamp_ms = at_ms;
-  tombstones_.push_back(tombstone_of(last, type));
+void AlertStore::remove(Slot slot, ChangeType type, std::uint64_t at_ms) {
+  unindex(slot);
+  AlertRecord& r = records_[slot];
+  r.rev = ++rev_;
+  r.timestamp_ms = at_ms;
+  Alert last = to_alert(r);
+  tombstones_.push_back(Tombstone{last.id, last.rover, last.key, last.source, r.priority, type, r.rev, at_ms});
+  free_slot(slot);
+  note_stale_rev();
   if (recorder_ != nullptr || observer_) {
     const AlertChange change{type, std::move(last), rev_};
     if (recorder_ != nullptr) recorder_->record_change(change, &tombstones_.back());
@@ -282,16 +405,17 @@ void AlertStore::remove(const Alert& alert, ChangeType type, std::uint64_t at_ms
   if (tombstones_.size() > limits_.max_tombstones) prune_front(tombstones_.size() - limits_.max_tombstones);
 }
 
-void AlertStore::commit(ChangeType type, Alert& alert, std::uint64_t at_ms, std::uint64_t old_rev,
-                        std::uint64_t old_expiry) {
-  if (old_rev != 0) by_rev_.erase(old_rev);
-  if (old_expiry != 0) by_expiry_.erase({old_expiry, &alert});
-  alert.rev = ++rev_;
-  alert.timestamp_ms = at_ms;
-  by_rev_.emplace_hint(by_rev_.end(), alert.rev, &alert);
-  if (alert.expires_at_ms != 0) by_expiry_.emplace(alert.expires_at_ms, &alert);
+void AlertStore::commit(ChangeType type, Slot slot, std::uint64_t at_ms, std::uint64_t old_expiry) {
+  AlertRecord& r = records_[slot];
+  const bool existed = r.rev != 0;
+  if (old_expiry != 0) by_expiry_.erase({old_expiry, slot});
+  r.rev = ++rev_;
+  r.timestamp_ms = at_ms;
+  by_rev_.push_back(RevEntry{r.rev, slot});
+  if (r.expires_at_ms != 0) by_expiry_.emplace(r.expires_at_ms, slot);
+  if (existed) note_stale_rev();
   if (recorder_ != nullptr || observer_) {
-    const AlertChange change{type, alert, alert.rev};
+    const AlertChange change{type, to_alert(r), r.rev};
     if (recorder_ != nullptr) recorder_->record_change(change, nullptr);
     if (observer_) observer_(change);
   }
@@ -299,31 +423,89 @@ void AlertStore::commit(ChangeType type, Alert& alert, std::uint64_t at_ms, std:
 
 // ---- restore / image ------------------------------------------------------
 
-void AlertStore::restore(StoreImage image) {
-  alerts_.clear();
+void AlertStore::restore_begin(std::string epoch, std::uint64_t rev, std::uint64_t history_floor_rev,
+                               std::size_t expected_alerts) {
+  records_.clear();
+  free_slots_.clear();
+  strings_.clear();
+  by_key_.clear();
   by_id_.clear();
   by_rev_.clear();
+  stale_revs_ = 0;
   by_expiry_.clear();
   tombstones_.clear();
   applied_seq_.clear();
-  epoch_ = std::move(image.epoch);
-  rev_ = image.rev;
-  history_floor_rev_ = image.history_floor_rev;
-  alerts_.reserve(image.alerts.size());
-  by_id_.reserve(image.alerts.size());
-  for (auto& alert : image.alerts) {
-    rev_ = std::max(rev_, alert.rev);
-    Alert& stored = insert(std::move(alert));
-    by_rev_.emplace(stored.rev, &stored);
-    if (stored.expires_at_ms != 0) by_expiry_.emplace(stored.expires_at_ms, &stored);
+  epoch_ = std::move(epoch);
+  rev_ = rev;
+  history_floor_rev_ = history_floor_rev;
+  records_.reserve(expected_alerts);
+  by_key_.reserve(expected_alerts);
+  by_id_.reserve(expected_alerts);
+  by_rev_.reserve(expected_alerts);
+}
+
+bool AlertStore::restore_alert(const Alert& alert) {
+  AlertIdParts parts;
+  if (!parse_alert_id(alert.id, parts) || parts.ground != alert.rover.empty() ||
+      (!parts.ground && parts.rover != alert.rover) || alert.rev == 0)
+    return false;
+  const Slot slot = allocate_slot();
+  AlertRecord& r = records_[slot];
+  r.set(AlertRecord::kGround, parts.ground);
+  r.boot_id = parts.boot_id;
+  r.seq = parts.seq;
+  r.rover = strings_.acquire(alert.rover);
+  r.source = strings_.acquire(alert.source);
+  r.priority = alert.priority;
+  set_text(r, alert.key, alert.title, alert.message, alert.group_id, alert.action, alert.metadata);
+  r.set(AlertRecord::kPersistent, alert.persistent);
+  r.set(AlertRecord::kClosable, alert.closable);
+  r.set(AlertRecord::kAcknowledged, alert.acknowledged);
+  r.set(AlertRecord::kActive, alert.active);
+  r.expires_at_ms = alert.expires_at_ms;
+  r.acknowledged_by = strings_.acquire(alert.acknowledged_by);
+  r.acknowledged_at_ms = alert.acknowledged_at_ms;
+  r.occurrences = alert.occurrences;
+  r.first_seen_ms = alert.first_seen_ms;
+  r.last_seen_ms = alert.last_seen_ms;
+  r.timestamp_ms = alert.timestamp_ms;
+  r.rev = alert.rev;
+  r.created_rev = alert.created_rev;
+  r.created_by = strings_.acquire(alert.created_by);
+  index(slot);
+  by_rev_.push_back(RevEntry{r.rev, slot});  // sorted by restore_end()
+  if (r.expires_at_ms != 0) by_expiry_.emplace(r.expires_at_ms, slot);
+  rev_ = std::max(rev_, r.rev);
+  return true;
+}
+
+void AlertStore::restore_end() {
+  // Journal rows come in creation order; alerts changed since are out of rev order.
+  const auto by_rev = [](const RevEntry& a, const RevEntry& b) { return a.rev < b.rev; };
+  if (!std::is_sorted(by_rev_.begin(), by_rev_.end(), by_rev)) std::sort(by_rev_.begin(), by_rev_.end(), by_rev);
+}
+
+void AlertStore::restore_tombstone(Tombstone tombstone) {
+  assert(tombstones_.empty() || tombstones_.back().rev < tombstone.rev);
+  rev_ = std::max(rev_, tombstone.rev);
+  tombstones_.push_back(std::move(tombstone));
+}
+
+void AlertStore::restore_applied(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) {
+  applied_seq_[{rover, boot_id}] = seq;
+}
+
+void AlertStore::restore(StoreImage image) {
+  restore_begin(std::move(image.epoch), image.rev, image.history_floor_rev, image.alerts.size());
+  for (const auto& alert : image.alerts) {
+    [[maybe_unused]] const bool ok = restore_alert(alert);
+    assert(ok);
   }
   std::sort(image.tombstones.begin(), image.tombstones.end(),
             [](const Tombstone& a, const Tombstone& b) { return a.rev < b.rev; });
-  for (auto& tombstone : image.tombstones) {
-    rev_ = std::max(rev_, tombstone.rev);
-    tombstones_.push_back(std::move(tombstone));
-  }
-  for (auto& applied : image.applied) applied_seq_[{std::move(applied.rover), applied.boot_id}] = applied.seq;
+  for (auto& tombstone : image.tombstones) restore_tombstone(std::move(tombstone));
+  for (const auto& applied : image.applied) restore_applied(applied.rover, applied.boot_id, applied.seq);
+  restore_end();
 }
 
 StoreImage AlertStore::image() const {
@@ -339,30 +521,35 @@ StoreImage AlertStore::image() const {
 
 // ---- reading --------------------------------------------------------------
 
-const Alert* AlertStore::find(const std::string& rover, const std::string& key) const {
-  const auto it = alerts_.find(AlertKey{rover, key});
-  return it == alerts_.end() ? nullptr : &it->second;
+std::optional<Alert> AlertStore::find(std::string_view rover, std::string_view key) const {
+  const Slot slot = find_slot(rover, key);
+  if (slot == kNoSlot) return std::nullopt;
+  return to_alert(records_[slot]);
 }
 
-const Alert* AlertStore::find_by_id(std::string_view alert_id) const {
-  const auto it = by_id_.find(alert_id);
-  return it == by_id_.end() ? nullptr : it->second;
+std::optional<Alert> AlertStore::find_by_id(std::string_view alert_id) const {
+  const Slot slot = find_slot_by_id(alert_id);
+  if (slot == kNoSlot) return std::nullopt;
+  return to_alert(records_[slot]);
 }
 
 std::vector<Alert> AlertStore::snapshot() const {
   std::vector<Alert> alerts;
-  alerts.reserve(alerts_.size());
-  for (const auto& [rev, alert] : by_rev_) alerts.push_back(*alert);
+  alerts.reserve(size());
+  for_each_after(0, [&](Slot slot) {
+    alerts.push_back(to_alert(records_[slot]));
+    return true;
+  });
   return alerts;
 }
 
 SyncPage AlertStore::changes_since(const SyncQuery& query) const {
   SyncPage page;
   page.epoch = epoch_;
-  const auto wanted = [&query](const Alert& alert) {
-    if (!query.include_acknowledged && alert.acknowledged) return false;
+  const auto wanted = [&query](const AlertRecord& r) {
+    if (!query.include_acknowledged && r.has(AlertRecord::kAcknowledged)) return false;
     return query.priorities.empty() ||
-           std::find(query.priorities.begin(), query.priorities.end(), alert.priority) != query.priorities.end();
+           std::find(query.priorities.begin(), query.priorities.end(), r.priority) != query.priorities.end();
   };
 
   std::uint64_t since = query.since_rev.value_or(0);
@@ -381,24 +568,30 @@ SyncPage AlertStore::changes_since(const SyncQuery& query) const {
   if (reset) {
     page.reset = true;
     page.rev = rev_;
-    for (const auto& [rev, alert] : by_rev_) {
-      if (wanted(*alert)) page.alerts.push_back(*alert);
-    }
+    for_each_after(0, [&](Slot slot) {
+      if (wanted(records_[slot])) page.alerts.push_back(to_alert(records_[slot]));
+      return true;
+    });
     return page;
   }
 
   const std::size_t max_count = std::max<std::size_t>(1, query.max_count);
   const std::uint64_t since_ms = query.since_rev ? 0 : query.since_ms.value_or(0);
   const bool by_time = !query.since_rev && query.since_ms.has_value();
-  auto alert_it = by_rev_.upper_bound(since);
+  auto alert_it = std::upper_bound(by_rev_.begin(), by_rev_.end(), since,
+                                   [](std::uint64_t rev, const RevEntry& e) { return rev < e.rev; });
   auto tomb_it = std::upper_bound(tombstones_.begin(), tombstones_.end(), since,
                                   [](std::uint64_t rev, const Tombstone& t) { return rev < t.rev; });
+  const auto skip_stale = [&] {
+    while (alert_it != by_rev_.end() && !current(*alert_it)) ++alert_it;
+  };
+  skip_stale();
   std::size_t count = 0;
   page.rev = rev_;
   while (alert_it != by_rev_.end() || tomb_it != tombstones_.end()) {
-    const bool take_alert = tomb_it == tombstones_.end() ||
-                            (alert_it != by_rev_.end() && alert_it->first < tomb_it->rev);
-    const std::uint64_t entry_rev = take_alert ? alert_it->first : tomb_it->rev;
+    const bool take_alert =
+        tomb_it == tombstones_.end() || (alert_it != by_rev_.end() && alert_it->rev < tomb_it->rev);
+    const std::uint64_t entry_rev = take_alert ? alert_it->rev : tomb_it->rev;
     if (count == max_count) {
       // A further entry exists: cut here; the client continues after the last one taken.
       page.more = true;
@@ -406,12 +599,13 @@ SyncPage AlertStore::changes_since(const SyncQuery& query) const {
       break;
     }
     if (take_alert) {
-      const Alert& alert = *alert_it->second;
-      if (wanted(alert) && (!by_time || alert.timestamp_ms > since_ms)) {
-        page.alerts.push_back(alert);
+      const AlertRecord& r = records_[alert_it->slot];
+      if (wanted(r) && (!by_time || r.timestamp_ms > since_ms)) {
+        page.alerts.push_back(to_alert(r));
         ++count;
       }
       ++alert_it;
+      skip_stale();
     } else {
       if (!by_time || tomb_it->removed_at_ms > since_ms) {
         page.removed.push_back(*tomb_it);
@@ -425,10 +619,12 @@ SyncPage AlertStore::changes_since(const SyncQuery& query) const {
 
 StoreStats AlertStore::stats() const {
   StoreStats stats;
-  stats.alerts = alerts_.size();
-  for (const auto& [key, alert] : alerts_) {
-    ++stats.by_priority[static_cast<std::size_t>(alert.priority)];
-    ++stats.by_state[static_cast<std::size_t>(alert.state())];
+  stats.alerts = size();
+  for (const AlertRecord& r : records_) {
+    if (!r.live()) continue;
+    ++stats.by_priority[static_cast<std::size_t>(r.priority)];
+    const AlertState state = alert_state(r.has(AlertRecord::kActive), r.has(AlertRecord::kAcknowledged));
+    ++stats.by_state[static_cast<std::size_t>(state)];
   }
   stats.rev = rev_;
   stats.epoch = epoch_;

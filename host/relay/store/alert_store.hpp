@@ -20,10 +20,18 @@
 // reported first to the recorder (the journal), then to the observer (the
 // delivery side); the store never knows who listens.
 //
+// Memory: alerts are kept as compact AlertRecords (alert_record.hpp) found
+// through SlotIndexes by (rover, key) and by id, plus a rev-ordered log of
+// (rev, slot) whose stale entries are dropped in bulk once they outnumber the
+// live ones. An `Alert` is produced only when someone reads one.
+//
 // Not thread-safe: the relay touches it from its single io thread only.
 
 #include "store/alert.hpp"
+#include "store/alert_record.hpp"
 #include "store/rover_event.hpp"
+#include "store/slot_index.hpp"
+#include "store/string_pool.hpp"
 
 #include <array>
 #include <cstdint>
@@ -198,12 +206,22 @@ class AlertStore {
 
   // Replaces the whole state (epoch included) with a journal's image; reports nothing.
   void restore(StoreImage image);
+  // The same, one piece at a time (a journal streams its rows without
+  // building a StoreImage): restore_begin() empties the store, then the
+  // others in any order, then restore_end(). Alerts and tombstones keep their revs.
+  void restore_begin(std::string epoch, std::uint64_t rev, std::uint64_t history_floor_rev,
+                     std::size_t expected_alerts = 0);
+  // False (and nothing restored) when the alert's id is not one the store makes.
+  bool restore_alert(const Alert& alert);
+  void restore_tombstone(Tombstone tombstone);  // in rev order
+  void restore_applied(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq);
+  void restore_end();
   // The whole state, as restore() takes it (alerts and tombstones ordered by rev).
   StoreImage image() const;
 
   const std::string& epoch() const { return epoch_; }
   std::uint64_t rev() const { return rev_; }
-  std::size_t size() const { return alerts_.size(); }
+  std::size_t size() const { return by_key_.size(); }
   const HistoryLimits& history_limits() const { return limits_; }
 
   // ---- rover input -------------------------------------------------------
@@ -234,6 +252,9 @@ class AlertStore {
   std::size_t clear(const ClearCriteria& criteria, std::uint64_t now_ms);
   // Whether clear() may remove this alert without `force`.
   static bool operator_may_clear(const Alert& alert) { return alert.closable || !alert.active; }
+  static bool operator_may_clear(const AlertRecord& r) {
+    return r.has(AlertRecord::kClosable) || !r.has(AlertRecord::kActive);
+  }
 
   // ---- time --------------------------------------------------------------
 
@@ -247,8 +268,8 @@ class AlertStore {
 
   // ---- reading -----------------------------------------------------------
 
-  const Alert* find(const std::string& rover, const std::string& key) const;
-  const Alert* find_by_id(std::string_view alert_id) const;
+  std::optional<Alert> find(std::string_view rover, std::string_view key) const;
+  std::optional<Alert> find_by_id(std::string_view alert_id) const;
 
   // Current alerts ordered by rev (the order a client would have seen them change).
   std::vector<Alert> snapshot() const;
@@ -262,38 +283,79 @@ class AlertStore {
 
   StoreStats stats() const;
 
+  // ---- footprint (tests, metrics) ----------------------------------------
+
+  // Entries in the rev log, stale ones included: at most 2 * size() + slack.
+  std::size_t rev_log_entries() const { return by_rev_.size(); }
+  static constexpr std::size_t kRevLogSlack = 1024;
+  // Distinct interned strings (rover, source, user names) alerts refer to.
+  std::size_t interned_strings() const { return strings_.size(); }
+
  private:
-  using AlertKey = std::pair<std::string, std::string>;  // (rover, key)
-  struct KeyHash {
-    std::size_t operator()(const AlertKey& k) const noexcept;
-  };
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  using Slot = std::uint32_t;
+  static constexpr Slot kNoSlot = SlotIndex::kNone;
+  struct RevEntry {
+    std::uint64_t rev;
+    Slot slot;
   };
 
+  // ---- records ----
+  Slot allocate_slot();
+  void free_slot(Slot slot);  // releases its strings and text
+  AlertRecord& record(Slot slot) { return records_[slot]; }
+  const AlertRecord& record(Slot slot) const { return records_[slot]; }
+  Alert to_alert(const AlertRecord& r) const;
+  std::string id_of(const AlertRecord& r) const;
+  void set_text(AlertRecord& r, std::string_view key, std::string_view title, std::string_view message,
+                std::string_view group_id, const std::optional<AlertAction>& action,
+                const std::map<std::string, std::string>& metadata);
+  void set_string(StringPool::Id& field, std::string_view value);
+
+  // ---- indexes ----
+  static std::uint32_t key_hash(StringPool::Id rover, std::string_view key);
+  static std::uint32_t id_hash(bool ground, StringPool::Id rover, std::uint64_t boot_id, std::uint64_t seq);
+  std::uint32_t id_hash(const AlertRecord& r) const {
+    return id_hash(r.has(AlertRecord::kGround), r.rover, r.boot_id, r.seq);
+  }
+  Slot find_slot(std::string_view rover, std::string_view key) const;
+  Slot find_slot_by_id(std::string_view alert_id) const;
+  void index(Slot slot);    // by key and id
+  void unindex(Slot slot);  // by key, id, expiry
+  bool current(const RevEntry& e) const { return records_[e.slot].rev == e.rev; }
+  void note_stale_rev();
+  // Calls f(slot) for each alert in rev order, from the first rev > since.
+  template <class F>
+  void for_each_after(std::uint64_t since, F&& f) const;
+
+  // ---- changes ----
   void raise_new(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq, const RoverEvent& event);
-  void update_existing(Alert& alert, const RoverEvent& event);
-  void clear_existing(Alert& alert, std::uint64_t at_ms);
-  Alert& insert(Alert alert);
-  void remove(const Alert& alert, ChangeType type, std::uint64_t at_ms);
-  // Gives `alert` the next rev and reports the change; `old_rev`/`old_expiry`
-  // are the values the indexes hold for it (0 for a new alert).
-  void commit(ChangeType type, Alert& alert, std::uint64_t at_ms, std::uint64_t old_rev, std::uint64_t old_expiry);
+  void update_existing(Slot slot, const RoverEvent& event);
+  void clear_existing(Slot slot, std::uint64_t at_ms);
+  void copy_event_fields(AlertRecord& r, const RoverEvent& event);
+  void remove(Slot slot, ChangeType type, std::uint64_t at_ms);
+  // Gives the alert the next rev and reports the change; `old_expiry` is the
+  // expiresAt the expiry index holds for it (0 for none or a new alert).
+  void commit(ChangeType type, Slot slot, std::uint64_t at_ms, std::uint64_t old_expiry);
   void note_applied(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq);
   void prune_front(std::size_t count);
-  bool owes_ack(const Alert& alert) const { return !alert.acknowledged && alert.priority != Priority::Info; }
+  static bool owes_ack(const AlertRecord& r) {
+    return !r.has(AlertRecord::kAcknowledged) && r.priority != Priority::Info;
+  }
 
   std::string epoch_;
   HistoryLimits limits_;
   std::uint64_t rev_ = 0;
   std::uint64_t history_floor_rev_ = 0;
-  // Node-based: the pointers in the indexes below stay valid until erase.
-  std::unordered_map<AlertKey, Alert, KeyHash> alerts_;
-  std::unordered_map<std::string, Alert*, StringHash, std::equal_to<>> by_id_;
-  std::map<std::uint64_t, Alert*> by_rev_;
-  std::set<std::pair<std::uint64_t, Alert*>> by_expiry_;  // (expires_at_ms, alert), only expiring ones
-  std::deque<Tombstone> tombstones_;                      // ordered by rev
+
+  StringPool strings_;              // rover, source, acknowledgedBy, createdBy
+  std::vector<AlertRecord> records_;
+  std::vector<Slot> free_slots_;
+  SlotIndex by_key_;                // (rover, key) -> slot
+  SlotIndex by_id_;                 // id -> slot
+  std::vector<RevEntry> by_rev_;    // ascending rev; entries of changed/removed alerts are stale
+  std::size_t stale_revs_ = 0;
+  std::set<std::pair<std::uint64_t, Slot>> by_expiry_;  // (expires_at_ms, slot), only expiring ones
+  std::deque<Tombstone> tombstones_;                    // ordered by rev
   // One entry per rover boot seen: small, and kept so that a replay after a
   // relay-side disconnect is recognised.
   std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> applied_seq_;

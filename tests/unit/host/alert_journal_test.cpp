@@ -47,9 +47,7 @@ struct Durable {
   int commits = 0;
 
   explicit Durable(const fs::path& db, HistoryLimits limits = {}) : store(std::string(), limits) {
-    StoreImage image;
-    journal = AlertJournal::open(db, JournalOptions{}, image);
-    store.restore(std::move(image));
+    journal = AlertJournal::open(db, JournalOptions{}, store);
     store.set_recorder(journal.get());
     journal->set_flush_scheduler([this] { ++scheduled; });
     journal->set_commit_listener([this] { ++commits; });
@@ -166,8 +164,8 @@ BOOST_AUTO_TEST_CASE(reopen_gives_the_identical_store) {
   BOOST_TEST(second.journal->committed_seq("R1", kBoot) == seq);
   BOOST_TEST(second.journal->committed_seq("R2", 7) == 2u);
   BOOST_TEST(*second.store.next_expiry() == 9'000'000'000'000ull);
-  const Alert* overtemp = second.store.find("R1", "drive/overtemp");
-  BOOST_TEST_REQUIRE(overtemp != nullptr);
+  const std::optional<Alert> overtemp = second.store.find("R1", "drive/overtemp");
+  BOOST_TEST_REQUIRE(overtemp.has_value());
   BOOST_TEST(overtemp->metadata.at("motor") == "left-rear");
   BOOST_TEST(overtemp->action->parameters.at("why") == "heat");
   BOOST_TEST(overtemp->acknowledged);
@@ -205,7 +203,7 @@ BOOST_AUTO_TEST_CASE(only_committed_changes_survive_and_only_they_are_acknowledg
   Durable after(dir.path / "crashed.db");
   BOOST_TEST(after.store.rev() == committed_rev);
   BOOST_TEST(after.store.size() == 2u);
-  BOOST_TEST(after.store.find("R1", "c") == nullptr);
+  BOOST_TEST(!after.store.find("R1", "c").has_value());
   BOOST_TEST(after.store.find("R1", "a")->id == committed_first_id);
   BOOST_TEST(after.store.applied_seq("R1", kBoot) == 2u);
   // The rover replays seq 3 (never acknowledged): applied again, same rev as before.
@@ -298,10 +296,8 @@ BOOST_AUTO_TEST_CASE(a_failed_commit_keeps_the_batch_stops_acks_and_recovers) {
   TempDir dir;
   JournalOptions options;
   options.max_database_bytes = 64 * 1024;
-  StoreImage image;
-  auto journal = AlertJournal::open(dir.db(), options, image);
   AlertStore store(std::string(), HistoryLimits{});
-  store.restore(std::move(image));
+  auto journal = AlertJournal::open(dir.db(), options, store);
   store.set_recorder(journal.get());
   int commits = 0;
   journal->set_commit_listener([&] { ++commits; });
@@ -322,7 +318,7 @@ BOOST_AUTO_TEST_CASE(a_failed_commit_keeps_the_batch_stops_acks_and_recovers) {
   BOOST_TEST(journal->committed_seq("R1", kBoot) == 1u);  // seq 2 is not acknowledgeable
   BOOST_TEST(commits == 1);
   BOOST_TEST(waited == 0);
-  BOOST_TEST(store.find("R1", "huge") != nullptr);  // the store is untouched
+  BOOST_TEST(store.find("R1", "huge").has_value());  // the store is untouched
   BOOST_TEST(journal->pending_changes() > 0u);
 
   // Retrying does not help while the batch does not fit...
@@ -343,7 +339,7 @@ BOOST_AUTO_TEST_CASE(a_failed_commit_keeps_the_batch_stops_acks_and_recovers) {
 
   Durable again(dir.db());
   BOOST_TEST(again.store.rev() == rev);
-  BOOST_TEST(again.store.find("R1", "huge") == nullptr);
+  BOOST_TEST(!again.store.find("R1", "huge").has_value());
   BOOST_TEST(again.store.tombstones().size() == 1u);
   BOOST_TEST(again.store.applied_seq("R1", kBoot) == 2u);
 }

@@ -224,7 +224,7 @@ BOOST_FIXTURE_TEST_CASE(create_then_clear_by_criteria, HandlerFixture) {
   const auto created = run(admin, R"({"type":"alert_create","message":"Dust storm","priority":"high",
                                       "source":"ground-weather","groupId":"weather"})");
   BOOST_REQUIRE(ok(created));
-  const Alert* alert = store.find_by_id(std::string(created.at("result").at("alertId").as_string()));
+  const std::optional<Alert> alert = store.find_by_id(std::string(created.at("result").at("alertId").as_string()));
   BOOST_REQUIRE(alert);
   BOOST_TEST(alert->group_id == "weather");
   BOOST_TEST(alert->rev == created.at("result").at("rev").to_number<std::uint64_t>());

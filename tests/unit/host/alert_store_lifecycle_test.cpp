@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(ack_of_a_returned_alert_removes_it_and_reports_rover_and_ke
   BOOST_TEST(r.alert.rover == "R1");
   BOOST_TEST(r.alert.key == "a");
   BOOST_TEST(r.alert.acknowledged_by == "ada");
-  BOOST_TEST(f.store.find_by_id(id) == nullptr);
+  BOOST_TEST(!f.store.find_by_id(id).has_value());
   BOOST_TEST((f.changes.back().type == ChangeType::Remove));
   BOOST_TEST_REQUIRE(f.store.tombstones().size() == 1u);
   BOOST_TEST(f.store.tombstones()[0].id == id);
@@ -143,13 +143,13 @@ BOOST_AUTO_TEST_CASE(persistent_alert_latches_until_cleared_and_reraise_needs_a_
   c.persistent = true;
   f.apply(c);
   BOOST_TEST(f.store.acknowledge(id, "ada", 1700).ok());
-  BOOST_TEST_REQUIRE(f.store.find_by_id(id) != nullptr);
+  BOOST_TEST_REQUIRE(f.store.find_by_id(id).has_value());
   BOOST_TEST((f.store.find_by_id(id)->state() == AlertState::Latched));
 
   // The condition comes back: same occurrence, active again, owes a new ack.
   f.apply(e);
-  const Alert* a = f.store.find_by_id(id);
-  BOOST_TEST_REQUIRE(a != nullptr);
+  const std::optional<Alert> a = f.store.find_by_id(id);
+  BOOST_TEST_REQUIRE(a.has_value());
   BOOST_TEST((a->state() == AlertState::ActiveUnacked));
   BOOST_TEST(a->acknowledged_by.empty());
   BOOST_TEST(a->occurrences == 2u);
@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(persistent_alert_latches_until_cleared_and_reraise_needs_a_
   ClearCriteria criteria;
   criteria.ids = {id};
   BOOST_TEST(f.store.clear(criteria, 1800) == 1u);
-  BOOST_TEST(f.store.find_by_id(id) == nullptr);
+  BOOST_TEST(!f.store.find_by_id(id).has_value());
   BOOST_TEST((f.changes.back().type == ChangeType::Clear));
 }
 
@@ -168,7 +168,7 @@ BOOST_AUTO_TEST_CASE(info_alerts_need_no_ack_and_go_when_cleared) {
   const std::string id = f.id_of("i");
   BOOST_TEST(!f.store.find_by_id(id)->acknowledged);  // nobody acknowledged it
   f.apply(clear_of("i"));
-  BOOST_TEST(f.store.find_by_id(id) == nullptr);
+  BOOST_TEST(!f.store.find_by_id(id).has_value());
   BOOST_TEST((f.changes.back().type == ChangeType::Remove));
   // A persistent info alert still latches.
   auto p = raise("ip", Priority::Info);
@@ -177,7 +177,7 @@ BOOST_AUTO_TEST_CASE(info_alerts_need_no_ack_and_go_when_cleared) {
   auto pc = clear_of("ip");
   pc.persistent = true;
   f.apply(pc);
-  BOOST_TEST_REQUIRE(f.store.find("R1", "ip") != nullptr);
+  BOOST_TEST_REQUIRE(f.store.find("R1", "ip").has_value());
   BOOST_TEST(!f.store.find("R1", "ip")->active);
 }
 
@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(raise_after_removal_is_a_new_occurrence) {
   const std::string first = f.id_of("a");
   BOOST_TEST(f.store.acknowledge(first, "ada", 1550).ok());
   f.apply(clear_of("a"));
-  BOOST_TEST(f.store.find("R1", "a") == nullptr);
+  BOOST_TEST(!f.store.find("R1", "a").has_value());
   f.apply(raise("a"));
   BOOST_TEST((f.changes.back().type == ChangeType::New));
   BOOST_TEST(f.id_of("a") != first);
@@ -233,7 +233,7 @@ BOOST_AUTO_TEST_CASE(create_makes_a_ground_alert_with_unique_id_and_key) {
   BOOST_TEST(b.id != a.id);
   BOOST_TEST(b.key != a.key);
   BOOST_TEST(f.store.size() == 3u);
-  BOOST_TEST(f.store.find_by_id(a.id) != nullptr);
+  BOOST_TEST(f.store.find_by_id(a.id).has_value());
 }
 
 // ---- clear by criteria ------------------------------------------------------
@@ -252,19 +252,19 @@ BOOST_AUTO_TEST_CASE(clear_by_each_criterion) {
   ClearCriteria by_ids;
   by_ids.ids = {f.id_of("c1"), "no-such-id", f.id_of("c1")};
   BOOST_TEST(f.store.clear(by_ids, 4000) == 1u);
-  BOOST_TEST(f.store.find("R1", "c1") == nullptr);
+  BOOST_TEST(!f.store.find("R1", "c1").has_value());
   BOOST_TEST((f.changes.back().type == ChangeType::Clear));
   BOOST_TEST((f.store.tombstones().back().type == ChangeType::Clear));
 
   ClearCriteria by_group;
   by_group.group_id = "G";
   BOOST_TEST(f.store.clear(by_group, 4001) == 1u);
-  BOOST_TEST(f.store.find_by_id(g.id) == nullptr);
+  BOOST_TEST(!f.store.find_by_id(g.id).has_value());
 
   ClearCriteria by_ack;
   by_ack.acknowledged = true;
   BOOST_TEST(f.store.clear(by_ack, 4002) == 1u);
-  BOOST_TEST(f.store.find("R1", "h2") == nullptr);
+  BOOST_TEST(!f.store.find("R1", "h2").has_value());
 
   ClearCriteria by_source;
   by_source.source = "nav";
@@ -325,7 +325,7 @@ BOOST_AUTO_TEST_CASE(expiry_removes_and_next_expiry_follows_updates) {
 
   BOOST_TEST(f.store.expire(7'999) == 0u);
   BOOST_TEST(f.store.expire(8'000) == 1u);
-  BOOST_TEST(f.store.find_by_id(g.id) == nullptr);
+  BOOST_TEST(!f.store.find_by_id(g.id).has_value());
   BOOST_TEST((f.changes.back().type == ChangeType::Remove));
   BOOST_TEST(*f.store.next_expiry() == 10'000u);
 
@@ -334,9 +334,9 @@ BOOST_AUTO_TEST_CASE(expiry_removes_and_next_expiry_follows_updates) {
   f.apply(e);
   BOOST_TEST(*f.store.next_expiry() == 20'000u);
   BOOST_TEST(f.store.expire(15'000) == 0u);
-  BOOST_TEST(f.store.find("R1", "a") != nullptr);
+  BOOST_TEST(f.store.find("R1", "a").has_value());
   BOOST_TEST(f.store.expire(20'001) == 1u);
-  BOOST_TEST(f.store.find("R1", "a") == nullptr);
+  BOOST_TEST(!f.store.find("R1", "a").has_value());
   BOOST_TEST(!f.store.next_expiry().has_value());
   BOOST_TEST(f.store.size() == 1u);
 }

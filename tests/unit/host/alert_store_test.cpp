@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(ack_after_clear_removes_and_a_new_raise_starts_a_new_occurr
   BOOST_TEST((s.changes[2].type == ChangeType::Remove));
   BOOST_TEST(s.changes[2].alert.acknowledged_by == "oscar");
   BOOST_TEST(s.store.size() == 0u);
-  BOOST_TEST(s.store.find_by_id("R1-00000000000000ab-1") == nullptr);
+  BOOST_TEST(!s.store.find_by_id("R1-00000000000000ab-1").has_value());
 
   s.apply(3, event(RoverEventKind::Raise, "power.low", 1800));
   BOOST_TEST((s.changes.back().type == ChangeType::New));
@@ -161,13 +161,13 @@ BOOST_AUTO_TEST_CASE(clear_of_an_acked_alert_removes_it_unless_persistent) {
 
   s.apply(3, event(RoverEventKind::Clear, "a", 1600));
   BOOST_TEST((s.changes.back().type == ChangeType::Remove));
-  BOOST_TEST(s.store.find("R1", "a") == nullptr);
+  BOOST_TEST(!s.store.find("R1", "a").has_value());
 
   auto clear_p = event(RoverEventKind::Clear, "p", 1600);
   clear_p.persistent = true;
   s.apply(4, clear_p);
   BOOST_TEST((s.changes.back().type == ChangeType::Update));
-  BOOST_TEST_REQUIRE(s.store.find("R1", "p") != nullptr);
+  BOOST_TEST_REQUIRE(s.store.find("R1", "p").has_value());
   BOOST_TEST((s.store.find("R1", "p")->state() == AlertState::Latched));
 }
 
