@@ -213,11 +213,11 @@ void WebsocketSession::start_stream(const Request& request, const SubscribeReque
   result.emplace("rev", context_.store.rev());
   if (!subscribe.since_rev) {
     send(ok_response(request.req_id, std::move(result)));
-    for (const Alert& alert : context_.store.snapshot()) {
-      if (closing_) return;
+    context_.store.for_each_alert([&](const Alert& alert) {
       if (filter_->matches(alert.priority, alert.source))
-        enqueue(encode_alert_message(AlertChange{ChangeType::New, alert, alert.rev}), false, alert.rev);
-    }
+        enqueue(encode_alert_message(ChangeType::New, alert), false, alert.rev);
+      return !closing_;
+    });
   } else {
     // Exactly what was missed: the current state of every alert changed after
     // sinceRev and a removal for each alert gone since, in rev order; or, when
@@ -226,20 +226,20 @@ void WebsocketSession::start_stream(const Request& request, const SubscribeReque
     query.since_rev = subscribe.since_rev;
     query.include_acknowledged = true;
     query.max_count = std::numeric_limits<std::size_t>::max();
-    boost::json::object missed = context_.alert_requests.sync_result(query);
-    result.emplace("reset", missed.at("reset"));
+    const SyncPage missed = context_.store.changes_since(query);
+    result.emplace("reset", missed.reset);
     send(ok_response(request.req_id, std::move(result)));
-    for (auto& change : missed.at("alerts").as_array()) {
-      if (closing_) return;
-      const auto& data = change.as_object();
-      const auto priority = priority_from_string(data.at("priority").as_string()).value_or(Priority::Info);
-      if (!filter_->matches(priority, data.at("data").at("source").as_string())) continue;
-      const auto rev = data.at("rev").to_number<std::uint64_t>();
-      boost::json::object envelope;
-      envelope.emplace("type", "alert");
-      envelope.emplace("data", std::move(change));
-      enqueue(std::make_shared<const std::string>(boost::json::serialize(envelope)), false, rev);
-    }
+    const ChangeType present = missed.reset ? ChangeType::New : ChangeType::Update;
+    for_each_in_rev_order(
+        missed,
+        [&](const Alert& alert) {
+          if (!closing_ && filter_->matches(alert.priority, alert.source))
+            enqueue(encode_alert_message(present, alert), false, alert.rev);
+        },
+        [&](const Tombstone& tombstone) {
+          if (!closing_ && filter_->matches(tombstone.priority, tombstone.source))
+            enqueue(encode_alert_message(tombstone), false, tombstone.rev);
+        });
   }
   if (!closing_) context_.broadcaster.subscribe(shared_from_this());
 }

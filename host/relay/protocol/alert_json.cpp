@@ -1,92 +1,112 @@
 #include "protocol/alert_json.hpp"
 
-#include <boost/json.hpp>
+#include <cassert>
 
 namespace rover_alerts::relay {
 
-namespace json = boost::json;
-
 namespace {
 
-json::object string_map(const std::map<std::string, std::string>& map) {
-  json::object object;
-  object.reserve(map.size());
-  for (const auto& [key, value] : map) object.emplace(key, value);
-  return object;
+void write_string_map(JsonWriter& out, const std::map<std::string, std::string>& map) {
+  out.begin_object();
+  for (const auto& [key, value] : map) out.member(key, value);
+  out.end_object();
 }
 
 // AlertMessageData plus lifecycle fields; fields that are empty/zero are left out.
-json::object alert_data(const Alert& alert, ChangeType type) {
-  json::object data;
-  if (!alert.title.empty()) data.emplace("title", alert.title);
-  data.emplace("message", alert.message);
-  data.emplace("source", alert.source);
-  data.emplace("key", alert.key);
-  if (!alert.rover.empty()) data.emplace("rover", alert.rover);  // ground alerts have none
-  if (!alert.created_by.empty()) data.emplace("createdBy", alert.created_by);
+void write_alert_data(JsonWriter& out, const Alert& alert, ChangeType type) {
+  out.begin_object();
+  if (!alert.title.empty()) out.member("title", alert.title);
+  out.member("message", alert.message);
+  out.member("source", alert.source);
+  out.member("key", alert.key);
+  if (!alert.rover.empty()) out.member("rover", alert.rover);  // ground alerts have none
+  if (!alert.created_by.empty()) out.member("createdBy", alert.created_by);
   const bool removed = type == ChangeType::Remove || type == ChangeType::Clear;
-  data.emplace("state", removed ? std::string_view("removed") : to_string(alert.state()));
-  data.emplace("active", alert.active);
-  data.emplace("acknowledged", alert.acknowledged);
-  data.emplace("persistent", alert.persistent);
-  data.emplace("closable", alert.closable);
-  data.emplace("occurrences", alert.occurrences);
-  data.emplace("firstSeen", alert.first_seen_ms);
-  data.emplace("lastSeen", alert.last_seen_ms);
+  out.member("state", removed ? std::string_view("removed") : to_string(alert.state()));
+  out.member("active", alert.active);
+  out.member("acknowledged", alert.acknowledged);
+  out.member("persistent", alert.persistent);
+  out.member("closable", alert.closable);
+  out.member("occurrences", alert.occurrences);
+  out.member("firstSeen", alert.first_seen_ms);
+  out.member("lastSeen", alert.last_seen_ms);
   if (alert.action) {
-    json::object action;
-    action.emplace("label", alert.action->label);
-    action.emplace("actionType", alert.action->action_type);
-    action.emplace("parameters", string_map(alert.action->parameters));
-    data.emplace("action", std::move(action));
+    out.key("action").begin_object();
+    out.member("label", alert.action->label);
+    out.member("actionType", alert.action->action_type);
+    out.key("parameters");
+    write_string_map(out, alert.action->parameters);
+    out.end_object();
   }
-  if (!alert.metadata.empty()) data.emplace("metadata", string_map(alert.metadata));
-  if (!alert.group_id.empty()) data.emplace("groupId", alert.group_id);
-  if (alert.expires_at_ms != 0) data.emplace("expiresAt", alert.expires_at_ms);
-  if (!alert.acknowledged_by.empty()) data.emplace("acknowledgedBy", alert.acknowledged_by);
-  if (alert.acknowledged_at_ms != 0) data.emplace("acknowledgedAt", alert.acknowledged_at_ms);
-  return data;
+  if (!alert.metadata.empty()) {
+    out.key("metadata");
+    write_string_map(out, alert.metadata);
+  }
+  if (!alert.group_id.empty()) out.member("groupId", alert.group_id);
+  if (alert.expires_at_ms != 0) out.member("expiresAt", alert.expires_at_ms);
+  if (!alert.acknowledged_by.empty()) out.member("acknowledgedBy", alert.acknowledged_by);
+  if (alert.acknowledged_at_ms != 0) out.member("acknowledgedAt", alert.acknowledged_at_ms);
+  out.end_object();
+}
+
+// {"type":"alert","data":<what write_data writes>}
+template <class WriteData>
+std::shared_ptr<const std::string> envelope(std::size_t size_hint, const WriteData& write_data) {
+  auto text = std::make_shared<std::string>();
+  text->reserve(size_hint);
+  JsonWriter out(*text);
+  out.begin_object().member("type", "alert").key("data");
+  write_data(out);
+  out.end_object();
+  return text;
 }
 
 }  // namespace
 
-json::object alert_change_object(const AlertChange& change) {
-  const Alert& alert = change.alert;
-  json::object message;
-  message.emplace("id", alert.id);
-  message.emplace("type", to_string(change.type));
-  message.emplace("priority", to_string(alert.priority));
+void write_alert_change(JsonWriter& out, ChangeType type, const Alert& alert) {
+  out.begin_object();
+  out.member("id", alert.id);
+  out.member("type", to_string(type));
+  out.member("priority", to_string(alert.priority));
   // The time of the change as the store recorded it. For changes from a rover
   // that is the event's last_seen_ms on the rover's clock, not the relay's
   // receive time: the same frames always encode to the same bytes, and a
   // replayed frame does not look newer than it is. Order comes from `rev`.
-  message.emplace("timestamp", alert.timestamp_ms);
-  message.emplace("rev", change.rev);
-  message.emplace("data", alert_data(alert, change.type));
-  return message;
+  out.member("timestamp", alert.timestamp_ms);
+  out.member("rev", alert.rev);
+  out.key("data");
+  write_alert_data(out, alert, type);
+  out.end_object();
 }
 
-json::object tombstone_object(const Tombstone& tombstone) {
-  json::object data;
-  data.emplace("source", tombstone.source);
-  data.emplace("key", tombstone.key);
-  if (!tombstone.rover.empty()) data.emplace("rover", tombstone.rover);
-  data.emplace("state", "removed");
-  json::object message;
-  message.emplace("id", tombstone.id);
-  message.emplace("type", to_string(tombstone.type));
-  message.emplace("priority", to_string(tombstone.priority));
-  message.emplace("timestamp", tombstone.removed_at_ms);
-  message.emplace("rev", tombstone.rev);
-  message.emplace("data", std::move(data));
-  return message;
+void write_tombstone(JsonWriter& out, const Tombstone& tombstone) {
+  out.begin_object();
+  out.member("id", tombstone.id);
+  out.member("type", to_string(tombstone.type));
+  out.member("priority", to_string(tombstone.priority));
+  out.member("timestamp", tombstone.removed_at_ms);
+  out.member("rev", tombstone.rev);
+  out.key("data").begin_object();
+  out.member("source", tombstone.source);
+  out.member("key", tombstone.key);
+  if (!tombstone.rover.empty()) out.member("rover", tombstone.rover);
+  out.member("state", "removed");
+  out.end_object();
+  out.end_object();
+}
+
+std::shared_ptr<const std::string> encode_alert_message(ChangeType type, const Alert& alert) {
+  const std::size_t hint = 384 + alert.title.size() + alert.message.size();
+  return envelope(hint, [&](JsonWriter& out) { write_alert_change(out, type, alert); });
 }
 
 std::shared_ptr<const std::string> encode_alert_message(const AlertChange& change) {
-  json::object envelope;
-  envelope.emplace("type", "alert");
-  envelope.emplace("data", alert_change_object(change));
-  return std::make_shared<const std::string>(json::serialize(envelope));
+  assert(change.rev == change.alert.rev);  // the store gives the alert its change's rev
+  return encode_alert_message(change.type, change.alert);
+}
+
+std::shared_ptr<const std::string> encode_alert_message(const Tombstone& tombstone) {
+  return envelope(256, [&](JsonWriter& out) { write_tombstone(out, tombstone); });
 }
 
 }  // namespace rover_alerts::relay

@@ -7,10 +7,9 @@
 // its AlertMessageData plus the relay's lifecycle fields. Encoded once per
 // change; every session sends the same buffer.
 
+#include "protocol/json_writer.hpp"
 #include "store/alert.hpp"
 #include "store/alert_store.hpp"
-
-#include <boost/json/object.hpp>
 
 #include <memory>
 #include <string>
@@ -18,11 +17,15 @@
 namespace rover_alerts::relay {
 
 std::shared_ptr<const std::string> encode_alert_message(const AlertChange& change);
+std::shared_ptr<const std::string> encode_alert_message(ChangeType type, const Alert& alert);
+// The `alert` message of a removal, from its tombstone.
+std::shared_ptr<const std::string> encode_alert_message(const Tombstone& tombstone);
 
-// The AlertWebSocketMessage (the `data` of an `alert` message) of one change.
-boost::json::object alert_change_object(const AlertChange& change);
+// The AlertWebSocketMessage (the `data` of an `alert` message) of one change
+// (the alert's rev is the change's).
+void write_alert_change(JsonWriter& out, ChangeType type, const Alert& alert);
 // The AlertWebSocketMessage of a removed alert, from its tombstone: type
 // remove/clear, state "removed", and only what identifies it.
-boost::json::object tombstone_object(const Tombstone& tombstone);
+void write_tombstone(JsonWriter& out, const Tombstone& tombstone);
 
 }  // namespace rover_alerts::relay

@@ -87,39 +87,29 @@ void AlertRequestHandler::ack(const Identity& who, const json::value& req_id, co
   });
 }
 
-json::object AlertRequestHandler::sync_result(const SyncQuery& query) const {
-  const SyncPage page = store_.changes_since(query);
-  // Alerts and removals merged in rev order: the client applies them in turn.
-  json::array alerts;
-  alerts.reserve(page.alerts.size() + page.removed.size());
-  auto a = page.alerts.begin();
-  auto r = page.removed.begin();
-  const ChangeType present = page.reset ? ChangeType::New : ChangeType::Update;
-  while (a != page.alerts.end() || r != page.removed.end()) {
-    if (r == page.removed.end() || (a != page.alerts.end() && a->rev < r->rev)) {
-      alerts.emplace_back(alert_change_object(AlertChange{present, *a, a->rev}));
-      ++a;
-    } else {
-      alerts.emplace_back(tombstone_object(*r));
-      ++r;
-    }
-  }
-  json::object result;
-  result.emplace("alerts", std::move(alerts));
-  result.emplace("more", page.more);
-  result.emplace("rev", page.rev);
-  result.emplace("reset", page.reset);
-  result.emplace("epoch", page.epoch);
-  return result;
-}
-
 std::string AlertRequestHandler::sync(const json::value& req_id, const SyncRequest& request) const {
-  json::object result = sync_result(request.query);
-  if (!req_id.is_null()) return ok_response(req_id, std::move(result));
-  json::object message;
-  message.emplace("type", "alert_sync");
-  for (auto& field : result) message.emplace(field.key(), std::move(field.value()));
-  return json::serialize(message);
+  const SyncPage page = store_.changes_since(request.query);
+  // Written straight to text: a page may hold thousands of alerts.
+  std::string text;
+  text.reserve(256 + 400 * (page.alerts.size() + page.removed.size()));
+  JsonWriter out(text);
+  out.begin_object();
+  if (!req_id.is_null()) {
+    out.member("type", "response").member("reqId", req_id).member("ok", true).key("result").begin_object();
+  } else {
+    out.member("type", "alert_sync");
+  }
+  // Alerts and removals merged in rev order: the client applies them in turn.
+  out.key("alerts").begin_array();
+  const ChangeType present = page.reset ? ChangeType::New : ChangeType::Update;
+  for_each_in_rev_order(
+      page, [&](const Alert& alert) { write_alert_change(out, present, alert); },
+      [&](const Tombstone& tombstone) { write_tombstone(out, tombstone); });
+  out.end_array();
+  out.member("more", page.more).member("rev", page.rev).member("reset", page.reset).member("epoch", page.epoch);
+  if (!req_id.is_null()) out.end_object();
+  out.end_object();
+  return text;
 }
 
 std::string AlertRequestHandler::create(const Identity& who, const json::value& req_id,

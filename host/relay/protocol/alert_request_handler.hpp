@@ -42,9 +42,6 @@ class AlertRequestHandler {
   void handle(const Identity& who, const boost::json::value& req_id, const AlertRequest& request,
               std::uint64_t now_ms, Reply reply);
 
-  // The `alert_sync` result object of one page (also used by subscribe's sinceRev).
-  boost::json::object sync_result(const SyncQuery& query) const;
-
   // Runs `callback` once the store's pending changes are committed (at once if
   // none are): for anything that shows clients the store's state.
   void after_commit(std::function<void()> callback) { after_commit_(std::move(callback)); }

@@ -214,17 +214,25 @@ void AlertJournal::note_pending() {
 
 void AlertJournal::record_change(const AlertChange& change, const Tombstone* tombstone) {
   if (tombstone != nullptr) {
-    pending_alerts_[change.alert.created_rev] = std::nullopt;
-    pending_tombstones_.emplace_back(tombstone->rev, encode(*tombstone));
+    pending_alerts_.push_back(PendingRow{change.alert.created_rev, 0, 0});
+    const std::size_t offset = pending_bytes_.bytes().size();
+    encode(*tombstone, pending_bytes_);
+    pending_tombstones_.push_back(PendingRow{tombstone->rev, offset, pending_bytes_.bytes().size() - offset});
   } else {
-    pending_alerts_[change.alert.created_rev] = encode(change.alert);
+    const std::size_t offset = pending_bytes_.bytes().size();
+    encode(change.alert, pending_bytes_);
+    pending_alerts_.push_back(PendingRow{change.alert.created_rev, offset, pending_bytes_.bytes().size() - offset});
   }
   pending_rev_ = std::max(pending_rev_, change.rev);
   note_pending();
 }
 
 void AlertJournal::record_applied_seq(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) {
-  pending_applied_[{rover, boot_id}] = seq;
+  if (last_applied_ == pending_applied_.end() || last_applied_->first.second != boot_id ||
+      last_applied_->first.first != rover) {
+    last_applied_ = pending_applied_.try_emplace(RoverBoot{rover, boot_id}, seq).first;
+  }
+  last_applied_->second = seq;
   note_pending();
 }
 
@@ -246,23 +254,32 @@ void AlertJournal::after_commit(std::function<void()> callback) {
 bool AlertJournal::write_batch() {
   std::string error;
   bool ok = begin_->run(error);
-  for (const auto& [created_rev, body] : pending_alerts_) {
-    if (!ok) break;
-    if (body) {
-      upsert_alert_->bind(1, created_rev);
-      upsert_alert_->bind_blob(2, *body);
+  // Latest change per alert: sort by key, keeping change order within a key.
+  std::stable_sort(pending_alerts_.begin(), pending_alerts_.end(),
+                   [](const PendingRow& a, const PendingRow& b) { return a.key < b.key; });
+  const std::string_view bytes = pending_bytes_.bytes();
+  std::size_t written = 0;
+  for (std::size_t i = 0; ok && i < pending_alerts_.size(); ++i) {
+    const PendingRow& row = pending_alerts_[i];
+    if (i + 1 < pending_alerts_.size() && pending_alerts_[i + 1].key == row.key) continue;  // superseded
+    ++written;
+    if (row.size != 0) {
+      upsert_alert_->bind(1, row.key);
+      upsert_alert_->bind_blob(2, bytes.substr(row.offset, row.size));
       ok = upsert_alert_->run(error);
     } else {
-      delete_alert_->bind(1, created_rev);
+      delete_alert_->bind(1, row.key);
       ok = delete_alert_->run(error);
     }
   }
-  for (const auto& [rev, body] : pending_tombstones_) {
+  for (const PendingRow& row : pending_tombstones_) {
     if (!ok) break;
-    insert_tombstone_->bind(1, rev);
-    insert_tombstone_->bind_blob(2, body);
+    ++written;
+    insert_tombstone_->bind(1, row.key);
+    insert_tombstone_->bind_blob(2, bytes.substr(row.offset, row.size));
     ok = insert_tombstone_->run(error);
   }
+  last_batch_rows_ = written;
   if (ok && pending_floor_ > committed_floor_) {
     prune_tombstones_->bind(1, pending_floor_);
     ok = prune_tombstones_->run(error);
@@ -299,14 +316,16 @@ bool AlertJournal::flush() {
   if (!healthy_) log::info("journal: commits succeed again");
   healthy_ = true;
   ++counters_.commits;
-  counters_.last_batch_changes = pending_alerts_.size() + pending_tombstones_.size();
+  counters_.last_batch_changes = last_batch_rows_;
   counters_.changes_committed += counters_.last_batch_changes;
   for (auto& [rover_boot, seq] : pending_applied_) committed_[rover_boot] = seq;
   committed_rev_ = std::max(committed_rev_, pending_rev_);
   committed_floor_ = std::max(committed_floor_, pending_floor_);
   pending_alerts_.clear();
   pending_tombstones_.clear();
+  pending_bytes_.clear();
   pending_applied_.clear();
+  last_applied_ = pending_applied_.end();
   pending_count_ = 0;
   auto waiting = std::move(waiting_);
   waiting_.clear();
@@ -324,6 +343,11 @@ std::uint64_t AlertJournal::committed_seq(const std::string& rover, std::uint64_
 
 std::string AlertJournal::encode(const Alert& a) {
   ByteWriter w;
+  encode(a, w);
+  return w.take();
+}
+
+void AlertJournal::encode(const Alert& a, ByteWriter& w) {
   w.u64(kAlertFormat);
   w.str(a.id);
   w.str(a.key);
@@ -350,7 +374,6 @@ std::string AlertJournal::encode(const Alert& a) {
   w.u64(a.rev);
   w.u64(a.created_rev);
   w.str(a.created_by);
-  return w.take();
 }
 
 bool AlertJournal::decode(std::string_view bytes, Alert& a) {
@@ -380,6 +403,11 @@ bool AlertJournal::decode(std::string_view bytes, Alert& a) {
 
 std::string AlertJournal::encode(const Tombstone& t) {
   ByteWriter w;
+  encode(t, w);
+  return w.take();
+}
+
+void AlertJournal::encode(const Tombstone& t, ByteWriter& w) {
   w.u64(kTombstoneFormat);
   w.str(t.id);
   w.str(t.rover);
@@ -389,7 +417,6 @@ std::string AlertJournal::encode(const Tombstone& t) {
   w.u64(static_cast<std::uint64_t>(t.type));
   w.u64(t.rev);
   w.u64(t.removed_at_ms);
-  return w.take();
 }
 
 bool AlertJournal::decode(std::string_view bytes, Tombstone& t) {

@@ -30,6 +30,7 @@
 // unaware of sockets; the journal of the io loop (flush scheduling is a callback).
 
 #include "store/alert_store.hpp"
+#include "store/byte_codec.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -115,8 +116,10 @@ class AlertJournal final : public StoreRecorder {
   // The compact binary encoding of an alert / tombstone in the database
   // (exposed for tests).
   static std::string encode(const Alert& alert);
+  static void encode(const Alert& alert, ByteWriter& out);  // appends
   static bool decode(std::string_view bytes, Alert& alert);
   static std::string encode(const Tombstone& tombstone);
+  static void encode(const Tombstone& tombstone, ByteWriter& out);  // appends
   static bool decode(std::string_view bytes, Tombstone& tombstone);
 
  private:
@@ -143,12 +146,22 @@ class AlertJournal final : public StoreRecorder {
   Statement* upsert_applied_ = nullptr;
   Statement* set_meta_ = nullptr;
 
-  // The pending batch, by the alerts' created_rev (the row key). Revs are
-  // never reused, so per alert only the latest state matters (nullopt body:
-  // deleted); ordered, so that rows are written in key order.
-  std::map<std::uint64_t, std::optional<std::string>> pending_alerts_;
-  std::vector<std::pair<std::uint64_t, std::string>> pending_tombstones_;  // (rev, body)
+  // The pending batch: every row body is encoded into one buffer (no
+  // allocation per change); a row names its slice. Several changes of one
+  // alert in a batch are coalesced at flush: only the latest is written.
+  struct PendingRow {
+    std::uint64_t key = 0;  // alerts: created_rev; tombstones: rev
+    std::size_t offset = 0;
+    std::size_t size = 0;   // alerts: 0 means deleted
+  };
+  ByteWriter pending_bytes_;
+  std::vector<PendingRow> pending_alerts_;      // in change order
+  std::vector<PendingRow> pending_tombstones_;  // in rev order
+  std::size_t last_batch_rows_ = 0;
   std::map<RoverBoot, std::uint64_t> pending_applied_;
+  // The entry the latest record_applied_seq() touched: frames come in runs
+  // from one rover boot, so most calls need no map lookup.
+  std::map<RoverBoot, std::uint64_t>::iterator last_applied_ = pending_applied_.end();
   std::uint64_t pending_floor_ = 0;
   std::uint64_t pending_rev_ = 0;
   std::size_t pending_count_ = 0;

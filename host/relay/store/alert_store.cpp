@@ -122,7 +122,10 @@ std::uint32_t AlertStore::id_hash(bool ground, StringPool::Id rover, std::uint64
 
 AlertStore::Slot AlertStore::find_slot(std::string_view rover, std::string_view key) const {
   StringPool::Id rover_id = StringPool::kEmpty;
-  if (!strings_.find(rover, rover_id)) return kNoSlot;
+  return strings_.find(rover, rover_id) ? find_slot(rover_id, key) : kNoSlot;
+}
+
+AlertStore::Slot AlertStore::find_slot(StringPool::Id rover_id, std::string_view key) const {
   return by_key_.find(key_hash(rover_id, key), [&](Slot slot) {
     const AlertRecord& r = records_[slot];
     return r.rover == rover_id && r.text.key() == key;
@@ -176,12 +179,23 @@ void AlertStore::for_each_after(std::uint64_t since, F&& f) const {
 
 AlertStore::ApplyResult AlertStore::apply_rover_event(const std::string& rover, std::uint64_t boot_id,
                                                       std::uint64_t seq, const RoverEvent& event) {
-  if (seq <= applied_seq(rover, boot_id)) return ApplyResult::Duplicate;
+  if (seq == 0) return ApplyResult::Duplicate;  // sequences start at 1
+  if (last_applied_ == applied_seq_.end() || last_applied_->first.second != boot_id ||
+      last_applied_->first.first != rover) {
+    last_applied_ = applied_seq_.try_emplace({rover, boot_id}, 0).first;
+  }
+  if (seq <= last_applied_->second) return ApplyResult::Duplicate;
   // The seq is recorded first: the journal commits it in the same batch as
   // the change it caused, so "seq durable" implies "its change durable".
-  note_applied(rover, boot_id, seq);
+  last_applied_->second = seq;
+  if (recorder_ != nullptr) recorder_->record_applied_seq(rover, boot_id, seq);
 
-  const Slot slot = find_slot(rover, event.key);
+  // A raise of a new key inserts its id into by_id_: fetch that bucket while
+  // by_key_ is searched (both are cache misses in a large store).
+  StringPool::Id rover_id = StringPool::kEmpty;
+  const bool rover_known = strings_.find(rover, rover_id);
+  if (rover_known) by_id_.prefetch(id_hash(false, rover_id, boot_id, seq));
+  const Slot slot = rover_known ? find_slot(rover_id, event.key) : kNoSlot;
   switch (event.kind) {
     case RoverEventKind::Raise:
     case RoverEventKind::Update:
@@ -213,11 +227,6 @@ AlertStore::ApplyResult AlertStore::apply_rover_event(const std::string& rover, 
 std::uint64_t AlertStore::applied_seq(const std::string& rover, std::uint64_t boot_id) const {
   const auto it = applied_seq_.find({rover, boot_id});
   return it == applied_seq_.end() ? 0 : it->second;
-}
-
-void AlertStore::note_applied(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) {
-  applied_seq_[{rover, boot_id}] = seq;
-  if (recorder_ != nullptr) recorder_->record_applied_seq(rover, boot_id, seq);
 }
 
 // Copies what the rover says about the condition; identity and ack state stay.
@@ -435,6 +444,7 @@ void AlertStore::restore_begin(std::string epoch, std::uint64_t rev, std::uint64
   by_expiry_.clear();
   tombstones_.clear();
   applied_seq_.clear();
+  last_applied_ = applied_seq_.end();
   epoch_ = std::move(epoch);
   rev_ = rev;
   history_floor_rev_ = history_floor_rev;
@@ -536,11 +546,15 @@ std::optional<Alert> AlertStore::find_by_id(std::string_view alert_id) const {
 std::vector<Alert> AlertStore::snapshot() const {
   std::vector<Alert> alerts;
   alerts.reserve(size());
-  for_each_after(0, [&](Slot slot) {
-    alerts.push_back(to_alert(records_[slot]));
+  for_each_alert([&](const Alert& alert) {
+    alerts.push_back(alert);
     return true;
   });
   return alerts;
+}
+
+void AlertStore::for_each_alert(const std::function<bool(const Alert&)>& visit) const {
+  for_each_after(0, [&](Slot slot) { return visit(to_alert(records_[slot])); });
 }
 
 SyncPage AlertStore::changes_since(const SyncQuery& query) const {

@@ -174,6 +174,21 @@ struct SyncPage {
   std::string epoch;
 };
 
+// A page's alerts and removals merged in rev order, the order a client
+// applies them in: on_alert(const Alert&), on_removed(const Tombstone&).
+template <class OnAlert, class OnRemoved>
+void for_each_in_rev_order(const SyncPage& page, OnAlert&& on_alert, OnRemoved&& on_removed) {
+  auto a = page.alerts.begin();
+  auto r = page.removed.begin();
+  while (a != page.alerts.end() || r != page.removed.end()) {
+    if (r == page.removed.end() || (a != page.alerts.end() && a->rev < r->rev)) {
+      on_alert(*a++);
+    } else {
+      on_removed(*r++);
+    }
+  }
+}
+
 // get_stats. Computed by a scan of the store (O(alerts)).
 struct StoreStats {
   std::size_t alerts = 0;                                  // alerts held (the seed's active_alerts)
@@ -199,6 +214,8 @@ class AlertStore {
   AlertStore();
   // A store with a given epoch (a reopened journal, or tests).
   explicit AlertStore(std::string epoch, HistoryLimits limits = {});
+  AlertStore(const AlertStore&) = delete;  // holds iterators into itself
+  AlertStore& operator=(const AlertStore&) = delete;
 
   void set_observer(Observer observer) { observer_ = std::move(observer); }
   // The recorder must outlive the store or be reset to nullptr first.
@@ -273,6 +290,9 @@ class AlertStore {
 
   // Current alerts ordered by rev (the order a client would have seen them change).
   std::vector<Alert> snapshot() const;
+  // The same, one Alert at a time (no copy of a large store at once), until
+  // `visit` returns false.
+  void for_each_alert(const std::function<bool(const Alert&)>& visit) const;
 
   // One page of what changed after query.since_rev; see SyncQuery / SyncPage.
   SyncPage changes_since(const SyncQuery& query) const;
@@ -318,6 +338,7 @@ class AlertStore {
     return id_hash(r.has(AlertRecord::kGround), r.rover, r.boot_id, r.seq);
   }
   Slot find_slot(std::string_view rover, std::string_view key) const;
+  Slot find_slot(StringPool::Id rover_id, std::string_view key) const;
   Slot find_slot_by_id(std::string_view alert_id) const;
   void index(Slot slot);    // by key and id
   void unindex(Slot slot);  // by key, id, expiry
@@ -336,7 +357,6 @@ class AlertStore {
   // Gives the alert the next rev and reports the change; `old_expiry` is the
   // expiresAt the expiry index holds for it (0 for none or a new alert).
   void commit(ChangeType type, Slot slot, std::uint64_t at_ms, std::uint64_t old_expiry);
-  void note_applied(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq);
   void prune_front(std::size_t count);
   static bool owes_ack(const AlertRecord& r) {
     return !r.has(AlertRecord::kAcknowledged) && r.priority != Priority::Info;
@@ -358,7 +378,11 @@ class AlertStore {
   std::deque<Tombstone> tombstones_;                    // ordered by rev
   // One entry per rover boot seen: small, and kept so that a replay after a
   // relay-side disconnect is recognised.
-  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> applied_seq_;
+  using AppliedMap = std::map<std::pair<std::string, std::uint64_t>, std::uint64_t>;
+  AppliedMap applied_seq_;
+  // The entry of the latest applied frame: frames come in runs from one
+  // rover boot, so most need no map lookup (entries are never erased).
+  AppliedMap::iterator last_applied_ = applied_seq_.end();
   Observer observer_;
   StoreRecorder* recorder_ = nullptr;
 };

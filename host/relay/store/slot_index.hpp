@@ -30,6 +30,12 @@ class SlotIndex {
     }
   }
 
+  // Starts loading the bucket of `hash` into the cache: an insert or find
+  // that follows soon does not wait for memory (two lookups overlap).
+  void prefetch(std::uint32_t hash) const {
+    if (!entries_.empty()) __builtin_prefetch(&entries_[hash & mask_]);
+  }
+
   // Adds (hash, slot). The caller guarantees no equal key is indexed.
   void insert(std::uint32_t hash, std::uint32_t slot);
   // Removes the entry (hash, slot); false if it is not there.
