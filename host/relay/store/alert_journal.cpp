@@ -119,6 +119,9 @@ void AlertJournal::prepare_statements() {
   commit_ = make("COMMIT");
   rollback_ = make("ROLLBACK");
   upsert_alert_ = make("INSERT OR REPLACE INTO alerts(created_rev, body) VALUES(?1, ?2)");
+  std::string chunk = "INSERT OR REPLACE INTO alerts(created_rev, body) VALUES(?, ?)";
+  for (std::size_t i = 1; i < kUpsertChunk; ++i) chunk += ",(?, ?)";
+  upsert_alerts_ = make(chunk.c_str());
   delete_alert_ = make("DELETE FROM alerts WHERE created_rev = ?1");
   insert_tombstone_ = make("INSERT OR REPLACE INTO tombstones(rev, body) VALUES(?1, ?2)");
   prune_tombstones_ = make("DELETE FROM tombstones WHERE rev <= ?1");
@@ -259,18 +262,33 @@ bool AlertJournal::write_batch() {
                    [](const PendingRow& a, const PendingRow& b) { return a.key < b.key; });
   const std::string_view bytes = pending_bytes_.bytes();
   std::size_t written = 0;
+  upserts_.clear();
   for (std::size_t i = 0; ok && i < pending_alerts_.size(); ++i) {
     const PendingRow& row = pending_alerts_[i];
     if (i + 1 < pending_alerts_.size() && pending_alerts_[i + 1].key == row.key) continue;  // superseded
     ++written;
     if (row.size != 0) {
-      upsert_alert_->bind(1, row.key);
-      upsert_alert_->bind_blob(2, bytes.substr(row.offset, row.size));
-      ok = upsert_alert_->run(error);
+      upserts_.push_back(&row);
     } else {
       delete_alert_->bind(1, row.key);
       ok = delete_alert_->run(error);
     }
+  }
+  // Keys are distinct after coalescing, so the upserts may go in any grouping:
+  // whole chunks first, then the rest one by one.
+  std::size_t next = 0;
+  for (; ok && upserts_.size() - next >= kUpsertChunk; next += kUpsertChunk) {
+    for (std::size_t k = 0; k < kUpsertChunk; ++k) {
+      const PendingRow& row = *upserts_[next + k];
+      upsert_alerts_->bind(static_cast<int>(2 * k + 1), row.key);
+      upsert_alerts_->bind_blob(static_cast<int>(2 * k + 2), bytes.substr(row.offset, row.size));
+    }
+    ok = upsert_alerts_->run(error);
+  }
+  for (; ok && next < upserts_.size(); ++next) {
+    upsert_alert_->bind(1, upserts_[next]->key);
+    upsert_alert_->bind_blob(2, bytes.substr(upserts_[next]->offset, upserts_[next]->size));
+    ok = upsert_alert_->run(error);
   }
   for (const PendingRow& row : pending_tombstones_) {
     if (!ok) break;

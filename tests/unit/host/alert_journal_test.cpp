@@ -230,6 +230,32 @@ BOOST_AUTO_TEST_CASE(group_commit_coalesces_a_batch_into_one_transaction) {
   BOOST_TEST(count_rows(dir.db(), "alerts") == 10);
 }
 
+BOOST_AUTO_TEST_CASE(a_large_batch_with_updates_and_removals_reopens_identically) {
+  // Enough distinct alerts for several multi-row upserts plus single rows,
+  // with some changed again or removed within the same batch.
+  TempDir dir;
+  AlertStore reference("unused");
+  {
+    Durable d(dir.db());
+    std::uint64_t seq = 0;
+    for (int i = 0; i < 101; ++i) d.store.apply_rover_event("R1", kBoot, ++seq, raise("k" + std::to_string(i)));
+    for (int i = 0; i < 101; i += 7) d.store.apply_rover_event("R1", kBoot, ++seq, raise("k" + std::to_string(i)));
+    for (int i = 3; i < 101; i += 10) {
+      const auto id = d.store.find("R1", "k" + std::to_string(i))->id;
+      d.store.apply_rover_event("R1", kBoot, ++seq, clear_of("k" + std::to_string(i)));
+      BOOST_REQUIRE(d.store.acknowledge(id, "oscar", 1700).removed);
+    }
+    BOOST_TEST(d.journal->flush());
+    BOOST_TEST(d.journal->counters().commits == 1u);
+    BOOST_TEST(d.journal->counters().last_batch_changes == 101u + 10u);  // every alert once + 10 tombstones
+    reference.restore(d.store.image());
+  }
+  BOOST_TEST(count_rows(dir.db(), "alerts") == 91);
+  Durable again(dir.db());
+  check_same(reference, again.store);
+  BOOST_TEST(again.store.size() == 91u);
+}
+
 BOOST_AUTO_TEST_CASE(after_commit_waits_for_the_commit) {
   TempDir dir;
   Durable d(dir.db());
