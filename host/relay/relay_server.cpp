@@ -62,13 +62,20 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
   journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, store_);
   store_.set_recorder(journal_.get());
   link_context_.journal = journal_.get();
-  journal_->set_flush_scheduler([this] { asio::post(io_, [this] { flush_journal(); }); });
+  journal_->set_flush_scheduler([this] { asio::post(io_, [this] { journal_->start_flush(); }); });
+  // The journal writes on its own thread and wakes the io thread when done.
+  journal_->set_waker([this] { asio::post(io_, [this] { poll_journal(); }); });
   journal_->set_commit_listener([this] {
     // Clients see only committed changes: a rev a client has seen is never
-    // reused for something else after a crash.
-    for (const AlertChange& change : unpublished_)
+    // reused for something else after a crash. Changes recorded while the
+    // batch was being written wait for the next commit.
+    const std::uint64_t committed = journal_->committed_rev();
+    std::size_t published = 0;
+    for (; published < unpublished_.size() && unpublished_[published].rev <= committed; ++published) {
+      const AlertChange& change = unpublished_[published];
       broadcaster_.publish(encode_alert_message(change), change.alert.priority, change.alert.source, change.rev);
-    unpublished_.clear();
+    }
+    unpublished_.erase(unpublished_.begin(), unpublished_.begin() + static_cast<std::ptrdiff_t>(published));
     link_sessions_.for_each([](LinkSession& session) { session.on_durable(); });
   });
   store_.set_observer([this](const AlertChange& change) {
@@ -85,16 +92,29 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
 
 RelayServer::~RelayServer() {
   store_.set_recorder(nullptr);
-  if (journal_) journal_->flush();
+  if (journal_) {
+    journal_->set_waker(nullptr);  // io_ goes before journal_
+    journal_->flush();
+  }
+}
+
+void RelayServer::count_journal(const JournalCounters& before) {
+  const JournalCounters& after = journal_->counters();
+  if (after.commits > before.commits) counters_.increment("journal_commits_total", after.commits - before.commits);
+  if (after.commit_failures > before.commit_failures)
+    counters_.increment("journal_commit_failures_total", after.commit_failures - before.commit_failures);
+}
+
+void RelayServer::poll_journal() {
+  const JournalCounters before = journal_->counters();
+  journal_->poll();
+  count_journal(before);
 }
 
 void RelayServer::flush_journal() {
-  const std::uint64_t failures = journal_->counters().commit_failures;
-  if (journal_->flush()) {
-    counters_.increment("journal_commits_total");
-  } else {
-    counters_.increment("journal_commit_failures_total", journal_->counters().commit_failures - failures);
-  }
+  const JournalCounters before = journal_->counters();
+  journal_->flush();
+  count_journal(before);
 }
 
 void RelayServer::arm_housekeeping(std::uint64_t now) {
@@ -112,7 +132,7 @@ void RelayServer::housekeeping() {
   if (const std::size_t expired = store_.expire(now); expired > 0) counters_.increment("alerts_expired_total", expired);
   store_.prune_history(now);
   // Retries a failed commit; otherwise the posted flush handles the batch.
-  if (!journal_->healthy()) flush_journal();
+  if (!journal_->healthy()) journal_->start_flush();
   arm_housekeeping(now);
 }
 

@@ -61,7 +61,9 @@ class RelayServer {
 
  private:
   void stop();
-  void flush_journal();
+  void flush_journal();  // synchronous: at shutdown
+  void poll_journal();   // a batch was written: complete it
+  void count_journal(const JournalCounters& before);
   void arm_housekeeping(std::uint64_t now);
   void housekeeping();
 

@@ -61,7 +61,14 @@ struct AlertJournal::Statement {
 AlertJournal::AlertJournal(std::filesystem::path file, sqlite3* db) : file_(std::move(file)), db_(db) {}
 
 AlertJournal::~AlertJournal() {
-  if (pending_count_ > 0) flush();  // a clean shutdown keeps everything
+  flush();  // a clean shutdown keeps everything
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_ = nullptr;
+    changed_.notify_all();
+  }
+  if (writer_.joinable()) writer_.join();
   statements_.clear();
   sqlite3_close(db_);
 }
@@ -107,6 +114,8 @@ std::unique_ptr<AlertJournal> AlertJournal::open(const std::filesystem::path& fi
       "COMMIT;");
   journal->prepare_statements();
   journal->load(store);
+  // From here on the connection belongs to the writer thread.
+  journal->writer_ = std::thread([j = journal.get()] { j->writer_loop(); });
   return journal;
 }
 
@@ -212,60 +221,117 @@ void AlertJournal::load(AlertStore& store) {
 // ---- recording ------------------------------------------------------------
 
 void AlertJournal::note_pending() {
-  if (pending_count_++ == 0 && schedule_flush_) schedule_flush_();
+  if (pending_.count++ == 0 && schedule_flush_) schedule_flush_();
 }
 
 void AlertJournal::record_change(const AlertChange& change, const Tombstone* tombstone) {
+  ByteWriter& bytes = pending_.bytes;
+  const std::size_t offset = bytes.bytes().size();
   if (tombstone != nullptr) {
-    pending_alerts_.push_back(PendingRow{change.alert.created_rev, 0, 0});
-    const std::size_t offset = pending_bytes_.bytes().size();
-    encode(*tombstone, pending_bytes_);
-    pending_tombstones_.push_back(PendingRow{tombstone->rev, offset, pending_bytes_.bytes().size() - offset});
+    pending_.alerts.push_back(PendingRow{change.alert.created_rev, 0, 0});
+    encode(*tombstone, bytes);
+    pending_.tombstones.push_back(PendingRow{tombstone->rev, offset, bytes.bytes().size() - offset});
   } else {
-    const std::size_t offset = pending_bytes_.bytes().size();
-    encode(change.alert, pending_bytes_);
-    pending_alerts_.push_back(PendingRow{change.alert.created_rev, offset, pending_bytes_.bytes().size() - offset});
+    encode(change.alert, bytes);
+    pending_.alerts.push_back(PendingRow{change.alert.created_rev, offset, bytes.bytes().size() - offset});
   }
-  pending_rev_ = std::max(pending_rev_, change.rev);
+  pending_.rev = std::max(pending_.rev, change.rev);
   note_pending();
 }
 
 void AlertJournal::record_applied_seq(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) {
-  if (last_applied_ == pending_applied_.end() || last_applied_->first.second != boot_id ||
+  if (last_applied_ == pending_.applied.end() || last_applied_->first.second != boot_id ||
       last_applied_->first.first != rover) {
-    last_applied_ = pending_applied_.try_emplace(RoverBoot{rover, boot_id}, seq).first;
+    last_applied_ = pending_.applied.try_emplace(RoverBoot{rover, boot_id}, seq).first;
   }
   last_applied_->second = seq;
   note_pending();
 }
 
 void AlertJournal::record_history_pruned(std::uint64_t floor_rev) {
-  pending_floor_ = std::max(pending_floor_, floor_rev);
+  pending_.floor = std::max(pending_.floor, floor_rev);
   note_pending();
 }
 
 void AlertJournal::after_commit(std::function<void()> callback) {
-  if (pending_count_ == 0) {
+  // Everything recorded so far is in the pending batch, or (nothing pending)
+  // in the one being written, or already committed.
+  if (pending_.count > 0) {
+    waiting_.push_back(std::move(callback));
+  } else if (submitted_) {
+    in_flight_waiting_.push_back(std::move(callback));
+  } else {
     callback();
-    return;
   }
-  waiting_.push_back(std::move(callback));
 }
 
-// ---- committing -----------------------------------------------------------
+// ---- batches --------------------------------------------------------------
+
+void AlertJournal::Batch::append(Batch&& later) {
+  const std::size_t shift = bytes.bytes().size();
+  bytes.append(later.bytes.bytes());
+  for (PendingRow row : later.alerts) {
+    if (row.size != 0) row.offset += shift;
+    alerts.push_back(row);
+  }
+  for (PendingRow row : later.tombstones) {
+    row.offset += shift;
+    tombstones.push_back(row);
+  }
+  for (const auto& [rover_boot, seq] : later.applied) applied[rover_boot] = seq;
+  floor = std::max(floor, later.floor);
+  rev = std::max(rev, later.rev);
+  count += later.count;
+  later.clear();
+}
+
+void AlertJournal::Batch::clear() {
+  bytes.clear();
+  alerts.clear();
+  tombstones.clear();
+  applied.clear();
+  floor = 0;
+  rev = 0;
+  count = 0;
+  ok = false;
+  error.clear();
+  rows = 0;
+}
+
+// ---- the writer thread ----------------------------------------------------
+
+void AlertJournal::set_waker(std::function<void()> wake) {
+  const std::lock_guard lock(mutex_);
+  wake_ = std::move(wake);
+}
+
+void AlertJournal::writer_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return stopping_ || state_ == WriterState::Writing; });
+    if (state_ != WriterState::Writing) return;  // stopping, nothing handed over
+    lock.unlock();
+    in_flight_.ok = write_batch();
+    lock.lock();
+    state_ = WriterState::Done;
+    changed_.notify_all();
+    if (wake_) wake_();
+  }
+}
 
 bool AlertJournal::write_batch() {
-  std::string error;
+  Batch& batch = in_flight_;
+  std::string& error = batch.error;
   bool ok = begin_->run(error);
   // Latest change per alert: sort by key, keeping change order within a key.
-  std::stable_sort(pending_alerts_.begin(), pending_alerts_.end(),
+  std::stable_sort(batch.alerts.begin(), batch.alerts.end(),
                    [](const PendingRow& a, const PendingRow& b) { return a.key < b.key; });
-  const std::string_view bytes = pending_bytes_.bytes();
+  const std::string_view bytes = batch.bytes.bytes();
   std::size_t written = 0;
   upserts_.clear();
-  for (std::size_t i = 0; ok && i < pending_alerts_.size(); ++i) {
-    const PendingRow& row = pending_alerts_[i];
-    if (i + 1 < pending_alerts_.size() && pending_alerts_[i + 1].key == row.key) continue;  // superseded
+  for (std::size_t i = 0; ok && i < batch.alerts.size(); ++i) {
+    const PendingRow& row = batch.alerts[i];
+    if (i + 1 < batch.alerts.size() && batch.alerts[i + 1].key == row.key) continue;  // superseded
     ++written;
     if (row.size != 0) {
       upserts_.push_back(&row);
@@ -290,66 +356,117 @@ bool AlertJournal::write_batch() {
     upsert_alert_->bind_blob(2, bytes.substr(upserts_[next]->offset, upserts_[next]->size));
     ok = upsert_alert_->run(error);
   }
-  for (const PendingRow& row : pending_tombstones_) {
+  for (const PendingRow& row : batch.tombstones) {
     if (!ok) break;
     ++written;
     insert_tombstone_->bind(1, row.key);
     insert_tombstone_->bind_blob(2, bytes.substr(row.offset, row.size));
     ok = insert_tombstone_->run(error);
   }
-  last_batch_rows_ = written;
-  if (ok && pending_floor_ > committed_floor_) {
-    prune_tombstones_->bind(1, pending_floor_);
+  batch.rows = written;
+  // committed_floor_/committed_rev_ change only in complete(), never while a
+  // batch is being written.
+  if (ok && batch.floor > committed_floor_) {
+    prune_tombstones_->bind(1, batch.floor);
     ok = prune_tombstones_->run(error);
     set_meta_->bind(1, std::string_view("history_floor_rev"));
-    set_meta_->bind(2, pending_floor_);
+    set_meta_->bind(2, batch.floor);
     ok = ok && set_meta_->run(error);
   }
-  for (const auto& [rover_boot, seq] : pending_applied_) {
+  for (const auto& [rover_boot, seq] : batch.applied) {
     if (!ok) break;
     upsert_applied_->bind(1, std::string_view(rover_boot.first));
     upsert_applied_->bind(2, rover_boot.second);
     upsert_applied_->bind(3, seq);
     ok = upsert_applied_->run(error);
   }
-  if (ok && pending_rev_ > committed_rev_) {
+  if (ok && batch.rev > committed_rev_) {
     set_meta_->bind(1, std::string_view("rev"));
-    set_meta_->bind(2, pending_rev_);
+    set_meta_->bind(2, batch.rev);
     ok = set_meta_->run(error);
   }
   ok = ok && commit_->run(error);
   if (!ok) {
     std::string ignored;
     if (sqlite3_get_autocommit(db_) == 0) rollback_->run(ignored);
-    ++counters_.commit_failures;
-    if (healthy_) log::error("journal: commit to ", file_.string(), " failed: ", error, " (acks stop until it succeeds)");
-    healthy_ = false;
   }
   return ok;
 }
 
-bool AlertJournal::flush() {
-  if (pending_count_ == 0) return true;
-  if (!write_batch()) return false;
+// ---- the owner thread -----------------------------------------------------
+
+void AlertJournal::start_flush() {
+  if (submitted_ || pending_.count == 0) return;
+  std::swap(in_flight_, pending_);
+  pending_.clear();
+  last_applied_ = pending_.applied.end();
+  in_flight_waiting_ = std::move(waiting_);
+  waiting_.clear();
+  submitted_ = true;
+  const std::lock_guard lock(mutex_);
+  state_ = WriterState::Writing;
+  changed_.notify_all();
+}
+
+bool AlertJournal::poll() {
+  if (!submitted_) return true;
+  {
+    const std::lock_guard lock(mutex_);
+    if (state_ != WriterState::Done) return true;
+    state_ = WriterState::Idle;
+  }
+  return complete();
+}
+
+bool AlertJournal::complete() {
+  submitted_ = false;
+  if (!in_flight_.ok) {
+    ++counters_.commit_failures;
+    if (healthy_)
+      log::error("journal: commit to ", file_.string(), " failed: ", in_flight_.error, " (acks stop until it succeeds)");
+    healthy_ = false;
+    // Back in front of what was recorded meanwhile: the next attempt writes both.
+    in_flight_.append(std::move(pending_));
+    std::swap(pending_, in_flight_);
+    in_flight_.clear();
+    last_applied_ = pending_.applied.end();
+    in_flight_waiting_.insert(in_flight_waiting_.end(), std::make_move_iterator(waiting_.begin()),
+                              std::make_move_iterator(waiting_.end()));
+    waiting_ = std::move(in_flight_waiting_);
+    in_flight_waiting_.clear();
+    return false;
+  }
   if (!healthy_) log::info("journal: commits succeed again");
   healthy_ = true;
   ++counters_.commits;
-  counters_.last_batch_changes = last_batch_rows_;
-  counters_.changes_committed += counters_.last_batch_changes;
-  for (auto& [rover_boot, seq] : pending_applied_) committed_[rover_boot] = seq;
-  committed_rev_ = std::max(committed_rev_, pending_rev_);
-  committed_floor_ = std::max(committed_floor_, pending_floor_);
-  pending_alerts_.clear();
-  pending_tombstones_.clear();
-  pending_bytes_.clear();
-  pending_applied_.clear();
-  last_applied_ = pending_applied_.end();
-  pending_count_ = 0;
-  auto waiting = std::move(waiting_);
-  waiting_.clear();
+  counters_.last_batch_changes = in_flight_.rows;
+  counters_.changes_committed += in_flight_.rows;
+  for (const auto& [rover_boot, seq] : in_flight_.applied) committed_[rover_boot] = seq;
+  committed_rev_ = std::max(committed_rev_, in_flight_.rev);
+  committed_floor_ = std::max(committed_floor_, in_flight_.floor);
+  in_flight_.clear();
+  auto waiting = std::move(in_flight_waiting_);
+  in_flight_waiting_.clear();
+  // What arrived while this batch was written goes next.
+  start_flush();
   if (commit_listener_) commit_listener_();
   for (auto& callback : waiting) callback();
   return true;
+}
+
+bool AlertJournal::flush() {
+  for (;;) {
+    if (!submitted_) {
+      if (pending_.count == 0) return true;
+      start_flush();
+    }
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [this] { return state_ == WriterState::Done; });
+      state_ = WriterState::Idle;
+    }
+    if (!complete()) return false;
+  }
 }
 
 std::uint64_t AlertJournal::committed_seq(const std::string& rover, std::uint64_t boot_id) const {

@@ -5,12 +5,18 @@
 // group commits.
 //
 // The store reports every change to the journal (StoreRecorder) before anyone
-// else sees it. Changes accumulate in memory (coalesced per alert id) and are
-// written in ONE transaction per batch, with prepared statements reused, when
-// flush() runs: the relay posts a flush to its io loop when a batch starts, so
-// everything that arrived during one loop turn shares one commit (and one
-// fsync). After a commit the journal tells its commit listener; link sessions
-// then acknowledge up to committed_seq() - never beyond, so a rover frame is
+// else sees it. Changes accumulate in memory (coalesced per alert at commit)
+// and are written in ONE transaction per batch, with prepared statements
+// reused. The SQLite work runs on the journal's own writer thread, so the io
+// thread goes on applying frames while a batch is written and fsynced:
+//   start_flush() hands the pending batch to the writer (if it is idle);
+//   the writer commits and calls the waker; the owner then calls poll() on
+//   its own thread, which completes the batch and hands over the next one.
+// Ingest thus costs max(store, SQLite) per alert, not their sum, and a batch
+// is whatever arrived while the previous one was being written (group commit
+// that grows with load). flush() does the same synchronously.
+// After a commit the journal tells its commit listener; link sessions then
+// acknowledge up to committed_seq() - never beyond, so a rover frame is
 // acknowledged only once the change it caused is on disk.
 //
 // A database always holds the state as of one batch boundary: a kill -9 at
@@ -23,15 +29,19 @@
 // store is untouched and stays ahead of the disk), the journal reports itself
 // unhealthy, counts the failure and logs it; committed_seq() stops advancing,
 // so rovers get no further acks and keep their frames in their replay rings.
-// The next flush() (the relay retries every second) writes the whole backlog;
-// on success the journal is healthy again and the acks catch up.
+// The failed batch goes back in front of the pending one, so the next
+// attempt (the relay retries every second) writes the whole backlog,
+// coalesced; on success the journal is healthy again and the acks catch up.
 //
-// Not thread-safe: used from the relay's io thread only. The store stays
-// unaware of sockets; the journal of the io loop (flush scheduling is a callback).
+// Threading: every member function is called from one owner thread (the
+// relay's io thread); only the SQLite connection and the batch being written
+// are used by the writer thread, handed over under a mutex. The store stays
+// unaware of sockets and the journal of the io loop (callbacks schedule work).
 
 #include "store/alert_store.hpp"
 #include "store/byte_codec.hpp"
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -39,8 +49,9 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <mutex>
 #include <string>
-#include <unordered_map>
+#include <thread>
 #include <vector>
 
 struct sqlite3;
@@ -89,21 +100,34 @@ class AlertJournal final : public StoreRecorder {
   AlertJournal& operator=(const AlertJournal&) = delete;
 
   // Called when the first change of a new batch is recorded: arrange for
-  // flush() to run soon (the relay posts it to its io loop).
+  // start_flush() to run soon (the relay posts it to its io loop).
   void set_flush_scheduler(std::function<void()> schedule) { schedule_flush_ = std::move(schedule); }
+  // Called ON THE WRITER THREAD when a batch is written: arrange for poll()
+  // to run on the owner thread (the relay posts it). Without one, batches
+  // complete in flush() or when the owner polls.
+  void set_waker(std::function<void()> wake);
   // Called after every successful commit (link sessions send their acks then).
   void set_commit_listener(std::function<void()> listener) { commit_listener_ = std::move(listener); }
   // Runs `callback` once everything recorded so far is committed (at once if
   // nothing is pending). For answers that must not precede durability.
   void after_commit(std::function<void()> callback);
 
-  // Commits everything pending in one transaction. Returns false when the
-  // commit failed (see the failure policy above); true otherwise.
+  // Hands the pending batch to the writer thread unless it is busy (then
+  // poll() hands it over when the current one is done).
+  void start_flush();
+  // Completes the batch the writer finished, if any: commit state, listener,
+  // after_commit callbacks; then starts the next. Returns false when that
+  // batch failed (see the failure policy above).
+  bool poll();
+  // Commits everything recorded so far, waiting for the writer. Returns
+  // false when a commit failed; true otherwise.
   bool flush();
 
   // Highest seq of (rover, boot) that is committed: what may be acknowledged.
   std::uint64_t committed_seq(const std::string& rover, std::uint64_t boot_id) const;
-  std::size_t pending_changes() const { return pending_count_; }
+  // Changes recorded and not yet committed (in the batch being written too).
+  std::size_t pending_changes() const { return pending_.count + (submitted_ ? in_flight_.count : 0); }
+  std::uint64_t committed_rev() const { return committed_rev_; }
   bool healthy() const { return healthy_; }
   const JournalCounters& counters() const { return counters_; }
   const std::filesystem::path& file() const { return file_; }
@@ -128,7 +152,9 @@ class AlertJournal final : public StoreRecorder {
   void load(AlertStore& store);
   void exec(const char* sql);
   void note_pending();
-  bool write_batch();
+  void writer_loop();
+  bool write_batch();  // the writer thread: in_flight_ to SQLite
+  bool complete();     // the owner thread, once the writer is done
 
   struct Statement;
   // Rows per multi-row upsert: one statement execution per chunk instead of
@@ -150,27 +176,51 @@ class AlertJournal final : public StoreRecorder {
   Statement* upsert_applied_ = nullptr;
   Statement* set_meta_ = nullptr;
 
-  // The pending batch: every row body is encoded into one buffer (no
-  // allocation per change); a row names its slice. Several changes of one
-  // alert in a batch are coalesced at flush: only the latest is written.
+  // A row body in a batch's buffer: every body is encoded into one buffer (no
+  // allocation per change). Several changes of one alert in a batch are
+  // coalesced when written: only the latest is.
   struct PendingRow {
     std::uint64_t key = 0;  // alerts: created_rev; tombstones: rev
     std::size_t offset = 0;
     std::size_t size = 0;   // alerts: 0 means deleted
   };
-  ByteWriter pending_bytes_;
-  std::vector<PendingRow> pending_alerts_;      // in change order
-  std::vector<PendingRow> pending_tombstones_;  // in rev order
-  std::size_t last_batch_rows_ = 0;
-  std::vector<const PendingRow*> upserts_;  // write_batch()'s scratch, kept for its capacity
-  std::map<RoverBoot, std::uint64_t> pending_applied_;
+  // One group commit.
+  struct Batch {
+    ByteWriter bytes;
+    std::vector<PendingRow> alerts;      // in change order
+    std::vector<PendingRow> tombstones;  // in rev order
+    std::map<RoverBoot, std::uint64_t> applied;
+    std::uint64_t floor = 0;
+    std::uint64_t rev = 0;
+    std::size_t count = 0;  // changes recorded into it
+    // Written by the writer thread.
+    bool ok = false;
+    std::string error;
+    std::size_t rows = 0;
+
+    // Appends a later batch (a failed batch takes the pending one behind it).
+    void append(Batch&& later);
+    void clear();
+  };
+
+  Batch pending_;  // the owner thread's
   // The entry the latest record_applied_seq() touched: frames come in runs
   // from one rover boot, so most calls need no map lookup.
-  std::map<RoverBoot, std::uint64_t>::iterator last_applied_ = pending_applied_.end();
-  std::uint64_t pending_floor_ = 0;
-  std::uint64_t pending_rev_ = 0;
-  std::size_t pending_count_ = 0;
-  std::vector<std::function<void()>> waiting_;  // after_commit callbacks for the pending batch
+  std::map<RoverBoot, std::uint64_t>::iterator last_applied_ = pending_.applied.end();
+  std::vector<std::function<void()>> waiting_;            // after_commit callbacks of pending_
+  std::vector<std::function<void()>> in_flight_waiting_;  // ... of in_flight_
+  Batch in_flight_;         // the writer's while it writes
+  bool submitted_ = false;  // in_flight_ is being written or awaits completion
+  std::vector<const PendingRow*> upserts_;  // write_batch()'s scratch, kept for its capacity
+
+  // Writer thread hand-over.
+  enum class WriterState : std::uint8_t { Idle, Writing, Done };
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  WriterState state_ = WriterState::Idle;
+  bool stopping_ = false;
+  std::function<void()> wake_;
+  std::thread writer_;
 
   std::map<RoverBoot, std::uint64_t> committed_;
   std::uint64_t committed_rev_ = 0;

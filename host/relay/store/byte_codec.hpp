@@ -30,6 +30,7 @@ class ByteWriter {
       str(v);
     }
   }
+  void append(std::string_view encoded) { out_.append(encoded); }
   // Starts over, keeping the buffer's capacity (one writer reused per batch).
   void clear() { out_.clear(); }
   std::string_view bytes() const { return out_; }

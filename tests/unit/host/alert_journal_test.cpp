@@ -8,6 +8,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 #include <sqlite3.h>
 
 #include <chrono>
@@ -254,6 +258,49 @@ BOOST_AUTO_TEST_CASE(a_large_batch_with_updates_and_removals_reopens_identically
   Durable again(dir.db());
   check_same(reference, again.store);
   BOOST_TEST(again.store.size() == 91u);
+}
+
+BOOST_AUTO_TEST_CASE(the_writer_thread_commits_one_batch_while_the_next_is_recorded) {
+  TempDir dir;
+  Durable d(dir.db());
+  std::mutex mutex;
+  std::condition_variable woken;
+  int wakes = 0;
+  d.journal->set_waker([&] {
+    const std::lock_guard lock(mutex);
+    ++wakes;
+    woken.notify_all();
+  });
+  const auto wait_for_wake = [&](int n) {
+    std::unique_lock lock(mutex);
+    return woken.wait_for(lock, std::chrono::seconds(30), [&] { return wakes >= n; });
+  };
+
+  d.store.apply_rover_event("R1", kBoot, 1, raise("a"));
+  d.journal->start_flush();  // batch 1 goes to the writer
+  int first_done = 0;
+  d.journal->after_commit([&] { ++first_done; });  // nothing pending: waits for batch 1
+  d.store.apply_rover_event("R1", kBoot, 2, raise("b"));  // recorded meanwhile: batch 2
+  int second_done = 0;
+  d.journal->after_commit([&] { ++second_done; });
+  BOOST_TEST(d.journal->pending_changes() == 4u);  // both batches, a change and a seq each
+
+  BOOST_TEST_REQUIRE(wait_for_wake(1));
+  BOOST_TEST(d.journal->committed_seq("R1", kBoot) == 0u);  // nothing completes before poll()
+  BOOST_TEST(d.journal->poll());
+  BOOST_TEST(d.journal->committed_seq("R1", kBoot) == 1u);
+  BOOST_TEST(d.journal->committed_rev() == 1u);
+  BOOST_TEST(first_done == 1);
+  BOOST_TEST(second_done == 0);
+  BOOST_TEST(d.commits == 1);
+
+  // poll() handed batch 2 over already.
+  BOOST_TEST_REQUIRE(wait_for_wake(2));
+  BOOST_TEST(d.journal->poll());
+  BOOST_TEST(d.journal->committed_seq("R1", kBoot) == 2u);
+  BOOST_TEST(second_done == 1);
+  BOOST_TEST(d.journal->pending_changes() == 0u);
+  BOOST_TEST(d.journal->counters().commits == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(after_commit_waits_for_the_commit) {
