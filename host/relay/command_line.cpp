@@ -25,9 +25,10 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
 
 namespace {
 
-// Store and journal options (--durability, --history-*).
+// Store and journal options (--durability, --history-*, --journal-max-bytes).
 bool is_store_option(std::string_view arg) {
-  return arg == "--durability" || arg == "--history-max-tombstones" || arg == "--history-max-age";
+  return arg == "--durability" || arg == "--history-max-tombstones" || arg == "--history-max-age" ||
+         arg == "--journal-max-bytes";
 }
 
 std::string parse_store_option(std::string_view arg, std::string_view value, StoreConfig& store) {
@@ -47,6 +48,8 @@ std::string parse_store_option(std::string_view arg, std::string_view value, Sto
     return "`" + std::string(arg) + "` expects a positive integer, got `" + std::string(value) + "`";
   if (arg == "--history-max-tombstones") {
     store.history.max_tombstones = number;
+  } else if (arg == "--journal-max-bytes") {
+    store.journal.max_database_bytes = number;
   } else {
     if (number > 100ull * 365 * 24 * 3600) return "--history-max-age is too large";
     store.history.max_tombstone_age_ms = number * 1000;
@@ -158,6 +161,7 @@ std::string usage(std::string_view program) {
       "       [--max-clients N] [--rate-limit R[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
       "       [--max-message-bytes N]\n"
       "       [--durability full|normal] [--history-max-tombstones N] [--history-max-age SECONDS]\n"
+      "       [--journal-max-bytes N]\n"
       "\n"
       "  --tokens FILE            users, one per line: <role> <user> <token> (required)\n"
       "  --listen HOST:PORT       HTTP and WebSocket clients (default 127.0.0.1:8000)\n"
@@ -167,6 +171,8 @@ std::string usage(std::string_view program) {
       "                           a relay crash (default full)\n"
       "  --history-max-tombstones N   removed alerts remembered for resync (default 100000)\n"
       "  --history-max-age SECONDS    ... and for how long (default 86400)\n"
+      "  --journal-max-bytes N    cap on the journal file: past it commits fail as on a full\n"
+      "                           disk (acks stop, /healthz says 503) until space is freed\n"
       "  --tls-cert FILE --tls-key FILE\n"
       "                           PEM certificate chain and key: https and wss on the --listen\n"
       "                           port (TLS 1.2+); plain connections are then refused (403)\n"

@@ -60,6 +60,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
       signals_(io_, SIGINT, SIGTERM),
       housekeeping_timer_(io_) {
   journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, store_);
+  http_context_.healthy = [this] { return journal_->healthy(); };
   store_.set_recorder(journal_.get());
   link_context_.journal = journal_.get();
   journal_->set_flush_scheduler([this] { asio::post(io_, [this] { journal_->start_flush(); }); });

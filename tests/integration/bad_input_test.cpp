@@ -363,3 +363,48 @@ BOOST_AUTO_TEST_CASE(metrics_list_the_counters_in_prometheus_text) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// A full disk: the journal cannot commit. Nothing is answered or published as
+// if it were durable, /healthz says so, and once space is freed (an operator
+// clears alerts) the backlog commits and the relay is healthy again.
+BOOST_AUTO_TEST_SUITE(journal_full)
+
+BOOST_AUTO_TEST_CASE(a_full_journal_turns_healthz_to_503_until_commits_succeed_again) {
+  RelayUnderTest relay({"--journal-max-bytes", "65536", "--rate-limit", "1000/1000"});
+  BOOST_TEST(http_request(relay.http(), "/healthz").status == 200);
+  // 60 alerts of 2 KB do not fit in 64 KB. Answers come only after their
+  // commit, so they are read at the end.
+  constexpr int kCreates = 60;
+  const std::string message(2000, 'x');
+  WsProbe creator(relay.http());
+  creator.auth("demo-admin-token");
+  for (int i = 0; i < kCreates; ++i) {
+    creator.send_text(R"({"type":"alert_create","reqId":"c)" + std::to_string(i) +
+                      R"(","priority":"low","source":"disk","message":")" + message + R"("})");
+  }
+  int status = 200;
+  for (int attempt = 0; attempt < 200 && status == 200; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = http_request(relay.http(), "/healthz").status;
+  }
+  BOOST_TEST(status == 503);
+  BOOST_TEST(metric(relay.http(), "journal_commit_failures_total") >= 1u);
+
+  // Clearing frees the space: the failed batch and the clear commit together,
+  // and every create is answered.
+  WsProbe admin(relay.http());
+  admin.auth("demo-admin-token");
+  admin.send_text(R"({"type":"alert_clear","reqId":"free","source":"disk"})");
+  const auto reply = parse_object(admin.read());
+  BOOST_TEST(reply.at("ok").as_bool());
+  BOOST_TEST(reply.at("result").at("cleared").to_number<int>() == kCreates);
+  BOOST_TEST(http_request(relay.http(), "/healthz").status == 200);
+  for (int i = 0; i < kCreates; ++i) {
+    const auto created = parse_object(creator.read());
+    BOOST_TEST(created.at("reqId").as_string() == "c" + std::to_string(i));
+    BOOST_TEST(created.at("ok").as_bool());
+  }
+  BOOST_TEST(relay.alive());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 namespace rover_alerts::relay {
@@ -42,6 +43,9 @@ struct HttpContext {
   SessionRegistry<HttpSession>& http_sessions;
   SessionRegistry<WebsocketSession>& websocket_sessions;
   std::uint64_t next_client_id = 1;
+  // False while the relay cannot do its job (its journal cannot commit):
+  // /healthz then answers 503. Unset: always healthy.
+  std::function<bool()> healthy;
 
   OriginPolicy origins;
   std::unique_ptr<boost::asio::ssl::context> tls;  // null: no TLS

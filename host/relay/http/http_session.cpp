@@ -163,7 +163,12 @@ void HttpSession::handle_request(const Request& request) {
     response.body() = "method not allowed\n";
   } else if (path == "/healthz") {
     response.set(http::field::content_type, "text/plain");
-    response.body() = "ok\n";
+    if (context_.healthy && !context_.healthy()) {
+      response.result(http::status::service_unavailable);
+      response.body() = "journal: commits failing\n";
+    } else {
+      response.body() = "ok\n";
+    }
   } else if (path == "/metrics") {
     const Gauge gauges[] = {
         {"http_connections", static_cast<double>(context_.http_connections)},
