@@ -1,17 +1,19 @@
 // rover-sim: a simulated control loop on the firmware emitter.
 //
-//   rover-sim --relay HOST:PORT --rover-id ID --rate N --count N
+//   rover-sim --relay HOST:PORT --rover-id ID --rate N --count N [tuning options]
 //
 // A control-loop thread raises the scenario's alerts at --rate per second
 // (--count 0: until Ctrl-C); the main thread runs the emitter's link. At the
-// end it waits (bounded) until the relay has acknowledged everything, prints a
-// summary and exits 0 only if nothing was lost.
+// end it waits (bounded) until the relay has acknowledged everything and has
+// been sent a heartbeat with the final loss counters, prints a summary and
+// exits 0 only if nothing was lost.
 
 #include "scenario.hpp"
 
 #include <rover_alerts/clock.hpp>
 #include <rover_alerts/emitter.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cinttypes>
 #include <csignal>
@@ -33,16 +35,24 @@ struct Options {
   double rate = 10.0;
   std::uint64_t count = 0;
   std::uint64_t drain_timeout_ms = 10000;
+  bool distinct_keys = false;       // the load mix: one key per raise
+  std::uint64_t progress_every = 0; // print a progress line every N raises; 0: never
+  rover_alerts::EmitterConfig tuning;  // queue, ring and link sizes; defaults unless given
 };
 
 void usage(FILE* out) {
   std::fprintf(out,
-               "usage: rover-sim --relay HOST:PORT [--rover-id ID] [--rate N] [--count N] [--drain-timeout-ms N]\n"
+               "usage: rover-sim --relay HOST:PORT [--rover-id ID] [--rate N] [--count N] [options]\n"
                "  --relay HOST:PORT    the relay's link listener (default 127.0.0.1:8100)\n"
                "  --rover-id ID        this rover's id (default rover-1)\n"
                "  --rate N             alerts raised per second (default 10)\n"
                "  --count N            alerts to raise, then drain and exit; 0 = until Ctrl-C (default 0)\n"
-               "  --drain-timeout-ms N how long to wait for the relay's acks at the end (default 10000)\n");
+               "  --drain-timeout-ms N how long to wait for the relay's acks at the end (default 10000)\n"
+               "  --distinct-keys      raise 'load/alert-<i>': one key per raise, one priority, in raise order\n"
+               "  --progress-every N   print 'rover-sim progress raised=N lost=N' every N raises\n"
+               "  --replay-ring-bytes N, --queue-capacity N, --staging-capacity N, --heartbeat-ms N,\n"
+               "  --reconnect-max-ms N, --lz4-min-bytes N (0: no lz4)\n"
+               "                       emitter configuration (defaults: EmitterConfig)\n");
 }
 
 bool parse_number(const char* text, double& out) {
@@ -57,6 +67,10 @@ bool parse_args(int argc, char** argv, Options& o) {
     if (arg == "--help" || arg == "-h") {
       usage(stdout);
       std::exit(0);
+    }
+    if (arg == "--distinct-keys") {
+      o.distinct_keys = true;
+      continue;
     }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "rover-sim: %s needs a value\n", arg.c_str());
@@ -81,6 +95,20 @@ bool parse_args(int argc, char** argv, Options& o) {
       o.count = static_cast<std::uint64_t>(number);
     } else if (arg == "--drain-timeout-ms" && parse_number(value, number)) {
       o.drain_timeout_ms = static_cast<std::uint64_t>(number);
+    } else if (arg == "--progress-every" && parse_number(value, number)) {
+      o.progress_every = static_cast<std::uint64_t>(number);
+    } else if (arg == "--replay-ring-bytes" && parse_number(value, number)) {
+      o.tuning.replay_ring_bytes = static_cast<std::size_t>(number);
+    } else if (arg == "--queue-capacity" && parse_number(value, number)) {
+      o.tuning.queue_capacity = static_cast<std::size_t>(number);
+    } else if (arg == "--staging-capacity" && parse_number(value, number)) {
+      o.tuning.staging_capacity = static_cast<std::size_t>(number);
+    } else if (arg == "--heartbeat-ms" && parse_number(value, number) && number >= 1) {
+      o.tuning.heartbeat_interval_ms = static_cast<std::uint32_t>(number);
+    } else if (arg == "--lz4-min-bytes" && parse_number(value, number)) {
+      o.tuning.lz4_min_batch_bytes = static_cast<std::size_t>(number);
+    } else if (arg == "--reconnect-max-ms" && parse_number(value, number) && number >= 1) {
+      o.tuning.reconnect_max_ms = static_cast<std::uint32_t>(number);
     } else {
       std::fprintf(stderr, "rover-sim: bad option or value: %s %s\n", arg.c_str(), value);
       return false;
@@ -94,6 +122,12 @@ void print_operator_ack(void*, const rover_alerts::OperatorAckView& ack) {
                ack.acknowledged_by.data(), static_cast<int>(ack.alert_id.size()), ack.alert_id.data());
 }
 
+std::uint64_t total_lost(const rover_alerts::Emitter& emitter) {
+  std::uint64_t lost = 0;
+  for (auto n : emitter.counters().lost_by_priority) lost += n;
+  return lost;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,7 +139,8 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
-  rover_alerts::EmitterConfig config;
+  rover_alerts::EmitterConfig config = options.tuning;
+  config.reconnect_initial_ms = std::min(config.reconnect_initial_ms, config.reconnect_max_ms);
   config.rover_id = options.rover_id;
   config.relay_host = options.host.c_str();
   config.relay_port = options.port;
@@ -127,19 +162,33 @@ int main(int argc, char** argv) {
       // Paced against the start time so a slow iteration does not drift the rate.
       const auto due_ms = start + i * period_us / 1000;
       while (rover_alerts::monotonic_ms() < due_ms && !g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      rover_sim::make_scenario_alert(i, alert);
+      if (options.distinct_keys) rover_sim::make_distinct_alert(i, alert);
+      else rover_sim::make_scenario_alert(i, alert);
       const auto status = emitter.raise(alert.spec);
-      if (!rover_alerts::accepted(status))
+      if (!rover_alerts::accepted(status) && !options.distinct_keys)  // the load mix would flood stderr
         std::fprintf(stderr, "rover-sim: raise %s: %s\n", alert.key.c_str(), rover_alerts::to_string(status));
+      if (options.progress_every != 0 && (i + 1) % options.progress_every == 0) {
+        std::printf("rover-sim progress raised=%" PRIu64 " lost=%" PRIu64 "\n", i + 1, total_lost(emitter));
+        std::fflush(stdout);
+      }
     }
     raising_done.store(true);
   });
 
+  // Drain: everything acknowledged, then one more heartbeat written after
+  // that, so the relay's view of the losses is the final one.
   std::uint64_t drain_deadline = 0;
+  std::uint64_t heartbeats_at_drain = 0;
+  bool drained = false;
   for (;;) {
     emitter.poll(20);
     if (!raising_done.load()) continue;
-    if (emitter.drained() || g_stop.load()) break;
+    if (g_stop.load()) break;
+    if (!drained && emitter.drained()) {
+      drained = true;
+      heartbeats_at_drain = emitter.counters().heartbeats_sent;
+    }
+    if (drained && emitter.counters().heartbeats_sent > heartbeats_at_drain) break;
     const auto now = rover_alerts::monotonic_ms();
     if (drain_deadline == 0) drain_deadline = now + options.drain_timeout_ms;
     if (now >= drain_deadline) break;
@@ -147,11 +196,12 @@ int main(int argc, char** argv) {
   control_loop.join();
 
   const auto c = emitter.counters();
-  std::uint64_t lost = 0;
-  for (auto n : c.lost_by_priority) lost += n;
+  const std::uint64_t lost = total_lost(emitter);
   std::printf("rover-sim done accepted=%" PRIu64 " sent=%" PRIu64 " acked=%" PRIu64 " lost=%" PRIu64
-              " truncated=%" PRIu64 " connects=%" PRIu64 "\n",
-              c.accepted, c.latest_seq, c.acked_seq, lost, c.truncated_fields, c.connects);
+              " truncated=%" PRIu64 " connects=%" PRIu64 " gap=%" PRIu64 " wire_bytes=%" PRIu64
+              " lz4_batches=%" PRIu64 " lz4_raw_bytes=%" PRIu64 " lz4_batch_bytes=%" PRIu64 "\n",
+              c.accepted, c.latest_seq, c.acked_seq, lost, c.truncated_fields, c.connects, c.ring_gap_frames,
+              c.bytes_sent, c.lz4_batches, c.lz4_raw_bytes, c.lz4_batch_bytes);
   std::fflush(stdout);
   const bool complete = emitter.drained() && lost == 0;
   return complete || g_stop.load() ? 0 : 1;

@@ -68,4 +68,15 @@ void make_scenario_alert(std::uint64_t i, ScenarioAlert& out) {
   s.metadata_count = meta;
 }
 
+void make_distinct_alert(std::uint64_t i, ScenarioAlert& out) {
+  auto& s = out.spec;
+  s = {};
+  out.key = "load/alert-" + std::to_string(i);
+  out.message = "Load alert " + std::to_string(i);
+  s.priority = Priority::Low;
+  s.source = "load-test";
+  s.key = out.key;
+  s.message = out.message;
+}
+
 }  // namespace rover_sim

@@ -27,4 +27,9 @@ inline constexpr std::uint64_t kScenarioKinds = 5;
 // then again with drifting readings. Routine info gets a new key every round.
 void make_scenario_alert(std::uint64_t i, ScenarioAlert& out);
 
+// Raise number `i` of the load mix: a key of its own ("load/alert-<i>", so every
+// raise is one alert), all of one priority (so the link keeps them in raise
+// order), a short message. What the link tests count and order by.
+void make_distinct_alert(std::uint64_t i, ScenarioAlert& out);
+
 }  // namespace rover_sim

@@ -113,6 +113,7 @@ void rover_alerts_config_init(rover_alerts_config* c) {
   c->reconnect_initial_ms = d.reconnect_initial_ms;
   c->reconnect_max_ms = d.reconnect_max_ms;
   c->boot_id = 0;
+  c->lz4_min_batch_bytes = static_cast<uint32_t>(d.lz4_min_batch_bytes);
 }
 
 void rover_alerts_alert_init(rover_alerts_alert* a) {
@@ -142,6 +143,7 @@ rover_alerts_status rover_alerts_init(rover_alerts_emitter** out, const rover_al
   config.reconnect_initial_ms = c->reconnect_initial_ms;
   config.reconnect_max_ms = c->reconnect_max_ms;
   config.boot_id = c->boot_id;
+  config.lz4_min_batch_bytes = c->lz4_min_batch_bytes;
   const Status s = e->emitter.init(config);
   if (s != Status::Ok) {
     delete e;

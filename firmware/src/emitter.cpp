@@ -26,56 +26,6 @@ std::uint64_t random_u64() {
   return value;
 }
 
-template <std::size_t N>
-unsigned assign_counted(BoundedString<N>& dst, std::string_view src) {
-  return dst.assign(src) ? 1u : 0u;
-}
-
-// Copies up to N pairs; pairs beyond the bound count as one truncation each.
-template <std::size_t N>
-unsigned assign_pairs(std::array<KeyValue, N>& dst, std::uint8_t& count, const KeyValueView* src,
-                      std::size_t src_count) {
-  unsigned truncated = 0;
-  const std::size_t n = std::min(src_count, N);
-  for (std::size_t i = 0; i < n; ++i) {
-    truncated += assign_counted(dst[i].key, src[i].key);
-    truncated += assign_counted(dst[i].value, src[i].value);
-  }
-  count = static_cast<std::uint8_t>(n);
-  return truncated + static_cast<unsigned>(src_count - n);
-}
-
-// Fills a staging slot from the caller's spec; returns the number of fields cut.
-unsigned fill_record(AlertRecord& r, EventKind kind, const AlertSpec& a, std::uint64_t now_ms) {
-  unsigned truncated = 0;
-  r.kind = kind;
-  r.priority = a.priority;
-  r.priority_known = true;
-  r.persistent = a.persistent;
-  r.closable = a.closable;
-  r.occurrences = 1;
-  r.min_interval_ms = a.min_interval_ms;
-  r.expires_at_ms = a.expires_at_ms;
-  r.raised_at_ms = now_ms;
-  r.last_seen_ms = now_ms;
-  truncated += assign_counted(r.key, a.key);
-  truncated += assign_counted(r.source, a.source);
-  truncated += assign_counted(r.title, a.title);
-  truncated += assign_counted(r.message, a.message);
-  truncated += assign_counted(r.group_id, a.group_id);
-  r.has_action = a.action != nullptr;
-  r.action_param_count = 0;
-  if (a.action) {
-    truncated += assign_counted(r.action_label, a.action->label);
-    truncated += assign_counted(r.action_type, a.action->action_type);
-    truncated += assign_pairs(r.action_params, r.action_param_count, a.action->parameters,
-                              a.action->parameters ? a.action->parameter_count : 0);
-  }
-  truncated += assign_pairs(r.metadata, r.metadata_count, a.metadata, a.metadata ? a.metadata_count : 0);
-  r.truncated = truncated != 0;
-  return truncated;
-}
-
 bool power_of_two(std::size_t n) { return n >= 2 && (n & (n - 1)) == 0; }
 
 std::size_t ring_index_frames(std::size_t ring_bytes) { return ring_bytes / kMinAlertFrameBytes + 1; }
@@ -87,7 +37,8 @@ std::size_t Emitter::reserved_bytes(const EmitterConfig& c) {
          PriorityOutbox::reserved_bytes(c.queue_capacity) + KeyTable::reserved_bytes(c.key_capacity) +
          ReplayRing::reserved_bytes(c.replay_ring_bytes, ring_index_frames(c.replay_ring_bytes)) +
          FrameEncoder::arena_bytes(FrameEncoder::kAlertBuilderBytes) +
-         FrameEncoder::arena_bytes(FrameEncoder::kControlBuilderBytes) + 2 * sizeof(flatbuffers::FlatBufferBuilder);
+         FrameEncoder::arena_bytes(FrameEncoder::kControlBuilderBytes) + 2 * sizeof(flatbuffers::FlatBufferBuilder) +
+         (c.lz4_min_batch_bytes > 0 ? Lz4BatchEncoder::reserved_bytes() : 0);
 }
 
 Status Emitter::init(const EmitterConfig& config) {
@@ -104,7 +55,8 @@ Status Emitter::init(const EmitterConfig& config) {
       !keys_.init(config.key_capacity) ||
       !ring_.init(config.replay_ring_bytes, ring_index_frames(config.replay_ring_bytes)) ||
       !alert_encoder_.init(FrameEncoder::kAlertBuilderBytes) ||
-      !control_encoder_.init(FrameEncoder::kControlBuilderBytes))
+      !control_encoder_.init(FrameEncoder::kControlBuilderBytes) ||
+      (config.lz4_min_batch_bytes > 0 && !batch_encoder_.init()))
     return Status::OutOfMemory;
   if (!link_.init(config.relay_host, config.relay_port)) return Status::InvalidArgument;
   config_ = config;
@@ -124,6 +76,21 @@ Status Emitter::enqueue(EventKind kind, const AlertSpec& alert) {
   if (!initialized_) return Status::NotInitialized;
   if (alert.key.empty() || alert.message.empty() || (kind == EventKind::Raise && alert.source.empty()))
     return Status::InvalidArgument;
+  return stage(kind, alert, true);
+}
+
+Status Emitter::enqueue_clear(std::string_view key, std::string_view source, Priority priority, bool known) {
+  if (!initialized_) return Status::NotInitialized;
+  if (key.empty()) return Status::InvalidArgument;
+  AlertSpec spec;
+  spec.key = key;
+  spec.source = source;
+  spec.priority = priority;
+  spec.message = "returned to normal";
+  return stage(EventKind::Clear, spec, known);
+}
+
+Status Emitter::stage(EventKind kind, const AlertSpec& alert, bool priority_known) {
   const std::size_t p = index_of(alert.priority);
   if (p >= kPriorityCount) return Status::InvalidArgument;
   ProducerSlot* slot = producers_.slot_for_this_thread();
@@ -133,43 +100,11 @@ Status Emitter::enqueue(EventKind kind, const AlertSpec& alert) {
   }
   const std::uint64_t now = wall_ms();
   unsigned truncated = 0;
-  const bool queued = slot->rings[p].try_push_with([&](AlertRecord& r) {
-    truncated = fill_record(r, kind, alert, now);
-    r.stamp = slot->next_stamp;
+  const bool queued = slot->rings[p].try_push_with([&](StagingSlot& r) {
+    truncated = encode_staging(r, kind, alert, now, slot->next_stamp, priority_known);
   });
   if (!queued) {
     slot->lost[p].add(1);
-    return Status::QueueFull;
-  }
-  ++slot->next_stamp;
-  slot->accepted.add(1);
-  if (truncated == 0) return Status::Ok;
-  slot->truncated_fields.add(truncated);
-  return Status::Truncated;
-}
-
-Status Emitter::enqueue_clear(std::string_view key, std::string_view source, Priority priority, bool known) {
-  AlertSpec spec;
-  spec.key = key;
-  spec.source = source;
-  spec.priority = priority;
-  spec.message = "returned to normal";
-  if (!initialized_) return Status::NotInitialized;
-  if (key.empty() || index_of(priority) >= kPriorityCount) return Status::InvalidArgument;
-  ProducerSlot* slot = producers_.slot_for_this_thread();
-  if (slot == nullptr) {
-    lost_no_slot_[index_of(priority)].fetch_add(1, std::memory_order_relaxed);
-    return Status::TooManyProducers;
-  }
-  const std::uint64_t now = wall_ms();
-  unsigned truncated = 0;
-  const bool queued = slot->rings[index_of(priority)].try_push_with([&](AlertRecord& r) {
-    truncated = fill_record(r, EventKind::Clear, spec, now);
-    r.priority_known = known;
-    r.stamp = slot->next_stamp;
-  });
-  if (!queued) {
-    slot->lost[index_of(priority)].add(1);
     return Status::QueueFull;
   }
   ++slot->next_stamp;
@@ -204,17 +139,19 @@ void Emitter::drain_staging(std::uint64_t now_ms) {
     for (std::size_t n = 0; n < limit; ++n) {
       bool took = false;
       for (auto& ring : slot.rings) {
-        AlertRecord* r = ring.front();
-        if (r != nullptr && r->stamp == slot.drain_stamp) {
-          admit(*r, now_ms);
+        const StagingSlot* r = ring.front();
+        if (r != nullptr && staging_stamp(*r) == slot.drain_stamp) {
+          decode_staging(*r, drained_);
           ring.pop();
           ++slot.drain_stamp;
+          admit(drained_, now_ms);
           took = true;
           break;
         }
       }
       if (!took) break;
     }
+    producers_.recycle_if_drained(i);  // a slot whose thread ended is free once empty
   }
 }
 
@@ -359,22 +296,67 @@ void Emitter::advance_send_cursor(std::size_t bytes) {
   }
 }
 
+LinkConnection::Io Emitter::write_counted(Outbound& out) {
+  const std::size_t before = out.written;
+  const auto io = link_.write_some(out.frame, out.written);
+  bytes_sent_.add(out.written - before);
+  return io;
+}
+
+// The whole frames from send_seq_ that lie back to back in the ring, up to a
+// batch's bound; when they reach the threshold and compress smaller, they go
+// as one Lz4Batch. The ring keeps the frames themselves for replay.
+void Emitter::prepare_batch() {
+  if (!lz4_agreed_ || send_seq_ == 0 || send_offset_ != 0 || !batch_out_.frame.empty()) return;
+  const auto run = ring_.contiguous_from(send_seq_, 0);
+  if (run.size() < config_.lz4_min_batch_bytes) return;
+  std::size_t raw = 0;
+  for (std::uint64_t seq = send_seq_; seq <= ring_.newest_seq(); ++seq) {
+    const std::size_t size = ring_.frame(seq).size();
+    if (raw + size > run.size() || raw + size > link::kMaxLz4BatchRawBytes) break;
+    raw += size;
+  }
+  if (raw < config_.lz4_min_batch_bytes) return;
+  const auto frame = batch_encoder_.encode(run.first(raw), wall_now_ms_);
+  if (frame.empty()) return;  // incompressible: the frames go as they are
+  batch_out_ = {frame, 0, false};
+  batch_raw_bytes_ = raw;
+}
+
 bool Emitter::write_pending(std::uint64_t now_ms) {
   for (;;) {
-    if (!control_out_.frame.empty() && send_offset_ == 0) {
-      const auto io = link_.write_some(control_out_.frame, control_out_.written);
+    const bool between_frames = send_offset_ == 0 && batch_out_.frame.empty();
+    if (!control_out_.frame.empty() && between_frames) {
+      const auto io = write_counted(control_out_);
       if (io == LinkConnection::Io::Closed) return false;
       if (io == LinkConnection::Io::WouldBlock) return true;
+      if (control_out_.heartbeat) heartbeats_sent_.add(1);
       control_out_ = {};
     }
     if (stage_ != Stage::Streaming) return true;
-    if (send_seq_ == 0 || ring_.newest_seq() - send_seq_ < kFramesPerSend)
-      for (std::size_t i = 0; i < kFramesPerSend && frame_next(now_ms); ++i) {
-      }
-    if (send_seq_ == 0) return true;
+    if (batch_out_.frame.empty()) {
+      if (send_seq_ == 0 || ring_.newest_seq() - send_seq_ < kFramesPerSend)
+        for (std::size_t i = 0; i < kFramesPerSend && frame_next(now_ms); ++i) {
+        }
+      if (send_seq_ == 0) return true;
+      prepare_batch();
+    }
+    if (!batch_out_.frame.empty()) {
+      const auto io = write_counted(batch_out_);
+      if (io == LinkConnection::Io::Closed) return false;
+      if (io == LinkConnection::Io::WouldBlock) return true;
+      lz4_batches_.add(1);
+      lz4_raw_bytes_.add(batch_raw_bytes_);
+      lz4_batch_bytes_.add(batch_out_.frame.size());
+      advance_send_cursor(batch_raw_bytes_);
+      batch_out_ = {};
+      batch_raw_bytes_ = 0;
+      continue;
+    }
     const auto run = ring_.contiguous_from(send_seq_, send_offset_);
     std::size_t written = 0;
     const auto io = link_.write_some(run, written);
+    bytes_sent_.add(written);
     advance_send_cursor(written);
     if (io == LinkConnection::Io::Closed) return false;
     if (io == LinkConnection::Io::WouldBlock) return true;
@@ -402,10 +384,10 @@ void Emitter::on_connected(std::uint64_t now_ms) {
   connects_.add(1);
   // Hello says what the ring still holds; alert frames wait for the reply,
   // which says where to resume.
+  control_out_ = {};
   control_out_.frame = control_encoder_.encode_hello(rover_id_.view(), boot_id_, ring_.oldest_seq(),
-                                                     latest_seq_.load(std::memory_order_relaxed), false,
-                                                     wall_now_ms_);
-  control_out_.written = 0;
+                                                     latest_seq_.load(std::memory_order_relaxed),
+                                                     batch_encoder_.initialized(), wall_now_ms_);
   send_seq_ = 0;
   send_offset_ = 0;
   stage_ = Stage::AwaitingReply;
@@ -419,13 +401,17 @@ void Emitter::on_disconnected(std::uint64_t now_ms) {
   // A frame cut mid-write is sent again whole after the next hello (it is
   // still in the ring); control frames are rebuilt.
   control_out_ = {};
+  batch_out_ = {};
+  batch_raw_bytes_ = 0;
+  lz4_agreed_ = false;
   send_seq_ = 0;
   send_offset_ = 0;
   next_connect_ms_ = now_ms + next_backoff_ms();
 }
 
-void Emitter::on_hello_reply(std::uint64_t acked, std::uint64_t) {
+void Emitter::on_hello_reply(std::uint64_t acked, bool lz4) {
   if (stage_ != Stage::AwaitingReply) return;  // one reply per hello
+  lz4_agreed_ = lz4 && batch_encoder_.initialized();
   const std::uint64_t latest = latest_seq_.load(std::memory_order_relaxed);
   acked = std::min(acked, latest);
   acked_seq_.store(acked, std::memory_order_release);
@@ -449,10 +435,12 @@ void Emitter::on_ack(std::uint64_t acked) {
   acked = std::min(acked, latest_seq_.load(std::memory_order_relaxed));
   if (acked <= acked_seq_.load(std::memory_order_relaxed)) return;
   acked_seq_.store(acked, std::memory_order_release);
-  // Never release the frame being written: its bytes must stay put.
-  const std::uint64_t keep_from = send_offset_ > 0 ? send_seq_ : UINT64_MAX;
+  // Never release the frame being written, or a batch's frames while the
+  // batch is: the send cursor walks them when it is done.
+  const bool mid_write = send_offset_ > 0 || !batch_out_.frame.empty();
+  const std::uint64_t keep_from = mid_write ? send_seq_ : UINT64_MAX;
   if (ring_.release_through(acked, keep_from) > 0) ring_blocked_ = false;
-  if (send_seq_ != 0 && send_offset_ == 0 && send_seq_ <= acked)
+  if (send_seq_ != 0 && !mid_write && send_seq_ <= acked)
     send_seq_ = acked < ring_.newest_seq() ? acked + 1 : 0;
 }
 
@@ -462,6 +450,7 @@ void Emitter::prepare_control(std::uint64_t now_ms) {
                                                          truncated_total(), ring_gap_frames_.get(),
                                                          now_ms - started_ms_, wall_now_ms_);
   control_out_.written = 0;
+  control_out_.heartbeat = true;
   next_heartbeat_ms_ = now_ms + config_.heartbeat_interval_ms;
 }
 
@@ -484,7 +473,7 @@ void Emitter::handle_inbound(std::uint64_t now_ms) {
           on_disconnected(now_ms);
           return;
         }
-        on_hello_reply(reply->acked_seq(), now_ms);
+        on_hello_reply(reply->acked_seq(), reply->lz4());
         break;
       }
       case link::Payload::LinkAck: {
@@ -617,6 +606,11 @@ EmitterCounters Emitter::counters() const {
   c.connects = connects_.get();
   c.link_errors = link_errors_.get();
   c.operator_acks = operator_acks_.get();
+  c.heartbeats_sent = heartbeats_sent_.get();
+  c.bytes_sent = bytes_sent_.get();
+  c.lz4_batches = lz4_batches_.get();
+  c.lz4_raw_bytes = lz4_raw_bytes_.get();
+  c.lz4_batch_bytes = lz4_batch_bytes_.get();
   return c;
 }
 

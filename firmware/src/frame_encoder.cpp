@@ -110,4 +110,13 @@ FrameEncoder::Bytes FrameEncoder::encode_heartbeat(std::uint64_t latest_seq,
   return finish(link::Payload::Heartbeat, hb.Union(), 0, sent_at_ms);
 }
 
+FrameEncoder::Bytes FrameEncoder::encode_lz4_batch(std::uint32_t raw_size, Bytes compressed,
+                                                   std::uint64_t sent_at_ms) {
+  auto& b = *builder_;
+  b.Clear();
+  const auto data = b.CreateVector(compressed.data(), compressed.size());
+  const auto batch = link::CreateLz4Batch(b, raw_size, data);
+  return finish(link::Payload::Lz4Batch, batch.Union(), 0, sent_at_ms);
+}
+
 }  // namespace rover_alerts

@@ -1,15 +1,24 @@
 #include <rover_alerts/key_table.hpp>
 
+#include <cstring>
 #include <new>
 
 namespace rover_alerts {
 
+// Eight bytes per step (keys are tens of bytes; a byte-wise hash is a chain
+// of as many dependent multiplies). Only this process compares the values.
 std::uint64_t KeyTable::hash(std::string_view key) {
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (const char c : key) {
-    h ^= static_cast<std::uint8_t>(c);
-    h *= 1099511628211ull;
+  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ key.size();
+  std::size_t i = 0;
+  for (; i + 8 <= key.size(); i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, key.data() + i, 8);
+    h = (h ^ word) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 32;
   }
+  std::uint64_t tail = 0;
+  if (i < key.size()) std::memcpy(&tail, key.data() + i, key.size() - i);
+  h = (h ^ tail) * 0xC4CEB9FE1A85EC53ull;
   return h ^ (h >> 29);
 }
 

@@ -1,11 +1,14 @@
 // libFuzzer target: the rover link's frame decoder. Any bytes go through
 // wire::verify_prefixed_frame() exactly as a LinkSession buffers them; every
 // frame that passes is then read field by field, as the relay would, so that
-// the sanitizers see any read the Verifier failed to make safe.
+// the sanitizers see any read the Verifier failed to make safe. An Lz4Batch is
+// decompressed under its bound and each inner frame verified and read the
+// same way (rover_alerts/lz4_batch.hpp, as LinkSession does).
 
 #include "link/rover_event_reader.hpp"
 
 #include <rover_alerts/link_framing.hpp>
+#include <rover_alerts/lz4_batch.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +23,23 @@ volatile std::size_t g_sink;  // keeps the reads from being optimised away
 
 void touch(const flatbuffers::String* s) {
   if (s != nullptr) g_sink = g_sink + s->string_view().size() + (s->size() ? static_cast<unsigned char>(s->str()[0]) : 0);
+}
+
+void read_all(const wire::Frame& frame);
+
+void read_batch(const wire::Lz4Batch& batch) {
+  // Exactly the bound, on the heap: a write past it is an overflow ASan reports.
+  std::vector<std::uint64_t> raw(wire::kMaxLz4BatchRawBytes / sizeof(std::uint64_t));
+  auto* bytes = reinterpret_cast<std::uint8_t*>(raw.data());
+  std::size_t raw_size = 0;
+  if (wire::decompress_batch(batch, bytes, raw.size() * sizeof(std::uint64_t), raw_size) != wire::BatchStatus::Ok)
+    return;
+  if (raw_size == 0 || raw_size > wire::kMaxLz4BatchRawBytes) std::abort();
+  wire::for_each_inner_frame(bytes, raw_size, wire::kMaxFrameBytes, [](const wire::Frame& inner) {
+    if (inner.payload_type() == wire::Payload::Lz4Batch) std::abort();  // nesting is refused before this
+    read_all(inner);
+    return true;
+  });
 }
 
 void read_all(const wire::Frame& frame) {
@@ -69,6 +89,7 @@ void read_all(const wire::Frame& frame) {
       const auto* batch = frame.payload_as_Lz4Batch();
       const auto* data = batch->data();
       g_sink = g_sink + batch->raw_size() + data->size() + (data->size() ? data->Get(data->size() - 1) : 0);
+      read_batch(*batch);
       break;
     }
     default:

@@ -3,10 +3,12 @@
 // Generated at build time so that no binary blobs live in the repository.
 
 #include <rover_alerts/link_framing.hpp>
+#include <rover_alerts/lz4_batch.hpp>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace wire = rover_alerts::link;
 
@@ -61,6 +63,26 @@ int main(int argc, char** argv) {
                       wire::CreateOperatorAck(b, b.CreateString("k"), b.CreateString("rover-1-00-1"),
                                               b.CreateString("oscar"), 1700000000000),
                       0);
+  }
+  {
+    // Two heartbeats back to back, lz4-compressed: the way into the batch path.
+    std::vector<std::uint8_t> raw;
+    for (std::uint64_t seq = 1; seq <= 2; ++seq) {
+      flatbuffers::FlatBufferBuilder inner;
+      const std::vector<std::uint64_t> lost{0, 0, 0, 0, seq};
+      inner.FinishSizePrefixed(
+          wire::CreateFrame(inner, 0, 1700000000000, wire::Payload::Heartbeat,
+                            wire::CreateHeartbeat(inner, seq, inner.CreateVector(lost), 0, 0, 1000).Union()),
+          wire::FrameIdentifier());
+      raw.insert(raw.end(), inner.GetBufferPointer(), inner.GetBufferPointer() + inner.GetSize());
+    }
+    std::vector<char> block(LZ4_compressBound(static_cast<int>(raw.size())));
+    const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw.data()), block.data(),
+                                       static_cast<int>(raw.size()), static_cast<int>(block.size()));
+    flatbuffers::FlatBufferBuilder b;
+    const auto data = b.CreateVector(reinterpret_cast<const std::uint8_t*>(block.data()), static_cast<std::size_t>(n));
+    ok &= n > 0 && write_frame(dir + "/lz4_batch", b, wire::Payload::Lz4Batch,
+                               wire::CreateLz4Batch(b, static_cast<std::uint32_t>(raw.size()), data), 0);
   }
   if (!ok) std::fprintf(stderr, "link_seed_generator: cannot write to %s\n", dir.c_str());
   return ok ? 0 : 1;

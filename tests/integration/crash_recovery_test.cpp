@@ -14,6 +14,7 @@
 // resyncs from the rev it had reached ends with exactly the relay's state.
 
 #include "support/child_process.hpp"
+#include "support/relay_process.hpp"
 #include "support/ws_test_client.hpp"
 
 #include <boost/json.hpp>
@@ -30,6 +31,9 @@
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using rover_alerts::testing::ChildProcess;
+using rover_alerts::testing::kill_hard;
+using rover_alerts::testing::start_relay;
+using Relay = rover_alerts::testing::RelayProcess;
 using rover_alerts::testing::WsTestClient;
 
 namespace {
@@ -38,43 +42,6 @@ constexpr int kRate = 100;
 constexpr int kCount = 1000;
 constexpr int kKillAfterMessages = 150;
 constexpr int kScenarioKinds = 5;  // firmware/sim/scenario.cpp: four recurring keys + one waypoint per round
-
-struct Endpoint {
-  std::string host;
-  unsigned short port = 0;
-};
-
-Endpoint parse_endpoint(const std::string& text) {
-  const auto colon = text.rfind(':');
-  return {text.substr(0, colon), static_cast<unsigned short>(std::stoi(text.substr(colon + 1)))};
-}
-
-struct Relay {
-  std::unique_ptr<ChildProcess> process;
-  Endpoint http;
-  Endpoint link;
-};
-
-Relay start_relay(const fs::path& data_dir, unsigned short link_port) {
-  Relay relay;
-  relay.process = std::make_unique<ChildProcess>(std::vector<std::string>{
-      ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:" + std::to_string(link_port),
-      "--data", data_dir.string(), "--tokens", DEMO_TOKENS_PATH});
-  BOOST_REQUIRE(relay.process->started());
-  const auto line = relay.process->read_line();
-  BOOST_REQUIRE_MESSAGE(line, "relay printed no listening line");
-  std::smatch m;
-  BOOST_REQUIRE_MESSAGE(std::regex_match(*line, m, std::regex(R"(^listening http=(\S+) link=(\S+)$)")),
-                        "unexpected first line: " << *line);
-  relay.http = parse_endpoint(m[1]);
-  relay.link = parse_endpoint(m[2]);
-  return relay;
-}
-
-void kill_hard(Relay& relay) {
-  relay.process->signal(SIGKILL);
-  relay.process->wait_exit(5000);
-}
 
 // One alert as a client holds it.
 struct Held {

@@ -3,6 +3,7 @@
 // subscribes and checks the exact JSON of every alert that arrives.
 
 #include "support/child_process.hpp"
+#include "support/relay_process.hpp"
 #include "support/ws_test_client.hpp"
 
 #include <rover_alerts/link_framing.hpp>
@@ -29,15 +30,8 @@ std::uint64_t now_ms() {
                                         .count());
 }
 
-struct Endpoint {
-  std::string host;
-  unsigned short port = 0;
-};
-
-Endpoint parse_endpoint(const std::string& text) {
-  const auto colon = text.rfind(':');
-  return {text.substr(0, colon), static_cast<unsigned short>(std::stoi(text.substr(colon + 1)))};
-}
+using rover_alerts::testing::Endpoint;
+using rover_alerts::testing::parse_endpoint;
 
 // A relay on ephemeral ports with its own data folder, stopped at the end.
 struct RelayFixture {

@@ -5,6 +5,7 @@
 // instead of hanging it), and a rover-sim run.
 
 #include "support/child_process.hpp"
+#include "support/relay_process.hpp"
 #include "support/ws_test_client.hpp"
 
 #include <boost/asio.hpp>
@@ -30,15 +31,6 @@
 
 namespace rover_alerts::testing {
 
-struct Endpoint {
-  std::string host;
-  unsigned short port = 0;
-};
-
-inline Endpoint parse_endpoint(const std::string& text) {
-  const auto colon = text.rfind(':');
-  return {text.substr(0, colon), static_cast<unsigned short>(std::stoi(text.substr(colon + 1)))};
-}
 
 inline void set_socket_timeouts(int fd, int timeout_ms) {
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};

@@ -22,6 +22,7 @@
 #include <rover_alerts/frame_encoder.hpp>
 #include <rover_alerts/key_table.hpp>
 #include <rover_alerts/link_connection.hpp>
+#include <rover_alerts/lz4_batch_encoder.hpp>
 #include <rover_alerts/priority_outbox.hpp>
 #include <rover_alerts/producer_table.hpp>
 #include <rover_alerts/replay_ring.hpp>
@@ -50,6 +51,9 @@ struct EmitterConfig {
   std::uint32_t hello_timeout_ms = 5000;   // no HelloReply by then: reconnect
   std::uint32_t reconnect_initial_ms = 100;
   std::uint32_t reconnect_max_ms = 5000;
+  // Frames waiting to be sent beyond this many bytes go as one lz4 batch, if
+  // the relay agrees in its hello reply; 0: never offer lz4 (and reserve nothing for it).
+  std::size_t lz4_min_batch_bytes = 512;
   std::uint64_t boot_id = 0;               // 0: a random id is drawn at init
 };
 
@@ -79,6 +83,11 @@ struct EmitterCounters {
   std::uint64_t connects = 0;
   std::uint64_t link_errors = 0;       // bad frames from the relay, hello timeouts
   std::uint64_t operator_acks = 0;
+  std::uint64_t heartbeats_sent = 0;   // heartbeat frames written whole to a socket
+  std::uint64_t bytes_sent = 0;        // every byte written to a socket
+  std::uint64_t lz4_batches = 0;       // Lz4Batch frames written whole
+  std::uint64_t lz4_raw_bytes = 0;     // alert frame bytes those batches carried
+  std::uint64_t lz4_batch_bytes = 0;   // what those batches took on the wire
 };
 
 class Emitter {
@@ -122,10 +131,12 @@ class Emitter {
   struct Outbound {
     std::span<const std::uint8_t> frame{};
     std::size_t written = 0;
+    bool heartbeat = false;
   };
 
   Status enqueue(EventKind kind, const AlertSpec& alert);
   Status enqueue_clear(std::string_view key, std::string_view source, Priority priority, bool priority_known);
+  Status stage(EventKind kind, const AlertSpec& alert, bool priority_known);  // the wait-free part
 
   // Link thread.
   void drain_staging(std::uint64_t now_ms);
@@ -134,12 +145,14 @@ class Emitter {
   bool frame_next(std::uint64_t now_ms);  // outbox -> replay ring; false when nothing was framed
   void on_connected(std::uint64_t now_ms);
   void on_disconnected(std::uint64_t now_ms);
-  void on_hello_reply(std::uint64_t acked_seq, std::uint64_t now_ms);
+  void on_hello_reply(std::uint64_t acked_seq, bool lz4);
   void on_ack(std::uint64_t acked_seq);
   void handle_inbound(std::uint64_t now_ms);
   void service_link(std::uint64_t now_ms, bool readable);
   void prepare_control(std::uint64_t now_ms);
   bool write_pending(std::uint64_t now_ms);  // false when the link broke
+  void prepare_batch();                      // frames from send_seq_ -> one Lz4Batch, if worth it
+  LinkConnection::Io write_counted(Outbound& out);
   void advance_send_cursor(std::size_t bytes);
   std::uint32_t next_backoff_ms();
   std::array<std::uint64_t, kPriorityCount> lost_totals() const;
@@ -156,15 +169,20 @@ class Emitter {
   std::array<std::atomic<std::uint64_t>, kPriorityCount> lost_no_slot_{};  // rare path, fetch_add
 
   // Link side (poll thread only, except the atomics read by counters()).
+  AlertRecord drained_;  // the staging record being admitted, decoded
   PriorityOutbox outbox_;
   KeyTable keys_;
   ReplayRing ring_;
   FrameEncoder alert_encoder_;
   FrameEncoder control_encoder_;  // hello and heartbeat
+  Lz4BatchEncoder batch_encoder_; // initialized only when lz4 is offered
   LinkConnection link_;
 
   Stage stage_ = Stage::Disconnected;
   Outbound control_out_;          // a control frame goes between whole alert frames
+  Outbound batch_out_;            // an Lz4Batch of the ring's frames from send_seq_
+  std::size_t batch_raw_bytes_ = 0;  // ring bytes batch_out_ carries
+  bool lz4_agreed_ = false;       // this connection's hello reply said lz4
   std::uint64_t send_seq_ = 0;    // next ring frame to write; 0: none
   std::size_t send_offset_ = 0;   // bytes of it already written
   std::uint64_t highest_written_seq_ = 0;
@@ -189,6 +207,11 @@ class Emitter {
   SingleWriterCounter connects_;
   SingleWriterCounter link_errors_;
   SingleWriterCounter operator_acks_;
+  SingleWriterCounter heartbeats_sent_;
+  SingleWriterCounter bytes_sent_;
+  SingleWriterCounter lz4_batches_;
+  SingleWriterCounter lz4_raw_bytes_;
+  SingleWriterCounter lz4_batch_bytes_;
   OperatorAckHandler ack_handler_ = nullptr;
   void* ack_context_ = nullptr;
 };

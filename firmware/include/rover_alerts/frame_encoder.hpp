@@ -62,6 +62,8 @@ class FrameEncoder {
   Bytes encode_heartbeat(std::uint64_t latest_seq, const std::array<std::uint64_t, kPriorityCount>& lost,
                          std::uint64_t truncated_fields, std::uint64_t ring_gap_frames,
                          std::uint64_t uptime_ms, std::uint64_t sent_at_ms);
+  // An Lz4Batch frame around an already compressed block (lz4_batch_encoder.hpp).
+  Bytes encode_lz4_batch(std::uint32_t raw_size, Bytes compressed, std::uint64_t sent_at_ms);
 
   // The builder rounds its first block up by its alignment; leave room for that.
   static constexpr std::size_t arena_bytes(std::size_t builder_bytes) { return builder_bytes + 64; }

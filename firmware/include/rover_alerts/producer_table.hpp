@@ -12,11 +12,18 @@
 // caller's fields -- bounded by limits.hpp -- and one release store); then
 // single-writer counter stores. No CAS loop, no lock, no allocation.
 //
-// A slot belongs to its thread for the emitter's lifetime (slots are for the
-// control loop's long-lived threads). A thread beyond max_producers gets
-// Status::TooManyProducers and its alert is counted as lost.
+// A slot belongs to its thread until the thread ends: a thread-exit hook
+// (a pthread key destructor: no allocation, unlike a C++ thread_local
+// destructor) marks it released, and the link thread, once it has drained the
+// slot's rings, makes it free for the next thread. A thread claims a fresh slot
+// with the fetch_add while any are left, then a freed one with at most
+// max_producers compare-exchanges (each failure means another thread got that
+// slot): bounded, so still wait-free. Stamps and counters carry on across
+// owners: every hand-over is a release/acquire pair (owner -> link thread ->
+// next owner). A thread that finds no slot gets Status::TooManyProducers and
+// its alert is counted as lost.
 
-#include <rover_alerts/alert_record.hpp>
+#include <rover_alerts/staging_record.hpp>
 #include <rover_alerts/priority.hpp>
 #include <rover_alerts/spsc_ring.hpp>
 
@@ -36,8 +43,16 @@ struct SingleWriterCounter {
   std::uint64_t get() const { return value.load(std::memory_order_relaxed); }
 };
 
+// Who holds a slot (ProducerSlot::owner).
+enum class SlotOwner : std::uint8_t {
+  Thread,    // claimed: its thread raises into it
+  Released,  // its thread ended; the link thread drains what is left
+  Free,      // drained: the next thread may claim it
+};
+
 struct alignas(64) ProducerSlot {
-  std::array<SpscRing<AlertRecord>, kPriorityCount> rings;
+  std::array<SpscRing<StagingSlot>, kPriorityCount> rings;
+  std::atomic<SlotOwner> owner{SlotOwner::Thread};
   std::uint32_t next_stamp = 0;  // owner thread only: call order across its rings
   SingleWriterCounter accepted;
   SingleWriterCounter truncated_fields;
@@ -57,6 +72,7 @@ class ProducerTable {
   static constexpr std::size_t kMaxProducers = 64;
 
   ProducerTable() = default;
+  ~ProducerTable();
   ProducerTable(const ProducerTable&) = delete;
   ProducerTable& operator=(const ProducerTable&) = delete;
 
@@ -69,13 +85,16 @@ class ProducerTable {
 
   // Consumer side: slots claimed so far (a prefix of the table).
   std::size_t claimed() const;
+  // Consumer side, after draining slot `i`: a released slot whose rings are
+  // empty becomes free for another thread. Returns whether it did.
+  bool recycle_if_drained(std::size_t i);
   ProducerSlot& slot(std::size_t i) { return slots_[i]; }
   const ProducerSlot& slot(std::size_t i) const { return slots_[i]; }
   std::size_t producers() const { return producers_; }
   std::size_t ring_capacity() const { return ring_capacity_; }
 
   static std::size_t reserved_bytes(std::size_t producers, std::size_t ring_capacity) {
-    return producers * (sizeof(ProducerSlot) + kPriorityCount * ring_capacity * sizeof(AlertRecord));
+    return producers * (sizeof(ProducerSlot) + kPriorityCount * ring_capacity * sizeof(StagingSlot));
   }
 
  private:
@@ -83,7 +102,12 @@ class ProducerTable {
   std::size_t producers_ = 0;
   std::size_t ring_capacity_ = 0;
   std::uint64_t uid_ = 0;  // tells this table from any other, past or present
+  ProducerTable* next_live_ = nullptr;  // the live tables a thread-exit hook may touch
+  friend void release_thread_slots(void*);
   alignas(64) std::atomic<std::uint32_t> next_claim_{0};
 };
+
+// The thread-exit hook (pthread key destructor); `cache` is the thread's slot cache.
+void release_thread_slots(void* cache);
 
 }  // namespace rover_alerts

@@ -54,6 +54,7 @@ typedef struct rover_alerts_config {
   uint32_t reconnect_initial_ms;
   uint32_t reconnect_max_ms;
   uint64_t boot_id;                    /* 0: random */
+  uint32_t lz4_min_batch_bytes;        /* frames pending beyond this go lz4-batched if the relay agrees; 0: never */
 } rover_alerts_config;
 
 typedef struct rover_alerts_kv {

@@ -28,6 +28,8 @@ struct LinkContext {
   // The store's journal. A rover is acknowledged only up to what it has
   // committed; without a journal (tests), up to what the store applied.
   AlertJournal* journal = nullptr;
+  // Whether the relay agrees to lz4 batches when a rover offers them.
+  bool accept_lz4 = true;
 
   // Highest seq of (rover, boot) that may be acknowledged.
   std::uint64_t durable_seq(const std::string& rover, std::uint64_t boot_id) const {

@@ -3,6 +3,8 @@
 #include "link/rover_event_reader.hpp"
 #include "log.hpp"
 
+#include <rover_alerts/lz4_batch.hpp>
+
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
@@ -134,6 +136,7 @@ void LinkSession::handle_frame(const link::Frame& frame) {
     case link::Payload::Hello: return on_hello(*frame.payload_as_Hello());
     case link::Payload::AlertEvent: return on_alert_event(frame.seq(), *frame.payload_as_AlertEvent());
     case link::Payload::Heartbeat: return on_heartbeat(*frame.payload_as_Heartbeat());
+    case link::Payload::Lz4Batch: return on_lz4_batch(*frame.payload_as_Lz4Batch());
     default: return reject("unexpected_payload", "a rover does not send this frame type");
   }
 }
@@ -149,6 +152,7 @@ void LinkSession::on_hello(const link::Hello& hello) {
   hello_received_ = true;
   rover_id_ = rover_id;
   boot_id_ = hello.boot_id();
+  lz4_ = hello.lz4() && context_.accept_lz4;
 
   auto& current = context_.by_rover[rover_id_];
   if (auto previous = current.lock()) previous->close("superseded by a new connection from the same rover");
@@ -161,7 +165,7 @@ void LinkSession::on_hello(const link::Hello& hello) {
             hello.latest_seq(), ", relay holds up to ", acked, ")");
   flatbuffers::FlatBufferBuilder builder(64);
   queue_frame(finish_frame(builder, link::Payload::HelloReply,
-                           link::CreateHelloReply(builder, kProtocolVersion, boot_id_, acked, false)));
+                           link::CreateHelloReply(builder, kProtocolVersion, boot_id_, acked, lz4_)));
 }
 
 void LinkSession::on_alert_event(std::uint64_t seq, const link::AlertEvent& event) {
@@ -221,6 +225,29 @@ void LinkSession::on_heartbeat(const link::Heartbeat& heartbeat) {
   beat.ring_gap_frames = heartbeat.ring_gap_frames();
   beat.uptime_ms = heartbeat.uptime_ms();
   context_.stats.on_heartbeat(rover_id_, beat);
+}
+
+void LinkSession::on_lz4_batch(const link::Lz4Batch& batch) {
+  if (!lz4_) return reject("lz4_not_agreed", "lz4 batch without lz4 agreed in hello");
+  constexpr std::size_t kWords = link::kMaxLz4BatchRawBytes / sizeof(std::uint64_t);
+  if (batch_raw_.size() < kWords) batch_raw_.resize(kWords);
+  auto* raw = reinterpret_cast<std::uint8_t*>(batch_raw_.data());
+  std::size_t raw_size = 0;
+  if (const auto s = link::decompress_batch(batch, raw, kWords * sizeof(std::uint64_t), raw_size);
+      s != link::BatchStatus::Ok)
+    return reject("bad_lz4_batch", link::to_string(s));
+  // Inner frames are handled like frames off the socket; only alert events
+  // and heartbeats belong in a batch.
+  const auto s = link::for_each_inner_frame(raw, raw_size, context_.limits.max_frame_bytes, [&](const link::Frame& f) {
+    const auto type = f.payload_type();
+    if (type != link::Payload::AlertEvent && type != link::Payload::Heartbeat) {
+      reject("bad_lz4_batch", "a control frame inside an lz4 batch");
+      return false;
+    }
+    handle_frame(f);
+    return !closed_;
+  });
+  if (s != link::BatchStatus::Ok && !closed_) reject("bad_lz4_batch", link::to_string(s));
 }
 
 void LinkSession::reject(std::string_view reason, std::string_view detail) {

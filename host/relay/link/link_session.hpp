@@ -8,7 +8,11 @@
 // stays in front of the body in the buffer: the builder aligned the fields
 // relative to it. The first frame must be Hello; AlertEvents are
 // applied to the store and acknowledged cumulatively; Heartbeats feed the
-// per-rover stats. Any bad frame closes the link (logged, counted by reason).
+// per-rover stats. When Hello and HelloReply agreed on lz4, an Lz4Batch is
+// decompressed under a hard bound into a buffer reused for the connection and
+// each frame inside is verified and handled like one read off the socket
+// (rover_alerts/lz4_batch.hpp). Any bad frame closes the link (logged,
+// counted by reason).
 //
 // Writes: one in flight. HelloReply and OperatorAck wait in a small bounded
 // queue; acks are cumulative, so instead of queueing one per event the session
@@ -57,6 +61,7 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   void on_hello(const link::Hello& hello);
   void on_alert_event(std::uint64_t seq, const link::AlertEvent& event);
   void on_heartbeat(const link::Heartbeat& heartbeat);
+  void on_lz4_batch(const link::Lz4Batch& batch);
   // A protocol violation: counts link_frames_rejected_total{reason} and closes.
   void reject(std::string_view reason, std::string_view detail);
   void on_read_error(const boost::system::error_code& ec, bool mid_frame);
@@ -76,6 +81,9 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   std::string rover_id_;  // set by Hello
   std::uint64_t boot_id_ = 0;
   bool hello_received_ = false;
+  bool lz4_ = false;  // agreed in this connection's hello
+  // Decompressed batch; 8-byte aligned (heap), sized once to the batch bound.
+  std::vector<std::uint64_t> batch_raw_;
 
   std::deque<flatbuffers::DetachedBuffer> outbound_;
   flatbuffers::DetachedBuffer in_flight_;

@@ -42,9 +42,11 @@ BOOST_AUTO_TEST_CASE(counter_sees_allocations) {
 // tenth of that under qemu) over a link that drops every so often while the
 // relay holds its acks, so reconnects replay frames; keys repeat (coalescing,
 // deferred updates) and outnumber the key table (evictions); clears without
-// a priority; the outbox overflows (evictions). Not one allocation after init.
+// a priority; the outbox overflows (evictions); the relay agrees to lz4, so
+// runs of frames go as compressed batches. Not one allocation after init.
 BOOST_AUTO_TEST_CASE(no_allocation_after_init_across_raises_drops_reconnects_and_replays) {
   LoopbackRelay relay;
+  relay.agree_lz4(true);
   EmitterConfig config;
   config.rover_id = "rover-alloc";
   config.relay_port = relay.port();
@@ -104,10 +106,12 @@ BOOST_AUTO_TEST_CASE(no_allocation_after_init_across_raises_drops_reconnects_and
   BOOST_TEST(c.frames_replayed > 0u);
   BOOST_TEST(c.coalesced > 0u);
   BOOST_TEST(c.key_table_evictions > 0u);
+  BOOST_TEST(c.lz4_batches > 0u);
+  BOOST_TEST(relay.bad_frames() == 0u);
   BOOST_TEST_MESSAGE("raises=" << kRaises << " accepted=" << c.accepted << " frames=" << c.latest_seq
                                << " replayed=" << c.frames_replayed << " coalesced=" << c.coalesced
                                << " connects=" << c.connects << " lost_staging=" << c.lost_in_staging
-                               << " lost_outbox=" << c.lost_in_outbox);
+                               << " lost_outbox=" << c.lost_in_outbox << " lz4_batches=" << c.lz4_batches);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,9 +5,12 @@
 // alert frames cumulatively with the highest sequence applied (as the relay
 // does: a frame at or below it is a duplicate), and records what it received.
 // Tests can hold hello replies or acks, make it forget what it holds (a relay
-// restarted without its journal) and send operator acks.
+// restarted without its journal) and send operator acks. It agrees to lz4
+// batches when told to and then unpacks them (rover_alerts/lz4_batch.hpp) and
+// records each inner frame as if it had come on its own.
 
 #include <rover_alerts/link_framing.hpp>
+#include <rover_alerts/lz4_batch.hpp>
 #include "support/loopback_listener.hpp"
 
 #include <arpa/inet.h>
@@ -44,6 +47,7 @@ struct ReceivedFrame {
   std::uint64_t truncated_fields = 0; // Heartbeat
   std::uint64_t latest_seq = 0;       // Heartbeat, Hello
   std::uint64_t oldest_held_seq = 0;  // Hello
+  bool lz4 = false;                   // Hello: offered; others: arrived inside an Lz4Batch
 };
 
 class LoopbackRelay {
@@ -71,6 +75,8 @@ class LoopbackRelay {
   // Forgets everything applied (a relay restarted without its journal); the
   // next hello is answered with acked_seq 0. Takes effect with the next hello.
   void forget() { forget_ = true; }
+  // Whether the next hello replies agree to lz4 (when the rover offers it).
+  void agree_lz4(bool agree) { agree_lz4_ = agree; }
   // Sends an OperatorAck on the current (or next) connection.
   void send_operator_ack(std::string key, std::string alert_id, std::string by, std::uint64_t at_ms) {
     std::lock_guard lock(mutex_);
@@ -102,6 +108,8 @@ class LoopbackRelay {
   }
   std::uint64_t connections() const { return connections_; }
   std::uint64_t bad_frames() const { return bad_frames_; }
+  std::uint64_t lz4_batches() const { return lz4_batches_; }
+  std::uint64_t bytes_received() const { return bytes_received_; }
 
   // Polls `done` until true or the timeout; returns its last value.
   static bool wait_for(const std::function<bool()>& done, int timeout_ms = 5000) {
@@ -140,7 +148,8 @@ class LoopbackRelay {
   void send_hello_reply(int fd) {
     flatbuffers::FlatBufferBuilder b;
     link::FinishSizePrefixedFrameBuffer(
-        b, link::CreateFrame(b, 0, 0, link::Payload::HelloReply, link::CreateHelloReply(b, 1, boot_, acked_).Union()));
+        b, link::CreateFrame(b, 0, 0, link::Payload::HelloReply,
+                             link::CreateHelloReply(b, 1, boot_, acked_, lz4_agreed_).Union()));
     send_frame(fd, b);
   }
 
@@ -174,6 +183,7 @@ class LoopbackRelay {
       const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
       if (n <= 0) return;
       buffer.insert(buffer.end(), chunk, chunk + n);
+      bytes_received_ += static_cast<std::uint64_t>(n);
       for (;;) {
         if (buffer.size() < link::kPrefixBytes) break;
         const auto length = link::read_length_prefix(buffer.data());
@@ -187,49 +197,69 @@ class LoopbackRelay {
           ++bad_frames_;
           return;
         }
-        ReceivedFrame rf;
-        rf.type = decoded.frame->payload_type();
-        rf.seq = decoded.frame->seq();
-        flatbuffers::FlatBufferBuilder b;
-        if (const auto* hello = decoded.frame->payload_as_Hello()) {
-          if (hello->boot_id() != boot_ || forget_.exchange(false)) acked_ = 0;
-          boot_ = hello->boot_id();
-          rf.latest_seq = hello->latest_seq();
-          rf.oldest_held_seq = hello->oldest_held_seq();
-          reply_owed = true;
-          if (!hold_replies_) {
-            reply_owed = false;
-            send_hello_reply(fd);
+        if (const auto* batch = decoded.frame->payload_as_Lz4Batch()) {
+          std::size_t raw_size = 0;
+          if (!lz4_agreed_ ||
+              link::decompress_batch(*batch, batch_raw_, sizeof batch_raw_, raw_size) != link::BatchStatus::Ok ||
+              link::for_each_inner_frame(batch_raw_, raw_size, link::kMaxFrameBytes, [&](const link::Frame& f) {
+                handle(fd, f, reply_owed, true);
+                return true;
+              }) != link::BatchStatus::Ok) {
+            ++bad_frames_;
+            return;
           }
-        } else if (const auto* alert = decoded.frame->payload_as_AlertEvent()) {
-          rf.key = alert->key()->str();
-          rf.source = alert->source()->str();
-          rf.message = alert->message()->str();
-          rf.priority = static_cast<std::uint8_t>(alert->priority());
-          rf.kind = static_cast<std::uint8_t>(alert->kind());
-          rf.occurrences = alert->occurrences();
-          rf.duplicate = rf.seq <= acked_;
-          rf.not_durable = hold_acks_;
-          if (!hold_acks_) {
-            // Highest applied, as the relay does.
-            if (rf.seq > acked_) acked_ = rf.seq;
-            link::FinishSizePrefixedFrameBuffer(
-                b, link::CreateFrame(b, 0, 0, link::Payload::LinkAck, link::CreateLinkAck(b, boot_, acked_).Union()));
-            send_frame(fd, b);
-          }
-        } else if (const auto* hb = decoded.frame->payload_as_Heartbeat()) {
-          if (hb->lost_by_priority()) rf.lost.assign(hb->lost_by_priority()->begin(), hb->lost_by_priority()->end());
-          rf.ring_gap_frames = hb->ring_gap_frames();
-          rf.truncated_fields = hb->truncated_fields();
-          rf.latest_seq = hb->latest_seq();
-        }
-        {
-          std::lock_guard lock(mutex_);
-          frames_.push_back(std::move(rf));
+          ++lz4_batches_;
+        } else {
+          handle(fd, *decoded.frame, reply_owed, false);
         }
         buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(link::kPrefixBytes + length));
       }
     }
+  }
+
+  // Records one frame and answers it as the relay would.
+  void handle(int fd, const link::Frame& frame, bool& reply_owed, bool in_batch) {
+    ReceivedFrame rf;
+    rf.type = frame.payload_type();
+    rf.seq = frame.seq();
+    rf.lz4 = in_batch;
+    flatbuffers::FlatBufferBuilder b;
+    if (const auto* hello = frame.payload_as_Hello()) {
+      if (hello->boot_id() != boot_ || forget_.exchange(false)) acked_ = 0;
+      boot_ = hello->boot_id();
+      rf.latest_seq = hello->latest_seq();
+      rf.oldest_held_seq = hello->oldest_held_seq();
+      rf.lz4 = hello->lz4();
+      lz4_agreed_ = hello->lz4() && agree_lz4_;
+      reply_owed = true;
+      if (!hold_replies_) {
+        reply_owed = false;
+        send_hello_reply(fd);
+      }
+    } else if (const auto* alert = frame.payload_as_AlertEvent()) {
+      rf.key = alert->key()->str();
+      rf.source = alert->source()->str();
+      rf.message = alert->message()->str();
+      rf.priority = static_cast<std::uint8_t>(alert->priority());
+      rf.kind = static_cast<std::uint8_t>(alert->kind());
+      rf.occurrences = alert->occurrences();
+      rf.duplicate = rf.seq <= acked_;
+      rf.not_durable = hold_acks_;
+      if (!hold_acks_) {
+        // Highest applied, as the relay does.
+        if (rf.seq > acked_) acked_ = rf.seq;
+        link::FinishSizePrefixedFrameBuffer(
+            b, link::CreateFrame(b, 0, 0, link::Payload::LinkAck, link::CreateLinkAck(b, boot_, acked_).Union()));
+        send_frame(fd, b);
+      }
+    } else if (const auto* hb = frame.payload_as_Heartbeat()) {
+      if (hb->lost_by_priority()) rf.lost.assign(hb->lost_by_priority()->begin(), hb->lost_by_priority()->end());
+      rf.ring_gap_frames = hb->ring_gap_frames();
+      rf.truncated_fields = hb->truncated_fields();
+      rf.latest_seq = hb->latest_seq();
+    }
+    std::lock_guard lock(mutex_);
+    frames_.push_back(std::move(rf));
   }
 
   struct PendingOperatorAck {
@@ -245,6 +275,11 @@ class LoopbackRelay {
   std::atomic<bool> hold_replies_{false};
   std::atomic<bool> hold_acks_{false};
   std::atomic<bool> forget_{false};
+  std::atomic<bool> agree_lz4_{false};
+  bool lz4_agreed_ = false;  // relay thread only: this connection's agreement
+  std::atomic<std::uint64_t> lz4_batches_{0};
+  std::atomic<std::uint64_t> bytes_received_{0};
+  alignas(8) std::uint8_t batch_raw_[link::kMaxLz4BatchRawBytes];
   std::atomic<std::uint64_t> connections_{0};
   std::atomic<std::uint64_t> bad_frames_{0};
   std::uint64_t boot_ = 0;   // relay thread only

@@ -1,0 +1,148 @@
+#include <rover_alerts/staging_record.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace rover_alerts {
+
+namespace {
+
+enum Flag : std::uint8_t {
+  kPersistent = 1,
+  kClosable = 2,
+  kTruncated = 4,
+  kHasAction = 8,
+  kPriorityKnown = 16,
+};
+
+// memcpy for the short strings alerts are made of, without a call: two
+// overlapping fixed-size moves cover any length up to twice their size.
+inline void copy_short(std::uint8_t* d, const char* s, std::size_t n) {
+  if (n > 32) {
+    std::memcpy(d, s, n);
+  } else if (n >= 16) {
+    std::memcpy(d, s, 16);
+    std::memcpy(d + n - 16, s + n - 16, 16);
+  } else if (n >= 8) {
+    std::memcpy(d, s, 8);
+    std::memcpy(d + n - 8, s + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(d, s, 4);
+    std::memcpy(d + n - 4, s + n - 4, 4);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) d[i] = static_cast<std::uint8_t>(s[i]);
+  }
+}
+
+// Appends `s` cut to `bound` at a UTF-8 boundary; counts a cut in `truncated`.
+inline std::uint8_t* put(std::uint8_t* at, std::string_view s, std::size_t bound, unsigned& truncated) {
+  const std::size_t n = utf8_prefix_length(s, bound);
+  truncated += n != s.size() ? 1u : 0u;
+  const auto len = static_cast<std::uint16_t>(n);
+  std::memcpy(at, &len, sizeof len);
+  copy_short(at + sizeof len, s.data(), n);
+  return at + sizeof len + n;
+}
+
+inline std::uint8_t* put_pairs(std::uint8_t* at, const KeyValueView* pairs, std::size_t count, std::size_t max,
+                               std::uint8_t& written, unsigned& truncated) {
+  const std::size_t n = pairs != nullptr ? std::min(count, max) : 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    at = put(at, pairs[i].key, limits::kKvKeyBytes, truncated);
+    at = put(at, pairs[i].value, limits::kKvValueBytes, truncated);
+  }
+  written = static_cast<std::uint8_t>(n);
+  if (pairs != nullptr) truncated += static_cast<unsigned>(count - n);
+  return at;
+}
+
+template <std::size_t N>
+inline const std::uint8_t* get(const std::uint8_t* at, BoundedString<N>& out) {
+  std::uint16_t len = 0;
+  std::memcpy(&len, at, sizeof len);
+  out.assign({reinterpret_cast<const char*>(at + sizeof len), len});
+  return at + sizeof len + len;
+}
+
+}  // namespace
+
+unsigned encode_staging(StagingSlot& slot, EventKind kind, const AlertSpec& a, std::uint64_t now_ms,
+                        std::uint32_t stamp, bool priority_known) {
+  unsigned truncated = 0;
+  staging::Header h;
+  h.stamp = stamp;
+  h.min_interval_ms = a.min_interval_ms;
+  h.expires_at_ms = a.expires_at_ms;
+  h.now_ms = now_ms;
+  h.kind = kind;
+  h.priority = a.priority;
+  std::uint8_t* at = slot.bytes.data() + sizeof h;
+  at = put(at, a.key, limits::kKeyBytes, truncated);
+  at = put(at, a.source, limits::kSourceBytes, truncated);
+  at = put(at, a.title, limits::kTitleBytes, truncated);
+  at = put(at, a.message, limits::kMessageBytes, truncated);
+  at = put(at, a.group_id, limits::kGroupIdBytes, truncated);
+  if (a.action != nullptr) {
+    at = put(at, a.action->label, limits::kActionLabelBytes, truncated);
+    at = put(at, a.action->action_type, limits::kActionTypeBytes, truncated);
+    at = put_pairs(at, a.action->parameters, a.action->parameter_count, limits::kActionParams,
+                   h.action_param_count, truncated);
+  }
+  put_pairs(at, a.metadata, a.metadata_count, limits::kMetadataPairs, h.metadata_count, truncated);
+  h.flags = static_cast<std::uint8_t>((a.persistent ? kPersistent : 0) | (a.closable ? kClosable : 0) |
+                                      (truncated != 0 ? kTruncated : 0) | (a.action != nullptr ? kHasAction : 0) |
+                                      (priority_known ? kPriorityKnown : 0));
+  std::memcpy(slot.bytes.data(), &h, sizeof h);
+  return truncated;
+}
+
+std::uint32_t staging_stamp(const StagingSlot& slot) {
+  std::uint32_t stamp = 0;
+  std::memcpy(&stamp, slot.bytes.data() + offsetof(staging::Header, stamp), sizeof stamp);
+  return stamp;
+}
+
+void decode_staging(const StagingSlot& slot, AlertRecord& r) {
+  staging::Header h;
+  std::memcpy(&h, slot.bytes.data(), sizeof h);
+  r.kind = h.kind;
+  r.priority = h.priority;
+  r.persistent = (h.flags & kPersistent) != 0;
+  r.closable = (h.flags & kClosable) != 0;
+  r.truncated = (h.flags & kTruncated) != 0;
+  r.has_action = (h.flags & kHasAction) != 0;
+  r.priority_known = (h.flags & kPriorityKnown) != 0;
+  r.action_param_count = h.action_param_count;
+  r.metadata_count = h.metadata_count;
+  r.occurrences = 1;
+  r.stamp = h.stamp;
+  r.min_interval_ms = h.min_interval_ms;
+  r.expires_at_ms = h.expires_at_ms;
+  r.raised_at_ms = h.now_ms;
+  r.last_seen_ms = h.now_ms;
+  const std::uint8_t* at = slot.bytes.data() + sizeof h;
+  at = get(at, r.key);
+  at = get(at, r.source);
+  at = get(at, r.title);
+  at = get(at, r.message);
+  at = get(at, r.group_id);
+  if (r.has_action) {
+    at = get(at, r.action_label);
+    at = get(at, r.action_type);
+    for (std::size_t i = 0; i < r.action_param_count; ++i) {
+      at = get(at, r.action_params[i].key);
+      at = get(at, r.action_params[i].value);
+    }
+  } else {
+    r.action_label.clear();
+    r.action_type.clear();
+  }
+  for (std::size_t i = 0; i < r.metadata_count; ++i) {
+    at = get(at, r.metadata[i].key);
+    at = get(at, r.metadata[i].value);
+  }
+}
+
+static_assert(sizeof(staging::Header) == 32, "the header is half a cache line");
+
+}  // namespace rover_alerts

@@ -1,0 +1,124 @@
+// The real relay's side of lz4 batches on the rover link: a batch it agreed to
+// is unpacked and every alert in it applied; a batch that lies about its raw
+// size, carries a corrupt block or comes without agreement closes the link
+// and is counted as link_frames_rejected_total{reason}.
+
+#include "relay_under_test.hpp"
+
+#include <rover_alerts/link_framing.hpp>
+#include <rover_alerts/lz4_batch.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace rover_alerts::testing;
+namespace wire = rover_alerts::link;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+template <class Payload>
+Bytes frame(flatbuffers::FlatBufferBuilder& b, wire::Payload type, flatbuffers::Offset<Payload> payload,
+            std::uint64_t seq = 0) {
+  b.FinishSizePrefixed(wire::CreateFrame(b, seq, 1700000000000, type, payload.Union()), wire::FrameIdentifier());
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+Bytes hello(const std::string& rover, bool lz4) {
+  flatbuffers::FlatBufferBuilder b;
+  return frame(b, wire::Payload::Hello, wire::CreateHello(b, 1, b.CreateString(rover), 0x5eed, 0, 0, lz4));
+}
+
+// `count` alert frames back to back, seqs from 1, as a rover's ring holds them.
+Bytes alert_frames(int count) {
+  Bytes raw;
+  for (int i = 1; i <= count; ++i) {
+    flatbuffers::FlatBufferBuilder b;
+    const auto event = wire::CreateAlertEvent(b, wire::EventKind::Raise, b.CreateString("lz4/alert-" + std::to_string(i)),
+                                              wire::Priority::Low, b.CreateString("lz4-test"), 0,
+                                              b.CreateString("Batched alert " + std::to_string(i)));
+    const auto f = frame(b, wire::Payload::AlertEvent, event, static_cast<std::uint64_t>(i));
+    raw.insert(raw.end(), f.begin(), f.end());
+  }
+  return raw;
+}
+
+std::vector<char> compress(const Bytes& raw) {
+  std::vector<char> block(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(raw.size()))));
+  const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw.data()), block.data(),
+                                     static_cast<int>(raw.size()), static_cast<int>(block.size()));
+  BOOST_REQUIRE(n > 0);
+  block.resize(static_cast<std::size_t>(n));
+  return block;
+}
+
+Bytes batch(std::uint32_t declared_raw_size, const std::vector<char>& block) {
+  flatbuffers::FlatBufferBuilder b;
+  const auto data = b.CreateVector(reinterpret_cast<const std::uint8_t*>(block.data()), block.size());
+  return frame(b, wire::Payload::Lz4Batch, wire::CreateLz4Batch(b, declared_raw_size, data));
+}
+
+std::uint64_t rejected(const Endpoint& http, const std::string& reason) {
+  return metric(http, "link_frames_rejected_total{reason=\"" + reason + "\"}");
+}
+
+// Sends hello then `bad`; the relay must close the link and count `reason`.
+void expect_refused(RelayUnderTest& relay, bool lz4_offered, const Bytes& bad, const std::string& reason) {
+  const auto before = rejected(relay.http(), reason);
+  RawConnection link(relay.link());
+  const auto h = hello("rover-lz4-bad", lz4_offered);
+  link.send(h.data(), h.size());
+  link.send(bad.data(), bad.size());
+  BOOST_TEST(link.closed_by_peer());
+  BOOST_TEST(rejected(relay.http(), reason) == before + 1);
+  BOOST_TEST(relay.alive());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(link_lz4)
+
+BOOST_AUTO_TEST_CASE(an_agreed_batch_is_unpacked_and_every_alert_applied) {
+  RelayUnderTest relay;
+  RawConnection link(relay.link());
+  const auto h = hello("rover-lz4", true);
+  link.send(h.data(), h.size());
+  const auto raw = alert_frames(20);
+  const auto b = batch(static_cast<std::uint32_t>(raw.size()), compress(raw));
+  BOOST_TEST_REQUIRE(b.size() < raw.size());
+  link.send(b.data(), b.size());
+  // The relay answers get_stats with what it applied for the rover.
+  WsProbe client(relay.http());
+  client.auth("demo-viewer-token");
+  std::uint64_t applied = 0;
+  for (int attempt = 0; attempt < 100 && applied < 20; ++attempt) {
+    client.send_text(R"({"type":"get_stats","reqId":"st"})");
+    const auto stats = parse_object(client.read());
+    const auto& rovers = stats.at("result").as_object().at("rovers").as_object();
+    if (const auto* r = rovers.if_contains("rover-lz4")) applied = r->as_object().at("eventsApplied").to_number<std::uint64_t>();
+    if (applied < 20) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  BOOST_TEST(applied == 20u);
+  BOOST_TEST(rejected(relay.http(), "bad_lz4_batch") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_that_lies_or_is_corrupt_or_was_not_agreed_closes_the_link) {
+  RelayUnderTest relay;
+  const auto raw = alert_frames(10);
+  const auto block = compress(raw);
+  const auto size = static_cast<std::uint32_t>(raw.size());
+  expect_refused(relay, true, batch(size + 64, block), "bad_lz4_batch");                    // claims more
+  expect_refused(relay, true, batch(size - 64, block), "bad_lz4_batch");                    // claims less
+  expect_refused(relay, true, batch(wire::kMaxLz4BatchRawBytes + 1, block), "bad_lz4_batch");  // over the bound
+  auto corrupt = block;
+  corrupt.resize(corrupt.size() / 2);
+  expect_refused(relay, true, batch(size, corrupt), "bad_lz4_batch");
+  expect_refused(relay, false, batch(size, block), "lz4_not_agreed");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
