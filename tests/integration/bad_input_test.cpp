@@ -333,6 +333,19 @@ BOOST_AUTO_TEST_CASE(upgrades_over_the_session_cap_get_503) {
   BOOST_TEST(relay.alive());
 }
 
+BOOST_AUTO_TEST_CASE(a_client_gone_before_auth_is_forgotten_at_once) {
+  // Not only after its 10 s authentication deadline: until then the session
+  // (and a relay shutting down) would wait for it.
+  RelayUnderTest relay;
+  { WsProbe gone(relay.http()); }
+  std::uint64_t sessions = 1;
+  for (int attempt = 0; attempt < 40 && sessions != 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    sessions = metric(relay.http(), "ws_sessions");
+  }
+  BOOST_TEST(sessions == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(origin_allow_list) {
   RelayUnderTest relay({"--allow-origin", "https://console.example:8443"});
   const std::string upgrade =

@@ -110,6 +110,9 @@ void WebsocketSession::on_read(const error_code& ec, std::size_t) {
       closing_ = websocket::close_reason{websocket::close_code::normal};
       context_.broadcaster.unsubscribe(this);
     }
+    // The pending deadline holds this session alive (and a relay shutting
+    // down waits for it): a client that is gone needs no deadline.
+    auth_deadline_.cancel();
     return;
   }
   if (closing_) return;
