@@ -36,6 +36,20 @@ BOOST_AUTO_TEST_CASE(all_options) {
   BOOST_TEST(result.config.data_dir == "/tmp/d");
 }
 
+BOOST_AUTO_TEST_CASE(store_options) {
+  const auto result = parse({"--tokens", "t", "--durability", "normal", "--history-max-tombstones", "50",
+                             "--history-max-age", "60", "--journal-max-bytes", "65536"});
+  BOOST_TEST_REQUIRE(result.error.empty(), result.error);
+  BOOST_TEST((result.config.store.journal.durability == Durability::Normal));
+  BOOST_TEST(result.config.store.history.max_tombstones == 50u);
+  BOOST_TEST(result.config.store.history.max_tombstone_age_ms == 60'000u);
+  BOOST_TEST(result.config.store.journal.max_database_bytes == 65536u);
+  BOOST_TEST(parse({"--tokens", "t"}).config.store.journal.max_database_bytes == 0u);  // no cap
+  for (const char* bad : {"0", "-1", "64k", ""})
+    BOOST_TEST(!parse({"--tokens", "t", "--journal-max-bytes", bad}).error.empty(), bad);
+  BOOST_TEST(!parse({"--tokens", "t", "--durability", "sometimes"}).error.empty());
+}
+
 BOOST_AUTO_TEST_CASE(tokens_are_required) {
   const auto result = parse({"--listen", "127.0.0.1:1"});
   BOOST_TEST(result.error.find("--tokens") != std::string::npos);
