@@ -4,6 +4,7 @@
 // and is counted as link_frames_rejected_total{reason}.
 
 #include "relay_under_test.hpp"
+#include "support/lz4_block.hpp"
 
 #include <rover_alerts/link_framing.hpp>
 #include <rover_alerts/lz4_batch.hpp>
@@ -48,14 +49,7 @@ Bytes alert_frames(int count) {
   return raw;
 }
 
-std::vector<char> compress(const Bytes& raw) {
-  std::vector<char> block(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(raw.size()))));
-  const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw.data()), block.data(),
-                                     static_cast<int>(raw.size()), static_cast<int>(block.size()));
-  BOOST_REQUIRE(n > 0);
-  block.resize(static_cast<std::size_t>(n));
-  return block;
-}
+using rover_alerts::testing::lz4_compress;
 
 Bytes batch(std::uint32_t declared_raw_size, const std::vector<char>& block) {
   flatbuffers::FlatBufferBuilder b;
@@ -89,7 +83,7 @@ BOOST_AUTO_TEST_CASE(an_agreed_batch_is_unpacked_and_every_alert_applied) {
   const auto h = hello("rover-lz4", true);
   link.send(h.data(), h.size());
   const auto raw = alert_frames(20);
-  const auto b = batch(static_cast<std::uint32_t>(raw.size()), compress(raw));
+  const auto b = batch(static_cast<std::uint32_t>(raw.size()), lz4_compress(raw));
   BOOST_TEST_REQUIRE(b.size() < raw.size());
   link.send(b.data(), b.size());
   // The relay answers get_stats with what it applied for the rover.
@@ -110,7 +104,7 @@ BOOST_AUTO_TEST_CASE(an_agreed_batch_is_unpacked_and_every_alert_applied) {
 BOOST_AUTO_TEST_CASE(a_batch_that_lies_or_is_corrupt_or_was_not_agreed_closes_the_link) {
   RelayUnderTest relay;
   const auto raw = alert_frames(10);
-  const auto block = compress(raw);
+  const auto block = lz4_compress(raw);
   const auto size = static_cast<std::uint32_t>(raw.size());
   expect_refused(relay, true, batch(size + 64, block), "bad_lz4_batch");                    // claims more
   expect_refused(relay, true, batch(size - 64, block), "bad_lz4_batch");                    // claims less

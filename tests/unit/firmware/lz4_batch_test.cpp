@@ -2,6 +2,7 @@
 // and the negotiation in hello, end to end over a loopback socket.
 
 #include "loopback_relay.hpp"
+#include "support/lz4_block.hpp"
 
 #include <rover_alerts/emitter.hpp>
 #include <rover_alerts/lz4_batch.hpp>
@@ -46,14 +47,7 @@ std::vector<std::uint8_t> batch_frame(std::uint32_t declared_raw_size, const std
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
-std::vector<char> compress(const std::vector<std::uint8_t>& raw) {
-  std::vector<char> block(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(raw.size()))));
-  const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw.data()), block.data(),
-                                     static_cast<int>(raw.size()), static_cast<int>(block.size()));
-  BOOST_REQUIRE(n > 0);
-  block.resize(static_cast<std::size_t>(n));
-  return block;
-}
+using rover_alerts::testing::lz4_compress;
 
 // Receiver side, as the relay runs it: verify the outer frame, decompress,
 // verify every inner frame. Returns the status and the inner frames' seqs.
@@ -156,7 +150,7 @@ BOOST_AUTO_TEST_CASE(incompressible_input_is_not_batched) {
 
 BOOST_AUTO_TEST_CASE(a_lying_raw_size_is_rejected) {
   const auto raw = alert_frames(10);
-  const auto block = compress(raw);
+  const auto block = lz4_compress(raw);
   const auto size = static_cast<std::uint32_t>(raw.size());
   BOOST_TEST((unpack(batch_frame(size, block)).status == link::BatchStatus::Ok));
   // Claims more than it holds: decompression comes up short.
@@ -170,7 +164,7 @@ BOOST_AUTO_TEST_CASE(a_lying_raw_size_is_rejected) {
 
 BOOST_AUTO_TEST_CASE(a_corrupt_block_is_rejected) {
   const auto raw = alert_frames(10);
-  auto block = compress(raw);
+  auto block = lz4_compress(raw);
   const auto size = static_cast<std::uint32_t>(raw.size());
   auto truncated = block;
   truncated.resize(block.size() / 2);
@@ -184,15 +178,15 @@ BOOST_AUTO_TEST_CASE(a_corrupt_block_is_rejected) {
 BOOST_AUTO_TEST_CASE(inner_frames_are_verified_and_batches_do_not_nest) {
   // Well-compressed garbage: decompresses fine, is no frame.
   std::vector<std::uint8_t> garbage(256, 0x41);
-  BOOST_TEST((unpack(batch_frame(256, compress(garbage))).status == link::BatchStatus::BadInnerFrame));
+  BOOST_TEST((unpack(batch_frame(256, lz4_compress(garbage))).status == link::BatchStatus::BadInnerFrame));
   // A whole frame followed by a cut one.
   auto raw = alert_frames(2);
   raw.resize(raw.size() - 16);
-  BOOST_TEST((unpack(batch_frame(static_cast<std::uint32_t>(raw.size()), compress(raw))).status ==
+  BOOST_TEST((unpack(batch_frame(static_cast<std::uint32_t>(raw.size()), lz4_compress(raw))).status ==
               link::BatchStatus::BadInnerFrame));
   // A batch inside a batch.
-  const auto inner = batch_frame(static_cast<std::uint32_t>(alert_frames(2).size()), compress(alert_frames(2)));
-  BOOST_TEST((unpack(batch_frame(static_cast<std::uint32_t>(inner.size()), compress(inner))).status ==
+  const auto inner = batch_frame(static_cast<std::uint32_t>(alert_frames(2).size()), lz4_compress(alert_frames(2)));
+  BOOST_TEST((unpack(batch_frame(static_cast<std::uint32_t>(inner.size()), lz4_compress(inner))).status ==
               link::BatchStatus::NestedBatch));
 }
 
