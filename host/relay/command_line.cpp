@@ -28,7 +28,7 @@ namespace {
 // Store and journal options (--durability, --history-*, --journal-max-bytes).
 bool is_store_option(std::string_view arg) {
   return arg == "--durability" || arg == "--history-max-tombstones" || arg == "--history-max-age" ||
-         arg == "--journal-max-bytes";
+         arg == "--journal-max-bytes" || arg == "--journal-max-backlog";
 }
 
 std::string parse_store_option(std::string_view arg, std::string_view value, StoreConfig& store) {
@@ -50,6 +50,8 @@ std::string parse_store_option(std::string_view arg, std::string_view value, Sto
     store.history.max_tombstones = number;
   } else if (arg == "--journal-max-bytes") {
     store.journal.max_database_bytes = number;
+  } else if (arg == "--journal-max-backlog") {
+    store.journal.max_backlog_changes = static_cast<std::size_t>(number);
   } else {
     if (number > 100ull * 365 * 24 * 3600) return "--history-max-age is too large";
     store.history.max_tombstone_age_ms = number * 1000;
@@ -161,7 +163,7 @@ std::string usage(std::string_view program) {
       "       [--max-clients N] [--rate-limit R[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
       "       [--max-message-bytes N]\n"
       "       [--durability full|normal] [--history-max-tombstones N] [--history-max-age SECONDS]\n"
-      "       [--journal-max-bytes N]\n"
+      "       [--journal-max-bytes N] [--journal-max-backlog N]\n"
       "\n"
       "  --tokens FILE            users, one per line: <role> <user> <token> (required)\n"
       "  --listen HOST:PORT       HTTP and WebSocket clients (default 127.0.0.1:8000)\n"
@@ -173,6 +175,8 @@ std::string usage(std::string_view program) {
       "  --history-max-age SECONDS    ... and for how long (default 86400)\n"
       "  --journal-max-bytes N    cap on the journal file: past it commits fail as on a full\n"
       "                           disk (acks stop, /healthz says 503) until space is freed\n"
+      "  --journal-max-backlog N  uncommitted changes past which rover links are not read\n"
+      "                           until a commit catches up (default 262144)\n"
       "  --tls-cert FILE --tls-key FILE\n"
       "                           PEM certificate chain and key: https and wss on the --listen\n"
       "                           port (TLS 1.2+); plain connections are then refused (403)\n"

@@ -119,7 +119,19 @@ void LinkSession::on_body(const error_code& ec, std::size_t) {
   if (decoded.status != link::FrameStatus::Ok)
     return reject(reason_label(decoded.status), link::to_string(decoded.status));
   handle_frame(*decoded.frame);
-  if (!closed_) read_prefix();
+  if (!closed_) read_next();
+}
+
+void LinkSession::read_next() {
+  // Bounded journal backlog: stop reading until a commit (on_durable) brings
+  // it down. The rover's frames wait in its socket and replay ring.
+  if (context_.journal != nullptr && context_.journal->backlogged()) {
+    if (!paused_) context_.counters.increment("link_reads_paused_total");
+    paused_ = true;
+    return;
+  }
+  paused_ = false;
+  read_prefix();
 }
 
 void LinkSession::on_read_error(const error_code& ec, bool mid_frame) {
@@ -182,6 +194,7 @@ void LinkSession::on_alert_event(std::uint64_t seq, const link::AlertEvent& even
 
 void LinkSession::on_durable() {
   if (hello_received_ && !closed_) ack_if_durable();
+  if (paused_ && !closed_) read_next();
 }
 
 void LinkSession::ack_if_durable() {

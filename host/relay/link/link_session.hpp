@@ -54,6 +54,7 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   bool send_operator_ack(const Alert& alert);
 
  private:
+  void read_next();  // the next frame, unless the journal is backlogged
   void read_prefix();
   void on_prefix(const boost::system::error_code& ec, std::size_t bytes);
   void on_body(const boost::system::error_code& ec, std::size_t bytes);
@@ -91,6 +92,7 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   bool ack_owed_ = false;
   std::uint64_t acked_seq_ = 0;  // the highest seq acknowledged to this rover boot
   bool closed_ = false;
+  bool paused_ = false;  // reads stopped while the journal is backlogged
 };
 
 }  // namespace rover_alerts::relay

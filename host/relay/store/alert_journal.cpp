@@ -94,6 +94,7 @@ std::unique_ptr<AlertJournal> AlertJournal::open(const std::filesystem::path& fi
   }
   std::unique_ptr<AlertJournal> journal(new AlertJournal(file, db));
   sqlite3_extended_result_codes(db, 1);
+  journal->max_backlog_changes_ = std::max<std::size_t>(1, options.max_backlog_changes);
   journal->exec("PRAGMA journal_mode=WAL");
   journal->exec(options.durability == Durability::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   // Another process on the same file is a configuration error: fail, don't wait.

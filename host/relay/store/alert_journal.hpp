@@ -74,6 +74,10 @@ struct JournalOptions {
   // Caps the database file (SQLite max_page_count); 0: no cap. Past it a
   // commit fails like on a full disk (see the failure policy).
   std::uint64_t max_database_bytes = 0;
+  // Changes recorded and not yet committed past which the journal reports
+  // itself backlogged: the relay then stops reading rover links (TCP pushes
+  // back, the rovers keep their frames) until a commit brings it below.
+  std::size_t max_backlog_changes = std::size_t{1} << 18;
 };
 
 class JournalError : public std::runtime_error {
@@ -128,6 +132,8 @@ class AlertJournal final : public StoreRecorder {
   // Changes recorded and not yet committed (in the batch being written too).
   std::size_t pending_changes() const { return pending_.count + (submitted_ ? in_flight_.count : 0); }
   std::uint64_t committed_rev() const { return committed_rev_; }
+  // Over JournalOptions::max_backlog_changes (see there).
+  bool backlogged() const { return pending_changes() >= max_backlog_changes_; }
   bool healthy() const { return healthy_; }
   const JournalCounters& counters() const { return counters_; }
   const std::filesystem::path& file() const { return file_; }
@@ -164,6 +170,7 @@ class AlertJournal final : public StoreRecorder {
 
   std::filesystem::path file_;
   sqlite3* db_ = nullptr;
+  std::size_t max_backlog_changes_ = 0;
   std::vector<std::unique_ptr<Statement>> statements_;
   Statement* begin_ = nullptr;
   Statement* commit_ = nullptr;

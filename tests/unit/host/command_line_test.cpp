@@ -38,12 +38,13 @@ BOOST_AUTO_TEST_CASE(all_options) {
 
 BOOST_AUTO_TEST_CASE(store_options) {
   const auto result = parse({"--tokens", "t", "--durability", "normal", "--history-max-tombstones", "50",
-                             "--history-max-age", "60", "--journal-max-bytes", "65536"});
+                             "--history-max-age", "60", "--journal-max-bytes", "65536", "--journal-max-backlog", "9"});
   BOOST_TEST_REQUIRE(result.error.empty(), result.error);
   BOOST_TEST((result.config.store.journal.durability == Durability::Normal));
   BOOST_TEST(result.config.store.history.max_tombstones == 50u);
   BOOST_TEST(result.config.store.history.max_tombstone_age_ms == 60'000u);
   BOOST_TEST(result.config.store.journal.max_database_bytes == 65536u);
+  BOOST_TEST(result.config.store.journal.max_backlog_changes == 9u);
   BOOST_TEST(parse({"--tokens", "t"}).config.store.journal.max_database_bytes == 0u);  // no cap
   for (const char* bad : {"0", "-1", "64k", ""})
     BOOST_TEST(!parse({"--tokens", "t", "--journal-max-bytes", bad}).error.empty(), bad);
