@@ -1,6 +1,7 @@
 #include "store/alert_journal.hpp"
 
 #include "log.hpp"
+#include "store/alert_record.hpp"
 #include "store/byte_codec.hpp"
 
 #include <sqlite3.h>
@@ -12,7 +13,9 @@ namespace rover_alerts::relay {
 
 namespace {
 
-constexpr std::uint8_t kAlertFormat = 2;
+// 3: action and metadata as one field, in the alert record's encoding
+// (AlertText::encode_extra), instead of a codec of the journal's own.
+constexpr std::uint8_t kAlertFormat = 3;
 constexpr std::uint8_t kTombstoneFormat = 1;
 // 2: alerts are keyed by the rev that created them (an integer that only
 // grows, so new rows append to the table's B-tree instead of landing at
@@ -20,8 +23,7 @@ constexpr std::uint8_t kTombstoneFormat = 1;
 constexpr int kSchemaVersion = 2;
 
 std::uint64_t flags_of(const Alert& a) {
-  return (a.persistent ? 1u : 0u) | (a.closable ? 2u : 0u) | (a.acknowledged ? 4u : 0u) | (a.active ? 8u : 0u) |
-         (a.action ? 16u : 0u);
+  return (a.persistent ? 1u : 0u) | (a.closable ? 2u : 0u) | (a.acknowledged ? 4u : 0u) | (a.active ? 8u : 0u);
 }
 
 }  // namespace
@@ -493,12 +495,7 @@ void AlertJournal::encode(const Alert& a, ByteWriter& w) {
   w.str(a.title);
   w.str(a.message);
   w.u64(flags_of(a));
-  if (a.action) {
-    w.str(a.action->label);
-    w.str(a.action->action_type);
-    w.map(a.action->parameters);
-  }
-  w.map(a.metadata);
+  w.str(AlertText::encode_extra(a.action, a.metadata));  // empty (no allocation) for most alerts
   w.str(a.group_id);
   w.u64(a.expires_at_ms);
   w.str(a.acknowledged_by);
@@ -526,13 +523,9 @@ bool AlertJournal::decode(std::string_view bytes, Alert& a) {
   a.closable = (flags & 2u) != 0;
   a.acknowledged = (flags & 4u) != 0;
   a.active = (flags & 8u) != 0;
-  a.action.reset();
-  if ((flags & 16u) != 0) {
-    AlertAction action;
-    if (!r.str(action.label) || !r.str(action.action_type) || !r.map(action.parameters)) return false;
-    a.action = std::move(action);
-  }
-  return r.map(a.metadata) && r.str(a.group_id) && r.u64(a.expires_at_ms) && r.str(a.acknowledged_by) &&
+  std::string_view extra;
+  if (!r.str(extra) || !AlertText::decode_extra(extra, a.action, a.metadata)) return false;
+  return r.str(a.group_id) && r.u64(a.expires_at_ms) && r.str(a.acknowledged_by) &&
          r.u64(a.acknowledged_at_ms) && r.num(a.occurrences) && r.u64(a.first_seen_ms) && r.u64(a.last_seen_ms) &&
          r.u64(a.timestamp_ms) && r.u64(a.rev) && r.u64(a.created_rev) && r.str(a.created_by) && r.done();
 }

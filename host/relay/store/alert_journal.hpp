@@ -47,9 +47,8 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
-#include <stdexcept>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>

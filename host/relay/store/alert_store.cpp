@@ -402,12 +402,15 @@ void AlertStore::remove(Slot slot, ChangeType type, std::uint64_t at_ms) {
   AlertRecord& r = records_[slot];
   r.rev = ++rev_;
   r.timestamp_ms = at_ms;
-  Alert last = to_alert(r);
-  tombstones_.push_back(Tombstone{last.id, last.rover, last.key, last.source, r.priority, type, r.rev, at_ms});
+  tombstones_.push_back(Tombstone{id_of(r), std::string(strings_.view(r.rover)), std::string(r.text.key()),
+                                  std::string(strings_.view(r.source)), r.priority, type, r.rev, at_ms});
+  // The last state, only for those who listen: built before the record is freed.
+  std::optional<Alert> last;
+  if (recorder_ != nullptr || observer_) last = to_alert(r);
   free_slot(slot);
   note_stale_rev();
-  if (recorder_ != nullptr || observer_) {
-    const AlertChange change{type, std::move(last), rev_};
+  if (last) {
+    const AlertChange change{type, std::move(*last), rev_};
     if (recorder_ != nullptr) recorder_->record_change(change, &tombstones_.back());
     if (observer_) observer_(change);
   }
