@@ -1,4 +1,5 @@
 #include <rover_alerts/frame_encoder.hpp>
+#include <rover_alerts/alert_frame_writer.hpp>
 
 #include <cstdlib>
 #include <new>
@@ -34,29 +35,6 @@ bool FrameEncoder::init(std::size_t builder_bytes) {
   return builder_ != nullptr;
 }
 
-namespace {
-
-template <std::size_t N>
-fb::Offset<fb::String> string_or_null(fb::FlatBufferBuilder& b, const BoundedString<N>& s) {
-  return s.empty() ? 0 : b.CreateString(s.view().data(), s.size());
-}
-
-template <std::size_t N>
-fb::Offset<fb::Vector<fb::Offset<link::KeyValue>>> key_values(fb::FlatBufferBuilder& b,
-                                                              const std::array<KeyValue, N>& kvs,
-                                                              std::size_t count) {
-  if (count == 0) return 0;
-  std::array<fb::Offset<link::KeyValue>, N> offsets{};
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto k = b.CreateString(kvs[i].key.view().data(), kvs[i].key.size());
-    const auto v = b.CreateString(kvs[i].value.view().data(), kvs[i].value.size());
-    offsets[i] = link::CreateKeyValue(b, k, v);
-  }
-  return b.CreateVector(offsets.data(), count);
-}
-
-}  // namespace
-
 FrameEncoder::Bytes FrameEncoder::finish(link::Payload type, fb::Offset<void> payload, std::uint64_t seq,
                                          std::uint64_t sent_at_ms) {
   auto& b = *builder_;
@@ -67,26 +45,9 @@ FrameEncoder::Bytes FrameEncoder::finish(link::Payload type, fb::Offset<void> pa
 
 FrameEncoder::Bytes FrameEncoder::encode_alert(const AlertRecord& a, std::uint64_t seq,
                                                std::uint64_t sent_at_ms) {
-  auto& b = *builder_;
-  b.Clear();
-  fb::Offset<link::Action> action = 0;
-  if (a.has_action) {
-    const auto label = b.CreateString(a.action_label.view().data(), a.action_label.size());
-    const auto type = b.CreateString(a.action_type.view().data(), a.action_type.size());
-    const auto params = key_values(b, a.action_params, a.action_param_count);
-    action = link::CreateAction(b, label, type, params);
-  }
-  const auto key = b.CreateString(a.key.view().data(), a.key.size());
-  const auto source = b.CreateString(a.source.view().data(), a.source.size());
-  const auto title = string_or_null(b, a.title);
-  const auto message = b.CreateString(a.message.view().data(), a.message.size());
-  const auto metadata = key_values(b, a.metadata, a.metadata_count);
-  const auto group = string_or_null(b, a.group_id);
-  const auto event = link::CreateAlertEvent(
-      b, static_cast<link::EventKind>(a.kind), key, static_cast<link::Priority>(a.priority), source, title,
-      message, action, metadata, group, a.persistent, a.closable, a.expires_at_ms, a.raised_at_ms,
-      a.last_seen_ms, a.occurrences, a.truncated);
-  return finish(link::Payload::AlertEvent, event.Union(), seq, sent_at_ms);
+  // The hand-laid writer, not the builder (alert_frame_writer.hpp); the view
+  // is valid until the next encode call, like every other.
+  return {arena_.data(), write_alert_frame(a, seq, sent_at_ms, arena_.data())};
 }
 
 FrameEncoder::Bytes FrameEncoder::encode_hello(std::string_view rover_id, std::uint64_t boot_id,

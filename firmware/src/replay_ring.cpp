@@ -41,19 +41,20 @@ std::size_t ReplayRing::place(std::size_t size) const {
 bool ReplayRing::can_append(std::size_t size) const { return place(size) != capacity_; }
 
 bool ReplayRing::append(std::uint64_t seq, Bytes frame) {
-  if (count_ && seq != newest_seq() + 1) return false;
-  const std::size_t offset = place(frame.size());
-  if (offset == capacity_) return false;
+  return append_with(seq, frame.size(), [&](std::uint8_t* at) {
+    std::memcpy(at, frame.data(), frame.size());
+    return frame.size();
+  });
+}
+
+void ReplayRing::commit(std::uint64_t seq, std::size_t offset, std::size_t size) {
   if (count_ && offset == 0) {
     const Index& newest = at(count_ - 1);
     wrap_end_ = std::size_t{newest.offset} + newest.size;
   }
-  std::memcpy(data_.get() + offset, frame.data(), frame.size());
-  index_[(head_ + count_) % max_frames_] = {seq, static_cast<std::uint32_t>(offset),
-                                            static_cast<std::uint32_t>(frame.size())};
+  index_[(head_ + count_) % max_frames_] = {seq, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(size)};
   ++count_;
-  bytes_used_ += frame.size();
-  return true;
+  bytes_used_ += size;
 }
 
 std::size_t ReplayRing::release_through(std::uint64_t acked, std::uint64_t keep_from) {

@@ -3,6 +3,7 @@
 // reserved once by init(). Encoding never touches the heap: the FlatBufferBuilder
 // runs over FixedArenaAllocator, sized so the largest possible frame fits.
 
+#include <rover_alerts/alert_frame_writer.hpp>
 #include <rover_alerts/alert_record.hpp>
 #include <rover_alerts/limits.hpp>
 #include <rover_alerts/link_framing.hpp>
@@ -16,14 +17,9 @@
 
 namespace rover_alerts {
 
-// Upper bound of an encoded AlertEvent frame: every string at its bound plus a
-// generous allowance per string (length, terminator, padding) and per table.
-inline constexpr std::size_t kStringsPerAlert = 7 + 2 * (limits::kActionParams + limits::kMetadataPairs);
-inline constexpr std::size_t kMaxAlertFrameBytes =
-    limits::kKeyBytes + limits::kSourceBytes + limits::kTitleBytes + limits::kMessageBytes +
-    limits::kGroupIdBytes + limits::kActionLabelBytes + limits::kActionTypeBytes +
-    (limits::kActionParams + limits::kMetadataPairs) * (limits::kKvKeyBytes + limits::kKvValueBytes) +
-    kStringsPerAlert * 8 + (4 + limits::kActionParams + limits::kMetadataPairs) * 64 + 256;
+// Upper bound of an encoded AlertEvent frame, size prefix included: every
+// field at its bound (alert_frame_writer.hpp lays it out).
+inline constexpr std::size_t kMaxAlertFrameBytes = alert_frame::kMaxBytes;
 static_assert(kMaxAlertFrameBytes <= link::kMaxFrameBytes, "an alert frame must fit the link's frame cap");
 
 // flatbuffers::Allocator over one fixed block. A second allocation would mean the
@@ -34,6 +30,7 @@ class FixedArenaAllocator final : public flatbuffers::Allocator {
   std::uint8_t* allocate(std::size_t size) override;
   void deallocate(std::uint8_t* p, std::size_t size) override;
   std::size_t capacity() const { return capacity_; }
+  std::uint8_t* data() { return block_.get(); }
 
  private:
   std::unique_ptr<std::uint8_t[]> block_;
@@ -46,7 +43,7 @@ class FrameEncoder {
   using Bytes = std::span<const std::uint8_t>;
 
   // Builder size for alert frames; control frames (hello, heartbeat) are small.
-  static constexpr std::size_t kAlertBuilderBytes = 8 * 1024;
+  static constexpr std::size_t kAlertBuilderBytes = 4 * 1024;
   static constexpr std::size_t kControlBuilderBytes = 512;
   static_assert(kAlertBuilderBytes >= kMaxAlertFrameBytes, "builder must hold the largest alert frame");
 

@@ -13,6 +13,7 @@
 // and the emitter stops framing, leaving alerts in the priority outbox where
 // loss, if it comes to that, follows the priority rule and is counted there.
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -44,6 +45,19 @@ class ReplayRing {
   bool can_append(std::size_t size) const;
   // Appends a copy of `frame` as `seq` (newest_seq() + 1 unless empty). False: no room.
   bool append(std::uint64_t seq, Bytes frame);
+  // Appends frame `seq` written in place: `write(std::uint8_t* at)` writes at
+  // most `max_size` bytes there and returns how many. Room for `max_size` is
+  // required, so the encoder needs no buffer of its own and nothing is copied.
+  template <typename Write>
+  bool append_with(std::uint64_t seq, std::size_t max_size, Write&& write) {
+    if (count_ && seq != newest_seq() + 1) return false;
+    const std::size_t offset = place(max_size);
+    if (offset == capacity_) return false;
+    const std::size_t size = write(data_.get() + offset);
+    assert(size > 0 && size <= max_size);
+    commit(seq, offset, size);
+    return true;
+  }
   // Drops frames with seq <= `acked`, oldest first, but never `keep_from` or
   // later (the frame being written). Returns how many were dropped.
   std::size_t release_through(std::uint64_t acked, std::uint64_t keep_from = UINT64_MAX);
@@ -66,6 +80,7 @@ class ReplayRing {
   const Index& at(std::size_t i) const { return index_[(head_ + i) % max_frames_]; }
   const Index& by_seq(std::uint64_t seq) const { return at(static_cast<std::size_t>(seq - index_[head_].seq)); }
   std::size_t place(std::size_t size) const;  // offset for a new frame, or capacity_ if none
+  void commit(std::uint64_t seq, std::size_t offset, std::size_t size);
 
   std::unique_ptr<std::uint8_t[]> data_;
   std::unique_ptr<Index[]> index_;

@@ -1,3 +1,5 @@
+#include "test_alerts.hpp"
+
 #include <rover_alerts/frame_encoder.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -6,42 +8,7 @@
 #include <vector>
 
 using namespace rover_alerts;
-
-namespace {
-
-// An alert with every field filled to its bound: the largest frame there is.
-AlertRecord largest_alert() {
-  AlertRecord r;
-  r.kind = EventKind::Update;
-  r.priority = Priority::High;
-  r.persistent = true;
-  r.closable = false;
-  r.occurrences = 42;
-  r.expires_at_ms = 1'900'000'000'000;
-  r.raised_at_ms = 1'800'000'000'000;
-  r.last_seen_ms = 1'800'000'000'500;
-  r.key.assign(std::string(limits::kKeyBytes, 'k'));
-  r.source.assign(std::string(limits::kSourceBytes, 's'));
-  r.title.assign(std::string(limits::kTitleBytes, 't'));
-  r.message.assign(std::string(limits::kMessageBytes, 'm'));
-  r.group_id.assign(std::string(limits::kGroupIdBytes, 'g'));
-  r.has_action = true;
-  r.action_label.assign(std::string(limits::kActionLabelBytes, 'l'));
-  r.action_type.assign(std::string(limits::kActionTypeBytes, 'a'));
-  r.action_param_count = limits::kActionParams;
-  for (auto& kv : r.action_params) {
-    kv.key.assign(std::string(limits::kKvKeyBytes, 'p'));
-    kv.value.assign(std::string(limits::kKvValueBytes, 'v'));
-  }
-  r.metadata_count = limits::kMetadataPairs;
-  for (auto& kv : r.metadata) {
-    kv.key.assign(std::string(limits::kKvKeyBytes, 'x'));
-    kv.value.assign(std::string(limits::kKvValueBytes, 'y'));
-  }
-  return r;
-}
-
-}  // namespace
+using rover_alerts::testing::largest_alert;
 
 BOOST_AUTO_TEST_SUITE(frame_encoder)
 
@@ -50,7 +17,7 @@ BOOST_AUTO_TEST_CASE(largest_alert_round_trips_through_the_verifier) {
   BOOST_REQUIRE(enc.init());
   const AlertRecord r = largest_alert();
   const auto bytes = enc.encode_alert(r, 7, 123);
-  BOOST_TEST(bytes.size() <= kMaxAlertFrameBytes + link::kPrefixBytes);
+  BOOST_TEST(bytes.size() <= kMaxAlertFrameBytes);
   const auto decoded = link::verify_prefixed_frame(bytes.data(), bytes.size());
   BOOST_REQUIRE(decoded.status == link::FrameStatus::Ok);
   const auto* f = decoded.frame;
