@@ -2,7 +2,6 @@
 #include <rover_alerts/clock.hpp>
 
 #include <algorithm>
-#include <poll.h>
 #include <sys/random.h>
 
 namespace rover_alerts {
@@ -11,8 +10,12 @@ namespace {
 
 // The link thread waits on its socket in steps of this much: raise() does not
 // wake it (that would cost a system call per raise), so staging rings must
-// hold what producers raise in one step (DESIGN.md, "Sizing").
-constexpr std::uint64_t kPollStepMs = 1;
+// hold what producers raise in one step (DESIGN.md, "Sizing"). While alerts
+// keep coming it looks again after the shorter busy step. It does not spin:
+// every look at staging reads the producers' ring indices, taking those cache
+// lines from their cores, and their next raise pays to take them back.
+constexpr std::uint64_t kPollStepUs = 1000;
+constexpr std::uint64_t kBusyStepUs = 50;
 // Frames encoded ahead of one send(): enough to make a send worth its cost.
 constexpr std::size_t kFramesPerSend = 64;
 // Smallest possible alert frame, to size the replay ring's index.
@@ -36,8 +39,7 @@ std::size_t Emitter::reserved_bytes(const EmitterConfig& c) {
   return sizeof(Emitter) + ProducerTable::reserved_bytes(c.max_producers, c.staging_capacity) +
          PriorityOutbox::reserved_bytes(c.queue_capacity) + KeyTable::reserved_bytes(c.key_capacity) +
          ReplayRing::reserved_bytes(c.replay_ring_bytes, ring_index_frames(c.replay_ring_bytes)) +
-         FrameEncoder::arena_bytes(FrameEncoder::kAlertBuilderBytes) +
-         FrameEncoder::arena_bytes(FrameEncoder::kControlBuilderBytes) + 2 * sizeof(flatbuffers::FlatBufferBuilder) +
+         FrameEncoder::arena_bytes(FrameEncoder::kControlBuilderBytes) + sizeof(flatbuffers::FlatBufferBuilder) +
          (c.lz4_min_batch_bytes > 0 ? Lz4BatchEncoder::reserved_bytes() : 0);
 }
 
@@ -49,12 +51,11 @@ Status Emitter::init(const EmitterConfig& config) {
       config.max_producers == 0 || config.max_producers > ProducerTable::kMaxProducers ||
       config.queue_capacity == 0 || config.queue_capacity > PriorityOutbox::kMaxCapacity ||
       config.key_capacity == 0 || config.key_capacity > KeyTable::kMaxCapacity ||
-      config.replay_ring_bytes < kMaxAlertFrameBytes + link::kPrefixBytes || config.replay_ring_bytes > UINT32_MAX)
+      config.replay_ring_bytes < kMaxAlertFrameBytes || config.replay_ring_bytes > UINT32_MAX)
     return Status::InvalidArgument;
   if (!producers_.init(config.max_producers, config.staging_capacity) || !outbox_.init(config.queue_capacity) ||
       !keys_.init(config.key_capacity) ||
       !ring_.init(config.replay_ring_bytes, ring_index_frames(config.replay_ring_bytes)) ||
-      !alert_encoder_.init(FrameEncoder::kAlertBuilderBytes) ||
       !control_encoder_.init(FrameEncoder::kControlBuilderBytes) ||
       (config.lz4_min_batch_bytes > 0 && !batch_encoder_.init()))
     return Status::OutOfMemory;
@@ -66,6 +67,7 @@ Status Emitter::init(const EmitterConfig& config) {
   while (boot_id_ == 0) boot_id_ = random_u64();
   jitter_state_ = boot_id_;
   started_ms_ = monotonic_ms();
+  raise_clock_ = config.precise_timestamps ? CLOCK_REALTIME : CLOCK_REALTIME_COARSE;
   initialized_ = true;
   return Status::Ok;
 }
@@ -98,10 +100,10 @@ Status Emitter::stage(EventKind kind, const AlertSpec& alert, bool priority_know
     lost_no_slot_[p].fetch_add(1, std::memory_order_relaxed);
     return Status::TooManyProducers;
   }
-  const std::uint64_t now = wall_ms();
   unsigned truncated = 0;
+  // The clock is read only once the ring has room: a refused call costs less.
   const bool queued = slot->rings[p].try_push_with([&](StagingSlot& r) {
-    truncated = encode_staging(r, kind, alert, now, slot->next_stamp, priority_known);
+    truncated = encode_staging(r, kind, alert, clock_ms(raise_clock_), slot->next_stamp, priority_known);
   });
   if (!queued) {
     slot->lost[p].add(1);
@@ -129,7 +131,8 @@ void Emitter::set_operator_ack_handler(OperatorAckHandler handler, void* context
 
 // ---- link side: staging -> outbox (coalescing) ----------------------------------
 
-void Emitter::drain_staging(std::uint64_t now_ms) {
+std::size_t Emitter::drain_staging(std::uint64_t now_ms) {
+  std::size_t taken = 0;
   const std::size_t claimed = producers_.claimed();
   // At most one ring's worth per priority per slot and pass, so a producer that
   // never pauses cannot keep the link thread from its socket.
@@ -145,6 +148,7 @@ void Emitter::drain_staging(std::uint64_t now_ms) {
           ring.pop();
           ++slot.drain_stamp;
           admit(drained_, now_ms);
+          ++taken;
           took = true;
           break;
         }
@@ -153,6 +157,7 @@ void Emitter::drain_staging(std::uint64_t now_ms) {
     }
     producers_.recycle_if_drained(i);  // a slot whose thread ended is free once empty
   }
+  return taken;
 }
 
 void Emitter::push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms,
@@ -170,7 +175,8 @@ void Emitter::push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::
 }
 
 void Emitter::admit(AlertRecord& r, std::uint64_t now_ms) {
-  const std::int32_t k = keys_.find(r.key.view());
+  const std::uint64_t key_hash = KeyTable::hash(r.key.view());
+  const std::int32_t k = keys_.find(r.key.view(), key_hash);
 
   if (r.kind == EventKind::Clear) {
     if (k != KeyTable::kNone) {
@@ -199,7 +205,7 @@ void Emitter::admit(AlertRecord& r, std::uint64_t now_ms) {
 
   if (k == KeyTable::kNone) {
     KeyTable::Entry evicted;
-    const std::int32_t n = keys_.insert(r.key.view(), evicted);
+    const std::int32_t n = keys_.insert(r.key.view(), key_hash, evicted);
     if (evicted.used) {
       key_evictions_.add(1);
       // Its held update goes out now: a later clear of that key must not
@@ -261,8 +267,11 @@ bool Emitter::frame_next(std::uint64_t now_ms) {
   const std::int32_t slot = outbox_.next_ready();
   if (slot == PriorityOutbox::kNone) return false;
   const std::uint64_t seq = latest_seq_.load(std::memory_order_relaxed) + 1;
-  const auto bytes = alert_encoder_.encode_alert(outbox_.record(slot), seq, wall_now_ms_);
-  if (!ring_.append(seq, bytes)) {
+  const AlertRecord& record = outbox_.record(slot);
+  const bool framed = ring_.append_with(seq, kMaxAlertFrameBytes, [&](std::uint8_t* at) {
+    return write_alert_frame(record, seq, wall_now_ms_, at);
+  });
+  if (!framed) {
     ring_blocked_ = true;  // wait for acks; the alert stays in the outbox
     return false;
   }
@@ -544,24 +553,31 @@ void Emitter::poll(int timeout_ms) {
   for (;;) {
     const std::uint64_t now = monotonic_ms();
     wall_now_ms_ = wall_ms();
-    drain_staging(now);
+    const bool busy = drain_staging(now) > 0;
     outbox_.release_due(now);
     service_link(now, readable);
     const std::uint64_t after = monotonic_ms();
     if (after >= deadline) return;
-    const int wait = static_cast<int>(std::min<std::uint64_t>(deadline - after, kPollStepMs));
+    const std::uint64_t wait_us = std::min<std::uint64_t>((deadline - after) * 1000, busy ? kBusyStepUs : kPollStepUs);
     if (stage_ == Stage::Disconnected) {
-      ::poll(nullptr, 0, wait);
+      LinkConnection::sleep_us(wait_us);
       readable = false;
     } else {
       const bool want_write = stage_ == Stage::Connecting || !control_out_.frame.empty() ||
                               (send_seq_ != 0 && stage_ == Stage::Streaming);
-      readable = link_.wait(wait, want_write);
+      readable = link_.wait_us(wait_us, want_write);
     }
   }
 }
 
 // ---- observers ------------------------------------------------------------------
+
+std::uint64_t Emitter::timestamp_resolution_ms() const {
+  timespec res{};
+  if (::clock_getres(raise_clock_, &res) != 0) return 1000;  // unknown: say a second
+  const std::uint64_t ns = static_cast<std::uint64_t>(res.tv_sec) * 1000000000u + static_cast<std::uint64_t>(res.tv_nsec);
+  return std::max<std::uint64_t>(1, (ns + 999999) / 1000000);
+}
 
 bool Emitter::drained() const {
   for (std::size_t i = 0; i < producers_.claimed(); ++i)

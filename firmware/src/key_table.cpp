@@ -18,8 +18,15 @@ std::uint64_t KeyTable::hash(std::string_view key) {
   }
   std::uint64_t tail = 0;
   if (i < key.size()) std::memcpy(&tail, key.data() + i, key.size() - i);
-  h = (h ^ tail) * 0xC4CEB9FE1A85EC53ull;
-  return h ^ (h >> 29);
+  // MurmurHash3's finalizer: the index takes the low bits, and without a full
+  // avalanche keys that differ in their last characters ("cell-1", "cell-2",
+  // ...) land in long runs (11 probes per miss instead of 1.5 in the test).
+  h ^= tail;
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  return h ^ (h >> 33);
 }
 
 std::size_t KeyTable::index_slots(std::size_t capacity) {
@@ -47,8 +54,7 @@ bool KeyTable::init(std::size_t capacity) {
   return true;
 }
 
-std::int32_t KeyTable::find(std::string_view key) const {
-  const std::uint64_t h = hash(key);
+std::int32_t KeyTable::find(std::string_view key, std::uint64_t h) const {
   // The index is at most half full, so a probe ends at an empty slot quickly;
   // it is bounded by the index size regardless.
   for (std::size_t i = static_cast<std::size_t>(h) & index_mask_, n = 0; n <= index_mask_; i = (i + 1) & index_mask_, ++n) {
@@ -83,7 +89,7 @@ void KeyTable::touch(std::int32_t index) {
   lru_push_front(index);
 }
 
-std::int32_t KeyTable::insert(std::string_view key, Entry& evicted) {
+std::int32_t KeyTable::insert(std::string_view key, std::uint64_t key_hash, Entry& evicted) {
   evicted.used = false;
   if (free_head_ == kNone) {
     const std::int32_t victim = lru_tail_;
@@ -93,10 +99,16 @@ std::int32_t KeyTable::insert(std::string_view key, Entry& evicted) {
   const std::int32_t index = free_head_;
   free_head_ = entries_[index].lru_next;
   Entry& e = entries_[index];
-  e = Entry{};
+  // Every field set here; the caller fills in the alert's (no 200-byte clear).
   e.key.assign(key);
-  e.hash = hash(e.key.view());
+  e.source.clear();
+  e.hash = e.key.size() == key.size() ? key_hash : hash(e.key.view());  // a key cut to its bound hashes anew
+  e.priority = Priority::Info;
   e.used = true;
+  e.occurrences = 0;
+  e.min_interval_ms = 0;
+  e.raised_at_ms = e.last_seen_ms = e.last_sent_ms = 0;
+  e.pending = kNone;
   std::size_t i = static_cast<std::size_t>(e.hash) & index_mask_;
   while (index_[i] != kNone) i = (i + 1) & index_mask_;
   index_[i] = index;

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <ctime>
 #include <unistd.h>
 
 namespace rover_alerts {
@@ -84,11 +85,23 @@ LinkConnection::Io LinkConnection::write_some(std::span<const std::uint8_t> byte
   return Io::Done;
 }
 
-bool LinkConnection::wait(int timeout_ms, bool want_write) {
+namespace {
+timespec from_us(std::uint64_t us) {
+  return {static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000};
+}
+}  // namespace
+
+bool LinkConnection::wait_us(std::uint64_t timeout_us, bool want_write) {
   if (fd_ < 0) return false;
   pollfd p{fd_, static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
-  if (::poll(&p, 1, timeout_ms) <= 0) return false;
+  const timespec timeout = from_us(timeout_us);
+  if (::ppoll(&p, 1, &timeout, nullptr) <= 0) return false;
   return (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}
+
+void LinkConnection::sleep_us(std::uint64_t us) {
+  const timespec timeout = from_us(us);
+  ::ppoll(nullptr, 0, &timeout, nullptr);
 }
 
 void LinkConnection::consume_frame() {

@@ -1,4 +1,5 @@
 #include <rover_alerts/staging_record.hpp>
+#include <rover_alerts/small_copy.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -15,32 +16,13 @@ enum Flag : std::uint8_t {
   kPriorityKnown = 16,
 };
 
-// memcpy for the short strings alerts are made of, without a call: two
-// overlapping fixed-size moves cover any length up to twice their size.
-inline void copy_short(std::uint8_t* d, const char* s, std::size_t n) {
-  if (n > 32) {
-    std::memcpy(d, s, n);
-  } else if (n >= 16) {
-    std::memcpy(d, s, 16);
-    std::memcpy(d + n - 16, s + n - 16, 16);
-  } else if (n >= 8) {
-    std::memcpy(d, s, 8);
-    std::memcpy(d + n - 8, s + n - 8, 8);
-  } else if (n >= 4) {
-    std::memcpy(d, s, 4);
-    std::memcpy(d + n - 4, s + n - 4, 4);
-  } else {
-    for (std::size_t i = 0; i < n; ++i) d[i] = static_cast<std::uint8_t>(s[i]);
-  }
-}
-
 // Appends `s` cut to `bound` at a UTF-8 boundary; counts a cut in `truncated`.
 inline std::uint8_t* put(std::uint8_t* at, std::string_view s, std::size_t bound, unsigned& truncated) {
   const std::size_t n = utf8_prefix_length(s, bound);
   truncated += n != s.size() ? 1u : 0u;
   const auto len = static_cast<std::uint16_t>(n);
   std::memcpy(at, &len, sizeof len);
-  copy_short(at + sizeof len, s.data(), n);
+  copy_small(at + sizeof len, s.data(), n);
   return at + sizeof len + n;
 }
 
@@ -66,17 +48,20 @@ inline const std::uint8_t* get(const std::uint8_t* at, BoundedString<N>& out) {
 
 }  // namespace
 
+// Each header field is stored straight into the slot: a header composed on
+// the stack and copied as a whole would be read back with wide loads right
+// after narrow stores, which the CPU cannot forward (a stall per raise).
+template <typename T>
+inline void put_field(StagingSlot& slot, std::size_t offset, T value) {
+  std::memcpy(slot.bytes.data() + offset, &value, sizeof value);
+}
+
 unsigned encode_staging(StagingSlot& slot, EventKind kind, const AlertSpec& a, std::uint64_t now_ms,
                         std::uint32_t stamp, bool priority_known) {
+  using staging::Header;
   unsigned truncated = 0;
-  staging::Header h;
-  h.stamp = stamp;
-  h.min_interval_ms = a.min_interval_ms;
-  h.expires_at_ms = a.expires_at_ms;
-  h.now_ms = now_ms;
-  h.kind = kind;
-  h.priority = a.priority;
-  std::uint8_t* at = slot.bytes.data() + sizeof h;
+  std::uint8_t action_params = 0, metadata = 0;
+  std::uint8_t* at = slot.bytes.data() + sizeof(Header);
   at = put(at, a.key, limits::kKeyBytes, truncated);
   at = put(at, a.source, limits::kSourceBytes, truncated);
   at = put(at, a.title, limits::kTitleBytes, truncated);
@@ -85,14 +70,23 @@ unsigned encode_staging(StagingSlot& slot, EventKind kind, const AlertSpec& a, s
   if (a.action != nullptr) {
     at = put(at, a.action->label, limits::kActionLabelBytes, truncated);
     at = put(at, a.action->action_type, limits::kActionTypeBytes, truncated);
-    at = put_pairs(at, a.action->parameters, a.action->parameter_count, limits::kActionParams,
-                   h.action_param_count, truncated);
+    at = put_pairs(at, a.action->parameters, a.action->parameter_count, limits::kActionParams, action_params,
+                   truncated);
   }
-  put_pairs(at, a.metadata, a.metadata_count, limits::kMetadataPairs, h.metadata_count, truncated);
-  h.flags = static_cast<std::uint8_t>((a.persistent ? kPersistent : 0) | (a.closable ? kClosable : 0) |
-                                      (truncated != 0 ? kTruncated : 0) | (a.action != nullptr ? kHasAction : 0) |
-                                      (priority_known ? kPriorityKnown : 0));
-  std::memcpy(slot.bytes.data(), &h, sizeof h);
+  put_pairs(at, a.metadata, a.metadata_count, limits::kMetadataPairs, metadata, truncated);
+  const auto flags = static_cast<std::uint8_t>((a.persistent ? kPersistent : 0) | (a.closable ? kClosable : 0) |
+                                               (truncated != 0 ? kTruncated : 0) |
+                                               (a.action != nullptr ? kHasAction : 0) |
+                                               (priority_known ? kPriorityKnown : 0));
+  put_field(slot, offsetof(Header, stamp), stamp);
+  put_field(slot, offsetof(Header, min_interval_ms), a.min_interval_ms);
+  put_field(slot, offsetof(Header, expires_at_ms), a.expires_at_ms);
+  put_field(slot, offsetof(Header, now_ms), now_ms);
+  put_field(slot, offsetof(Header, kind), kind);
+  put_field(slot, offsetof(Header, priority), a.priority);
+  put_field(slot, offsetof(Header, flags), flags);
+  put_field(slot, offsetof(Header, action_param_count), action_params);
+  put_field(slot, offsetof(Header, metadata_count), metadata);
   return truncated;
 }
 

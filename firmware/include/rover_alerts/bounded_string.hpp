@@ -3,6 +3,8 @@
 // value keeps the longest prefix that ends on a UTF-8 character boundary and
 // reports the truncation to the caller, who counts it.
 
+#include <rover_alerts/small_copy.hpp>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -38,14 +40,14 @@ class BoundedString {
   // Returns true when `value` had to be truncated.
   bool assign(std::string_view value) {
     const std::size_t n = utf8_prefix_length(value, Capacity);
-    if (n > 0) std::memcpy(data_.data(), value.data(), n);
+    copy_small(data_.data(), value.data(), n);
     size_ = static_cast<std::uint16_t>(n);
     return n != value.size();
   }
 
   // Copies only the bytes in use (cheaper than copying the whole array).
   void copy_from(const BoundedString& other) {
-    if (other.size_ > 0) std::memcpy(data_.data(), other.data_.data(), other.size_);
+    copy_small(data_.data(), other.data_.data(), other.size_);
     size_ = other.size_;
   }
 

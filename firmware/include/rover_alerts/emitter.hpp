@@ -32,6 +32,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <span>
 #include <string_view>
 
@@ -55,6 +56,12 @@ struct EmitterConfig {
   // the relay agrees in its hello reply; 0: never offer lz4 (and reserve nothing for it).
   std::size_t lz4_min_batch_bytes = 512;
   std::uint64_t boot_id = 0;               // 0: a random id is drawn at init
+  // Alert timestamps (raised_at, last_seen) come from CLOCK_REALTIME_COARSE:
+  // the kernel's tick, no hardware counter read, a third of a raise's cost on
+  // a virtualised x86 and more on a Cortex-A53. Resolution: one tick (4 ms at
+  // HZ=250; timestamp_resolution_ms() tells). Alerts are ordered by sequence
+  // number, not by time. true: CLOCK_REALTIME, to the millisecond.
+  bool precise_timestamps = false;
 };
 
 // An operator acknowledgement forwarded by the relay. Views are valid only
@@ -120,6 +127,8 @@ class Emitter {
   // Link thread: everything accepted so far has been framed and acknowledged.
   bool drained() const;
   std::uint64_t boot_id() const { return boot_id_; }
+  // How far behind the wall clock a raise's timestamp may be (milliseconds, at least 1).
+  std::uint64_t timestamp_resolution_ms() const;
   EmitterCounters counters() const;
   const EmitterConfig& config() const { return config_; }
 
@@ -139,7 +148,7 @@ class Emitter {
   Status stage(EventKind kind, const AlertSpec& alert, bool priority_known);  // the wait-free part
 
   // Link thread.
-  void drain_staging(std::uint64_t now_ms);
+  std::size_t drain_staging(std::uint64_t now_ms);  // records taken
   void admit(AlertRecord& record, std::uint64_t now_ms);
   void push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key);
   bool frame_next(std::uint64_t now_ms);  // outbox -> replay ring; false when nothing was framed
@@ -163,6 +172,7 @@ class Emitter {
   BoundedString<limits::kRoverIdBytes> rover_id_;
   std::uint64_t boot_id_ = 0;
   std::uint64_t started_ms_ = 0;
+  clockid_t raise_clock_ = CLOCK_REALTIME_COARSE;  // config_.precise_timestamps
 
   // Producer side: per-thread staging rings and counters (producer_table.hpp).
   ProducerTable producers_;
@@ -173,8 +183,7 @@ class Emitter {
   PriorityOutbox outbox_;
   KeyTable keys_;
   ReplayRing ring_;
-  FrameEncoder alert_encoder_;
-  FrameEncoder control_encoder_;  // hello and heartbeat
+  FrameEncoder control_encoder_;  // hello and heartbeat; alert frames are written into the ring
   Lz4BatchEncoder batch_encoder_; // initialized only when lz4 is offered
   LinkConnection link_;
 

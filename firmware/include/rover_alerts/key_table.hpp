@@ -53,10 +53,12 @@ class KeyTable {
   std::size_t capacity() const { return capacity_; }
   std::size_t size() const { return size_; }
 
-  std::int32_t find(std::string_view key) const;
+  std::int32_t find(std::string_view key) const { return find(key, hash(key)); }
+  std::int32_t find(std::string_view key, std::uint64_t key_hash) const;  // key_hash: hash(key)
   // Adds `key` (not present) as most recently seen. When full, first evicts the
   // least recently seen entry and copies it to `evicted` (else evicted.used is false).
-  std::int32_t insert(std::string_view key, Entry& evicted);
+  std::int32_t insert(std::string_view key, Entry& evicted) { return insert(key, hash(key), evicted); }
+  std::int32_t insert(std::string_view key, std::uint64_t key_hash, Entry& evicted);
   void touch(std::int32_t index);  // most recently seen
   void remove(std::int32_t index);
 

@@ -44,9 +44,11 @@ class LinkConnection {
 
   // Writes as much of `bytes` as the socket takes; advances `written`.
   Io write_some(std::span<const std::uint8_t> bytes, std::size_t& written);
-  // Waits up to `timeout_ms` for the socket to be readable or (if `want_write`)
+  // Waits up to `timeout_us` for the socket to be readable or (if `want_write`)
   // writable. Returns whether it is readable (or closed, or in error).
-  bool wait(int timeout_ms, bool want_write);
+  bool wait_us(std::uint64_t timeout_us, bool want_write);
+  // Sleeps `us` microseconds (no socket to wait on).
+  static void sleep_us(std::uint64_t us);
 
   // Reads what is available and returns the next complete verified frame, if any.
   // `status` is Ok with a frame, Ok with nullptr when none is complete yet, or

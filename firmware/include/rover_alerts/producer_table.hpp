@@ -52,11 +52,16 @@ enum class SlotOwner : std::uint8_t {
 
 struct alignas(64) ProducerSlot {
   std::array<SpscRing<StagingSlot>, kPriorityCount> rings;
-  std::atomic<SlotOwner> owner{SlotOwner::Thread};
-  std::uint32_t next_stamp = 0;  // owner thread only: call order across its rings
+  // Written by the owner thread on every call; read by others only for
+  // counters and heartbeats.
+  alignas(64) std::uint32_t next_stamp = 0;  // call order across its rings
   SingleWriterCounter accepted;
   SingleWriterCounter truncated_fields;
   std::array<SingleWriterCounter, kPriorityCount> lost;  // staging ring full
+  // Read by the link thread on every pass, written only when the slot changes
+  // hands: a line of its own, or each raise would have to take the counters'
+  // line back from the link thread's cache.
+  alignas(64) std::atomic<SlotOwner> owner{SlotOwner::Thread};
   // Consumer (link thread) only: the stamp it takes next. Stamps of accepted
   // records are consecutive per producer, so the consumer restores the
   // producer's call order across its per-priority rings exactly: it takes the

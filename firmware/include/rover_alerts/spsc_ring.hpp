@@ -10,6 +10,7 @@
 // Indices are 32-bit so their loads and stores are single instructions on
 // 32-bit ARM too; they wrap, which a power-of-two capacity tolerates.
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cstddef>
@@ -52,6 +53,7 @@ class SpscRing {
     }
     fill(slots_[tail & mask_]);
     tail_.store(tail + 1, std::memory_order_release);
+    prefetch_for_write(&slots_[(tail + 1) & mask_]);
     return true;
   }
 
@@ -81,6 +83,25 @@ class SpscRing {
   static constexpr std::size_t bytes_per_slot() { return sizeof(T); }
 
  private:
+  // The next push writes the first lines of the next slot, which the consumer
+  // read a lap ago and still holds: ask for them now, for writing, so that
+  // push finds them owned instead of waiting on the other core's cache. A
+  // hint: never a fault, no effect on correctness. On x86-64 `prefetchw`
+  // (a NOP on the few old CPUs without it); elsewhere a store prefetch
+  // (`prfm pstl1keep` on ARMv8, `pld` on ARMv7).
+  static void prefetch_for_write(const T* slot) {
+    constexpr std::size_t kLines = (std::min(sizeof(T), kPrefetchBytes) + 63) / 64;
+    const char* at = reinterpret_cast<const char*>(slot);
+    for (std::size_t i = 0; i < kLines; ++i) {
+#if defined(__x86_64__)
+      asm volatile("prefetchw %0" : : "m"(*(at + 64 * i)));
+#else
+      __builtin_prefetch(at + 64 * i, 1);
+#endif
+    }
+  }
+  static constexpr std::size_t kPrefetchBytes = 256;  // a typical staging record
+
   std::unique_ptr<T[]> slots_;
   std::uint32_t mask_ = 0;
   // Producer's line: its index and its view of the consumer's.

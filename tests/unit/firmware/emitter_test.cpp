@@ -1,10 +1,12 @@
 #include "loopback_relay.hpp"
 
+#include <rover_alerts/clock.hpp>
 #include <rover_alerts/emitter.hpp>
 #include <rover_alerts/rover_alerts.h>
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -327,6 +329,33 @@ BOOST_AUTO_TEST_CASE(a_full_replay_ring_holds_back_instead_of_dropping) {
 // ---- chatter suppression ------------------------------------------------------------
 
 // Re-raises of a key whose alert has not gone out yet fold into it.
+// Timestamps are the wall clock at the call (not at the drain), with the
+// default (tick) clock and the precise one.
+BOOST_AUTO_TEST_CASE(raise_timestamps_are_the_wall_clock_within_its_resolution) {
+  for (const bool precise : {false, true}) {
+    LoopbackRelay relay;
+    EmitterConfig c = config_for(relay.port());
+    c.precise_timestamps = precise;
+    Emitter e;
+    BOOST_REQUIRE(e.init(c) == Status::Ok);
+    const std::uint64_t resolution = e.timestamp_resolution_ms();
+    BOOST_TEST(resolution >= 1u);
+    if (precise) BOOST_TEST(resolution == 1u);
+    // The tick clock lags the precise one by up to a tick (more if the tick
+    // itself is late), so each is compared with its own reading before the call.
+    const std::uint64_t before = clock_ms(precise ? CLOCK_REALTIME : CLOCK_REALTIME_COARSE);
+    BOOST_TEST(accepted(e.raise(alert("clock/check"))));
+    const std::uint64_t after = wall_ms();
+    std::this_thread::sleep_for(std::chrono::milliseconds(3 * resolution));  // a drain-time stamp would show
+    BOOST_TEST(poll_until(e, [&] { return e.drained(); }));
+    const auto got = relay.applied();
+    BOOST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].raised_at_ms >= before, precise);
+    BOOST_TEST(got[0].raised_at_ms <= after, precise);
+    BOOST_TEST(got[0].last_seen_ms == got[0].raised_at_ms);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(re_raises_before_sending_fold_into_one_alert) {
   LoopbackRelay relay;
   relay.hold_hello_replies(true);

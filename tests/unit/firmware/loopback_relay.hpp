@@ -42,6 +42,8 @@ struct ReceivedFrame {
   std::uint8_t priority = 0;
   std::uint8_t kind = 0;   // AlertEvent: link::EventKind
   std::uint32_t occurrences = 0;
+  std::uint64_t raised_at_ms = 0;   // AlertEvent
+  std::uint64_t last_seen_ms = 0;   // AlertEvent
   std::vector<std::uint64_t> lost;  // Heartbeat
   std::uint64_t ring_gap_frames = 0;  // Heartbeat
   std::uint64_t truncated_fields = 0; // Heartbeat
@@ -243,6 +245,8 @@ class LoopbackRelay {
       rf.priority = static_cast<std::uint8_t>(alert->priority());
       rf.kind = static_cast<std::uint8_t>(alert->kind());
       rf.occurrences = alert->occurrences();
+      rf.raised_at_ms = alert->raised_at_ms();
+      rf.last_seen_ms = alert->last_seen_ms();
       rf.duplicate = rf.seq <= acked_;
       rf.not_durable = hold_acks_;
       if (!hold_acks_) {
