@@ -10,10 +10,12 @@ namespace {
 
 // The link thread waits on its socket in steps of this much: raise() does not
 // wake it (that would cost a system call per raise), so staging rings must
-// hold what producers raise in one step (DESIGN.md, "Sizing"). While alerts
-// keep coming it looks again after the shorter busy step. It does not spin:
-// every look at staging reads the producers' ring indices, taking those cache
-// lines from their cores, and their next raise pays to take them back.
+// hold what producers raise in one step (DESIGN.md, "Sizing"). A shorter step
+// is not free: every look at staging reads the producers' ring indices,
+// taking those cache lines from their cores, and their next raise pays to
+// take them back. So the step shortens only while staging fills fast: a pass
+// that took a quarter of a ring's capacity or more looks again after
+// kBusyStepUs.
 constexpr std::uint64_t kPollStepUs = 1000;
 constexpr std::uint64_t kBusyStepUs = 50;
 // Frames encoded ahead of one send(): enough to make a send worth its cost.
@@ -132,14 +134,15 @@ void Emitter::set_operator_ack_handler(OperatorAckHandler handler, void* context
 // ---- link side: staging -> outbox (coalescing) ----------------------------------
 
 std::size_t Emitter::drain_staging(std::uint64_t now_ms) {
-  std::size_t taken = 0;
+  std::size_t most = 0;  // records taken from one slot
   const std::size_t claimed = producers_.claimed();
   // At most one ring's worth per priority per slot and pass, so a producer that
   // never pauses cannot keep the link thread from its socket.
   const std::size_t limit = kPriorityCount * producers_.ring_capacity();
   for (std::size_t i = 0; i < claimed; ++i) {
     ProducerSlot& slot = producers_.slot(i);
-    for (std::size_t n = 0; n < limit; ++n) {
+    std::size_t n = 0;
+    for (; n < limit; ++n) {
       bool took = false;
       for (auto& ring : slot.rings) {
         const StagingSlot* r = ring.front();
@@ -148,16 +151,16 @@ std::size_t Emitter::drain_staging(std::uint64_t now_ms) {
           ring.pop();
           ++slot.drain_stamp;
           admit(drained_, now_ms);
-          ++taken;
           took = true;
           break;
         }
       }
       if (!took) break;
     }
+    most = std::max(most, n);
     producers_.recycle_if_drained(i);  // a slot whose thread ended is free once empty
   }
-  return taken;
+  return most;
 }
 
 void Emitter::push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms,
@@ -553,12 +556,12 @@ void Emitter::poll(int timeout_ms) {
   for (;;) {
     const std::uint64_t now = monotonic_ms();
     wall_now_ms_ = wall_ms();
-    const bool busy = drain_staging(now) > 0;
+    const bool filling = drain_staging(now) >= producers_.ring_capacity() / 4;
     outbox_.release_due(now);
     service_link(now, readable);
     const std::uint64_t after = monotonic_ms();
     if (after >= deadline) return;
-    const std::uint64_t wait_us = std::min<std::uint64_t>((deadline - after) * 1000, busy ? kBusyStepUs : kPollStepUs);
+    const std::uint64_t wait_us = std::min<std::uint64_t>((deadline - after) * 1000, filling ? kBusyStepUs : kPollStepUs);
     if (stage_ == Stage::Disconnected) {
       LinkConnection::sleep_us(wait_us);
       readable = false;

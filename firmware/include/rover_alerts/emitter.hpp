@@ -148,7 +148,7 @@ class Emitter {
   Status stage(EventKind kind, const AlertSpec& alert, bool priority_known);  // the wait-free part
 
   // Link thread.
-  std::size_t drain_staging(std::uint64_t now_ms);  // records taken
+  std::size_t drain_staging(std::uint64_t now_ms);  // most records taken from one producer
   void admit(AlertRecord& record, std::uint64_t now_ms);
   void push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key);
   bool frame_next(std::uint64_t now_ms);  // outbox -> replay ring; false when nothing was framed
