@@ -114,6 +114,7 @@ void rover_alerts_config_init(rover_alerts_config* c) {
   c->reconnect_max_ms = d.reconnect_max_ms;
   c->boot_id = 0;
   c->lz4_min_batch_bytes = static_cast<uint32_t>(d.lz4_min_batch_bytes);
+  c->precise_timestamps = d.precise_timestamps;
 }
 
 void rover_alerts_alert_init(rover_alerts_alert* a) {
@@ -144,6 +145,7 @@ rover_alerts_status rover_alerts_init(rover_alerts_emitter** out, const rover_al
   config.reconnect_max_ms = c->reconnect_max_ms;
   config.boot_id = c->boot_id;
   config.lz4_min_batch_bytes = c->lz4_min_batch_bytes;
+  config.precise_timestamps = c->precise_timestamps;
   const Status s = e->emitter.init(config);
   if (s != Status::Ok) {
     delete e;

@@ -55,6 +55,7 @@ typedef struct rover_alerts_config {
   uint32_t reconnect_max_ms;
   uint64_t boot_id;                    /* 0: random */
   uint32_t lz4_min_batch_bytes;        /* frames pending beyond this go lz4-batched if the relay agrees; 0: never */
+  bool precise_timestamps;             /* false: timestamps at the kernel tick's resolution (cheaper raise) */
 } rover_alerts_config;
 
 typedef struct rover_alerts_kv {

@@ -35,6 +35,8 @@ int main(void) {
 
   rover_alerts_config config;
   rover_alerts_config_init(&config);
+  CHECK(!config.precise_timestamps);  /* the tick clock by default, as in C++ */
+  config.precise_timestamps = true;
   config.rover_id = "rover-c";
   config.relay_port = ntohs(addr.sin_port);
   config.reconnect_initial_ms = 5;
