@@ -95,8 +95,9 @@ void check_same(const std::uint8_t* frame, std::size_t size, const std::vector<s
 template <std::size_t N>
 void fill(BoundedString<N>& s, std::mt19937_64& rng, std::size_t min_len = 0) {
   static constexpr std::string_view kAlphabet = "abcXYZ09-/_ .\xC2\xB0";  // some UTF-8 too
-  std::string v(min_len + rng() % (N + 1 - min_len), 'x');
-  for (auto& c : v) c = kAlphabet[rng() % kAlphabet.size()];
+  const auto below = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };  // size_t may be 32-bit
+  std::string v(min_len + below(N + 1 - min_len), 'x');
+  for (auto& c : v) c = kAlphabet[below(kAlphabet.size())];
   s.assign(v);
 }
 

@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(key_table_hash_spreads_keys_that_differ_at_the_end) {
     const std::size_t slots = KeyTable::index_slots(4096);
     std::vector<bool> used(slots);
     for (int n = 0; n < 4096; ++n) {
-      std::size_t i = KeyTable::hash(prefix + std::to_string(20000 + n)) & (slots - 1);
+      auto i = static_cast<std::size_t>(KeyTable::hash(prefix + std::to_string(20000 + n)) & (slots - 1));
       while (used[i]) i = (i + 1) & (slots - 1);
       used[i] = true;
     }
