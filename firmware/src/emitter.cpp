@@ -104,8 +104,10 @@ Status Emitter::stage(EventKind kind, const AlertSpec& alert, bool priority_know
   }
   unsigned truncated = 0;
   // The clock is read only once the ring has room: a refused call costs less.
-  const bool queued = slot->rings[p].try_push_with([&](StagingSlot& r) {
-    truncated = encode_staging(r, kind, alert, clock_ms(raise_clock_), slot->next_stamp, priority_known);
+  const bool queued = slot->rings[p].try_push_with([&](std::uint8_t* at) {
+    const StagingWrite written = encode_staging(at, kind, alert, clock_ms(raise_clock_), slot->next_stamp, priority_known);
+    truncated = written.truncated;
+    return written.bytes;
   });
   if (!queued) {
     slot->lost[p].add(1);
@@ -145,9 +147,9 @@ std::size_t Emitter::drain_staging(std::uint64_t now_ms) {
     for (; n < limit; ++n) {
       bool took = false;
       for (auto& ring : slot.rings) {
-        const StagingSlot* r = ring.front();
-        if (r != nullptr && staging_stamp(*r) == slot.drain_stamp) {
-          decode_staging(*r, drained_);
+        const std::uint8_t* r = ring.front();
+        if (r != nullptr && staging_stamp(r) == slot.drain_stamp) {
+          decode_staging(r, drained_);
           ring.pop();
           ++slot.drain_stamp;
           admit(drained_, now_ms);

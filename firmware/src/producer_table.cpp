@@ -58,7 +58,7 @@ bool ProducerTable::init(std::size_t producers, std::size_t ring_capacity) {
   if (!slots_) return false;
   for (std::size_t i = 0; i < producers; ++i)
     for (auto& ring : slots_[i].rings)
-      if (!ring.init(ring_capacity)) {
+      if (!ring.init(ring_bytes(ring_capacity), staging::kMaxBytes)) {
         slots_.reset();
         return false;
       }

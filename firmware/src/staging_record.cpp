@@ -48,20 +48,20 @@ inline const std::uint8_t* get(const std::uint8_t* at, BoundedString<N>& out) {
 
 }  // namespace
 
-// Each header field is stored straight into the slot: a header composed on
+// Each header field is stored straight into the record: a header composed on
 // the stack and copied as a whole would be read back with wide loads right
 // after narrow stores, which the CPU cannot forward (a stall per raise).
 template <typename T>
-inline void put_field(StagingSlot& slot, std::size_t offset, T value) {
-  std::memcpy(slot.bytes.data() + offset, &value, sizeof value);
+inline void put_field(std::uint8_t* record, std::size_t offset, T value) {
+  std::memcpy(record + offset, &value, sizeof value);
 }
 
-unsigned encode_staging(StagingSlot& slot, EventKind kind, const AlertSpec& a, std::uint64_t now_ms,
-                        std::uint32_t stamp, bool priority_known) {
+StagingWrite encode_staging(std::uint8_t* out, EventKind kind, const AlertSpec& a, std::uint64_t now_ms,
+                            std::uint32_t stamp, bool priority_known) {
   using staging::Header;
   unsigned truncated = 0;
   std::uint8_t action_params = 0, metadata = 0;
-  std::uint8_t* at = slot.bytes.data() + sizeof(Header);
+  std::uint8_t* at = out + sizeof(Header);
   at = put(at, a.key, limits::kKeyBytes, truncated);
   at = put(at, a.source, limits::kSourceBytes, truncated);
   at = put(at, a.title, limits::kTitleBytes, truncated);
@@ -73,32 +73,32 @@ unsigned encode_staging(StagingSlot& slot, EventKind kind, const AlertSpec& a, s
     at = put_pairs(at, a.action->parameters, a.action->parameter_count, limits::kActionParams, action_params,
                    truncated);
   }
-  put_pairs(at, a.metadata, a.metadata_count, limits::kMetadataPairs, metadata, truncated);
+  at = put_pairs(at, a.metadata, a.metadata_count, limits::kMetadataPairs, metadata, truncated);
   const auto flags = static_cast<std::uint8_t>((a.persistent ? kPersistent : 0) | (a.closable ? kClosable : 0) |
                                                (truncated != 0 ? kTruncated : 0) |
                                                (a.action != nullptr ? kHasAction : 0) |
                                                (priority_known ? kPriorityKnown : 0));
-  put_field(slot, offsetof(Header, stamp), stamp);
-  put_field(slot, offsetof(Header, min_interval_ms), a.min_interval_ms);
-  put_field(slot, offsetof(Header, expires_at_ms), a.expires_at_ms);
-  put_field(slot, offsetof(Header, now_ms), now_ms);
-  put_field(slot, offsetof(Header, kind), kind);
-  put_field(slot, offsetof(Header, priority), a.priority);
-  put_field(slot, offsetof(Header, flags), flags);
-  put_field(slot, offsetof(Header, action_param_count), action_params);
-  put_field(slot, offsetof(Header, metadata_count), metadata);
-  return truncated;
+  put_field(out, offsetof(Header, stamp), stamp);
+  put_field(out, offsetof(Header, min_interval_ms), a.min_interval_ms);
+  put_field(out, offsetof(Header, expires_at_ms), a.expires_at_ms);
+  put_field(out, offsetof(Header, now_ms), now_ms);
+  put_field(out, offsetof(Header, kind), kind);
+  put_field(out, offsetof(Header, priority), a.priority);
+  put_field(out, offsetof(Header, flags), flags);
+  put_field(out, offsetof(Header, action_param_count), action_params);
+  put_field(out, offsetof(Header, metadata_count), metadata);
+  return {static_cast<std::size_t>(at - out), truncated};
 }
 
-std::uint32_t staging_stamp(const StagingSlot& slot) {
+std::uint32_t staging_stamp(const std::uint8_t* record) {
   std::uint32_t stamp = 0;
-  std::memcpy(&stamp, slot.bytes.data() + offsetof(staging::Header, stamp), sizeof stamp);
+  std::memcpy(&stamp, record + offsetof(staging::Header, stamp), sizeof stamp);
   return stamp;
 }
 
-void decode_staging(const StagingSlot& slot, AlertRecord& r) {
+void decode_staging(const std::uint8_t* record, AlertRecord& r) {
   staging::Header h;
-  std::memcpy(&h, slot.bytes.data(), sizeof h);
+  std::memcpy(&h, record, sizeof h);
   r.kind = h.kind;
   r.priority = h.priority;
   r.persistent = (h.flags & kPersistent) != 0;
@@ -114,7 +114,7 @@ void decode_staging(const StagingSlot& slot, AlertRecord& r) {
   r.expires_at_ms = h.expires_at_ms;
   r.raised_at_ms = h.now_ms;
   r.last_seen_ms = h.now_ms;
-  const std::uint8_t* at = slot.bytes.data() + sizeof h;
+  const std::uint8_t* at = record + sizeof h;
   at = get(at, r.key);
   at = get(at, r.source);
   at = get(at, r.title);

@@ -44,7 +44,7 @@ struct EmitterConfig {
   std::uint16_t relay_port = 8100;
   std::size_t queue_capacity = 256;        // priority outbox: alerts waiting for the link
   std::size_t max_producers = 4;           // threads that may call raise/update/clear
-  std::size_t staging_capacity = 16;       // per producer and priority (power of two)
+  std::size_t staging_capacity = 16;       // per producer and priority: records of up to 512 B (power of two)
   std::size_t key_capacity = 256;          // active keys tracked for chatter suppression
   std::uint32_t min_update_interval_ms = 1000;  // per key; AlertSpec::min_interval_ms overrides
   std::size_t replay_ring_bytes = 256 * 1024;   // unacknowledged frames kept for replay

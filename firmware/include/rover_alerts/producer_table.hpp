@@ -1,15 +1,15 @@
 #pragma once
 // ProducerTable: the wait-free front of the emitter. Every thread that calls
 // raise/update/clear owns one ProducerSlot, claimed on its first call with a
-// single fetch_add on a table reserved by init(); the slot holds one SpscRing
+// single fetch_add on a table reserved by init(); the slot holds one StagingRing
 // per priority, so a producer never races another producer and an info flood
 // never takes a staging slot from a critical alert. The link thread (poll) is
 // the single consumer of every ring.
 //
 // Steps per raise (the bound the design note states): one thread-local cache
 // scan of kThreadCacheEntries entries; on a thread's first call only, one
-// fetch_add; then one SpscRing push (at most one acquire load, the copy of the
-// caller's fields -- bounded by limits.hpp -- and one release store); then
+// fetch_add; then one StagingRing push (at most one acquire load, the copy of
+// the caller's fields -- bounded by limits.hpp -- and one release store); then
 // single-writer counter stores. No CAS loop, no lock, no allocation.
 //
 // A slot belongs to its thread until the thread ends: a thread-exit hook
@@ -25,7 +25,7 @@
 
 #include <rover_alerts/staging_record.hpp>
 #include <rover_alerts/priority.hpp>
-#include <rover_alerts/spsc_ring.hpp>
+#include <rover_alerts/staging_ring.hpp>
 
 #include <array>
 #include <atomic>
@@ -51,7 +51,7 @@ enum class SlotOwner : std::uint8_t {
 };
 
 struct alignas(64) ProducerSlot {
-  std::array<SpscRing<StagingSlot>, kPriorityCount> rings;
+  std::array<StagingRing, kPriorityCount> rings;
   // Written by the owner thread on every call; read by others only for
   // counters and heartbeats.
   alignas(64) std::uint32_t next_stamp = 0;  // call order across its rings
@@ -81,7 +81,8 @@ class ProducerTable {
   ProducerTable(const ProducerTable&) = delete;
   ProducerTable& operator=(const ProducerTable&) = delete;
 
-  // Reserves `producers` slots of kPriorityCount rings of `ring_capacity` records.
+  // Reserves `producers` slots of kPriorityCount rings, each with room for
+  // `ring_capacity` records of staging::kTypicalBytes (ring_bytes()).
   bool init(std::size_t producers, std::size_t ring_capacity);
   bool initialized() const { return slots_ != nullptr; }
 
@@ -98,8 +99,11 @@ class ProducerTable {
   std::size_t producers() const { return producers_; }
   std::size_t ring_capacity() const { return ring_capacity_; }
 
+  static constexpr std::size_t ring_bytes(std::size_t ring_capacity) {
+    return StagingRing::bytes_for(ring_capacity, staging::kTypicalBytes, staging::kMaxBytes);
+  }
   static std::size_t reserved_bytes(std::size_t producers, std::size_t ring_capacity) {
-    return producers * (sizeof(ProducerSlot) + kPriorityCount * ring_capacity * sizeof(StagingSlot));
+    return producers * (sizeof(ProducerSlot) + kPriorityCount * ring_bytes(ring_capacity));
   }
 
  private:

@@ -1,17 +1,15 @@
 #pragma once
-// StagingSlot: one raise/update/clear on its way from a producer thread to the
-// link thread, in a compact variable-length form: a 32-byte header, then each
-// string the call carries as a 16-bit length and its bytes, back to back.
-// A slot is sized for the worst case (every field at its bound), but a call
-// writes -- and the link thread reads -- only the bytes it uses: a typical
-// alert is a few contiguous cache lines instead of a dozen scattered over an
-// AlertRecord. The link thread decodes it into an AlertRecord of its own.
+// Staging record: one raise/update/clear on its way from a producer thread to
+// the link thread, in a compact variable-length form: a 32-byte header, then
+// each string the call carries as a 16-bit length and its bytes, back to back.
+// A call writes -- and the link thread reads -- only the bytes it uses, into
+// the producer's StagingRing (staging_ring.hpp); the link thread decodes it
+// into an AlertRecord of its own.
 
 #include <rover_alerts/alert_record.hpp>
 #include <rover_alerts/alert_spec.hpp>
 #include <rover_alerts/limits.hpp>
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -37,24 +35,27 @@ inline constexpr std::size_t kMaxBytes =
     limits::kTitleBytes + limits::kMessageBytes + limits::kGroupIdBytes + limits::kActionLabelBytes +
     limits::kActionTypeBytes + (limits::kActionParams + limits::kMetadataPairs) * (limits::kKvKeyBytes + limits::kKvValueBytes);
 
+// Staging rings are sized in records of this many bytes (EmitterConfig::
+// staging_capacity of them): a typical alert -- title, an action with a
+// parameter, two metadata pairs -- takes about 300.
+inline constexpr std::size_t kTypicalBytes = 512;
+
 }  // namespace staging
 
-struct alignas(64) StagingSlot {
-  // Zeroed when init() allocates the ring: its pages are touched then, not by
-  // the first raises (a page fault is microseconds on the raise path).
-  std::array<std::uint8_t, (staging::kMaxBytes + 63) / 64 * 64> bytes{};
+struct StagingWrite {
+  std::size_t bytes = 0;    // the record's size
+  unsigned truncated = 0;   // fields cut to their bound (a pair beyond the bound counts as one)
 };
 
-// Writes the call into `slot`; returns the number of fields cut to their bound
-// (a pair beyond the bound counts as one). `priority_known` false: a clear
-// whose priority the key table supplies.
-unsigned encode_staging(StagingSlot& slot, EventKind kind, const AlertSpec& alert, std::uint64_t now_ms,
-                        std::uint32_t stamp, bool priority_known);
+// Writes the call at `out`, which has room for staging::kMaxBytes.
+// `priority_known` false: a clear whose priority the key table supplies.
+StagingWrite encode_staging(std::uint8_t* out, EventKind kind, const AlertSpec& alert, std::uint64_t now_ms,
+                            std::uint32_t stamp, bool priority_known);
 
-// The stamp of the record in `slot` (the link thread orders by it).
-std::uint32_t staging_stamp(const StagingSlot& slot);
+// The stamp of the record at `record` (the link thread orders by it).
+std::uint32_t staging_stamp(const std::uint8_t* record);
 
-// Decodes the record in `slot` into `out` (every field of `out` is set).
-void decode_staging(const StagingSlot& slot, AlertRecord& out);
+// Decodes the record at `record` into `out` (every field of `out` is set).
+void decode_staging(const std::uint8_t* record, AlertRecord& out);
 
 }  // namespace rover_alerts

@@ -30,12 +30,19 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips) {
   a.closable = false;
   a.expires_at_ms = 1700000100000;
   a.min_interval_ms = 250;
-  StagingSlot slot;
-  BOOST_TEST(encode_staging(slot, EventKind::Update, a, 1700000000000, 41, true) == 0u);
-  BOOST_TEST(staging_stamp(slot) == 41u);
+  std::vector<std::uint8_t> record(staging::kMaxBytes);
+  const StagingWrite written = encode_staging(record.data(), EventKind::Update, a, 1700000000000, 41, true);
+  BOOST_TEST(written.truncated == 0u);
+  // Header, then each string with its 16-bit length: only the bytes in use.
+  const std::size_t strings = a.key.size() + a.source.size() + a.title.size() + a.message.size() +
+                              a.group_id.size() + action.label.size() + action.action_type.size() +
+                              param.key.size() + param.value.size() + meta[0].key.size() + meta[0].value.size() +
+                              meta[1].key.size() + meta[1].value.size();
+  BOOST_TEST(written.bytes == sizeof(staging::Header) + 13 * sizeof(std::uint16_t) + strings);
+  BOOST_TEST(staging_stamp(record.data()) == 41u);
   AlertRecord r;
   r.action_label.assign("stale");
-  decode_staging(slot, r);
+  decode_staging(record.data(), r);
   BOOST_TEST((r.kind == EventKind::Update));
   BOOST_TEST((r.priority == Priority::High));
   BOOST_TEST(r.priority_known);
@@ -75,10 +82,10 @@ BOOST_AUTO_TEST_CASE(over_bound_fields_are_cut_at_a_utf8_boundary_and_counted) {
   a.message = message;
   a.metadata = meta.data();
   a.metadata_count = meta.size();
-  StagingSlot slot;
-  BOOST_TEST(encode_staging(slot, EventKind::Raise, a, 1, 0, false) == 3u);  // the message and two pairs
+  std::vector<std::uint8_t> record(staging::kMaxBytes);
+  BOOST_TEST(encode_staging(record.data(), EventKind::Raise, a, 1, 0, false).truncated == 3u);  // the message and two pairs
   AlertRecord r;
-  decode_staging(slot, r);
+  decode_staging(record.data(), r);
   BOOST_TEST(r.truncated);
   BOOST_TEST(!r.priority_known);
   BOOST_TEST(!r.has_action);
@@ -86,7 +93,7 @@ BOOST_AUTO_TEST_CASE(over_bound_fields_are_cut_at_a_utf8_boundary_and_counted) {
   BOOST_TEST(r.metadata_count == limits::kMetadataPairs);
 }
 
-BOOST_AUTO_TEST_CASE(a_slot_holds_the_largest_record) {
+BOOST_AUTO_TEST_CASE(the_largest_record_is_exactly_the_bound) {
   std::string big(1024, 'x');
   std::vector<KeyValueView> pairs(limits::kMetadataPairs, KeyValueView{big, big});
   const ActionSpec action{big, big, pairs.data(), limits::kActionParams};
@@ -95,12 +102,13 @@ BOOST_AUTO_TEST_CASE(a_slot_holds_the_largest_record) {
   a.action = &action;
   a.metadata = pairs.data();
   a.metadata_count = pairs.size();
-  StagingSlot slot;
-  encode_staging(slot, EventKind::Raise, a, 1, 0, true);
+  // Guard bytes past the bound: the record must end exactly at it.
+  std::vector<std::uint8_t> record(staging::kMaxBytes + 64, 0xA5);
+  BOOST_TEST(encode_staging(record.data(), EventKind::Raise, a, 1, 0, true).bytes == staging::kMaxBytes);
+  for (std::size_t i = staging::kMaxBytes; i < record.size(); ++i) BOOST_TEST_REQUIRE(record[i] == 0xA5);
   AlertRecord r;
-  decode_staging(slot, r);
+  decode_staging(record.data(), r);
   BOOST_TEST(r.metadata[limits::kMetadataPairs - 1].value.size() == limits::kKvValueBytes);
-  BOOST_TEST(sizeof(StagingSlot) >= staging::kMaxBytes);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
