@@ -71,14 +71,19 @@ class Writer {
     assert(target > ref);
     put(ref, static_cast<std::uint32_t>(target - ref));
   }
-  // A string object, linked from `ref`.
+  // A string object, linked from `ref`: length, bytes, terminator, padding
+  // to 4 (so the next object usually needs no alignment).
   void string(std::size_t ref, std::string_view s) {
     align(4);
+    const std::size_t end = at_ + alert_frame::string_bytes(s.size());
+    // Terminator and padding in one store, made before the bytes that may
+    // share its word (a string's object is 8 bytes or more, so this never
+    // touches the length).
+    put(end - 4, std::uint32_t{0});
     link(ref, at_);
     put(at_, static_cast<std::uint32_t>(s.size()));
     copy_small(out_ + at_ + 4, s.data(), s.size());
-    at_ += 4 + s.size();
-    out_[at_++] = 0;  // terminator
+    at_ = end;
   }
   // A KeyValue table (its own vtable first), linked from `ref`; strings follow.
   void key_value(std::size_t ref, std::string_view key, std::string_view value) {

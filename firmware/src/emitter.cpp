@@ -149,10 +149,9 @@ std::size_t Emitter::drain_staging(std::uint64_t now_ms) {
       for (auto& ring : slot.rings) {
         const std::uint8_t* r = ring.front();
         if (r != nullptr && staging_stamp(r) == slot.drain_stamp) {
-          decode_staging(r, drained_);
+          admit(r, now_ms);
           ring.pop();
           ++slot.drain_stamp;
-          admit(drained_, now_ms);
           took = true;
           break;
         }
@@ -165,24 +164,68 @@ std::size_t Emitter::drain_staging(std::uint64_t now_ms) {
   return most;
 }
 
-void Emitter::push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms,
-                          std::int32_t key) {
-  const auto result = outbox_.push(record, due_ms, now_ms, key);
+void Emitter::account_push(const PriorityOutbox::PushResult& result, Priority priority, std::int32_t key) {
   if (result.evicted) {
     lost_outbox_[index_of(result.evicted_priority)].add(1);
     if (result.evicted_key_ref != PriorityOutbox::kNone) keys_.at(result.evicted_key_ref).pending = KeyTable::kNone;
   }
   if (result.slot == PriorityOutbox::kNone) {
-    lost_outbox_[index_of(record.priority)].add(1);
+    lost_outbox_[index_of(priority)].add(1);
   } else if (key != KeyTable::kNone) {
     keys_.at(key).pending = result.slot;
   }
 }
 
-void Emitter::admit(AlertRecord& r, std::uint64_t now_ms) {
-  const std::uint64_t key_hash = KeyTable::hash(r.key.view());
-  const std::int32_t k = keys_.find(r.key.view(), key_hash);
+void Emitter::push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms,
+                          std::int32_t key) {
+  account_push(outbox_.push(record, due_ms, now_ms, key), record.priority, key);
+}
 
+void Emitter::admit(const std::uint8_t* staged, std::uint64_t now_ms) {
+  const StagingPeek peek = staging_peek(staged);
+  const std::uint64_t key_hash = KeyTable::hash(peek.key);
+  const std::int32_t k = keys_.find(peek.key, key_hash);
+  if (peek.kind != EventKind::Clear && k == KeyTable::kNone) {
+    admit_new_key(staged, peek, key_hash, now_ms);
+  } else {
+    decode_staging(staged, drained_);
+    admit_known(drained_, k, now_ms);
+  }
+}
+
+// A raise or update of a key not in the table: a new alert. The record is
+// decoded straight into its outbox entry (the hot path of a busy link).
+void Emitter::admit_new_key(const std::uint8_t* staged, const StagingPeek& peek, std::uint64_t key_hash,
+                            std::uint64_t now_ms) {
+  KeyTable::Entry evicted;
+  const std::int32_t n = keys_.insert(peek.key, key_hash, evicted);
+  if (evicted.used) {
+    key_evictions_.add(1);
+    // Its held update goes out now: a later clear of that key must not
+    // overtake it.
+    if (evicted.pending != KeyTable::kNone) {
+      outbox_.make_ready(evicted.pending, outbox_.record(evicted.pending).priority);
+      outbox_.set_key_ref(evicted.pending, PriorityOutbox::kNone);
+    }
+  }
+  const auto result = outbox_.emplace(peek.priority, 0, now_ms, n);
+  account_push(result, peek.priority, n);
+  // Dropped by the outbox's rule: the key is still tracked, from a copy.
+  AlertRecord& r = result.slot != PriorityOutbox::kNone ? outbox_.record(result.slot) : drained_;
+  decode_staging(staged, r);
+  if (r.source.empty()) r.source.assign(rover_id_.view());
+  KeyTable::Entry& e = keys_.at(n);
+  e.source.copy_from(r.source);
+  e.priority = r.priority;
+  e.occurrences = r.occurrences;
+  e.min_interval_ms = r.min_interval_ms == kDefaultMinInterval ? config_.min_update_interval_ms : r.min_interval_ms;
+  e.raised_at_ms = r.raised_at_ms;
+  e.last_seen_ms = r.last_seen_ms;
+  e.last_sent_ms = now_ms;
+}
+
+// A clear, or a call for a key in the table (`k`, else KeyTable::kNone).
+void Emitter::admit_known(AlertRecord& r, std::int32_t k, std::uint64_t now_ms) {
   if (r.kind == EventKind::Clear) {
     if (k != KeyTable::kNone) {
       KeyTable::Entry& e = keys_.at(k);
@@ -202,34 +245,6 @@ void Emitter::admit(AlertRecord& r, std::uint64_t now_ms) {
     }
     r.priority_known = true;
     push_outbox(r, 0, now_ms, KeyTable::kNone);
-    return;
-  }
-
-  const std::uint32_t interval =
-      r.min_interval_ms == kDefaultMinInterval ? config_.min_update_interval_ms : r.min_interval_ms;
-
-  if (k == KeyTable::kNone) {
-    KeyTable::Entry evicted;
-    const std::int32_t n = keys_.insert(r.key.view(), key_hash, evicted);
-    if (evicted.used) {
-      key_evictions_.add(1);
-      // Its held update goes out now: a later clear of that key must not
-      // overtake it.
-      if (evicted.pending != KeyTable::kNone) {
-        outbox_.make_ready(evicted.pending, outbox_.record(evicted.pending).priority);
-        outbox_.set_key_ref(evicted.pending, PriorityOutbox::kNone);
-      }
-    }
-    if (r.source.empty()) r.source.assign(rover_id_.view());
-    KeyTable::Entry& e = keys_.at(n);
-    e.source.copy_from(r.source);
-    e.priority = r.priority;
-    e.occurrences = r.occurrences;
-    e.min_interval_ms = interval;
-    e.raised_at_ms = r.raised_at_ms;
-    e.last_seen_ms = r.last_seen_ms;
-    e.last_sent_ms = now_ms;
-    push_outbox(r, 0, now_ms, n);
     return;
   }
 

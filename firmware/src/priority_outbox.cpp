@@ -60,8 +60,15 @@ void PriorityOutbox::remove(std::int32_t slot) {
 
 PriorityOutbox::PushResult PriorityOutbox::push(const AlertRecord& record, std::uint64_t due_ms,
                                                 std::uint64_t now_ms, std::int32_t key_ref) {
+  const PushResult result = emplace(record.priority, due_ms, now_ms, key_ref);
+  if (result.slot != kNone) copy_record(entries_[result.slot].record, record);
+  return result;
+}
+
+PriorityOutbox::PushResult PriorityOutbox::emplace(Priority priority, std::uint64_t due_ms, std::uint64_t now_ms,
+                                                   std::int32_t key_ref) {
   PushResult result;
-  const std::size_t p = index_of(record.priority);
+  const std::size_t p = index_of(priority);
   if (size_ == capacity_) {
     // Least urgent priority present.
     std::size_t q = kPriorityCount;
@@ -76,7 +83,7 @@ PriorityOutbox::PushResult PriorityOutbox::push(const AlertRecord& record, std::
   }
   const std::int32_t slot = allocate();
   Entry& e = entries_[slot];
-  copy_record(e.record, record);
+  e.record.priority = priority;
   e.key_ref = key_ref;
   e.due_ms = due_ms;
   link_tail(slot, static_cast<std::uint8_t>(2 * p + (due_ms > now_ms ? 1 : 0)));

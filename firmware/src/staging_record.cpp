@@ -96,6 +96,16 @@ std::uint32_t staging_stamp(const std::uint8_t* record) {
   return stamp;
 }
 
+StagingPeek staging_peek(const std::uint8_t* record) {
+  StagingPeek peek;
+  std::memcpy(&peek.kind, record + offsetof(staging::Header, kind), sizeof peek.kind);
+  std::memcpy(&peek.priority, record + offsetof(staging::Header, priority), sizeof peek.priority);
+  std::uint16_t len = 0;  // the key is the first string
+  std::memcpy(&len, record + sizeof(staging::Header), sizeof len);
+  peek.key = {reinterpret_cast<const char*>(record + sizeof(staging::Header) + sizeof len), len};
+  return peek;
+}
+
 void decode_staging(const std::uint8_t* record, AlertRecord& r) {
   staging::Header h;
   std::memcpy(&h, record, sizeof h);

@@ -149,8 +149,11 @@ class Emitter {
 
   // Link thread.
   std::size_t drain_staging(std::uint64_t now_ms);  // most records taken from one producer
-  void admit(AlertRecord& record, std::uint64_t now_ms);
+  void admit(const std::uint8_t* staged, std::uint64_t now_ms);
+  void admit_new_key(const std::uint8_t* staged, const StagingPeek& peek, std::uint64_t key_hash, std::uint64_t now_ms);
+  void admit_known(AlertRecord& record, std::int32_t key, std::uint64_t now_ms);
   void push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key);
+  void account_push(const PriorityOutbox::PushResult& result, Priority priority, std::int32_t key);
   bool frame_next(std::uint64_t now_ms);  // outbox -> replay ring; false when nothing was framed
   void on_connected(std::uint64_t now_ms);
   void on_disconnected(std::uint64_t now_ms);

@@ -48,6 +48,9 @@ class PriorityOutbox {
 
   // Copies `record` in (its priority picks the list). `due_ms` > now: deferred.
   PushResult push(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key_ref);
+  // push() for a record the caller then writes into record(slot) (one copy
+  // fewer): the entry is placed by `priority` alone, which the record must keep.
+  PushResult emplace(Priority priority, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key_ref);
 
   AlertRecord& record(std::int32_t slot) { return entries_[slot].record; }
   const AlertRecord& record(std::int32_t slot) const { return entries_[slot].record; }

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace rover_alerts {
 
@@ -54,6 +55,14 @@ StagingWrite encode_staging(std::uint8_t* out, EventKind kind, const AlertSpec& 
 
 // The stamp of the record at `record` (the link thread orders by it).
 std::uint32_t staging_stamp(const std::uint8_t* record);
+
+// What the link thread needs to route a record before decoding it.
+struct StagingPeek {
+  EventKind kind = EventKind::Raise;
+  Priority priority = Priority::Info;
+  std::string_view key;  // into the record
+};
+StagingPeek staging_peek(const std::uint8_t* record);
 
 // Decodes the record at `record` into `out` (every field of `out` is set).
 void decode_staging(const std::uint8_t* record, AlertRecord& out);
