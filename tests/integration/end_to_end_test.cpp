@@ -12,6 +12,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <regex>
@@ -28,6 +29,15 @@ std::uint64_t now_ms() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
+}
+
+// The emitter stamps alerts with the kernel's tick clock, which lags the
+// precise one by up to a tick: a lower bound for its timestamps must come
+// from the same clock (and it is below any precise reading taken later).
+std::uint64_t tick_clock_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000u;
 }
 
 using rover_alerts::testing::Endpoint;
@@ -146,7 +156,7 @@ BOOST_FIXTURE_TEST_CASE(relay_answers_health_checks, RelayFixture) {
 
 BOOST_FIXTURE_TEST_CASE(rover_alerts_reach_a_subscribed_client_exactly, RelayFixture) {
   auto client = subscribed_client("demo-operator-token");
-  const auto started = now_ms();
+  const auto started = tick_clock_ms();
   auto sim = rover("rover-it", 5);
   const std::string boot = boot_id_of(*sim, "rover-it");
   const std::string id_prefix = "rover-it-" + boot + "-";

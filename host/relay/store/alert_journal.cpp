@@ -140,6 +140,7 @@ void AlertJournal::prepare_statements() {
   upsert_applied_ = make(
       "INSERT INTO applied(rover, boot, seq) VALUES(?1, ?2, ?3) ON CONFLICT(rover, boot) DO UPDATE SET seq = "
       "excluded.seq");
+  delete_applied_ = make("DELETE FROM applied WHERE rover = ?1 AND boot = ?2");
   set_meta_ = make("INSERT OR REPLACE INTO meta(name, value) VALUES(?1, ?2)");
 }
 
@@ -249,6 +250,12 @@ void AlertJournal::record_applied_seq(const std::string& rover, std::uint64_t bo
   }
   last_applied_->second = seq;
   note_pending();
+}
+
+// Recorded as seq 0 (real ones start at 1): a batch holds the latest word on
+// each boot, and merging batches keeps it.
+void AlertJournal::record_applied_forgotten(const std::string& rover, std::uint64_t boot_id) {
+  record_applied_seq(rover, boot_id, kForgotten);
 }
 
 void AlertJournal::record_history_pruned(std::uint64_t floor_rev) {
@@ -378,6 +385,12 @@ bool AlertJournal::write_batch() {
   }
   for (const auto& [rover_boot, seq] : batch.applied) {
     if (!ok) break;
+    if (seq == kForgotten) {
+      delete_applied_->bind(1, std::string_view(rover_boot.first));
+      delete_applied_->bind(2, rover_boot.second);
+      ok = delete_applied_->run(error);
+      continue;
+    }
     upsert_applied_->bind(1, std::string_view(rover_boot.first));
     upsert_applied_->bind(2, rover_boot.second);
     upsert_applied_->bind(3, seq);
@@ -444,7 +457,10 @@ bool AlertJournal::complete() {
   ++counters_.commits;
   counters_.last_batch_changes = in_flight_.rows;
   counters_.changes_committed += in_flight_.rows;
-  for (const auto& [rover_boot, seq] : in_flight_.applied) committed_[rover_boot] = seq;
+  for (const auto& [rover_boot, seq] : in_flight_.applied) {
+    if (seq == kForgotten) committed_.erase(rover_boot);
+    else committed_[rover_boot] = seq;
+  }
   committed_rev_ = std::max(committed_rev_, in_flight_.rev);
   committed_floor_ = std::max(committed_floor_, in_flight_.floor);
   in_flight_.clear();

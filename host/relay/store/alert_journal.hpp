@@ -140,6 +140,7 @@ class AlertJournal final : public StoreRecorder {
   // StoreRecorder
   void record_change(const AlertChange& change, const Tombstone* tombstone) override;
   void record_applied_seq(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) override;
+  void record_applied_forgotten(const std::string& rover, std::uint64_t boot_id) override;
   void record_history_pruned(std::uint64_t floor_rev) override;
 
   // The compact binary encoding of an alert / tombstone in the database
@@ -180,6 +181,8 @@ class AlertJournal final : public StoreRecorder {
   Statement* insert_tombstone_ = nullptr;
   Statement* prune_tombstones_ = nullptr;
   Statement* upsert_applied_ = nullptr;
+  Statement* delete_applied_ = nullptr;
+  static constexpr std::uint64_t kForgotten = 0;  // a batch's applied seq meaning "row deleted"
   Statement* set_meta_ = nullptr;
 
   // A row body in a batch's buffer: every body is encoded into one buffer (no

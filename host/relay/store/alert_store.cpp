@@ -182,12 +182,18 @@ AlertStore::ApplyResult AlertStore::apply_rover_event(const std::string& rover, 
   if (seq == 0) return ApplyResult::Duplicate;  // sequences start at 1
   if (last_applied_ == applied_seq_.end() || last_applied_->first.second != boot_id ||
       last_applied_->first.first != rover) {
-    last_applied_ = applied_seq_.try_emplace({rover, boot_id}, 0).first;
+    const auto [it, fresh] = applied_seq_.try_emplace({rover, boot_id});
+    last_applied_ = it;
+    if (fresh) {
+      last_applied_->second.used = ++applied_clock_;
+      forget_old_boots(rover);
+    }
   }
-  if (seq <= last_applied_->second) return ApplyResult::Duplicate;
+  if (seq <= last_applied_->second.seq) return ApplyResult::Duplicate;
   // The seq is recorded first: the journal commits it in the same batch as
   // the change it caused, so "seq durable" implies "its change durable".
-  last_applied_->second = seq;
+  last_applied_->second.seq = seq;
+  last_applied_->second.used = ++applied_clock_;
   if (recorder_ != nullptr) recorder_->record_applied_seq(rover, boot_id, seq);
 
   // A raise of a new key inserts its id into by_id_: fetch that bucket while
@@ -226,7 +232,22 @@ AlertStore::ApplyResult AlertStore::apply_rover_event(const std::string& rover, 
 
 std::uint64_t AlertStore::applied_seq(const std::string& rover, std::uint64_t boot_id) const {
   const auto it = applied_seq_.find({rover, boot_id});
-  return it == applied_seq_.end() ? 0 : it->second;
+  return it == applied_seq_.end() ? 0 : it->second.seq;
+}
+
+void AlertStore::forget_old_boots(const std::string& rover) {
+  for (;;) {
+    std::size_t boots = 0;
+    auto oldest = applied_seq_.end();
+    for (auto it = applied_seq_.lower_bound({rover, 0}); it != applied_seq_.end() && it->first.first == rover; ++it) {
+      ++boots;
+      if (oldest == applied_seq_.end() || it->second.used < oldest->second.used) oldest = it;
+    }
+    if (boots <= kBootsKeptPerRover) return;
+    assert(oldest != last_applied_);  // the newest boot is the one just added
+    if (recorder_ != nullptr) recorder_->record_applied_forgotten(rover, oldest->first.second);
+    applied_seq_.erase(oldest);
+  }
 }
 
 // Copies what the rover says about the condition; identity and ack state stay.
@@ -447,6 +468,7 @@ void AlertStore::restore_begin(std::string epoch, std::uint64_t rev, std::uint64
   by_expiry_.clear();
   tombstones_.clear();
   applied_seq_.clear();
+  applied_clock_ = 0;
   last_applied_ = applied_seq_.end();
   epoch_ = std::move(epoch);
   rev_ = rev;
@@ -505,7 +527,8 @@ void AlertStore::restore_tombstone(Tombstone tombstone) {
 }
 
 void AlertStore::restore_applied(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) {
-  applied_seq_[{rover, boot_id}] = seq;
+  // In the journal's row order; any restored boot is older than the next new one.
+  applied_seq_[{rover, boot_id}] = Applied{seq, ++applied_clock_};
 }
 
 void AlertStore::restore(StoreImage image) {
@@ -528,7 +551,8 @@ StoreImage AlertStore::image() const {
   image.history_floor_rev = history_floor_rev_;
   image.alerts = snapshot();
   image.tombstones.assign(tombstones_.begin(), tombstones_.end());
-  for (const auto& [key, seq] : applied_seq_) image.applied.push_back(AppliedSeq{key.first, key.second, seq});
+  for (const auto& [key, applied] : applied_seq_)
+    image.applied.push_back(AppliedSeq{key.first, key.second, applied.seq});
   return image;
 }
 

@@ -99,6 +99,9 @@ class StoreRecorder {
   virtual void record_change(const AlertChange& change, const Tombstone* tombstone) = 0;
   // The highest applied seq of (rover, boot) is now `seq`.
   virtual void record_applied_seq(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) = 0;
+  // The store no longer tracks (rover, boot): an older boot of a rover that
+  // has started kBootsKeptPerRover newer ones.
+  virtual void record_applied_forgotten(const std::string& rover, std::uint64_t boot_id) = 0;
   // Tombstones with rev <= floor_rev were pruned.
   virtual void record_history_pruned(std::uint64_t floor_rev) = 0;
 };
@@ -250,6 +253,10 @@ class AlertStore {
   // Highest seq of (rover, boot) applied so far; 0 when none. (Applied is not
   // durable: what a rover may be acknowledged is the journal's committed seq.)
   std::uint64_t applied_seq(const std::string& rover, std::uint64_t boot_id) const;
+  // Boots of one rover whose applied seq is kept. A rover's emitter replays
+  // only its current boot, so older boots are of no use once it has moved
+  // on; a few are kept for a rover id that two processes share by mistake.
+  static constexpr std::size_t kBootsKeptPerRover = 4;
 
   // ---- operator input ----------------------------------------------------
 
@@ -375,12 +382,20 @@ class AlertStore {
   std::size_t stale_revs_ = 0;
   std::set<std::pair<std::uint64_t, Slot>> by_expiry_;  // (expires_at_ms, slot), only expiring ones
   std::deque<Tombstone> tombstones_;                    // ordered by rev
-  // One entry per rover boot seen: small, and kept so that a replay after a
-  // relay-side disconnect is recognised.
-  using AppliedMap = std::map<std::pair<std::string, std::uint64_t>, std::uint64_t>;
+  // One entry per rover boot seen, kept so that a replay after a relay-side
+  // disconnect is recognised; at most kBootsKeptPerRover per rover, the most
+  // recently applied (a rover replays only its current boot's frames).
+  struct Applied {
+    std::uint64_t seq = 0;
+    std::uint64_t used = 0;  // applied_clock_ when a frame of this boot was last applied
+  };
+  using AppliedMap = std::map<std::pair<std::string, std::uint64_t>, Applied>;
+  void forget_old_boots(const std::string& rover);
   AppliedMap applied_seq_;
+  std::uint64_t applied_clock_ = 0;
   // The entry of the latest applied frame: frames come in runs from one
-  // rover boot, so most need no map lookup (entries are never erased).
+  // rover boot, so most need no map lookup (only an older boot of the same
+  // rover is ever erased, never this one).
   AppliedMap::iterator last_applied_ = applied_seq_.end();
   Observer observer_;
   StoreRecorder* recorder_ = nullptr;

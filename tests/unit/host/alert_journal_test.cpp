@@ -177,6 +177,37 @@ BOOST_AUTO_TEST_CASE(reopen_gives_the_identical_store) {
   BOOST_TEST(overtemp->acknowledged_at_ms == 3200u);
 }
 
+// Boots the store forgets leave the file and the journal's acknowledgeable
+// seqs, in the same commit; a forget and a later use of the same boot in one
+// batch keep the later word.
+BOOST_AUTO_TEST_CASE(forgotten_rover_boots_leave_the_journal) {
+  constexpr std::uint64_t kBoots = AlertStore::kBootsKeptPerRover + 2;
+  TempDir dir;
+  {
+    Durable d(dir.db());
+    for (std::uint64_t boot = 1; boot <= 2; ++boot) d.store.apply_rover_event("R1", boot, 1, raise("a"));
+    BOOST_TEST(d.journal->flush());
+    BOOST_TEST(d.journal->committed_seq("R1", 1) == 1u);
+    for (std::uint64_t boot = 3; boot <= kBoots; ++boot) d.store.apply_rover_event("R1", boot, 1, raise("a"));
+    BOOST_TEST(d.journal->flush());
+    BOOST_TEST(d.journal->committed_seq("R1", 1) == 0u);
+    BOOST_TEST(d.journal->committed_seq("R1", 2) == 0u);
+    BOOST_TEST(d.journal->committed_seq("R1", kBoots) == 1u);
+    // Boot 1 comes back (a second process with the same rover id): applied
+    // anew, and boot 3 (least recently used) goes, both in one batch.
+    BOOST_TEST((d.store.apply_rover_event("R1", 1, 1, raise("a")) == AlertStore::ApplyResult::Applied));
+    BOOST_TEST(d.journal->flush());
+    BOOST_TEST(d.journal->committed_seq("R1", 1) == 1u);
+    BOOST_TEST(d.journal->committed_seq("R1", 3) == 0u);
+  }
+  BOOST_TEST(count_rows(dir.db(), "applied") == static_cast<std::int64_t>(AlertStore::kBootsKeptPerRover));
+  Durable again(dir.db());
+  BOOST_TEST(again.store.image().applied.size() == AlertStore::kBootsKeptPerRover);
+  BOOST_TEST(again.store.applied_seq("R1", 1) == 1u);
+  BOOST_TEST(again.store.applied_seq("R1", 3) == 0u);
+  BOOST_TEST(again.journal->committed_seq("R1", kBoots) == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(only_committed_changes_survive_and_only_they_are_acknowledgeable) {
   TempDir dir;
   std::uint64_t committed_rev = 0;

@@ -46,6 +46,10 @@ struct Recorder final : StoreRecorder {
   void record_applied_seq(const std::string& rover, std::uint64_t boot, std::uint64_t seq) override {
     applied.push_back({rover, boot, seq});
   }
+  void record_applied_forgotten(const std::string& rover, std::uint64_t boot) override {
+    forgotten.push_back({rover, boot, 0});
+  }
+  std::vector<AppliedSeq> forgotten;
   void record_history_pruned(std::uint64_t floor_rev) override { floor = floor_rev; }
 };
 

@@ -131,6 +131,30 @@ BOOST_AUTO_TEST_CASE(duplicate_seq_is_ignored) {
   BOOST_TEST(s.store.applied_seq("R3", kBoot) == 0u);
 }
 
+// A rover's emitter replays only its current boot, so the store keeps the
+// applied seq of the kBootsKeptPerRover most recently used boots per rover
+// and forgets older ones: bounded however often rovers restart.
+BOOST_AUTO_TEST_CASE(only_the_latest_boots_of_each_rover_are_remembered) {
+  constexpr std::size_t kKept = AlertStore::kBootsKeptPerRover;
+  RecordingStore s;
+  BOOST_TEST((s.apply(1, event(RoverEventKind::Raise, "other", 1500), "R2") == AlertStore::ApplyResult::Applied));
+  for (std::uint64_t boot = 1; boot <= kKept; ++boot)
+    BOOST_TEST((s.apply(2, event(RoverEventKind::Raise, "a", 1500), "R1", boot) == AlertStore::ApplyResult::Applied));
+  // Boot 1 is used again, so boot 2 is now the least recently used.
+  BOOST_TEST((s.apply(3, event(RoverEventKind::Raise, "a", 1600), "R1", 1) == AlertStore::ApplyResult::Applied));
+  for (std::uint64_t boot = kKept + 1; boot <= kKept + 3; ++boot)
+    BOOST_TEST((s.apply(2, event(RoverEventKind::Raise, "a", 1700), "R1", boot) == AlertStore::ApplyResult::Applied));
+  // Forgotten, oldest use first: boots 2, 3, 4.
+  for (std::uint64_t boot = 2; boot <= 4; ++boot) BOOST_TEST(s.store.applied_seq("R1", boot) == 0u, boot);
+  BOOST_TEST(s.store.applied_seq("R1", 1) == 3u);
+  for (std::uint64_t boot = kKept + 1; boot <= kKept + 3; ++boot)
+    BOOST_TEST(s.store.applied_seq("R1", boot) == 2u, boot);
+  BOOST_TEST(s.store.image().applied.size() == kKept + 1);  // R1's four and R2's one
+  BOOST_TEST(s.store.applied_seq("R2", kBoot) == 1u);       // other rovers are untouched
+  // The kept boots still recognise their replays.
+  BOOST_TEST((s.apply(2, event(RoverEventKind::Raise, "a", 1800), "R1", kKept + 3) == AlertStore::ApplyResult::Duplicate));
+}
+
 BOOST_AUTO_TEST_CASE(ack_after_clear_removes_and_a_new_raise_starts_a_new_occurrence) {
   RecordingStore s;
   s.apply(1, event(RoverEventKind::Raise, "power.low", 1500));
