@@ -79,9 +79,10 @@ std::uint32_t to_ns(std::uint64_t ticks, double scale) {
   return static_cast<std::uint32_t>(std::min(static_cast<double>(ticks) * scale, double{UINT32_MAX}));
 }
 
-// Threads are placed as on the rover: the control loop (the producers) owns
-// core 0, the emitter's link thread core 1. Without this, three or four busy
-// threads share two cores at random and the figures measure the scheduler.
+// Threads are placed as on the rover: the control loop owns core 0, the
+// emitter's link thread core 1 (a second raising thread goes there too).
+// Without this, three or four busy threads share two cores at random and the
+// figures measure the scheduler.
 // `cpu` beyond the machine: left where it is.
 void pin_to_cpu(unsigned cpu) {
   if (cpu >= std::thread::hardware_concurrency()) return;
@@ -276,7 +277,9 @@ Latencies raise_latencies(int threads, std::size_t per_thread, const std::vector
   std::vector<std::thread> producers;
   for (int t = 0; t < threads; ++t) {
     producers.emplace_back([&, t] {
-      pin_to_cpu(kProducerCpu);
+      // Two threads raise at once only on two cores: the second one shares
+      // the link thread's (on one core they would take turns, not race).
+      pin_to_cpu(t == 0 ? kProducerCpu : kLinkCpu);
       auto& out = samples[static_cast<std::size_t>(t)];
       out.reserve(per_thread);
       TypicalAlert a;
