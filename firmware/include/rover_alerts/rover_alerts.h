@@ -46,7 +46,7 @@ typedef struct rover_alerts_config {
   uint16_t relay_port;
   uint32_t queue_capacity;
   uint32_t max_producers;
-  uint32_t staging_capacity;           /* power of two */
+  uint32_t staging_capacity;           /* per thread and priority: records of up to 512 B; power of two */
   uint32_t key_capacity;
   uint32_t min_update_interval_ms;
   uint32_t replay_ring_bytes;
