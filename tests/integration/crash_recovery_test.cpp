@@ -15,6 +15,7 @@
 
 #include "support/child_process.hpp"
 #include "support/relay_process.hpp"
+#include "support/temp_dir.hpp"
 #include "support/ws_test_client.hpp"
 
 #include <boost/json.hpp>
@@ -32,6 +33,7 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using rover_alerts::testing::ChildProcess;
 using rover_alerts::testing::kill_hard;
+using rover_alerts::testing::TempDir;
 using rover_alerts::testing::start_relay;
 using Relay = rover_alerts::testing::RelayProcess;
 using rover_alerts::testing::WsTestClient;
@@ -141,19 +143,10 @@ std::string read_boot(ChildProcess& sim, const std::string& rover_id) {
 BOOST_AUTO_TEST_SUITE(crash_recovery)
 
 BOOST_AUTO_TEST_CASE(kill_9_loses_nothing_acknowledged) {
-  const fs::path data_dir =
-      fs::temp_directory_path() / ("rover-alerts-crash-" + std::to_string(::getpid()) + "-" +
-                                   std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{data_dir};
+  const TempDir data_dir("crash");
 
   // ---- run 1: a stream of alerts, killed in the middle ----------------------
-  Relay first = start_relay(data_dir, 0);
+  Relay first = start_relay(data_dir.path, 0);
   const unsigned short link_port = first.link.port;
   ClientState seen;
   Welcome before;
@@ -194,7 +187,7 @@ BOOST_AUTO_TEST_CASE(kill_9_loses_nothing_acknowledged) {
     BOOST_TEST_MESSAGE("client saw " << seen.messages << " alerts up to rev " << seen.rev << " before the kill");
 
     // ---- run 2: recovered state, with the rover shut out -------------------
-    Relay second = start_relay(data_dir, 0);
+    Relay second = start_relay(data_dir.path, 0);
     BOOST_REQUIRE(second.link.port != link_port);
     Welcome after;
     const ClientState recovered = snapshot_of(second, after);
@@ -227,7 +220,7 @@ BOOST_AUTO_TEST_CASE(kill_9_loses_nothing_acknowledged) {
     kill_hard(second);
 
     // ---- run 3: the rover comes back and finishes ---------------------------
-    Relay third = start_relay(data_dir, link_port);
+    Relay third = start_relay(data_dir.path, link_port);
     const auto summary = sim->read_line(60000);
     BOOST_REQUIRE_MESSAGE(summary, "rover-sim did not finish");
     BOOST_TEST_MESSAGE(*summary);

@@ -4,6 +4,7 @@
 
 #include "support/child_process.hpp"
 #include "support/relay_process.hpp"
+#include "support/temp_dir.hpp"
 #include "support/ws_test_client.hpp"
 
 #include <rover_alerts/link_framing.hpp>
@@ -21,6 +22,7 @@
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using rover_alerts::testing::ChildProcess;
+using rover_alerts::testing::TempDir;
 using rover_alerts::testing::WsTestClient;
 
 namespace {
@@ -45,17 +47,15 @@ using rover_alerts::testing::parse_endpoint;
 
 // A relay on ephemeral ports with its own data folder, stopped at the end.
 struct RelayFixture {
-  fs::path data_dir;
+  TempDir data_dir{"it"};
   std::unique_ptr<ChildProcess> relay;
   Endpoint http;
   Endpoint link;
 
   RelayFixture() {
-    data_dir = fs::temp_directory_path() / ("rover-alerts-it-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(now_ms()));
     relay = std::make_unique<ChildProcess>(std::vector<std::string>{
         ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0", "--data",
-        data_dir.string(), "--tokens", DEMO_TOKENS_PATH});
+        data_dir.path.string(), "--tokens", DEMO_TOKENS_PATH});
     BOOST_REQUIRE(relay->started());
     const auto line = relay->read_line();
     BOOST_REQUIRE_MESSAGE(line, "relay printed no listening line");
@@ -69,8 +69,6 @@ struct RelayFixture {
   }
   ~RelayFixture() {
     BOOST_CHECK_EQUAL(relay->terminate(), 0);  // SIGTERM is a clean shutdown
-    std::error_code ec;
-    fs::remove_all(data_dir, ec);
   }
 
   std::unique_ptr<WsTestClient> subscribed_client(const std::string& token) {

@@ -17,6 +17,7 @@
 
 #include "support/child_process.hpp"
 #include "support/relay_process.hpp"
+#include "support/temp_dir.hpp"
 #include "support/ws_test_client.hpp"
 
 #include <boost/json.hpp>
@@ -40,6 +41,7 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using rover_alerts::testing::ChildProcess;
 using rover_alerts::testing::kill_hard;
+using rover_alerts::testing::TempDir;
 using rover_alerts::testing::start_relay;
 using Relay = rover_alerts::testing::RelayProcess;
 using rover_alerts::testing::WsTestClient;
@@ -49,18 +51,6 @@ namespace {
 // Relay start-up reloads the journal (up to 100 000 alerts; slow under ASan).
 constexpr int kRelayStartTimeoutMs = 120000;
 constexpr int kSimLineTimeoutMs = 120000;
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag)
-      : path(fs::temp_directory_path() /
-             ("rover-alerts-" + tag + "-" + std::to_string(::getpid()) + "-" +
-              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()))) {}
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // rover-sim's stdout: its boot line, progress lines, the summary.
 struct Progress {

@@ -6,6 +6,7 @@
 
 #include "support/child_process.hpp"
 #include "support/relay_process.hpp"
+#include "support/temp_dir.hpp"
 #include "support/ws_test_client.hpp"
 
 #include <boost/asio.hpp>
@@ -41,11 +42,8 @@ inline void set_socket_timeouts(int fd, int timeout_ms) {
 class RelayUnderTest {
  public:
   explicit RelayUnderTest(std::vector<std::string> extra_args = {}) {
-    static int instance = 0;
-    data_dir_ = std::filesystem::temp_directory_path() /
-                ("rover-alerts-sec-" + std::to_string(::getpid()) + "-" + std::to_string(++instance));
     std::vector<std::string> args{ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0",
-                                  "--data", data_dir_.string(), "--tokens", DEMO_TOKENS_PATH};
+                                  "--data", data_dir_.path.string(), "--tokens", DEMO_TOKENS_PATH};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<ChildProcess>(args);
     BOOST_REQUIRE(process_->started());
@@ -59,8 +57,6 @@ class RelayUnderTest {
   }
   ~RelayUnderTest() {
     BOOST_CHECK_EQUAL(process_->terminate(), 0);  // still alive, and SIGTERM is a clean shutdown
-    std::error_code ec;
-    std::filesystem::remove_all(data_dir_, ec);
   }
   RelayUnderTest(const RelayUnderTest&) = delete;
   RelayUnderTest& operator=(const RelayUnderTest&) = delete;
@@ -70,7 +66,7 @@ class RelayUnderTest {
   bool alive() { return process_->wait_exit(0) == -1; }
 
  private:
-  std::filesystem::path data_dir_;
+  TempDir data_dir_{"sec"};  // first member: removed after the relay has stopped
   std::unique_ptr<ChildProcess> process_;
   Endpoint http_;
   Endpoint link_;

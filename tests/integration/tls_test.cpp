@@ -27,25 +27,19 @@ namespace {
 
 // A self-signed certificate for 127.0.0.1 / localhost in a fresh folder.
 struct Certificate {
-  fs::path dir;
+  TempDir dir{"tls"};
   fs::path cert;
   fs::path key;
 
   Certificate() {
-    dir = fs::temp_directory_path() / ("rover-alerts-tls-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    cert = dir / "cert.pem";
-    key = dir / "key.pem";
+    cert = dir.path / "cert.pem";
+    key = dir.path / "key.pem";
     ChildProcess openssl({OPENSSL_PROGRAM, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                           "-nodes", "-keyout", key.string(), "-out", cert.string(), "-days", "2", "-subj",
                           "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"});
     BOOST_REQUIRE(openssl.started());
     BOOST_REQUIRE_EQUAL(openssl.wait_exit(30000), 0);
     BOOST_REQUIRE(fs::exists(cert) && fs::exists(key));
-  }
-  ~Certificate() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
   }
 };
 
@@ -178,10 +172,10 @@ BOOST_AUTO_TEST_CASE(allow_plain_serves_both_on_one_port) {
 
 BOOST_AUTO_TEST_CASE(a_bad_certificate_stops_the_relay_at_startup) {
   Certificate certificate;
-  const fs::path not_a_key = certificate.dir / "empty.pem";
+  const fs::path not_a_key = certificate.dir.path / "empty.pem";
   { std::ofstream(not_a_key) << "not a key\n"; }
   ChildProcess relay({ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0", "--data",
-                      (certificate.dir / "data").string(), "--tokens", DEMO_TOKENS_PATH, "--tls-cert",
+                      (certificate.dir.path / "data").string(), "--tokens", DEMO_TOKENS_PATH, "--tls-cert",
                       certificate.cert.string(), "--tls-key", not_a_key.string()});
   BOOST_REQUIRE(relay.started());
   BOOST_TEST(relay.wait_exit(20000) == 1);

@@ -15,6 +15,7 @@
 #include "relay_server.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core.hpp>
@@ -100,10 +101,8 @@ StoreFigures run_store_suite(std::uint64_t alerts) {
     f.bytes_per_alert = static_cast<double>(resident_bytes() - rss_before) / static_cast<double>(alerts);
   }
 
-  const fs::path dir = fs::temp_directory_path() / ("alert-bench-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const fs::path db = dir / "alerts.db";
+  const rover_alerts::testing::TempDir dir("bench-store");
+  const fs::path db = dir.path / "alerts.db";
   {
     AlertStore store(std::string(), HistoryLimits{});
     auto journal = AlertJournal::open(db, JournalOptions{}, store);
@@ -129,7 +128,6 @@ StoreFigures run_store_suite(std::uint64_t alerts) {
     f.restart_ms = seconds_since(start) * 1000.0;
     if (store.size() != alerts) std::cerr << "alert-bench: restart found " << store.size() << " alerts\n";
   }
-  fs::remove_all(dir);
   return f;
 }
 
@@ -141,13 +139,11 @@ StoreFigures run_store_suite(std::uint64_t alerts) {
 double measure_sync_ms(std::uint64_t alerts) {
   namespace net = boost::asio;
   namespace websocket = boost::beast::websocket;
-  const fs::path dir = fs::temp_directory_path() / ("alert-bench-sync-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const rover_alerts::testing::TempDir dir("bench-sync");
   {
     // The missed alerts, already in the relay's journal.
     AlertStore store(std::string(), HistoryLimits{});
-    auto journal = AlertJournal::open(dir / "alerts.db", JournalOptions{}, store);
+    auto journal = AlertJournal::open(dir.path / "alerts.db", JournalOptions{}, store);
     store.set_recorder(journal.get());
     EventSource source;
     for (std::uint64_t i = 1; i <= alerts; ++i) store.apply_rover_event("rover-bench", kBoot, i, source.next(i));
@@ -159,7 +155,7 @@ double measure_sync_ms(std::uint64_t alerts) {
   RelayConfig config;
   config.http_listen = {"127.0.0.1", 0};
   config.link_listen = {"127.0.0.1", 0};
-  config.data_dir = dir;
+  config.data_dir = dir.path;
   double elapsed_ms = -1;
   {
     RelayServer server(config, std::move(*tokens));
@@ -200,7 +196,6 @@ double measure_sync_ms(std::uint64_t alerts) {
     std::raise(SIGTERM);  // the relay's own shutdown path
     relay.join();
   }
-  fs::remove_all(dir);
   return elapsed_ms;
 }
 

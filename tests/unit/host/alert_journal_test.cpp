@@ -5,6 +5,7 @@
 
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -27,21 +28,9 @@ namespace {
 
 constexpr std::uint64_t kBoot = 0xfeedfacecafebeefull;  // above INT64_MAX: stored bit for bit
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("rover-alerts-journal-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path db() const { return path / "alerts.db"; }
-};
+using rover_alerts::testing::TempDir;
+
+fs::path db_in(const TempDir& dir) { return dir.path / "alerts.db"; }
 
 // A store wired to its journal the way the relay does it.
 struct Durable {
@@ -106,24 +95,24 @@ std::int64_t count_rows(const fs::path& db, const char* table) {
 BOOST_AUTO_TEST_SUITE(alert_journal)
 
 BOOST_AUTO_TEST_CASE(a_new_database_gets_an_epoch_once) {
-  TempDir dir;
+  TempDir dir("journal-test");
   std::string epoch;
   {
-    Durable d(dir.db());
+    Durable d(db_in(dir));
     epoch = d.store.epoch();
     BOOST_TEST(epoch.size() == 32u);
     BOOST_TEST(d.store.rev() == 0u);
   }
-  Durable again(dir.db());
+  Durable again(db_in(dir));
   BOOST_TEST(again.store.epoch() == epoch);
-  TempDir other;
-  Durable fresh(other.db());
+  TempDir other("journal-test");
+  Durable fresh(db_in(other));
   BOOST_TEST(fresh.store.epoch() != epoch);
 }
 
 BOOST_AUTO_TEST_CASE(reopen_gives_the_identical_store) {
-  TempDir dir;
-  auto first = std::make_unique<Durable>(dir.db(), HistoryLimits{2, 1'000'000'000});
+  TempDir dir("journal-test");
+  auto first = std::make_unique<Durable>(db_in(dir), HistoryLimits{2, 1'000'000'000});
   AlertStore& s = first->store;
   std::uint64_t seq = 0;
   auto rich = raise("drive/overtemp", Priority::Medium);
@@ -160,7 +149,7 @@ BOOST_AUTO_TEST_CASE(reopen_gives_the_identical_store) {
   reference.restore(s.image());
   first.reset();
 
-  Durable second(dir.db(), HistoryLimits{2, 1'000'000'000});
+  Durable second(db_in(dir), HistoryLimits{2, 1'000'000'000});
   check_same(second.store, reference);
   BOOST_TEST(second.store.tombstones().size() == 2u);
   BOOST_TEST(second.store.history_floor_rev() > 0u);
@@ -182,9 +171,9 @@ BOOST_AUTO_TEST_CASE(reopen_gives_the_identical_store) {
 // batch keep the later word.
 BOOST_AUTO_TEST_CASE(forgotten_rover_boots_leave_the_journal) {
   constexpr std::uint64_t kBoots = AlertStore::kBootsKeptPerRover + 2;
-  TempDir dir;
+  TempDir dir("journal-test");
   {
-    Durable d(dir.db());
+    Durable d(db_in(dir));
     for (std::uint64_t boot = 1; boot <= 2; ++boot) d.store.apply_rover_event("R1", boot, 1, raise("a"));
     BOOST_TEST(d.journal->flush());
     BOOST_TEST(d.journal->committed_seq("R1", 1) == 1u);
@@ -200,8 +189,8 @@ BOOST_AUTO_TEST_CASE(forgotten_rover_boots_leave_the_journal) {
     BOOST_TEST(d.journal->committed_seq("R1", 1) == 1u);
     BOOST_TEST(d.journal->committed_seq("R1", 3) == 0u);
   }
-  BOOST_TEST(count_rows(dir.db(), "applied") == static_cast<std::int64_t>(AlertStore::kBootsKeptPerRover));
-  Durable again(dir.db());
+  BOOST_TEST(count_rows(db_in(dir), "applied") == static_cast<std::int64_t>(AlertStore::kBootsKeptPerRover));
+  Durable again(db_in(dir));
   BOOST_TEST(again.store.image().applied.size() == AlertStore::kBootsKeptPerRover);
   BOOST_TEST(again.store.applied_seq("R1", 1) == 1u);
   BOOST_TEST(again.store.applied_seq("R1", 3) == 0u);
@@ -209,11 +198,11 @@ BOOST_AUTO_TEST_CASE(forgotten_rover_boots_leave_the_journal) {
 }
 
 BOOST_AUTO_TEST_CASE(only_committed_changes_survive_and_only_they_are_acknowledgeable) {
-  TempDir dir;
+  TempDir dir("journal-test");
   std::uint64_t committed_rev = 0;
   std::string committed_first_id;
   {
-    Durable d(dir.db());
+    Durable d(db_in(dir));
     d.store.apply_rover_event("R1", kBoot, 1, raise("a"));
     d.store.apply_rover_event("R1", kBoot, 2, raise("b"));
     BOOST_TEST(d.store.applied_seq("R1", kBoot) == 2u);
@@ -231,9 +220,9 @@ BOOST_AUTO_TEST_CASE(only_committed_changes_survive_and_only_they_are_acknowledg
     // Simulate a crash: the uncommitted batch never reaches the file. (The
     // destructor would flush; drop the pending batch by closing the raw file
     // under it is not possible, so copy the database as a crash would leave it.)
-    fs::copy_file(dir.db(), dir.path / "crashed.db");
-    if (fs::exists(fs::path(dir.db().string() + "-wal")))
-      fs::copy_file(fs::path(dir.db().string() + "-wal"), dir.path / "crashed.db-wal");
+    fs::copy_file(db_in(dir), dir.path / "crashed.db");
+    if (fs::exists(fs::path(db_in(dir).string() + "-wal")))
+      fs::copy_file(fs::path(db_in(dir).string() + "-wal"), dir.path / "crashed.db-wal");
   }
   Durable after(dir.path / "crashed.db");
   BOOST_TEST(after.store.rev() == committed_rev);
@@ -247,9 +236,9 @@ BOOST_AUTO_TEST_CASE(only_committed_changes_survive_and_only_they_are_acknowledg
 }
 
 BOOST_AUTO_TEST_CASE(group_commit_coalesces_a_batch_into_one_transaction) {
-  TempDir dir;
+  TempDir dir("journal-test");
   {
-    Durable d(dir.db());
+    Durable d(db_in(dir));
     for (std::uint64_t seq = 1; seq <= 1000; ++seq)
       d.store.apply_rover_event("R1", kBoot, seq, raise("k" + std::to_string(seq % 10)));
     BOOST_TEST(d.scheduled == 1);
@@ -262,16 +251,16 @@ BOOST_AUTO_TEST_CASE(group_commit_coalesces_a_batch_into_one_transaction) {
     BOOST_TEST(d.journal->counters().commits == 1u);
   }
   // The journal holds the file exclusively while open: count once it is closed.
-  BOOST_TEST(count_rows(dir.db(), "alerts") == 10);
+  BOOST_TEST(count_rows(db_in(dir), "alerts") == 10);
 }
 
 BOOST_AUTO_TEST_CASE(a_large_batch_with_updates_and_removals_reopens_identically) {
   // Enough distinct alerts for several multi-row upserts plus single rows,
   // with some changed again or removed within the same batch.
-  TempDir dir;
+  TempDir dir("journal-test");
   AlertStore reference("unused");
   {
-    Durable d(dir.db());
+    Durable d(db_in(dir));
     std::uint64_t seq = 0;
     for (int i = 0; i < 101; ++i) d.store.apply_rover_event("R1", kBoot, ++seq, raise("k" + std::to_string(i)));
     for (int i = 0; i < 101; i += 7) d.store.apply_rover_event("R1", kBoot, ++seq, raise("k" + std::to_string(i)));
@@ -285,15 +274,15 @@ BOOST_AUTO_TEST_CASE(a_large_batch_with_updates_and_removals_reopens_identically
     BOOST_TEST(d.journal->counters().last_batch_changes == 101u + 10u);  // every alert once + 10 tombstones
     reference.restore(d.store.image());
   }
-  BOOST_TEST(count_rows(dir.db(), "alerts") == 91);
-  Durable again(dir.db());
+  BOOST_TEST(count_rows(db_in(dir), "alerts") == 91);
+  Durable again(db_in(dir));
   check_same(reference, again.store);
   BOOST_TEST(again.store.size() == 91u);
 }
 
 BOOST_AUTO_TEST_CASE(the_writer_thread_commits_one_batch_while_the_next_is_recorded) {
-  TempDir dir;
-  Durable d(dir.db());
+  TempDir dir("journal-test");
+  Durable d(db_in(dir));
   std::mutex mutex;
   std::condition_variable woken;
   int wakes = 0;
@@ -335,8 +324,8 @@ BOOST_AUTO_TEST_CASE(the_writer_thread_commits_one_batch_while_the_next_is_recor
 }
 
 BOOST_AUTO_TEST_CASE(after_commit_waits_for_the_commit) {
-  TempDir dir;
-  Durable d(dir.db());
+  TempDir dir("journal-test");
+  Durable d(db_in(dir));
   int called = 0;
   d.journal->after_commit([&] { ++called; });
   BOOST_TEST(called == 1);  // nothing pending: at once
@@ -351,9 +340,9 @@ BOOST_AUTO_TEST_CASE(after_commit_waits_for_the_commit) {
 }
 
 BOOST_AUTO_TEST_CASE(pruning_reaches_the_file) {
-  TempDir dir;
+  TempDir dir("journal-test");
   {
-    Durable d(dir.db(), HistoryLimits{100, 1000});
+    Durable d(db_in(dir), HistoryLimits{100, 1000});
     for (std::uint64_t seq = 1; seq <= 20; seq += 2) {
       const std::string key = "k" + std::to_string(seq);
       d.store.apply_rover_event("R1", kBoot, seq, raise(key, Priority::Info));
@@ -361,15 +350,15 @@ BOOST_AUTO_TEST_CASE(pruning_reaches_the_file) {
     }
     BOOST_TEST(d.journal->flush());
   }
-  BOOST_TEST(count_rows(dir.db(), "tombstones") == 10);
+  BOOST_TEST(count_rows(db_in(dir), "tombstones") == 10);
   {
-    Durable d(dir.db(), HistoryLimits{100, 1000});
+    Durable d(db_in(dir), HistoryLimits{100, 1000});
     BOOST_TEST(d.store.tombstones().size() == 10u);
     BOOST_TEST(d.store.prune_history(1600 + 1001) == 10u);
     BOOST_TEST(d.journal->flush());
   }
-  BOOST_TEST(count_rows(dir.db(), "tombstones") == 0);
-  Durable again(dir.db(), HistoryLimits{100, 1000});
+  BOOST_TEST(count_rows(db_in(dir), "tombstones") == 0);
+  Durable again(db_in(dir), HistoryLimits{100, 1000});
   BOOST_TEST(again.store.tombstones().empty());
   BOOST_TEST(again.store.history_floor_rev() == 20u);
   SyncQuery q;
@@ -378,14 +367,14 @@ BOOST_AUTO_TEST_CASE(pruning_reaches_the_file) {
 }
 
 BOOST_AUTO_TEST_CASE(a_second_writer_is_locked_out) {
-  TempDir dir;
-  Durable d(dir.db());
+  TempDir dir("journal-test");
+  Durable d(db_in(dir));
   d.store.apply_rover_event("R1", kBoot, 1, raise("a"));
   BOOST_TEST(d.journal->flush());
   // Another connection takes the write lock: our commit cannot happen.
   d.store.apply_rover_event("R1", kBoot, 2, raise("b"));
   sqlite3* other = nullptr;
-  BOOST_TEST_REQUIRE(sqlite3_open(dir.db().c_str(), &other) == SQLITE_OK);
+  BOOST_TEST_REQUIRE(sqlite3_open(db_in(dir).c_str(), &other) == SQLITE_OK);
   // The journal holds an exclusive lock, so the other connection is the one refused...
   const int rc = sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
   BOOST_TEST(rc != SQLITE_OK);
@@ -397,11 +386,11 @@ BOOST_AUTO_TEST_CASE(a_second_writer_is_locked_out) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_commit_keeps_the_batch_stops_acks_and_recovers) {
-  TempDir dir;
+  TempDir dir("journal-test");
   JournalOptions options;
   options.max_database_bytes = 64 * 1024;
   AlertStore store(std::string(), HistoryLimits{});
-  auto journal = AlertJournal::open(dir.db(), options, store);
+  auto journal = AlertJournal::open(db_in(dir), options, store);
   store.set_recorder(journal.get());
   int commits = 0;
   journal->set_commit_listener([&] { ++commits; });
@@ -441,7 +430,7 @@ BOOST_AUTO_TEST_CASE(a_failed_commit_keeps_the_batch_stops_acks_and_recovers) {
   store.set_recorder(nullptr);
   journal.reset();
 
-  Durable again(dir.db());
+  Durable again(db_in(dir));
   BOOST_TEST(again.store.rev() == rev);
   BOOST_TEST(!again.store.find("R1", "huge").has_value());
   BOOST_TEST(again.store.tombstones().size() == 1u);
