@@ -1,5 +1,4 @@
 #include <rover_alerts/frame_encoder.hpp>
-#include <rover_alerts/alert_frame_writer.hpp>
 
 #include <cstdlib>
 #include <new>
@@ -41,13 +40,6 @@ FrameEncoder::Bytes FrameEncoder::finish(link::Payload type, fb::Offset<void> pa
   const auto frame = link::CreateFrame(b, seq, sent_at_ms, type, payload);
   link::FinishSizePrefixedFrameBuffer(b, frame);
   return {b.GetBufferPointer(), b.GetSize()};
-}
-
-FrameEncoder::Bytes FrameEncoder::encode_alert(const AlertRecord& a, std::uint64_t seq,
-                                               std::uint64_t sent_at_ms) {
-  // The hand-laid writer, not the builder (alert_frame_writer.hpp); the view
-  // is valid until the next encode call, like every other.
-  return {arena_.data(), write_alert_frame(a, seq, sent_at_ms, arena_.data())};
 }
 
 FrameEncoder::Bytes FrameEncoder::encode_hello(std::string_view rover_id, std::uint64_t boot_id,

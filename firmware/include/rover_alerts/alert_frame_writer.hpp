@@ -23,6 +23,7 @@
 
 #include <rover_alerts/alert_record.hpp>
 #include <rover_alerts/limits.hpp>
+#include <rover_alerts/link_framing.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -52,6 +53,10 @@ inline constexpr std::size_t kMaxBytes =
     8;
 
 }  // namespace alert_frame
+
+// Upper bound of an AlertEvent frame, size prefix included.
+inline constexpr std::size_t kMaxAlertFrameBytes = alert_frame::kMaxBytes;
+static_assert(kMaxAlertFrameBytes <= link::kMaxFrameBytes, "an alert frame must fit the link's frame cap");
 
 // Writes the size-prefixed frame of `alert` into `out`, which must hold
 // alert_frame::kMaxBytes; returns the frame's size. Never fails.

@@ -16,6 +16,7 @@
 // the relay in heartbeats, so a loss is never silent. firmware/DESIGN.md has
 // the reasoning and the bounds.
 
+#include <rover_alerts/alert_frame_writer.hpp>
 #include <rover_alerts/alert_record.hpp>
 #include <rover_alerts/alert_spec.hpp>
 #include <rover_alerts/bounded_string.hpp>

@@ -1,12 +1,13 @@
 #pragma once
-// FrameEncoder: builds size-prefixed link frames (schemas/link.fbs) in an arena
-// reserved once by init(). Encoding never touches the heap: the FlatBufferBuilder
-// runs over FixedArenaAllocator, sized so the largest possible frame fits.
+// FrameEncoder: builds the size-prefixed control frames of the link
+// (schemas/link.fbs: hello, heartbeat, lz4 batch) in an arena reserved once by
+// init(). Encoding never touches the heap: the FlatBufferBuilder runs over
+// FixedArenaAllocator, sized so the largest frame fits. Alert frames, the hot
+// ones, are laid out by alert_frame_writer.hpp instead.
 
-#include <rover_alerts/alert_frame_writer.hpp>
-#include <rover_alerts/alert_record.hpp>
 #include <rover_alerts/limits.hpp>
 #include <rover_alerts/link_framing.hpp>
+#include <rover_alerts/priority.hpp>
 
 #include <array>
 #include <cstddef>
@@ -17,20 +18,14 @@
 
 namespace rover_alerts {
 
-// Upper bound of an encoded AlertEvent frame, size prefix included: every
-// field at its bound (alert_frame_writer.hpp lays it out).
-inline constexpr std::size_t kMaxAlertFrameBytes = alert_frame::kMaxBytes;
-static_assert(kMaxAlertFrameBytes <= link::kMaxFrameBytes, "an alert frame must fit the link's frame cap");
-
 // flatbuffers::Allocator over one fixed block. A second allocation would mean the
-// builder outgrew the bound above: an invariant violation, so it aborts.
+// builder outgrew its size: an invariant violation, so it aborts.
 class FixedArenaAllocator final : public flatbuffers::Allocator {
  public:
   bool init(std::size_t bytes);
   std::uint8_t* allocate(std::size_t size) override;
   void deallocate(std::uint8_t* p, std::size_t size) override;
   std::size_t capacity() const { return capacity_; }
-  std::uint8_t* data() { return block_.get(); }
 
  private:
   std::unique_ptr<std::uint8_t[]> block_;
@@ -42,18 +37,15 @@ class FrameEncoder {
  public:
   using Bytes = std::span<const std::uint8_t>;
 
-  // Builder size for alert frames; control frames (hello, heartbeat) are small.
-  static constexpr std::size_t kAlertBuilderBytes = 4 * 1024;
+  // Builder size for hello and heartbeat frames (an lz4 batch needs its own).
   static constexpr std::size_t kControlBuilderBytes = 512;
-  static_assert(kAlertBuilderBytes >= kMaxAlertFrameBytes, "builder must hold the largest alert frame");
 
   // Reserves the arena (the only allocation). Returns false when memory is short.
-  bool init(std::size_t builder_bytes = kAlertBuilderBytes);
+  bool init(std::size_t builder_bytes = kControlBuilderBytes);
   bool initialized() const { return builder_ != nullptr; }
 
   // Each encode returns the whole size-prefixed frame; the view stays valid
   // until the next encode call.
-  Bytes encode_alert(const AlertRecord& alert, std::uint64_t seq, std::uint64_t sent_at_ms);
   Bytes encode_hello(std::string_view rover_id, std::uint64_t boot_id, std::uint64_t oldest_held_seq,
                      std::uint64_t latest_seq, bool lz4, std::uint64_t sent_at_ms);
   Bytes encode_heartbeat(std::uint64_t latest_seq, const std::array<std::uint64_t, kPriorityCount>& lost,

@@ -8,15 +8,14 @@
 #include <vector>
 
 using namespace rover_alerts;
+using rover_alerts::testing::encoded_alert;
 using rover_alerts::testing::largest_alert;
 
 BOOST_AUTO_TEST_SUITE(frame_encoder)
 
 BOOST_AUTO_TEST_CASE(largest_alert_round_trips_through_the_verifier) {
-  FrameEncoder enc;
-  BOOST_REQUIRE(enc.init());
   const AlertRecord r = largest_alert();
-  const auto bytes = enc.encode_alert(r, 7, 123);
+  const auto bytes = encoded_alert(r, 7, 123);
   BOOST_TEST(bytes.size() <= kMaxAlertFrameBytes);
   const auto decoded = link::verify_prefixed_frame(bytes.data(), bytes.size());
   BOOST_REQUIRE(decoded.status == link::FrameStatus::Ok);
@@ -43,13 +42,11 @@ BOOST_AUTO_TEST_CASE(largest_alert_round_trips_through_the_verifier) {
 }
 
 BOOST_AUTO_TEST_CASE(optional_fields_are_absent_when_empty) {
-  FrameEncoder enc;
-  BOOST_REQUIRE(enc.init());
   AlertRecord r;
   r.key.assign("k");
   r.source.assign("s");
   r.message.assign("m");
-  const auto bytes = enc.encode_alert(r, 1, 0);
+  const auto bytes = encoded_alert(r, 1, 0);
   const auto decoded = link::verify_prefixed_frame(bytes.data(), bytes.size());
   BOOST_REQUIRE(decoded.status == link::FrameStatus::Ok);
   const auto* e = decoded.frame->payload_as_AlertEvent();
@@ -63,13 +60,16 @@ BOOST_AUTO_TEST_CASE(optional_fields_are_absent_when_empty) {
 BOOST_AUTO_TEST_CASE(encoder_is_reusable_and_each_frame_stands_alone) {
   FrameEncoder enc;
   BOOST_REQUIRE(enc.init());
-  const AlertRecord big = largest_alert();
+  const std::array<std::uint64_t, kPriorityCount> lost{};
   for (std::uint64_t seq = 1; seq <= 100; ++seq) {
-    const auto bytes = seq % 2 ? enc.encode_alert(big, seq, 0)
+    const auto bytes = seq % 2 ? enc.encode_heartbeat(seq, lost, 0, 0, 0, 0)
                                : enc.encode_hello("rover-7", 99, seq, seq, false, 0);
     const auto decoded = link::verify_prefixed_frame(bytes.data(), bytes.size());
     BOOST_REQUIRE(decoded.status == link::FrameStatus::Ok);
-    BOOST_TEST(decoded.frame->seq() == (seq % 2 ? seq : 0u));
+    const auto* heartbeat = decoded.frame->payload_as_Heartbeat();
+    const auto* hello = decoded.frame->payload_as_Hello();
+    BOOST_REQUIRE((heartbeat != nullptr) == (seq % 2 == 1));
+    BOOST_TEST((heartbeat ? heartbeat->latest_seq() : hello->latest_seq()) == seq);
   }
 }
 
@@ -92,10 +92,7 @@ BOOST_AUTO_TEST_CASE(control_frames_fit_the_control_builder) {
 }
 
 BOOST_AUTO_TEST_CASE(verifier_rejects_damaged_frames) {
-  FrameEncoder enc;
-  BOOST_REQUIRE(enc.init());
-  const auto bytes = enc.encode_alert(largest_alert(), 3, 0);
-  const std::vector<std::uint8_t> good(bytes.begin(), bytes.end());
+  const std::vector<std::uint8_t> good = encoded_alert(largest_alert(), 3, 0);
 
   // Truncated anywhere: rejected, never read past the end.
   for (std::size_t cut = 0; cut < good.size(); cut += 37)

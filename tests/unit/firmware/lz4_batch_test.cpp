@@ -2,6 +2,7 @@
 // and the negotiation in hello, end to end over a loopback socket.
 
 #include "loopback_relay.hpp"
+#include "test_alerts.hpp"
 #include "support/lz4_block.hpp"
 
 #include <rover_alerts/emitter.hpp>
@@ -23,8 +24,6 @@ namespace {
 
 // `count` alert frames back to back, as the replay ring holds them.
 std::vector<std::uint8_t> alert_frames(int count) {
-  FrameEncoder encoder;
-  BOOST_REQUIRE(encoder.init());
   std::vector<std::uint8_t> raw;
   AlertRecord r;
   r.source.assign("drive-system");
@@ -32,7 +31,7 @@ std::vector<std::uint8_t> alert_frames(int count) {
   for (int i = 0; i < count; ++i) {
     r.key.assign("drive/motor-" + std::to_string(i));
     r.message.assign("Left rear drive motor at " + std::to_string(90 + i % 9) + " C (limit 85 C)");
-    const auto frame = encoder.encode_alert(r, static_cast<std::uint64_t>(i) + 1, 1700000000000);
+    const auto frame = rover_alerts::testing::encoded_alert(r, static_cast<std::uint64_t>(i) + 1, 1700000000000);
     raw.insert(raw.end(), frame.begin(), frame.end());
   }
   return raw;

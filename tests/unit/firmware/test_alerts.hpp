@@ -1,9 +1,12 @@
 #pragma once
 // Test alerts shared by the firmware tests.
 
+#include <rover_alerts/alert_frame_writer.hpp>
 #include <rover_alerts/alert_record.hpp>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace rover_alerts::testing {
 
@@ -39,5 +42,12 @@ inline AlertRecord largest_alert() {
   return r;
 }
 
+
+// The size-prefixed AlertEvent frame of `alert`, as the emitter writes it.
+inline std::vector<std::uint8_t> encoded_alert(const AlertRecord& alert, std::uint64_t seq, std::uint64_t sent_at_ms) {
+  std::vector<std::uint8_t> frame(alert_frame::kMaxBytes);
+  frame.resize(write_alert_frame(alert, seq, sent_at_ms, frame.data()));
+  return frame;
+}
 
 }  // namespace rover_alerts::testing
