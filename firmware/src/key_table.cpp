@@ -39,13 +39,12 @@ bool KeyTable::init(std::size_t capacity) {
   if (entries_ || capacity == 0 || capacity > kMaxCapacity) return false;
   const std::size_t slots = index_slots(capacity);
   entries_.reset(new (std::nothrow) Entry[capacity]);
-  index_.reset(new (std::nothrow) std::int32_t[slots]);
+  index_.reset(new (std::nothrow) Slot[slots]);
   if (!entries_ || !index_) {
     entries_.reset();
     index_.reset();
     return false;
   }
-  for (std::size_t i = 0; i < slots; ++i) index_[i] = kNone;
   for (std::size_t i = 0; i < capacity; ++i)
     entries_[i].lru_next = i + 1 < capacity ? static_cast<std::int32_t>(i + 1) : kNone;
   free_head_ = 0;
@@ -58,9 +57,9 @@ std::int32_t KeyTable::find(std::string_view key, std::uint64_t h) const {
   // The index is at most half full, so a probe ends at an empty slot quickly;
   // it is bounded by the index size regardless.
   for (std::size_t i = static_cast<std::size_t>(h) & index_mask_, n = 0; n <= index_mask_; i = (i + 1) & index_mask_, ++n) {
-    const std::int32_t e = index_[i];
-    if (e == kNone) return kNone;
-    if (entries_[e].hash == h && entries_[e].key.view() == key) return e;
+    const Slot slot = index_[i];
+    if (slot.entry == kNone) return kNone;
+    if (slot.hash_low == static_cast<std::uint32_t>(h) && entries_[slot.entry].key.view() == key) return slot.entry;
   }
   return kNone;
 }
@@ -110,8 +109,8 @@ std::int32_t KeyTable::insert(std::string_view key, std::uint64_t key_hash, Entr
   e.raised_at_ms = e.last_seen_ms = e.last_sent_ms = 0;
   e.pending = kNone;
   std::size_t i = static_cast<std::size_t>(e.hash) & index_mask_;
-  while (index_[i] != kNone) i = (i + 1) & index_mask_;
-  index_[i] = index;
+  while (index_[i].entry != kNone) i = (i + 1) & index_mask_;
+  index_[i] = {index, static_cast<std::uint32_t>(e.hash)};
   lru_push_front(index);
   ++size_;
   return index;
@@ -122,10 +121,10 @@ void KeyTable::remove(std::int32_t index) {
   // Find its hash slot, then shift later members of the probe run back so no
   // lookup ever stops early at the hole.
   std::size_t i = static_cast<std::size_t>(e.hash) & index_mask_;
-  while (index_[i] != index) i = (i + 1) & index_mask_;
+  while (index_[i].entry != index) i = (i + 1) & index_mask_;
   std::size_t hole = i;
-  for (std::size_t j = (hole + 1) & index_mask_; index_[j] != kNone; j = (j + 1) & index_mask_) {
-    const std::size_t home = static_cast<std::size_t>(entries_[index_[j]].hash) & index_mask_;
+  for (std::size_t j = (hole + 1) & index_mask_; index_[j].entry != kNone; j = (j + 1) & index_mask_) {
+    const std::size_t home = index_[j].hash_low & index_mask_;
     // Move j into the hole unless its home lies cyclically in (hole, j].
     const bool home_after_hole = ((j - home) & index_mask_) < ((j - hole) & index_mask_);
     if (!home_after_hole) {
@@ -133,7 +132,7 @@ void KeyTable::remove(std::int32_t index) {
       hole = j;
     }
   }
-  index_[hole] = kNone;
+  index_[hole] = {};
   lru_unlink(index);
   e.used = false;
   e.pending = kNone;

@@ -6,7 +6,11 @@
 // last raise, highest priority, source, when an update last went out and which
 // outbox entry (if any) still holds its unsent state. Open addressing with
 // linear probing over an index of at least twice the capacity; removal by
-// backward shift, so lookups never walk tombstones.
+// backward shift, so lookups never walk tombstones. Each index slot holds the
+// low half of its key's hash beside the entry number: a probe compares those
+// and touches an entry only when they match, and a backward shift finds each
+// key's home slot in the index itself. With a table larger than the cache,
+// touching the entries of a probe run cost a cache miss each.
 //
 // Full table: inserting a new key evicts the least recently seen key (an LRU
 // list). That loses no alert -- only coalescing for the evicted key, whose next
@@ -68,15 +72,21 @@ class KeyTable {
   static std::uint64_t hash(std::string_view key);
   static std::size_t index_slots(std::size_t capacity);
   static std::size_t reserved_bytes(std::size_t capacity) {
-    return capacity * sizeof(Entry) + index_slots(capacity) * sizeof(std::int32_t);
+    return capacity * sizeof(Entry) + index_slots(capacity) * sizeof(Slot);
   }
 
  private:
   void lru_unlink(std::int32_t index);
   void lru_push_front(std::int32_t index);
 
+  struct Slot {
+    std::int32_t entry = kNone;  // kNone: empty
+    std::uint32_t hash_low = 0;  // the entry's hash, low 32 bits (the index mask fits: kMaxCapacity)
+  };
+  static_assert(2 * kMaxCapacity <= std::size_t{1} << 32, "home slots come from hash_low");
+
   std::unique_ptr<Entry[]> entries_;
-  std::unique_ptr<std::int32_t[]> index_;  // hash slot -> entry, kNone when empty
+  std::unique_ptr<Slot[]> index_;
   std::size_t capacity_ = 0;
   std::size_t index_mask_ = 0;
   std::size_t size_ = 0;
