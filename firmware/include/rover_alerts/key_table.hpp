@@ -33,20 +33,22 @@ class KeyTable {
   static constexpr std::int32_t kNone = -1;
   static constexpr std::size_t kMaxCapacity = std::size_t{1} << 20;
 
+  // Ordered by use: what a lookup, an LRU step or a removal reads comes
+  // first, with the key, so those touch one cache line of a cold entry.
   struct Entry {
-    BoundedString<limits::kKeyBytes> key;
-    BoundedString<limits::kSourceBytes> source;
     std::uint64_t hash = 0;
+    std::int32_t lru_prev = kNone;      // towards most recently seen
+    std::int32_t lru_next = kNone;      // towards least recently seen
+    std::int32_t pending = kNone;       // outbox slot holding unsent state
     Priority priority = Priority::Info;
     bool used = false;
+    BoundedString<limits::kKeyBytes> key;
     std::uint32_t occurrences = 0;
     std::uint32_t min_interval_ms = 0;
     std::uint64_t raised_at_ms = 0;     // wall clock, first raise of this occurrence
     std::uint64_t last_seen_ms = 0;     // wall clock, latest raise
     std::uint64_t last_sent_ms = 0;     // monotonic, when its latest state was framed
-    std::int32_t pending = kNone;       // outbox slot holding unsent state
-    std::int32_t lru_prev = kNone;      // towards most recently seen
-    std::int32_t lru_next = kNone;      // towards least recently seen
+    BoundedString<limits::kSourceBytes> source;
   };
 
   KeyTable() = default;
