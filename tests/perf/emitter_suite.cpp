@@ -335,6 +335,56 @@ Latencies raise_latencies_one_core(std::size_t raises, const std::vector<std::st
   return l;
 }
 
+// The state of the host while the suite runs, printed beside the figures: on
+// a shared virtual machine the same build measures a raise at 50 ns one
+// minute and 100 the next, and these two say why.
+//
+// Core speed: a chain of dependent adds runs one per cycle, so adds per ns is
+// the clock the core actually gets (lower when the host shares its physical
+// core with another guest).
+double core_ghz() {
+  std::uintptr_t x = 0;  // a register wide on every target
+  constexpr std::uintptr_t kAdds = 100000000;
+  const std::uint64_t t0 = now_ns();
+  for (std::uint64_t i = 0; i < kAdds; ++i) {
+#if defined(__x86_64__)
+    asm volatile("add $1, %0" : "+r"(x));
+#elif defined(__aarch64__) || defined(__arm__)
+    asm volatile("add %0, %0, #1" : "+r"(x));
+#else
+    x = x + 1;
+#endif
+  }
+  const std::uint64_t t1 = now_ns();
+  return x == kAdds && t1 > t0 ? static_cast<double>(kAdds) / static_cast<double>(t1 - t0) : 0;
+}
+
+// One-way hand-over of a cache line between the producer's and the link
+// thread's cores (a ping-pong): what a line the other core touched costs.
+double core_to_core_ns() {
+  constexpr std::uint32_t kTrips = 100000;
+  alignas(64) std::atomic<std::uint32_t> ball{0};
+  std::thread other([&] {
+    pin_to_cpu(kLinkCpu);
+    for (std::uint32_t i = 0; i < kTrips; ++i) {
+      while (ball.load(std::memory_order_acquire) != 2 * i + 1) {
+      }
+      ball.store(2 * i + 2, std::memory_order_release);
+    }
+  });
+  pin_to_cpu(kProducerCpu);
+  const std::uint64_t t0 = now_ns();
+  for (std::uint32_t i = 0; i < kTrips; ++i) {
+    ball.store(2 * i + 1, std::memory_order_release);
+    while (ball.load(std::memory_order_acquire) != 2 * i + 2) {
+    }
+  }
+  const std::uint64_t t1 = now_ns();
+  other.join();
+  unpin();
+  return static_cast<double>(t1 - t0) / (2.0 * kTrips);
+}
+
 // What an empty pair of raise-timer reads measures (included in every sample).
 double timer_overhead_ns(double scale) {
   std::vector<std::uint32_t> v;
@@ -482,6 +532,8 @@ std::string run_emitter_suite() {
   const auto keys = make_keys(200000);
   const double scale = ns_per_tick();
   const double timer = timer_overhead_ns(scale);
+  const double ghz = core_ghz();
+  const double c2c = core_to_core_ns();
   const auto one = raise_figures(1, 50000, condition_keys, scale);
   const auto two = raise_figures(2, 25000, condition_keys, scale);
   auto alone = raise_latencies_one_core(200000, condition_keys, scale);
@@ -511,12 +563,13 @@ std::string run_emitter_suite() {
                 "\"raise_ns_p50_one_core\":%.0f,\"raise_ns_p99_one_core\":%.0f,\"raise_samples_1t\":%zu,\"raise_samples_2t\":%zu,\"raise_refused_1t\":%zu,\"raise_refused_2t\":%zu,"
                 "\"timer_overhead_ns\":%.0f,\"allocs_after_init\":%s,\"frame_encode_ns_p50\":%.0f,"
                 "\"link_alerts_per_s\":%.0f,\"link_alerts_per_s_rounds\":[%.0f,%.0f,%.0f],"
-                "\"link_alerts_delivered\":%llu,\"link_alerts_lost\":%llu,\"rounds\":%d,\"ram_bytes_default_config\":%zu}",
+                "\"link_alerts_delivered\":%llu,\"link_alerts_lost\":%llu,\"rounds\":%d,\"ram_bytes_default_config\":%zu,"
+                "\"host_core_ghz\":%.2f,\"host_core_to_core_ns\":%.0f}",
                 worse(one.p.p50, two.p.p50), worse(one.p.p99, two.p.p99), worse(one.p.p999, two.p.p999), one.p.p50,
                 one.p.p99, one.p.p999, two.p.p50, two.p.p99, two.p.p999, p_alone.p50, p_alone.p99, one.samples, two.samples, one.refused,
                 two.refused, timer, counted ? std::to_string(allocations).c_str() : "null", encode, median(link_rates),
                 link_rates[0], link_rates[1], link_rates[2], static_cast<unsigned long long>(delivered),
-                static_cast<unsigned long long>(lost), kRounds, ram);
+                static_cast<unsigned long long>(lost), kRounds, ram, ghz, c2c);
   return json;
 }
 
