@@ -85,7 +85,7 @@ class KeyTable {
     std::int32_t entry = kNone;  // kNone: empty
     std::uint32_t hash_low = 0;  // the entry's hash, low 32 bits (the index mask fits: kMaxCapacity)
   };
-  static_assert(2 * kMaxCapacity <= std::size_t{1} << 32, "home slots come from hash_low");
+  static_assert(std::uint64_t{2} * kMaxCapacity <= std::uint64_t{1} << 32, "home slots come from hash_low");
 
   std::unique_ptr<Entry[]> entries_;
   std::unique_ptr<Slot[]> index_;
