@@ -9,10 +9,10 @@
 // are written in order, which the hardware prefetcher follows.
 //
 // Layout: each record is a 4-byte size, then its bytes, padded to a cache
-// line. The padding is what keeps the producer from waiting on the other core:
-// the consumer reads a record up to its last line, and if the next record
-// began in that line the producer's next push would have to take it back
-// first (a cross-core round trip of 50 to 250 ns on the machines measured).
+// line. Why: the consumer reads a record up to its last line, and if the next
+// record began in that line, the producer's next push would have to take it
+// back from the other core first (a round trip of 45 to 250 ns on the
+// development VM, whose host noise hid the difference in interleaved runs).
 // With each record on lines of its own, the lines of the next push are not
 // touched by the consumer after the producer prefetches them. A record never
 // straddles the end of the buffer: when the room left at the end is less than
