@@ -98,13 +98,13 @@ class Writer {
   }
   // A vector of `n` KeyValue tables, linked from `ref`.
   template <std::size_t N>
-  void key_values(std::size_t ref, const std::array<KeyValue, N>& kvs, std::size_t n) {
+  void key_values(std::size_t ref, const std::array<KeyValueText, N>& kvs, std::size_t n) {
     align(4);
     link(ref, at_);
     put(at_, static_cast<std::uint32_t>(n));
     const std::size_t slots = at_ + 4;
     at_ = slots + 4 * n;
-    for (std::size_t i = 0; i < n; ++i) key_value(slots + 4 * i, kvs[i].key.view(), kvs[i].value.view());
+    for (std::size_t i = 0; i < n; ++i) key_value(slots + 4 * i, kvs[i].key, kvs[i].value);
   }
 
   std::size_t at() const { return at_; }
@@ -117,7 +117,7 @@ class Writer {
 
 }  // namespace
 
-std::size_t write_alert_frame(const AlertRecord& a, std::uint64_t seq, std::uint64_t sent_at_ms, std::uint8_t* out) {
+std::size_t write_alert_frame(const AlertView& a, std::uint64_t seq, std::uint64_t sent_at_ms, std::uint8_t* out) {
   Writer w(out);
   w.put(kRootAt, static_cast<std::uint32_t>(kFrameTableAt - kRootAt));
   std::memcpy(out + kIdentifierAt, link::FrameIdentifier(), 4);
@@ -166,15 +166,15 @@ std::size_t write_alert_frame(const AlertRecord& a, std::uint64_t seq, std::uint
     w.link(t + kAction, table);
     w.skip_to(table + 16);
     if (a.action_param_count > 0) w.key_values(table + 12, a.action_params, a.action_param_count);
-    w.string(table + 4, a.action_label.view());
-    w.string(table + 8, a.action_type.view());
+    w.string(table + 4, a.action_label);
+    w.string(table + 8, a.action_type);
   }
   if (a.metadata_count > 0) w.key_values(t + kMetadata, a.metadata, a.metadata_count);
-  w.string(t + kKey, a.key.view());
-  w.string(t + kSource, a.source.view());
-  if (title) w.string(t + kTitle, a.title.view());
-  w.string(t + kMessage, a.message.view());
-  if (group) w.string(t + kGroupId, a.group_id.view());
+  w.string(t + kKey, a.key);
+  w.string(t + kSource, a.source);
+  if (title) w.string(t + kTitle, a.title);
+  w.string(t + kMessage, a.message);
+  if (group) w.string(t + kGroupId, a.group_id);
 
   w.align(8);
   const std::size_t size = w.at();

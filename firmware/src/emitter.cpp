@@ -154,7 +154,7 @@ std::size_t Emitter::drain_staging(std::uint64_t now_ms) {
       for (auto& ring : slot.rings) {
         const std::uint8_t* r = ring.front();
         if (r != nullptr && staging_stamp(r) == slot.drain_stamp) {
-          admit(r, now_ms);
+          admit(r, ring.front_size(), now_ms);
           ring.pop();
           ++slot.drain_stamp;
           took = true;
@@ -186,22 +186,23 @@ void Emitter::push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::
   account_push(outbox_.push(record, due_ms, now_ms, key), record.priority, key);
 }
 
-void Emitter::admit(const std::uint8_t* staged, std::uint64_t now_ms) {
+void Emitter::admit(const std::uint8_t* staged, std::size_t size, std::uint64_t now_ms) {
   const StagingPeek peek = staging_peek(staged);
   const std::uint64_t key_hash = KeyTable::hash(peek.key);
   const std::int32_t k = keys_.find(peek.key, key_hash);
   if (peek.kind != EventKind::Clear && k == KeyTable::kNone) {
-    admit_new_key(staged, peek, key_hash, now_ms);
+    admit_new_key(staged, size, peek, key_hash, now_ms);
   } else {
     decode_staging(staged, drained_);
     admit_known(drained_, k, now_ms);
   }
 }
 
-// A raise or update of a key not in the table: a new alert. The record is
-// decoded straight into its outbox entry (the hot path of a busy link).
-void Emitter::admit_new_key(const std::uint8_t* staged, const StagingPeek& peek, std::uint64_t key_hash,
-                            std::uint64_t now_ms) {
+// A raise or update of a key not in the table: a new alert. Its staging
+// record goes into the outbox as it is, to be framed from there (the hot path
+// of a busy link: no decoding, one copy of the bytes it uses).
+void Emitter::admit_new_key(const std::uint8_t* staged, std::size_t size, const StagingPeek& peek,
+                            std::uint64_t key_hash, std::uint64_t now_ms) {
   KeyTable::Entry evicted;
   const std::int32_t n = keys_.insert(peek.key, key_hash, evicted);
   if (evicted.used) {
@@ -209,23 +210,19 @@ void Emitter::admit_new_key(const std::uint8_t* staged, const StagingPeek& peek,
     // Its held update goes out now: a later clear of that key must not
     // overtake it.
     if (evicted.pending != KeyTable::kNone) {
-      outbox_.make_ready(evicted.pending, outbox_.record(evicted.pending).priority);
+      outbox_.make_ready(evicted.pending, outbox_.priority(evicted.pending));
       outbox_.set_key_ref(evicted.pending, PriorityOutbox::kNone);
     }
   }
-  const auto result = outbox_.emplace(peek.priority, 0, now_ms, n);
-  account_push(result, peek.priority, n);
-  // Dropped by the outbox's rule: the key is still tracked, from a copy.
-  AlertRecord& r = result.slot != PriorityOutbox::kNone ? outbox_.record(result.slot) : drained_;
-  decode_staging(staged, r);
-  if (r.source.empty()) r.source.assign(rover_id_.view());
+  // Dropped by the outbox's rule or not, the key is tracked from here on.
+  account_push(outbox_.push_staged(staged, size, peek.priority, 0, now_ms, n), peek.priority, n);
   KeyTable::Entry& e = keys_.at(n);
-  e.source.copy_from(r.source);
-  e.priority = r.priority;
-  e.occurrences = r.occurrences;
-  e.min_interval_ms = r.min_interval_ms == kDefaultMinInterval ? config_.min_update_interval_ms : r.min_interval_ms;
-  e.raised_at_ms = r.raised_at_ms;
-  e.last_seen_ms = r.last_seen_ms;
+  e.source.assign(peek.source.empty() ? rover_id_.view() : peek.source);
+  e.priority = peek.priority;
+  e.occurrences = 1;
+  e.min_interval_ms = peek.min_interval_ms == kDefaultMinInterval ? config_.min_update_interval_ms : peek.min_interval_ms;
+  e.raised_at_ms = peek.now_ms;
+  e.last_seen_ms = peek.now_ms;
   e.last_sent_ms = now_ms;
 }
 
@@ -239,7 +236,7 @@ void Emitter::admit_known(AlertRecord& r, std::int32_t k, std::uint64_t now_ms) 
       // A held-back update goes out now, and ahead of the clear: both in the
       // same priority list, which is FIFO.
       if (e.pending != KeyTable::kNone) {
-        r.priority = outbox_.record(e.pending).priority;
+        r.priority = outbox_.priority(e.pending);
         outbox_.make_ready(e.pending, r.priority);
         outbox_.set_key_ref(e.pending, PriorityOutbox::kNone);
       }
@@ -270,12 +267,9 @@ void Emitter::admit_known(AlertRecord& r, std::int32_t k, std::uint64_t now_ms) 
   if (e.pending != KeyTable::kNone) {
     // Not framed yet: the held entry takes the newest state. A raise the relay
     // has not seen stays a raise.
-    AlertRecord& held = outbox_.record(e.pending);
-    const EventKind kind = held.kind == EventKind::Raise ? EventKind::Raise : r.kind;
-    const Priority held_priority = held.priority;
-    copy_record(held, r);
-    held.kind = kind;
-    held.priority = held_priority;
+    if (outbox_.kind(e.pending) == EventKind::Raise) r.kind = EventKind::Raise;
+    r.priority = outbox_.priority(e.pending);
+    outbox_.replace(e.pending, r);
     if (escalated) outbox_.make_ready(e.pending, e.priority);  // news: no waiting, more urgent list
     return;
   }
@@ -292,9 +286,11 @@ bool Emitter::frame_next(std::uint64_t now_ms) {
   const std::int32_t slot = outbox_.next_ready();
   if (slot == PriorityOutbox::kNone) return false;
   const std::uint64_t seq = latest_seq_.load(std::memory_order_relaxed) + 1;
-  const AlertRecord& record = outbox_.record(slot);
+  AlertView alert = outbox_.is_staged(slot) ? staged_view(outbox_.staged(slot), rover_id_.view())
+                                             : view_of(outbox_.record(slot));
+  alert.priority = outbox_.priority(slot);  // the entry's: make_ready() may have raised it
   const bool framed = ring_.append_with(seq, kMaxAlertFrameBytes, [&](std::uint8_t* at) {
-    return write_alert_frame(record, seq, wall_now_ms_, at);
+    return write_alert_frame(alert, seq, wall_now_ms_, at);
   });
   if (!framed) {
     ring_blocked_ = true;  // wait for acks; the alert stays in the outbox

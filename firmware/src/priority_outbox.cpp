@@ -1,4 +1,5 @@
 #include <rover_alerts/priority_outbox.hpp>
+#include <rover_alerts/small_copy.hpp>
 
 #include <new>
 
@@ -60,13 +61,40 @@ void PriorityOutbox::remove(std::int32_t slot) {
 
 PriorityOutbox::PushResult PriorityOutbox::push(const AlertRecord& record, std::uint64_t due_ms,
                                                 std::uint64_t now_ms, std::int32_t key_ref) {
-  const PushResult result = emplace(record.priority, due_ms, now_ms, key_ref);
-  if (result.slot != kNone) copy_record(entries_[result.slot].record, record);
+  const PushResult result = place(record.priority, due_ms, now_ms, key_ref);
+  if (result.slot != kNone) replace(result.slot, record);
   return result;
 }
 
-PriorityOutbox::PushResult PriorityOutbox::emplace(Priority priority, std::uint64_t due_ms, std::uint64_t now_ms,
-                                                   std::int32_t key_ref) {
+PriorityOutbox::PushResult PriorityOutbox::push_staged(const std::uint8_t* staged, std::size_t size,
+                                                       Priority priority, std::uint64_t due_ms, std::uint64_t now_ms,
+                                                       std::int32_t key_ref) {
+  assert(size > 0 && size <= staging::kMaxBytes);
+  const PushResult result = place(priority, due_ms, now_ms, key_ref);
+  if (result.slot == kNone) return result;
+  Entry& e = entries_[result.slot];
+  // The byte array becomes the payload's live member (trivial: nothing runs).
+  new (&e.payload.staged) std::array<std::uint8_t, staging::kMaxBytes>;
+  copy_small(e.payload.staged.data(), staged, size);
+  e.staged_size = static_cast<std::uint16_t>(size);
+  return result;
+}
+
+void PriorityOutbox::replace(std::int32_t slot, const AlertRecord& record) {
+  Entry& e = entries_[slot];
+  if (e.staged_size != 0) {
+    new (&e.payload.record) AlertRecord;  // the record becomes the live member
+    e.staged_size = 0;
+  }
+  copy_record(e.payload.record, record);
+}
+
+EventKind PriorityOutbox::kind(std::int32_t slot) const {
+  return is_staged(slot) ? staging_peek(staged(slot)).kind : entries_[slot].payload.record.kind;
+}
+
+PriorityOutbox::PushResult PriorityOutbox::place(Priority priority, std::uint64_t due_ms, std::uint64_t now_ms,
+                                                 std::int32_t key_ref) {
   PushResult result;
   const std::size_t p = index_of(priority);
   if (size_ == capacity_) {
@@ -83,7 +111,7 @@ PriorityOutbox::PushResult PriorityOutbox::emplace(Priority priority, std::uint6
   }
   const std::int32_t slot = allocate();
   Entry& e = entries_[slot];
-  e.record.priority = priority;
+  e.priority = priority;
   e.key_ref = key_ref;
   e.due_ms = due_ms;
   link_tail(slot, static_cast<std::uint8_t>(2 * p + (due_ms > now_ms ? 1 : 0)));
@@ -95,7 +123,7 @@ void PriorityOutbox::make_ready(std::int32_t slot, Priority priority) {
   const auto ready_list = static_cast<std::uint8_t>(2 * index_of(priority));
   if (entries_[slot].list == ready_list) return;  // already there: keep its place
   unlink(slot);
-  entries_[slot].record.priority = priority;
+  entries_[slot].priority = priority;
   entries_[slot].due_ms = 0;
   link_tail(slot, static_cast<std::uint8_t>(2 * index_of(priority)));
 }

@@ -42,13 +42,13 @@ inline std::uint8_t* put_pairs(std::uint8_t* at, const KeyValueView* pairs, std:
   return at;
 }
 
-template <std::size_t N>
-inline const std::uint8_t* get(const std::uint8_t* at, BoundedString<N>& out) {
+inline const std::uint8_t* view(const std::uint8_t* at, std::string_view& out) {
   std::uint16_t len = 0;
   std::memcpy(&len, at, sizeof len);
-  out.assign({reinterpret_cast<const char*>(at + sizeof len), len});
+  out = {reinterpret_cast<const char*>(at + sizeof len), len};
   return at + sizeof len + len;
 }
+
 
 }  // namespace
 
@@ -104,51 +104,86 @@ StagingPeek staging_peek(const std::uint8_t* record) {
   StagingPeek peek;
   std::memcpy(&peek.kind, record + offsetof(staging::Header, kind), sizeof peek.kind);
   std::memcpy(&peek.priority, record + offsetof(staging::Header, priority), sizeof peek.priority);
-  std::uint16_t len = 0;  // the key is the first string
-  std::memcpy(&len, record + sizeof(staging::Header), sizeof len);
-  peek.key = {reinterpret_cast<const char*>(record + sizeof(staging::Header) + sizeof len), len};
+  std::memcpy(&peek.min_interval_ms, record + offsetof(staging::Header, min_interval_ms), sizeof peek.min_interval_ms);
+  std::memcpy(&peek.now_ms, record + offsetof(staging::Header, now_ms), sizeof peek.now_ms);
+  view(view(record + sizeof(staging::Header), peek.key), peek.source);  // the first two strings
   return peek;
 }
 
 void decode_staging(const std::uint8_t* record, AlertRecord& r) {
+  const AlertView v = staged_view(record, {});
+  r.kind = v.kind;
+  r.priority = v.priority;
+  r.persistent = v.persistent;
+  r.closable = v.closable;
+  r.truncated = v.truncated;
+  r.has_action = v.has_action;
+  r.action_param_count = v.action_param_count;
+  r.metadata_count = v.metadata_count;
+  r.occurrences = v.occurrences;
+  r.expires_at_ms = v.expires_at_ms;
+  r.raised_at_ms = v.raised_at_ms;
+  r.last_seen_ms = v.last_seen_ms;
+  // Each string is within its bound already (encode_staging cut it).
+  r.key.assign(v.key);
+  r.source.assign(v.source);
+  r.title.assign(v.title);
+  r.message.assign(v.message);
+  r.group_id.assign(v.group_id);
+  r.action_label.assign(v.action_label);
+  r.action_type.assign(v.action_type);
+  for (std::size_t i = 0; i < v.action_param_count; ++i) {
+    r.action_params[i].key.assign(v.action_params[i].key);
+    r.action_params[i].value.assign(v.action_params[i].value);
+  }
+  for (std::size_t i = 0; i < v.metadata_count; ++i) {
+    r.metadata[i].key.assign(v.metadata[i].key);
+    r.metadata[i].value.assign(v.metadata[i].value);
+  }
+  // What the link thread needs beyond the frame's fields.
   staging::Header h;
   std::memcpy(&h, record, sizeof h);
-  r.kind = h.kind;
-  r.priority = h.priority;
-  r.persistent = (h.flags & kPersistent) != 0;
-  r.closable = (h.flags & kClosable) != 0;
-  r.truncated = (h.flags & kTruncated) != 0;
-  r.has_action = (h.flags & kHasAction) != 0;
   r.priority_known = (h.flags & kPriorityKnown) != 0;
-  r.action_param_count = h.action_param_count;
-  r.metadata_count = h.metadata_count;
-  r.occurrences = 1;
   r.stamp = h.stamp;
   r.min_interval_ms = h.min_interval_ms;
-  r.expires_at_ms = h.expires_at_ms;
-  r.raised_at_ms = h.now_ms;
-  r.last_seen_ms = h.now_ms;
+}
+
+AlertView staged_view(const std::uint8_t* record, std::string_view default_source) {
+  staging::Header h;
+  std::memcpy(&h, record, sizeof h);
+  AlertView v;
+  v.kind = h.kind;
+  v.priority = h.priority;
+  v.persistent = (h.flags & kPersistent) != 0;
+  v.closable = (h.flags & kClosable) != 0;
+  v.truncated = (h.flags & kTruncated) != 0;
+  v.has_action = (h.flags & kHasAction) != 0;
+  v.action_param_count = h.action_param_count;
+  v.metadata_count = h.metadata_count;
+  v.occurrences = 1;
+  v.expires_at_ms = h.expires_at_ms;
+  v.raised_at_ms = h.now_ms;
+  v.last_seen_ms = h.now_ms;
   const std::uint8_t* at = record + sizeof h;
-  at = get(at, r.key);
-  at = get(at, r.source);
-  at = get(at, r.title);
-  at = get(at, r.message);
-  at = get(at, r.group_id);
-  if (r.has_action) {
-    at = get(at, r.action_label);
-    at = get(at, r.action_type);
-    for (std::size_t i = 0; i < r.action_param_count; ++i) {
-      at = get(at, r.action_params[i].key);
-      at = get(at, r.action_params[i].value);
+  at = view(at, v.key);
+  at = view(at, v.source);
+  at = view(at, v.title);
+  at = view(at, v.message);
+  at = view(at, v.group_id);
+  if (v.has_action) {
+    at = view(at, v.action_label);
+    at = view(at, v.action_type);
+    for (std::size_t i = 0; i < v.action_param_count; ++i) {
+      at = view(at, v.action_params[i].key);
+      at = view(at, v.action_params[i].value);
     }
-  } else {
-    r.action_label.clear();
-    r.action_type.clear();
   }
-  for (std::size_t i = 0; i < r.metadata_count; ++i) {
-    at = get(at, r.metadata[i].key);
-    at = get(at, r.metadata[i].value);
+  for (std::size_t i = 0; i < v.metadata_count; ++i) {
+    at = view(at, v.metadata[i].key);
+    at = view(at, v.metadata[i].value);
   }
+  if (v.source.empty()) v.source = default_source;
+  return v;
 }
 
 static_assert(sizeof(staging::Header) == 32, "the header is half a cache line");

@@ -22,6 +22,7 @@
 // laid back to back keep their alignment.
 
 #include <rover_alerts/alert_record.hpp>
+#include <rover_alerts/alert_view.hpp>
 #include <rover_alerts/limits.hpp>
 #include <rover_alerts/link_framing.hpp>
 
@@ -59,8 +60,13 @@ inline constexpr std::size_t kMaxAlertFrameBytes = alert_frame::kMaxBytes;
 static_assert(kMaxAlertFrameBytes <= link::kMaxFrameBytes, "an alert frame must fit the link's frame cap");
 
 // Writes the size-prefixed frame of `alert` into `out`, which must hold
-// alert_frame::kMaxBytes; returns the frame's size. Never fails.
-std::size_t write_alert_frame(const AlertRecord& alert, std::uint64_t seq, std::uint64_t sent_at_ms,
+// alert_frame::kMaxBytes; returns the frame's size. Never fails. Every
+// string of `alert` must be within its limits.hpp bound.
+std::size_t write_alert_frame(const AlertView& alert, std::uint64_t seq, std::uint64_t sent_at_ms,
                               std::uint8_t* out);
+inline std::size_t write_alert_frame(const AlertRecord& alert, std::uint64_t seq, std::uint64_t sent_at_ms,
+                                     std::uint8_t* out) {
+  return write_alert_frame(view_of(alert), seq, sent_at_ms, out);
+}
 
 }  // namespace rover_alerts

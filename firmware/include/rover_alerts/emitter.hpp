@@ -150,8 +150,9 @@ class Emitter {
 
   // Link thread.
   std::size_t drain_staging(std::uint64_t now_ms);  // most records taken from one producer
-  void admit(const std::uint8_t* staged, std::uint64_t now_ms);
-  void admit_new_key(const std::uint8_t* staged, const StagingPeek& peek, std::uint64_t key_hash, std::uint64_t now_ms);
+  void admit(const std::uint8_t* staged, std::size_t size, std::uint64_t now_ms);
+  void admit_new_key(const std::uint8_t* staged, std::size_t size, const StagingPeek& peek, std::uint64_t key_hash,
+                     std::uint64_t now_ms);
   void admit_known(AlertRecord& record, std::int32_t key, std::uint64_t now_ms);
   void push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key);
   void account_push(const PriorityOutbox::PushResult& result, Priority priority, std::int32_t key);

@@ -13,11 +13,21 @@
 // Each priority has two lists: ready (may be framed now) and deferred (held
 // until `due_ms`, the key's minimum update interval). Every operation is O(1)
 // except release_due(), which walks only the deferred entries.
+//
+// An entry holds its alert in one of two forms. A new alert -- the busy path,
+// one per raise of a new key -- keeps its staging record as it arrived
+// (push_staged: one copy of the bytes it uses, ~300 for a typical alert, on
+// consecutive lines), and the frame writer reads it in place. An alert the
+// emitter composed (a clear, an update folded with what it knows of the key)
+// is an AlertRecord (push, replace). The entry's own priority and list are
+// what count: make_ready() moves an entry without touching its alert.
 
 #include <rover_alerts/alert_record.hpp>
 #include <rover_alerts/priority.hpp>
+#include <rover_alerts/staging_record.hpp>
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -48,12 +58,21 @@ class PriorityOutbox {
 
   // Copies `record` in (its priority picks the list). `due_ms` > now: deferred.
   PushResult push(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key_ref);
-  // push() for a record the caller then writes into record(slot) (one copy
-  // fewer): the entry is placed by `priority` alone, which the record must keep.
-  PushResult emplace(Priority priority, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key_ref);
+  // Copies the staging record `staged` (`size` bytes, staging_record.hpp) in,
+  // in the list of `priority`.
+  PushResult push_staged(const std::uint8_t* staged, std::size_t size, Priority priority, std::uint64_t due_ms,
+                         std::uint64_t now_ms, std::int32_t key_ref);
+  // The entry's alert becomes `record` (its place, priority and key are kept).
+  void replace(std::int32_t slot, const AlertRecord& record);
 
-  AlertRecord& record(std::int32_t slot) { return entries_[slot].record; }
-  const AlertRecord& record(std::int32_t slot) const { return entries_[slot].record; }
+  bool is_staged(std::int32_t slot) const { return entries_[slot].staged_size != 0; }
+  const std::uint8_t* staged(std::int32_t slot) const { return entries_[slot].payload.staged.data(); }
+  const AlertRecord& record(std::int32_t slot) const {
+    assert(!is_staged(slot) && "a staged entry has no AlertRecord");
+    return entries_[slot].payload.record;
+  }
+  Priority priority(std::int32_t slot) const { return entries_[slot].priority; }
+  EventKind kind(std::int32_t slot) const;
   std::int32_t key_ref(std::int32_t slot) const { return entries_[slot].key_ref; }
   void set_key_ref(std::int32_t slot, std::int32_t ref) { entries_[slot].key_ref = ref; }
   bool is_deferred(std::int32_t slot) const { return entries_[slot].list % 2 == 1; }
@@ -74,13 +93,20 @@ class PriorityOutbox {
  private:
   static constexpr std::size_t kLists = 2 * kPriorityCount;  // [2p] ready, [2p+1] deferred
   struct Entry {
-    AlertRecord record;
+    union Payload {
+      Payload() : record() {}
+      AlertRecord record;
+      std::array<std::uint8_t, staging::kMaxBytes> staged;
+    } payload;
     std::uint64_t due_ms = 0;
     std::int32_t prev = kNone;
     std::int32_t next = kNone;
     std::int32_t key_ref = kNone;
+    std::uint16_t staged_size = 0;  // 0: the payload is a record
     std::uint8_t list = 0;
+    Priority priority = Priority::Info;
   };
+  PushResult place(Priority priority, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key_ref);
   struct List {
     std::int32_t head = kNone;
     std::int32_t tail = kNone;

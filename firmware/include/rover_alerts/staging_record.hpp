@@ -7,6 +7,7 @@
 // into an AlertRecord of its own.
 
 #include <rover_alerts/alert_record.hpp>
+#include <rover_alerts/alert_view.hpp>
 #include <rover_alerts/alert_spec.hpp>
 #include <rover_alerts/limits.hpp>
 
@@ -56,15 +57,23 @@ StagingWrite encode_staging(std::uint8_t* out, EventKind kind, const AlertSpec& 
 // The stamp of the record at `record` (the link thread orders by it).
 std::uint32_t staging_stamp(const std::uint8_t* record);
 
-// What the link thread needs to route a record before decoding it.
+// What the link thread needs to route a record, and to start tracking its key.
 struct StagingPeek {
   EventKind kind = EventKind::Raise;
   Priority priority = Priority::Info;
-  std::string_view key;  // into the record
+  std::uint32_t min_interval_ms = kDefaultMinInterval;
+  std::uint64_t now_ms = 0;
+  std::string_view key;     // into the record
+  std::string_view source;  // into the record; empty: "as raised"
 };
 StagingPeek staging_peek(const std::uint8_t* record);
 
 // Decodes the record at `record` into `out` (every field of `out` is set).
 void decode_staging(const std::uint8_t* record, AlertRecord& out);
+
+// The record at `record` as the frame writer reads it, without copying its
+// text (valid while the record is): a first occurrence, raised when staged.
+// An empty source (an update "as raised") reads as `default_source`.
+AlertView staged_view(const std::uint8_t* record, std::string_view default_source);
 
 }  // namespace rover_alerts

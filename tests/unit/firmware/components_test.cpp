@@ -4,6 +4,7 @@
 #include <rover_alerts/key_table.hpp>
 #include <rover_alerts/priority_outbox.hpp>
 #include <rover_alerts/replay_ring.hpp>
+#include <rover_alerts/staging_record.hpp>
 #include <rover_alerts/staging_ring.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -25,6 +26,22 @@ AlertRecord record(std::string_view key, Priority p) {
   r.priority = p;
   return r;
 }
+
+// A staging record of a raise of `key`, as a producer writes it.
+std::vector<std::uint8_t> staged(std::string_view key, Priority p, EventKind kind = EventKind::Raise) {
+  AlertSpec a;
+  a.key = key;
+  a.priority = p;
+  a.source = "test";
+  a.message = "staged";
+  std::vector<std::uint8_t> bytes(staging::kMaxBytes);
+  bytes.resize(encode_staging(bytes.data(), kind, a, 1, 0, true).bytes);
+  return bytes;
+}
+
+std::string_view key_of(const PriorityOutbox& box, std::int32_t slot) {
+  return box.is_staged(slot) ? staging_peek(box.staged(slot)).key : box.record(slot).key.view();
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(components)
@@ -43,7 +60,10 @@ BOOST_AUTO_TEST_CASE(priority_outbox_matches_its_model) {
     if (rng() % 3 != 0) {
       const auto p = static_cast<Priority>(rng() % kPriorityCount);
       const std::string key = "k" + std::to_string(step);
-      const auto r = box.push(record(key, p), 0, 0, PriorityOutbox::kNone);
+      // Both forms of entry, under one rule.
+      const auto bytes = staged(key, p);
+      const auto r = step % 2 == 0 ? box.push(record(key, p), 0, 0, PriorityOutbox::kNone)
+                                   : box.push_staged(bytes.data(), bytes.size(), p, 0, 0, PriorityOutbox::kNone);
       if (r.evicted) ++lost[index_of(r.evicted_priority)];
       if (r.slot == PriorityOutbox::kNone) ++lost[index_of(p)];
       if (held == 8) {
@@ -66,7 +86,8 @@ BOOST_AUTO_TEST_CASE(priority_outbox_matches_its_model) {
       while (q < kPriorityCount && model[q].empty()) ++q;
       BOOST_REQUIRE((slot == PriorityOutbox::kNone) == (q == kPriorityCount));
       if (slot == PriorityOutbox::kNone) continue;
-      BOOST_REQUIRE(box.record(slot).key.view() == model[q].front());
+      BOOST_REQUIRE(key_of(box, slot) == model[q].front());
+      BOOST_REQUIRE(box.priority(slot) == static_cast<Priority>(q));
       model[q].pop_front();
       --held;
       box.remove(slot);
@@ -93,6 +114,32 @@ BOOST_AUTO_TEST_CASE(priority_outbox_defers_until_due_and_evicts_deferred_first)
   BOOST_TEST(box.is_deferred(later.slot));
   BOOST_TEST(box.release_due(100) == 1u);
   BOOST_TEST(box.record(box.next_ready()).key.view() == "later");
+}
+
+// A staged entry keeps the producer's bytes until the emitter folds a newer
+// call into it (replace): then it is a record, in the same place.
+BOOST_AUTO_TEST_CASE(priority_outbox_keeps_staged_bytes_until_replaced) {
+  PriorityOutbox box;
+  BOOST_REQUIRE(box.init(4));
+  const auto bytes = staged("power/battery", Priority::Low, EventKind::Update);
+  const auto first = box.push_staged(bytes.data(), bytes.size(), Priority::Low, 0, 0, 3);
+  box.push(record("other", Priority::Low), 0, 0, PriorityOutbox::kNone);
+  BOOST_REQUIRE(box.is_staged(first.slot));
+  BOOST_TEST(std::memcmp(box.staged(first.slot), bytes.data(), bytes.size()) == 0);
+  BOOST_TEST((box.kind(first.slot) == EventKind::Update));
+  // Moved to a more urgent list: the entry's priority, not the bytes', counts.
+  box.make_ready(first.slot, Priority::High);
+  BOOST_TEST((box.priority(first.slot) == Priority::High));
+  BOOST_TEST(box.next_ready() == first.slot);
+  AlertRecord newer = record("power/battery", Priority::High);
+  newer.kind = EventKind::Raise;
+  newer.message.assign("newer");
+  box.replace(first.slot, newer);
+  BOOST_REQUIRE(!box.is_staged(first.slot));
+  BOOST_TEST(box.record(first.slot).message.view() == "newer");
+  BOOST_TEST((box.kind(first.slot) == EventKind::Raise));
+  BOOST_TEST(box.key_ref(first.slot) == 3);
+  BOOST_TEST(box.next_ready() == first.slot);  // same place
 }
 
 // The staging ring against a deque of byte strings: random record sizes up to

@@ -1,10 +1,13 @@
 // The compact staging record: what a producer writes is what the link thread
 // reads back, cut at the same bounds as before, in only the bytes it needs.
 
+#include <rover_alerts/alert_frame_writer.hpp>
 #include <rover_alerts/staging_record.hpp>
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -109,6 +112,61 @@ BOOST_AUTO_TEST_CASE(the_largest_record_is_exactly_the_bound) {
   AlertRecord r;
   decode_staging(record.data(), r);
   BOOST_TEST(r.metadata[limits::kMetadataPairs - 1].value.size() == limits::kKvValueBytes);
+}
+
+// The link thread frames a new alert straight from its staging record: the
+// frame must be byte for byte the one its decoded record gives (the record's
+// empty source read as the rover's, as the emitter fills it in).
+BOOST_AUTO_TEST_CASE(a_staged_view_frames_exactly_as_its_decoded_record) {
+  std::mt19937_64 rng(42);
+  const auto text = [&](std::size_t max) { return std::string(rng() % (max + 1), static_cast<char>('a' + rng() % 26)); };
+  std::vector<std::uint8_t> record(staging::kMaxBytes), from_view(alert_frame::kMaxBytes),
+      from_record(alert_frame::kMaxBytes);
+  for (int i = 0; i < 2000; ++i) {
+    // Strings up to twice their bounds, so some are cut.
+    std::vector<std::string> s;
+    for (std::size_t bound : {limits::kKeyBytes, limits::kSourceBytes, limits::kTitleBytes, limits::kMessageBytes,
+                              limits::kGroupIdBytes, limits::kActionLabelBytes, limits::kActionTypeBytes})
+      s.push_back(text(2 * bound));
+    std::vector<std::string> kv;
+    for (int j = 0; j < 2 * static_cast<int>(limits::kActionParams + limits::kMetadataPairs + 2); ++j)
+      kv.push_back(text(j % 2 == 0 ? limits::kKvKeyBytes : limits::kKvValueBytes));
+    std::vector<KeyValueView> params, meta;
+    for (std::size_t j = 0; j < rng() % (limits::kActionParams + 2); ++j) params.push_back({kv[2 * j], kv[2 * j + 1]});
+    for (std::size_t j = 0; j < rng() % (limits::kMetadataPairs + 2); ++j)
+      meta.push_back({kv[2 * (j + limits::kActionParams + 1)], kv[2 * (j + limits::kActionParams + 1) + 1]});
+    const ActionSpec action{s[5], s[6], params.data(), params.size()};
+    AlertSpec a;
+    a.key = s[0].empty() ? "k" : s[0];
+    a.source = rng() % 4 == 0 ? std::string_view{} : std::string_view{s[1]};
+    a.title = s[2];
+    a.message = s[3];
+    a.group_id = s[4];
+    a.action = rng() % 2 == 0 ? &action : nullptr;
+    a.metadata = meta.data();
+    a.metadata_count = meta.size();
+    a.priority = static_cast<Priority>(rng() % kPriorityCount);
+    a.persistent = rng() % 2 == 0;
+    a.closable = rng() % 2 == 0;
+    a.expires_at_ms = rng() % 2 == 0 ? 0 : rng();
+    const auto kind = static_cast<EventKind>(rng() % 2);  // raise or update: what becomes a new alert
+    const std::uint64_t now = rng() % 4'000'000'000'000;
+    encode_staging(record.data(), kind, a, now, static_cast<std::uint32_t>(i), true);
+
+    const AlertView v = staged_view(record.data(), "rover-7");
+    AlertRecord r;
+    decode_staging(record.data(), r);
+    if (r.source.empty()) r.source.assign("rover-7");
+    const std::size_t n = write_alert_frame(v, 9, 10, from_view.data());
+    BOOST_REQUIRE(n == write_alert_frame(r, 9, 10, from_record.data()));
+    BOOST_REQUIRE(std::memcmp(from_view.data(), from_record.data(), n) == 0);
+
+    const StagingPeek peek = staging_peek(record.data());
+    BOOST_REQUIRE(peek.key == r.key.view());
+    BOOST_REQUIRE(peek.source == (a.source.empty() ? std::string_view{} : r.source.view()));
+    BOOST_REQUIRE(peek.now_ms == now);
+    BOOST_REQUIRE(peek.min_interval_ms == r.min_interval_ms);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
