@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(a_staged_view_frames_exactly_as_its_decoded_record) {
       meta.push_back({kv[2 * (j + limits::kActionParams + 1)], kv[2 * (j + limits::kActionParams + 1) + 1]});
     const ActionSpec action{s[5], s[6], params.data(), params.size()};
     AlertSpec a;
-    a.key = s[0].empty() ? "k" : s[0];
+    a.key = s[0].empty() ? std::string_view("k") : std::string_view(s[0]);
     a.source = rng() % 4 == 0 ? std::string_view{} : std::string_view{s[1]};
     a.title = s[2];
     a.message = s[3];
