@@ -425,9 +425,18 @@ BOOST_AUTO_TEST_CASE(a_full_journal_turns_healthz_to_503_until_commits_succeed_a
   BOOST_TEST(metric(relay.http(), "journal_commit_failures_total") >= 1u);
 
   // Clearing frees the space: the failed batch and the clear commit together,
-  // and every create is answered.
+  // and every create is answered. The clear must come after every create has
+  // reached the store (applied, waiting for its commit); the healthz check
+  // above only says that a first commit failed.
   WsProbe admin(relay.http());
   admin.auth("demo-admin-token");
+  std::int64_t active = 0;
+  for (int attempt = 0; attempt < 400 && active < kCreates; ++attempt) {
+    admin.send_text(R"({"type":"get_stats","reqId":"s"})");
+    active = parse_object(admin.read()).at("result").at("active_alerts").to_number<std::int64_t>();
+    if (active < kCreates) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  BOOST_REQUIRE(active == kCreates);
   admin.send_text(R"({"type":"alert_clear","reqId":"free","source":"disk"})");
   const auto reply = parse_object(admin.read());
   BOOST_TEST(reply.at("ok").as_bool());

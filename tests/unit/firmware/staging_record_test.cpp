@@ -119,22 +119,25 @@ BOOST_AUTO_TEST_CASE(the_largest_record_is_exactly_the_bound) {
 // empty source read as the rover's, as the emitter fills it in).
 BOOST_AUTO_TEST_CASE(a_staged_view_frames_exactly_as_its_decoded_record) {
   std::mt19937_64 rng(42);
-  const auto text = [&](std::size_t max) { return std::string(rng() % (max + 1), static_cast<char>('a' + rng() % 26)); };
+  const auto below = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  const auto text = [&](std::size_t max) { return std::string(below(max + 1), static_cast<char>('a' + below(26))); };
   std::vector<std::uint8_t> record(staging::kMaxBytes), from_view(alert_frame::kMaxBytes),
       from_record(alert_frame::kMaxBytes);
   for (int i = 0; i < 2000; ++i) {
-    // Strings up to twice their bounds, so some are cut.
+    // Strings up to twice their bounds and one pair more than each bound, so
+    // some are cut or dropped.
     std::vector<std::string> s;
     for (std::size_t bound : {limits::kKeyBytes, limits::kSourceBytes, limits::kTitleBytes, limits::kMessageBytes,
                               limits::kGroupIdBytes, limits::kActionLabelBytes, limits::kActionTypeBytes})
       s.push_back(text(2 * bound));
+    const std::size_t param_count = below(limits::kActionParams + 2), meta_count = below(limits::kMetadataPairs + 2);
     std::vector<std::string> kv;
-    for (int j = 0; j < 2 * static_cast<int>(limits::kActionParams + limits::kMetadataPairs + 2); ++j)
-      kv.push_back(text(j % 2 == 0 ? limits::kKvKeyBytes : limits::kKvValueBytes));
+    for (std::size_t j = 0; j < 2 * (param_count + meta_count); ++j)
+      kv.push_back(text(j % 2 == 0 ? 2 * limits::kKvKeyBytes : 2 * limits::kKvValueBytes));
     std::vector<KeyValueView> params, meta;
-    for (std::size_t j = 0; j < rng() % (limits::kActionParams + 2); ++j) params.push_back({kv[2 * j], kv[2 * j + 1]});
-    for (std::size_t j = 0; j < rng() % (limits::kMetadataPairs + 2); ++j)
-      meta.push_back({kv[2 * (j + limits::kActionParams + 1)], kv[2 * (j + limits::kActionParams + 1) + 1]});
+    for (std::size_t j = 0; j < param_count; ++j) params.push_back({kv[2 * j], kv[2 * j + 1]});
+    for (std::size_t j = 0; j < meta_count; ++j)
+      meta.push_back({kv[2 * (param_count + j)], kv[2 * (param_count + j) + 1]});
     const ActionSpec action{s[5], s[6], params.data(), params.size()};
     AlertSpec a;
     a.key = s[0].empty() ? std::string_view("k") : std::string_view(s[0]);
