@@ -215,7 +215,7 @@ void Emitter::admit_new_key(const std::uint8_t* staged, std::size_t size, const 
     }
   }
   // Dropped by the outbox's rule or not, the key is tracked from here on.
-  account_push(outbox_.push_staged(staged, size, peek.priority, 0, now_ms, n), peek.priority, n);
+  account_push(outbox_.push_staged(staged, size, 0, now_ms, n), peek.priority, n);
   KeyTable::Entry& e = keys_.at(n);
   e.source.assign(peek.source.empty() ? rover_id_.view() : peek.source);
   e.priority = peek.priority;

@@ -67,26 +67,27 @@ PriorityOutbox::PushResult PriorityOutbox::push(const AlertRecord& record, std::
 }
 
 PriorityOutbox::PushResult PriorityOutbox::push_staged(const std::uint8_t* staged, std::size_t size,
-                                                       Priority priority, std::uint64_t due_ms, std::uint64_t now_ms,
+                                                       std::uint64_t due_ms, std::uint64_t now_ms,
                                                        std::int32_t key_ref) {
   assert(size > 0 && size <= staging::kMaxBytes);
-  const PushResult result = place(priority, due_ms, now_ms, key_ref);
+  const PushResult result = place(staging_peek(staged).priority, due_ms, now_ms, key_ref);
   if (result.slot == kNone) return result;
   Entry& e = entries_[result.slot];
   // The byte array becomes the payload's live member (trivial: nothing runs).
   new (&e.payload.staged) std::array<std::uint8_t, staging::kMaxBytes>;
   copy_small(e.payload.staged.data(), staged, size);
-  e.staged_size = static_cast<std::uint16_t>(size);
+  e.holds_staged = true;
   return result;
 }
 
 void PriorityOutbox::replace(std::int32_t slot, const AlertRecord& record) {
   Entry& e = entries_[slot];
-  if (e.staged_size != 0) {
-    new (&e.payload.record) AlertRecord;  // the record becomes the live member
-    e.staged_size = 0;
+  if (e.holds_staged) {
+    new (&e.payload.record) AlertRecord(record);  // the record becomes the live member
+    e.holds_staged = false;
+  } else {
+    copy_record(e.payload.record, record);
   }
-  copy_record(e.payload.record, record);
 }
 
 EventKind PriorityOutbox::kind(std::int32_t slot) const {

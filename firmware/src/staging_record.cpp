@@ -111,36 +111,7 @@ StagingPeek staging_peek(const std::uint8_t* record) {
 }
 
 void decode_staging(const std::uint8_t* record, AlertRecord& r) {
-  const AlertView v = staged_view(record, {});
-  r.kind = v.kind;
-  r.priority = v.priority;
-  r.persistent = v.persistent;
-  r.closable = v.closable;
-  r.truncated = v.truncated;
-  r.has_action = v.has_action;
-  r.action_param_count = v.action_param_count;
-  r.metadata_count = v.metadata_count;
-  r.occurrences = v.occurrences;
-  r.expires_at_ms = v.expires_at_ms;
-  r.raised_at_ms = v.raised_at_ms;
-  r.last_seen_ms = v.last_seen_ms;
-  // Each string is within its bound already (encode_staging cut it).
-  r.key.assign(v.key);
-  r.source.assign(v.source);
-  r.title.assign(v.title);
-  r.message.assign(v.message);
-  r.group_id.assign(v.group_id);
-  r.action_label.assign(v.action_label);
-  r.action_type.assign(v.action_type);
-  for (std::size_t i = 0; i < v.action_param_count; ++i) {
-    r.action_params[i].key.assign(v.action_params[i].key);
-    r.action_params[i].value.assign(v.action_params[i].value);
-  }
-  for (std::size_t i = 0; i < v.metadata_count; ++i) {
-    r.metadata[i].key.assign(v.metadata[i].key);
-    r.metadata[i].value.assign(v.metadata[i].value);
-  }
-  // What the link thread needs beyond the frame's fields.
+  assign_view(r, staged_view(record, {}));  // each string within its bound already (encode_staging cut it)
   staging::Header h;
   std::memcpy(&h, record, sizeof h);
   r.priority_known = (h.flags & kPriorityKnown) != 0;

@@ -51,43 +51,6 @@ struct AlertRecord {
   std::array<KeyValue, limits::kMetadataPairs> metadata;
 };
 
-// Copies `src` into `dst` touching only the bytes in use: a record is a few KiB
-// of bounds but typically a few hundred bytes of text.
-inline void copy_record(AlertRecord& dst, const AlertRecord& src) {
-  dst.kind = src.kind;
-  dst.priority = src.priority;
-  dst.persistent = src.persistent;
-  dst.closable = src.closable;
-  dst.truncated = src.truncated;
-  dst.has_action = src.has_action;
-  dst.priority_known = src.priority_known;
-  dst.action_param_count = src.action_param_count;
-  dst.metadata_count = src.metadata_count;
-  dst.occurrences = src.occurrences;
-  dst.stamp = src.stamp;
-  dst.min_interval_ms = src.min_interval_ms;
-  dst.expires_at_ms = src.expires_at_ms;
-  dst.raised_at_ms = src.raised_at_ms;
-  dst.last_seen_ms = src.last_seen_ms;
-  dst.key.copy_from(src.key);
-  dst.source.copy_from(src.source);
-  dst.title.copy_from(src.title);
-  dst.message.copy_from(src.message);
-  dst.group_id.copy_from(src.group_id);
-  if (src.has_action) {
-    dst.action_label.copy_from(src.action_label);
-    dst.action_type.copy_from(src.action_type);
-    for (std::size_t i = 0; i < src.action_param_count; ++i) {
-      dst.action_params[i].key.copy_from(src.action_params[i].key);
-      dst.action_params[i].value.copy_from(src.action_params[i].value);
-    }
-  }
-  for (std::size_t i = 0; i < src.metadata_count; ++i) {
-    dst.metadata[i].key.copy_from(src.metadata[i].key);
-    dst.metadata[i].value.copy_from(src.metadata[i].value);
-  }
-}
-
 static_assert(std::is_trivially_copyable_v<AlertRecord>, "queue slots are copied with memcpy semantics");
 
 }  // namespace rover_alerts

@@ -65,4 +65,46 @@ inline AlertView view_of(const AlertRecord& r) {
   return v;
 }
 
+// Writes `v` into `dst`, touching only the bytes in use (a record is a few KiB
+// of bounds but typically a few hundred bytes of text). Every string of `v`
+// must be within its bound. The record-only fields (stamp, min_interval_ms,
+// priority_known) are left to the caller.
+inline void assign_view(AlertRecord& dst, const AlertView& v) {
+  dst.kind = v.kind;
+  dst.priority = v.priority;
+  dst.persistent = v.persistent;
+  dst.closable = v.closable;
+  dst.truncated = v.truncated;
+  dst.has_action = v.has_action;
+  dst.action_param_count = v.action_param_count;
+  dst.metadata_count = v.metadata_count;
+  dst.occurrences = v.occurrences;
+  dst.expires_at_ms = v.expires_at_ms;
+  dst.raised_at_ms = v.raised_at_ms;
+  dst.last_seen_ms = v.last_seen_ms;
+  dst.key.assign(v.key);
+  dst.source.assign(v.source);
+  dst.title.assign(v.title);
+  dst.message.assign(v.message);
+  dst.group_id.assign(v.group_id);
+  dst.action_label.assign(v.action_label);
+  dst.action_type.assign(v.action_type);
+  for (std::size_t i = 0; i < v.action_param_count; ++i) {
+    dst.action_params[i].key.assign(v.action_params[i].key);
+    dst.action_params[i].value.assign(v.action_params[i].value);
+  }
+  for (std::size_t i = 0; i < v.metadata_count; ++i) {
+    dst.metadata[i].key.assign(v.metadata[i].key);
+    dst.metadata[i].value.assign(v.metadata[i].value);
+  }
+}
+
+// Copies `src` into `dst`, touching only the bytes in use.
+inline void copy_record(AlertRecord& dst, const AlertRecord& src) {
+  assign_view(dst, view_of(src));
+  dst.priority_known = src.priority_known;
+  dst.stamp = src.stamp;
+  dst.min_interval_ms = src.min_interval_ms;
+}
+
 }  // namespace rover_alerts

@@ -58,14 +58,14 @@ class PriorityOutbox {
 
   // Copies `record` in (its priority picks the list). `due_ms` > now: deferred.
   PushResult push(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key_ref);
-  // Copies the staging record `staged` (`size` bytes, staging_record.hpp) in,
-  // in the list of `priority`.
-  PushResult push_staged(const std::uint8_t* staged, std::size_t size, Priority priority, std::uint64_t due_ms,
-                         std::uint64_t now_ms, std::int32_t key_ref);
+  // Copies the staging record `staged` (`size` bytes, staging_record.hpp) in;
+  // its priority picks the list.
+  PushResult push_staged(const std::uint8_t* staged, std::size_t size, std::uint64_t due_ms, std::uint64_t now_ms,
+                         std::int32_t key_ref);
   // The entry's alert becomes `record` (its place, priority and key are kept).
   void replace(std::int32_t slot, const AlertRecord& record);
 
-  bool is_staged(std::int32_t slot) const { return entries_[slot].staged_size != 0; }
+  bool is_staged(std::int32_t slot) const { return entries_[slot].holds_staged; }
   const std::uint8_t* staged(std::int32_t slot) const { return entries_[slot].payload.staged.data(); }
   const AlertRecord& record(std::int32_t slot) const {
     assert(!is_staged(slot) && "a staged entry has no AlertRecord");
@@ -102,7 +102,7 @@ class PriorityOutbox {
     std::int32_t prev = kNone;
     std::int32_t next = kNone;
     std::int32_t key_ref = kNone;
-    std::uint16_t staged_size = 0;  // 0: the payload is a record
+    bool holds_staged = false;  // which member of `payload` is live
     std::uint8_t list = 0;
     Priority priority = Priority::Info;
   };

@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(priority_outbox_matches_its_model) {
       // Both forms of entry, under one rule.
       const auto bytes = staged(key, p);
       const auto r = step % 2 == 0 ? box.push(record(key, p), 0, 0, PriorityOutbox::kNone)
-                                   : box.push_staged(bytes.data(), bytes.size(), p, 0, 0, PriorityOutbox::kNone);
+                                   : box.push_staged(bytes.data(), bytes.size(), 0, 0, PriorityOutbox::kNone);
       if (r.evicted) ++lost[index_of(r.evicted_priority)];
       if (r.slot == PriorityOutbox::kNone) ++lost[index_of(p)];
       if (held == 8) {
@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(priority_outbox_keeps_staged_bytes_until_replaced) {
   PriorityOutbox box;
   BOOST_REQUIRE(box.init(4));
   const auto bytes = staged("power/battery", Priority::Low, EventKind::Update);
-  const auto first = box.push_staged(bytes.data(), bytes.size(), Priority::Low, 0, 0, 3);
+  const auto first = box.push_staged(bytes.data(), bytes.size(), 0, 0, 3);
   box.push(record("other", Priority::Low), 0, 0, PriorityOutbox::kNone);
   BOOST_REQUIRE(box.is_staged(first.slot));
   BOOST_TEST(std::memcmp(box.staged(first.slot), bytes.data(), bytes.size()) == 0);
