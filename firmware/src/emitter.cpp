@@ -110,7 +110,8 @@ Status Emitter::stage(EventKind kind, const AlertSpec& alert, bool priority_know
   unsigned truncated = 0;
   // The clock is read only once the ring has room: a refused call costs less.
   const bool queued = slot->rings[p].try_push_with([&](std::uint8_t* at) {
-    const StagingWrite written = encode_staging(at, kind, alert, clock_ms(raise_clock_), slot->next_stamp, priority_known);
+    const auto stamp = static_cast<std::uint32_t>(slot->accepted.get());
+    const StagingWrite written = encode_staging(at, kind, alert, clock_ms(raise_clock_), stamp, priority_known);
     truncated = written.truncated;
     return written.bytes;
   });
@@ -118,7 +119,6 @@ Status Emitter::stage(EventKind kind, const AlertSpec& alert, bool priority_know
     slot->lost[p].add(1);
     return Status::QueueFull;
   }
-  ++slot->next_stamp;
   slot->accepted.add(1);
   if (truncated == 0) return Status::Ok;
   slot->truncated_fields.add(truncated);

@@ -53,9 +53,9 @@ enum class SlotOwner : std::uint8_t {
 struct alignas(64) ProducerSlot {
   std::array<StagingRing, kPriorityCount> rings;
   // Written by the owner thread on every call; read by others only for
-  // counters and heartbeats.
-  alignas(64) std::uint32_t next_stamp = 0;  // call order across its rings
-  SingleWriterCounter accepted;
+  // counters and heartbeats. `accepted` counts the calls taken; its low 32
+  // bits are the next call's stamp (the call order across the slot's rings).
+  alignas(64) SingleWriterCounter accepted;
   SingleWriterCounter truncated_fields;
   std::array<SingleWriterCounter, kPriorityCount> lost;  // staging ring full
   // Read by the link thread on every pass, written only when the slot changes
@@ -103,7 +103,7 @@ class ProducerTable {
     return StagingRing::bytes_for(ring_capacity, staging::kTypicalBytes, staging::kMaxBytes);
   }
   static std::size_t reserved_bytes(std::size_t producers, std::size_t ring_capacity) {
-    return producers * (sizeof(ProducerSlot) + kPriorityCount * ring_bytes(ring_capacity));
+    return producers * (sizeof(ProducerSlot) + kPriorityCount * (ring_bytes(ring_capacity) + StagingRing::kPrefetchBytes));
   }
 
  private:

@@ -43,6 +43,9 @@ class StagingRing {
   static constexpr std::size_t kPrefixBytes = 4;
   static constexpr std::size_t kAlign = 64;  // a cache line (see Layout)
   static constexpr std::size_t kMaxCapacityBytes = std::size_t{1} << 30;
+  // Prefetched ahead of the next push: a typical staging record, whole. The
+  // buffer has this much slack past its end, so no prefetch needs a bound.
+  static constexpr std::uint32_t kPrefetchBytes = 512;
 
   StagingRing() = default;
   StagingRing(const StagingRing&) = delete;
@@ -63,8 +66,9 @@ class StagingRing {
     if (data_ || max_record == 0 || bytes > kMaxCapacityBytes || (bytes & (bytes - 1)) != 0 ||
         bytes < 2 * stride(max_record))
       return false;
-    // Zeroed: its pages are touched now, not by the first raises.
-    data_.reset(new (std::align_val_t{kAlign}, std::nothrow) std::uint8_t[bytes]());
+    // Zeroed: its pages are touched now, not by the first raises. The slack
+    // past the end is never written: prefetches may reach into it.
+    data_.reset(new (std::align_val_t{kAlign}, std::nothrow) std::uint8_t[bytes + kPrefetchBytes]());
     if (!data_) return false;
     capacity_ = static_cast<std::uint32_t>(bytes);
     mask_ = capacity_ - 1;
@@ -153,9 +157,8 @@ class StagingRing {
   // old CPUs without it); elsewhere a store prefetch (`prfm pstl1keep` on
   // ARMv8, `pld` on ARMv7).
   void prefetch_for_write(std::uint32_t offset) const {
-    const std::uint32_t lines = std::min<std::uint32_t>(kPrefetchBytes, capacity_ - offset) / 64;
     const std::uint8_t* at = data_.get() + offset;
-    for (std::uint32_t i = 0; i < lines; ++i) {
+    for (std::uint32_t i = 0; i < kPrefetchBytes / 64; ++i) {
 #if defined(__x86_64__)
       asm volatile("prefetchw %0" : : "m"(*(at + 64 * i)));
 #else
@@ -163,7 +166,6 @@ class StagingRing {
 #endif
     }
   }
-  static constexpr std::uint32_t kPrefetchBytes = 512;  // a typical staging record, whole
 
   struct AlignedDelete {
     void operator()(std::uint8_t* p) const { ::operator delete[](p, std::align_val_t{kAlign}); }

@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -72,6 +73,51 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips) {
   BOOST_REQUIRE(r.metadata_count == 2u);
   BOOST_TEST(r.metadata[1].key.view() == "temperatureC");
   BOOST_TEST(r.metadata[1].value.view() == "92");
+}
+
+// Short strings are copied by size class (1-3, 4-7, 8-15, 16-32 bytes, each
+// with overlapping moves), longer ones by another path: every length across
+// those edges, in every field, must come back byte for byte, cut only at the
+// field's bound, and write nothing past the record.
+BOOST_AUTO_TEST_CASE(every_length_of_every_field_round_trips) {
+  for (std::size_t length = 0; length <= 40; ++length) {
+    std::vector<std::string> text(13);
+    for (std::size_t f = 0; f < text.size(); ++f)
+      for (std::size_t i = 0; i < length; ++i) text[f] += static_cast<char>('a' + (f * 7 + i) % 26);
+    const KeyValueView param{text[7], text[8]};
+    const KeyValueView meta[] = {{text[9], text[10]}, {text[11], text[12]}};
+    const ActionSpec action{text[5], text[6], &param, 1};
+    AlertSpec a;
+    a.key = text[0];
+    a.source = text[1];
+    a.title = text[2];
+    a.message = text[3];
+    a.group_id = text[4];
+    a.action = &action;
+    a.metadata = meta;
+    a.metadata_count = 2;
+    std::vector<std::uint8_t> record(staging::kMaxBytes + 64, 0xA5);
+    const StagingWrite written = encode_staging(record.data(), EventKind::Raise, a, 1, 0, true);
+    const std::size_t kv_key = std::min(length, limits::kKvKeyBytes);
+    BOOST_TEST(written.truncated == (length > limits::kKvKeyBytes ? 3u : 0u));  // the three pair keys
+    BOOST_TEST(written.bytes == sizeof(staging::Header) + 13 * (sizeof(std::uint16_t) + length) - 3 * (length - kv_key));
+    for (std::size_t i = written.bytes; i < record.size(); ++i) BOOST_TEST_REQUIRE(record[i] == 0xA5);
+    AlertRecord r;
+    decode_staging(record.data(), r);
+    BOOST_TEST(r.key.view() == text[0]);
+    BOOST_TEST(r.source.view() == text[1]);
+    BOOST_TEST(r.title.view() == text[2]);
+    BOOST_TEST(r.message.view() == text[3]);
+    BOOST_TEST(r.group_id.view() == text[4]);
+    BOOST_TEST(r.action_label.view() == text[5]);
+    BOOST_TEST(r.action_type.view() == text[6]);
+    BOOST_TEST(r.action_params[0].key.view() == std::string_view(text[7]).substr(0, kv_key));
+    BOOST_TEST(r.action_params[0].value.view() == text[8]);
+    BOOST_TEST(r.metadata[0].key.view() == std::string_view(text[9]).substr(0, kv_key));
+    BOOST_TEST(r.metadata[0].value.view() == text[10]);
+    BOOST_TEST(r.metadata[1].key.view() == std::string_view(text[11]).substr(0, kv_key));
+    BOOST_TEST(r.metadata[1].value.view() == text[12]);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(over_bound_fields_are_cut_at_a_utf8_boundary_and_counted) {
