@@ -25,6 +25,8 @@ constexpr std::uint64_t kBusyStepUs = 50;
 // bench's link, 256 gave 0.98-1.56 M (four interleaved runs each).
 // When fewer are queued, they go at once.
 constexpr std::size_t kFramesPerSend = 256;
+// Emitter's first line holds initialized_, raise_clock_ and producers_.
+static_assert(sizeof(ProducerTable) + 8 <= 64, "the fields every raise reads share one cache line");
 // Smallest possible alert frame, to size the replay ring's index.
 constexpr std::size_t kMinAlertFrameBytes = 64;
 

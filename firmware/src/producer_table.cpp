@@ -13,7 +13,7 @@ struct ThreadCacheEntry {
   std::uint64_t table_uid = 0;  // 0: unused
   ProducerSlot* slot = nullptr;
 };
-struct ThreadCache {
+struct alignas(64) ThreadCache {  // the first entry and its slot on one line
   std::array<ThreadCacheEntry, ProducerTable::kThreadCacheEntries> entries{};
   std::uint32_t next = 0;
   bool exit_hook_set = false;

@@ -172,16 +172,19 @@ class Emitter {
   std::array<std::uint64_t, kPriorityCount> lost_totals() const;
   std::uint64_t truncated_total() const;
 
-  bool initialized_ = false;
+  // What every raise reads, on one cache line written only by init(): a raise
+  // after a pause finds one line to fetch, not three, and no link-thread
+  // write ever takes it from the producers' caches.
+  alignas(64) bool initialized_ = false;
+  clockid_t raise_clock_ = CLOCK_REALTIME_COARSE;  // config_.precise_timestamps
+  // Producer side: per-thread staging rings and counters (producer_table.hpp).
+  ProducerTable producers_;
+
+  alignas(64) std::array<std::atomic<std::uint64_t>, kPriorityCount> lost_no_slot_{};  // rare path, fetch_add
   EmitterConfig config_{};
   BoundedString<limits::kRoverIdBytes> rover_id_;
   std::uint64_t boot_id_ = 0;
   std::uint64_t started_ms_ = 0;
-  clockid_t raise_clock_ = CLOCK_REALTIME_COARSE;  // config_.precise_timestamps
-
-  // Producer side: per-thread staging rings and counters (producer_table.hpp).
-  ProducerTable producers_;
-  std::array<std::atomic<std::uint64_t>, kPriorityCount> lost_no_slot_{};  // rare path, fetch_add
 
   // Link side (poll thread only, except the atomics read by counters()).
   AlertRecord drained_;  // the staging record being admitted, decoded

@@ -113,7 +113,9 @@ class ProducerTable {
   std::uint64_t uid_ = 0;  // tells this table from any other, past or present
   ProducerTable* next_live_ = nullptr;  // the live tables a thread-exit hook may touch
   friend void release_thread_slots(void*);
-  alignas(64) std::atomic<std::uint32_t> next_claim_{0};
+  // Written once per producer thread, so it may share the line every raise
+  // reads (uid_, slots_): see Emitter's member order.
+  std::atomic<std::uint32_t> next_claim_{0};
 };
 
 // The thread-exit hook (pthread key destructor); `cache` is the thread's slot cache.
