@@ -57,10 +57,11 @@ inline std::uint8_t* put_pairs(std::uint8_t* at, const KeyValueView* pairs, std:
   return at;
 }
 
-inline const std::uint8_t* view(const std::uint8_t* at, std::string_view& out) {
+template <typename View>  // std::string_view or TextRef
+inline const std::uint8_t* view(const std::uint8_t* at, View& out) {
   std::uint16_t len = 0;
   std::memcpy(&len, at, sizeof len);
-  out = {reinterpret_cast<const char*>(at + sizeof len), len};
+  out = std::string_view{reinterpret_cast<const char*>(at + sizeof len), len};
   return at + sizeof len + len;
 }
 
