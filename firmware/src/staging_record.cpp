@@ -33,7 +33,7 @@ enum Flag : std::uint8_t {
 // call of one shared writer cost an argument shuffle, a call and a memory
 // round trip for `truncated`. A typical raise went from 664 to 536
 // instructions (valgrind), and over six interleaved bench runs the median
-// raise p50 from 140 to 105 ns (one thread) and 155 to 130 ns (two threads).
+// isolated-raise p50 from 140 to 105 ns (one thread) and 155 to 130 ns (two).
 // The code is larger (encode_staging 2.8 KB) but only the taken paths run.
 inline std::uint8_t* put(std::uint8_t* at, std::string_view s, std::size_t bound, unsigned& truncated) {
   const std::size_t n = s.size();

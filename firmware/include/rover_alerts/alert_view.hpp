@@ -24,7 +24,7 @@ struct TextRef {
   const char* data;
   std::size_t size;
   TextRef() = default;
-  TextRef(std::string_view s) : data(s.data()), size(s.size()) {}  // NOLINT: a view converts both ways
+  TextRef(std::string_view s) : data(s.data()), size(s.size()) {}  // implicit: a view converts both ways
   operator std::string_view() const { return {data, size}; }
 };
 
