@@ -70,7 +70,7 @@ PriorityOutbox::PushResult PriorityOutbox::push_staged(const std::uint8_t* stage
                                                        std::uint64_t due_ms, std::uint64_t now_ms,
                                                        std::int32_t key_ref) {
   assert(size > 0 && size <= staging::kMaxBytes);
-  const PushResult result = place(staging_peek(staged).priority, due_ms, now_ms, key_ref);
+  const PushResult result = place(staging_priority(staged), due_ms, now_ms, key_ref);
   if (result.slot == kNone) return result;
   Entry& e = entries_[result.slot];
   // The byte array becomes the payload's live member (trivial: nothing runs).
@@ -91,7 +91,7 @@ void PriorityOutbox::replace(std::int32_t slot, const AlertRecord& record) {
 }
 
 EventKind PriorityOutbox::kind(std::int32_t slot) const {
-  return is_staged(slot) ? staging_peek(staged(slot)).kind : entries_[slot].payload.record.kind;
+  return is_staged(slot) ? staging_kind(staged(slot)) : entries_[slot].payload.record.kind;
 }
 
 PriorityOutbox::PushResult PriorityOutbox::place(Priority priority, std::uint64_t due_ms, std::uint64_t now_ms,

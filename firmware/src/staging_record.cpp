@@ -110,18 +110,30 @@ StagingWrite encode_staging(std::uint8_t* out, EventKind kind, const AlertSpec& 
   return {static_cast<std::size_t>(at - out), truncated};
 }
 
+// One header field of the record at `record` (the record need not be aligned).
+template <typename T>
+inline T header_field(const std::uint8_t* record, std::size_t offset) {
+  T value{};
+  std::memcpy(&value, record + offset, sizeof value);
+  return value;
+}
+
 std::uint32_t staging_stamp(const std::uint8_t* record) {
-  std::uint32_t stamp = 0;
-  std::memcpy(&stamp, record + offsetof(staging::Header, stamp), sizeof stamp);
-  return stamp;
+  return header_field<std::uint32_t>(record, offsetof(staging::Header, stamp));
+}
+Priority staging_priority(const std::uint8_t* record) {
+  return header_field<Priority>(record, offsetof(staging::Header, priority));
+}
+EventKind staging_kind(const std::uint8_t* record) {
+  return header_field<EventKind>(record, offsetof(staging::Header, kind));
 }
 
 StagingPeek staging_peek(const std::uint8_t* record) {
   StagingPeek peek;
-  std::memcpy(&peek.kind, record + offsetof(staging::Header, kind), sizeof peek.kind);
-  std::memcpy(&peek.priority, record + offsetof(staging::Header, priority), sizeof peek.priority);
-  std::memcpy(&peek.min_interval_ms, record + offsetof(staging::Header, min_interval_ms), sizeof peek.min_interval_ms);
-  std::memcpy(&peek.now_ms, record + offsetof(staging::Header, now_ms), sizeof peek.now_ms);
+  peek.kind = staging_kind(record);
+  peek.priority = staging_priority(record);
+  peek.min_interval_ms = header_field<std::uint32_t>(record, offsetof(staging::Header, min_interval_ms));
+  peek.now_ms = header_field<std::uint64_t>(record, offsetof(staging::Header, now_ms));
   view(view(record + sizeof(staging::Header), peek.key), peek.source);  // the first two strings
   return peek;
 }

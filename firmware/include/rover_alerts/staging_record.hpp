@@ -54,8 +54,11 @@ struct StagingWrite {
 StagingWrite encode_staging(std::uint8_t* out, EventKind kind, const AlertSpec& alert, std::uint64_t now_ms,
                             std::uint32_t stamp, bool priority_known);
 
-// The stamp of the record at `record` (the link thread orders by it).
+// Single header fields of the record at `record`, its strings left unread:
+// the stamp (the link thread orders by it), the priority and the kind.
 std::uint32_t staging_stamp(const std::uint8_t* record);
+Priority staging_priority(const std::uint8_t* record);
+EventKind staging_kind(const std::uint8_t* record);
 
 // What the link thread needs to route a record, and to start tracking its key.
 struct StagingPeek {
