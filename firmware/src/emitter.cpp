@@ -205,9 +205,9 @@ void Emitter::admit(const std::uint8_t* staged, std::size_t size, std::uint64_t 
 // of a busy link: no decoding, one copy of the bytes it uses).
 void Emitter::admit_new_key(const std::uint8_t* staged, std::size_t size, const StagingPeek& peek,
                             std::uint64_t key_hash, std::uint64_t now_ms) {
-  KeyTable::Entry evicted;
+  KeyTable::Eviction evicted;
   const std::int32_t n = keys_.insert(peek.key, key_hash, evicted);
-  if (evicted.used) {
+  if (evicted.happened) {
     key_evictions_.add(1);
     // Its held update goes out now: a later clear of that key must not
     // overtake it.

@@ -13,7 +13,9 @@
 // touching the entries of a probe run cost a cache miss each.
 //
 // Full table: inserting a new key evicts the least recently seen key (an LRU
-// list). That loses no alert -- only coalescing for the evicted key, whose next
+// list). Under a stream of new keys every insert evicts, and the victim is the
+// coldest entry there is; so each eviction fetches the next victim's lines
+// while the current alert is framed (prefetch_next_victim). That loses no alert -- only coalescing for the evicted key, whose next
 // raise goes out as a fresh raise that the relay folds into the active alert by
 // key -- and the emitter counts it (key_table_evictions).
 
@@ -59,14 +61,22 @@ class KeyTable {
   std::size_t capacity() const { return capacity_; }
   std::size_t size() const { return size_; }
 
+  // What an insert into a full table pushed out. The evicted entry itself is
+  // reused for the new key; its caller needs only the unsent state it held.
+  struct Eviction {
+    bool happened = false;
+    std::int32_t pending = kNone;  // the evicted key's Entry::pending
+  };
+
   std::int32_t find(std::string_view key) const { return find(key, hash(key)); }
   std::int32_t find(std::string_view key, std::uint64_t key_hash) const;  // key_hash: hash(key)
   // Adds `key` (not present) as most recently seen. When full, first evicts the
-  // least recently seen entry and copies it to `evicted` (else evicted.used is false).
-  std::int32_t insert(std::string_view key, Entry& evicted) { return insert(key, hash(key), evicted); }
-  std::int32_t insert(std::string_view key, std::uint64_t key_hash, Entry& evicted);
+  // least recently seen entry, `least_recent()`, and says so in `evicted`.
+  std::int32_t insert(std::string_view key, Eviction& evicted) { return insert(key, hash(key), evicted); }
+  std::int32_t insert(std::string_view key, std::uint64_t key_hash, Eviction& evicted);
   void touch(std::int32_t index);  // most recently seen
   void remove(std::int32_t index);
+  std::int32_t least_recent() const { return lru_tail_; }  // kNone when empty
 
   Entry& at(std::int32_t index) { return entries_[index]; }
   const Entry& at(std::int32_t index) const { return entries_[index]; }
@@ -80,6 +90,7 @@ class KeyTable {
  private:
   void lru_unlink(std::int32_t index);
   void lru_push_front(std::int32_t index);
+  void prefetch_next_victim() const;
 
   struct Slot {
     std::int32_t entry = kNone;  // kNone: empty

@@ -248,6 +248,7 @@ BOOST_AUTO_TEST_CASE(key_table_matches_its_model) {
   KeyTable table;
   BOOST_REQUIRE(table.init(16));
   std::map<std::string, std::int32_t> model;
+  std::map<std::string, std::int32_t> pending;  // what each key's Entry::pending was set to
   std::deque<std::string> lru;  // front: most recent
   std::mt19937 rng(11);
   for (int step = 0; step < 50000; ++step) {
@@ -257,16 +258,22 @@ BOOST_AUTO_TEST_CASE(key_table_matches_its_model) {
     if (found != KeyTable::kNone) BOOST_REQUIRE(found == model[key]);
     const auto op = rng() % 3;
     if (found == KeyTable::kNone && op != 2) {
-      KeyTable::Entry evicted;
+      const std::int32_t oldest = table.least_recent();
+      if (oldest != KeyTable::kNone) BOOST_REQUIRE(table.at(oldest).key.view() == lru.back());
+      KeyTable::Eviction evicted;
       const auto index = table.insert(key, evicted);
       if (model.size() == 16) {
-        BOOST_REQUIRE(evicted.used);
-        BOOST_REQUIRE(evicted.key.view() == lru.back());
+        BOOST_REQUIRE(evicted.happened);
+        BOOST_REQUIRE(evicted.pending == pending[lru.back()]);  // what the caller must flush
+        BOOST_REQUIRE(index == oldest);  // the evicted entry holds the new key
         model.erase(lru.back());
         lru.pop_back();
       } else {
-        BOOST_REQUIRE(!evicted.used);
+        BOOST_REQUIRE(!evicted.happened);
       }
+      BOOST_REQUIRE(table.at(index).pending == KeyTable::kNone);  // a new key holds nothing unsent
+      table.at(index).pending = step % 5 == 0 ? KeyTable::kNone : step;
+      pending[key] = table.at(index).pending;
       model[key] = index;
       lru.push_front(key);
     } else if (found != KeyTable::kNone && op == 2) {
