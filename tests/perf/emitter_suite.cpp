@@ -449,7 +449,14 @@ struct LinkResult {
   std::uint64_t lost = 0;  // displaced in the outbox (counted by the emitter)
   std::uint64_t allocations = 0;
   bool counted = false;
+  double link_busy = 0;  // the link thread's CPU time over the round's: below 1, it waited
 };
+
+double thread_cpu_s() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
 
 // One producer raises distinct keys as fast as the emitter takes them while
 // the link thread polls; a reader thread counts the frames. The producer keeps
@@ -467,10 +474,13 @@ LinkResult link_throughput(std::size_t alerts, const std::vector<std::string>& k
   // Connect first, so the figure is the steady stream.
   while (!e.link_up()) e.poll(1);
   g_allocations = 0;
+  std::atomic<double> link_cpu_s{0};
   std::thread link([&] {
     pin_to_cpu(kLinkCpu);
     t_count_allocations = true;
+    const double cpu_start = thread_cpu_s();
     while (!stop.load(std::memory_order_relaxed)) e.poll(kPollMs);
+    link_cpu_s = thread_cpu_s() - cpu_start;
     t_count_allocations = false;
   });
   pin_to_cpu(kProducerCpu);
@@ -491,6 +501,8 @@ LinkResult link_throughput(std::size_t alerts, const std::vector<std::string>& k
   const auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   stop = true;
   link.join();
+  // Its CPU time includes the few polls after the last alert; they are short.
+  r.link_busy = link_cpu_s.load() / elapsed;
   unpin();
   r.delivered = relay.alerts();
   r.lost = e.counters().lost_in_outbox;
@@ -554,12 +566,13 @@ std::string run_emitter_suite() {
   auto alone = raise_latencies_one_core(200000, condition_keys, scale);
   const auto p_alone = percentiles(alone.samples);
   const double encode = frame_encode_p50();
-  std::vector<double> link_rates;
+  std::vector<double> link_rates, link_busy;
   std::uint64_t delivered = 0, lost = 0, allocations = 0;
   bool counted = true;
   for (int round = 0; round < kRounds; ++round) {
     const auto link = link_throughput(1000000, keys);
     link_rates.push_back(link.alerts_per_s);
+    link_busy.push_back(link.link_busy);
     delivered += link.delivered;
     lost += link.lost;
     allocations += link.allocations;
@@ -580,7 +593,7 @@ std::string run_emitter_suite() {
                 "\"raise_ns_p50_isolated_2t\":%.0f,\"raise_ns_p99_isolated_2t\":%.0f,\"raise_ns_p999_isolated_2t\":%.0f,"
                 "\"raise_ns_p50_one_core\":%.0f,\"raise_ns_p99_one_core\":%.0f,\"raise_samples_1t\":%zu,\"raise_samples_2t\":%zu,\"raise_refused_1t\":%zu,\"raise_refused_2t\":%zu,\"raise_refused_isolated\":%zu,"
                 "\"timer_overhead_ns\":%.0f,\"allocs_after_init\":%s,\"frame_encode_ns_p50\":%.0f,"
-                "\"link_alerts_per_s\":%.0f,\"link_alerts_per_s_rounds\":[%.0f,%.0f,%.0f],"
+                "\"link_alerts_per_s\":%.0f,\"link_alerts_per_s_rounds\":[%.0f,%.0f,%.0f],\"link_thread_busy_rounds\":[%.2f,%.2f,%.2f],"
                 "\"link_alerts_delivered\":%llu,\"link_alerts_lost\":%llu,\"rounds\":%d,\"ram_bytes_default_config\":%zu,"
                 "\"host_core_ghz\":%.2f,\"host_core_to_core_ns\":%.0f}",
                 worse(one.p.p50, two.p.p50), worse(one.p.p99, two.p.p99), worse(one.p.p999, two.p.p999), one.p.p50,
@@ -588,7 +601,7 @@ std::string run_emitter_suite() {
                 one_isolated.p.p99, one_isolated.p.p999, two_isolated.p.p50, two_isolated.p.p99, two_isolated.p.p999,
                 p_alone.p50, p_alone.p99, one.samples, two.samples, one.refused, two.refused,
                 one_isolated.refused + two_isolated.refused, timer, counted ? std::to_string(allocations).c_str() : "null", encode, median(link_rates),
-                link_rates[0], link_rates[1], link_rates[2], static_cast<unsigned long long>(delivered),
+                link_rates[0], link_rates[1], link_rates[2], link_busy[0], link_busy[1], link_busy[2], static_cast<unsigned long long>(delivered),
                 static_cast<unsigned long long>(lost), kRounds, ram, ghz, c2c);
   return json;
 }

@@ -16,6 +16,8 @@ namespace rover_alerts::bench {
 //   allocs_after_init               heap allocations by the emitter's threads after init
 //   frame_encode_ns_p50             one AlertEvent frame into the encoder's arena
 //   link_alerts_per_s               raise -> frames read from a loopback socket by a thread
+//   link_thread_busy_rounds         the link thread's CPU time over each round's wall time
+//                                   (below 1: it waited while the producer had alerts for it)
 //   ram_bytes_default_config        Emitter::reserved_bytes(EmitterConfig{})
 //   host_core_ghz, host_core_to_core_ns  what the host gave the suite
 // Needs loopback TCP. Takes a few seconds.
