@@ -10,7 +10,7 @@ namespace {
 
 // The link thread waits on its socket in steps of this much: raise() does not
 // wake it (that would cost a system call per raise), so staging rings must
-// hold what producers raise in one step (DESIGN.md, "Sizing"). A shorter step
+// hold what producers raise in one step (DESIGN.md §1). A shorter step
 // is not free: every look at staging reads the producers' ring indices,
 // taking those cache lines from their cores, and their next raise pays to
 // take them back. So the link thread skips the wait only while staging fills

@@ -94,7 +94,6 @@ std::int32_t KeyTable::insert(std::string_view key, std::uint64_t key_hash, Evic
     const std::int32_t victim = lru_tail_;
     evicted = {true, entries_[victim].pending};
     remove(victim);
-    prefetch_next_victim();
   }
   const std::int32_t index = free_head_;
   free_head_ = entries_[index].lru_next;
@@ -115,18 +114,6 @@ std::int32_t KeyTable::insert(std::string_view key, std::uint64_t key_hash, Evic
   lru_push_front(index);
   ++size_;
   return index;
-}
-
-// The next eviction reads the new tail's index slot, writes all of its entry
-// for the new key, and unlinks it from its predecessor. The tail's first line
-// is in cache already: unlinking the old tail wrote it.
-void KeyTable::prefetch_next_victim() const {
-  if (lru_tail_ == kNone) return;
-  const Entry& next = entries_[lru_tail_];
-  __builtin_prefetch(&index_[static_cast<std::size_t>(next.hash) & index_mask_]);
-  const auto* lines = reinterpret_cast<const char*>(&next);
-  for (std::size_t at = 64; at < sizeof(Entry); at += 64) __builtin_prefetch(lines + at, 1);
-  if (next.lru_prev != kNone) __builtin_prefetch(&entries_[next.lru_prev], 1);
 }
 
 void KeyTable::remove(std::int32_t index) {

@@ -13,9 +13,7 @@
 // touching the entries of a probe run cost a cache miss each.
 //
 // Full table: inserting a new key evicts the least recently seen key (an LRU
-// list). Under a stream of new keys every insert evicts, and the victim is the
-// coldest entry there is; so each eviction fetches the next victim's lines
-// while the current alert is framed (prefetch_next_victim). That loses no alert -- only coalescing for the evicted key, whose next
+// list). That loses no alert -- only coalescing for the evicted key, whose next
 // raise goes out as a fresh raise that the relay folds into the active alert by
 // key -- and the emitter counts it (key_table_evictions).
 
@@ -90,7 +88,6 @@ class KeyTable {
  private:
   void lru_unlink(std::int32_t index);
   void lru_push_front(std::int32_t index);
-  void prefetch_next_victim() const;
 
   struct Slot {
     std::int32_t entry = kNone;  // kNone: empty
