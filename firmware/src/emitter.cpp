@@ -212,10 +212,7 @@ void Emitter::admit_new_key(const std::uint8_t* staged, std::size_t size, const 
     key_evictions_.add(1);
     // Its held update goes out now: a later clear of that key must not
     // overtake it.
-    if (evicted.pending != KeyTable::kNone) {
-      outbox_.make_ready(evicted.pending, outbox_.priority(evicted.pending));
-      outbox_.set_key_ref(evicted.pending, PriorityOutbox::kNone);
-    }
+    if (evicted.pending != KeyTable::kNone) release_held(evicted.pending);
   }
   // Dropped by the outbox's rule or not, the key is tracked from here on.
   account_push(outbox_.push_staged(staged, size, 0, now_ms, n), peek.priority, n);
@@ -229,6 +226,15 @@ void Emitter::admit_new_key(const std::uint8_t* staged, std::size_t size, const 
   e.last_sent_ms = now_ms;
 }
 
+// A key's held-back update (outbox `slot`) goes out now, at its own priority,
+// and no longer belongs to the key. Returns that priority.
+Priority Emitter::release_held(std::int32_t slot) {
+  const Priority priority = outbox_.priority(slot);
+  outbox_.make_ready(slot, priority);
+  outbox_.set_key_ref(slot, PriorityOutbox::kNone);
+  return priority;
+}
+
 // A clear, or a call for a key in the table (`k`, else KeyTable::kNone).
 void Emitter::admit_known(AlertRecord& r, std::int32_t k, std::uint64_t now_ms) {
   if (r.kind == EventKind::Clear) {
@@ -238,11 +244,7 @@ void Emitter::admit_known(AlertRecord& r, std::int32_t k, std::uint64_t now_ms) 
       if (!r.priority_known) r.priority = e.priority;
       // A held-back update goes out now, and ahead of the clear: both in the
       // same priority list, which is FIFO.
-      if (e.pending != KeyTable::kNone) {
-        r.priority = outbox_.priority(e.pending);
-        outbox_.make_ready(e.pending, r.priority);
-        outbox_.set_key_ref(e.pending, PriorityOutbox::kNone);
-      }
+      if (e.pending != KeyTable::kNone) r.priority = release_held(e.pending);
       keys_.remove(k);
     } else {
       if (r.source.empty()) r.source.assign(rover_id_.view());

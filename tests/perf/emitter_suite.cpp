@@ -474,7 +474,7 @@ LinkResult link_throughput(std::size_t alerts, const std::vector<std::string>& k
   // Connect first, so the figure is the steady stream.
   while (!e.link_up()) e.poll(1);
   g_allocations = 0;
-  std::atomic<double> link_cpu_s{0};
+  double link_cpu_s = 0;  // read after join()
   std::thread link([&] {
     pin_to_cpu(kLinkCpu);
     t_count_allocations = true;
@@ -502,7 +502,7 @@ LinkResult link_throughput(std::size_t alerts, const std::vector<std::string>& k
   stop = true;
   link.join();
   // Its CPU time includes the few polls after the last alert; they are short.
-  r.link_busy = link_cpu_s.load() / elapsed;
+  r.link_busy = link_cpu_s / elapsed;
   unpin();
   r.delivered = relay.alerts();
   r.lost = e.counters().lost_in_outbox;

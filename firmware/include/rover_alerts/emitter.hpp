@@ -154,6 +154,7 @@ class Emitter {
   void admit_new_key(const std::uint8_t* staged, std::size_t size, const StagingPeek& peek, std::uint64_t key_hash,
                      std::uint64_t now_ms);
   void admit_known(AlertRecord& record, std::int32_t key, std::uint64_t now_ms);
+  Priority release_held(std::int32_t slot);
   void push_outbox(const AlertRecord& record, std::uint64_t due_ms, std::uint64_t now_ms, std::int32_t key);
   void account_push(const PriorityOutbox::PushResult& result, Priority priority, std::int32_t key);
   bool frame_next(std::uint64_t now_ms);  // outbox -> replay ring; false when nothing was framed
