@@ -2,7 +2,7 @@
 // Everything the relay is configured with: addresses from the command line,
 // limits with their defaults.
 
-#include "delivery/outbound_queue.hpp"
+#include "delivery/delivery_limits.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 
@@ -86,7 +86,8 @@ struct ClientLimits {
   // Empty: any Origin. Otherwise a WebSocket upgrade carrying an Origin header
   // must match one (scheme://host[:port], case-insensitive); no Origin is allowed.
   std::vector<std::string> allowed_origins;
-  OutboundLimits outbound;
+  // Per-client queues, batching, catch-up pages and keep-alive (delivery_limits.hpp).
+  DeliveryLimits delivery;
 };
 
 // The alert store and its journal (DIR/alerts.db under --data).

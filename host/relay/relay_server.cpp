@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <span>
 
 namespace rover_alerts::relay {
 
@@ -50,16 +51,18 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
       tokens_(std::move(tokens)),
       decoder_(decoder_limits(config_.clients)),
       store_(std::string(), config_.store.history),
+      publisher_(store_, config_.clients.delivery),
       link_context_{config_.link, store_, link_stats_, counters_, link_sessions_, {}, nullptr},
       alert_requests_(
-          store_, broadcaster_, link_stats_,
+          store_, publisher_, link_stats_,
           [this](const Alert& alert) { forward_operator_ack(link_context_, alert); },
           [this](std::function<void()> callback) { journal_->after_commit(std::move(callback)); }),
-      http_context_{config_.clients, tokens_,   decoder_,        store_,         broadcaster_,
+      http_context_{config_.clients, tokens_,   decoder_,        store_,         publisher_,
                     alert_requests_, counters_, http_sessions_, websocket_sessions_, 1},
       signals_(io_, SIGINT, SIGTERM),
       housekeeping_timer_(io_) {
   journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, store_);
+  publisher_.start(io_.get_executor(), store_.rev());
   http_context_.healthy = [this] { return journal_->healthy(); };
   store_.set_recorder(journal_.get());
   link_context_.journal = journal_.get();
@@ -72,10 +75,8 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
     // batch was being written wait for the next commit.
     const std::uint64_t committed = journal_->committed_rev();
     std::size_t published = 0;
-    for (; published < unpublished_.size() && unpublished_[published].rev <= committed; ++published) {
-      const AlertChange& change = unpublished_[published];
-      broadcaster_.publish(encode_alert_message(change), change.alert.priority, change.alert.source, change.rev);
-    }
+    while (published < unpublished_.size() && unpublished_[published].rev <= committed) ++published;
+    publisher_.publish(std::span<const AlertChange>(unpublished_.data(), published), committed);
     unpublished_.erase(unpublished_.begin(), unpublished_.begin() + static_cast<std::ptrdiff_t>(published));
     link_sessions_.for_each([](LinkSession& session) { session.on_durable(); });
   });
@@ -92,6 +93,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
 }
 
 RelayServer::~RelayServer() {
+  publisher_.stop();  // its timer goes while the io_context exists
   store_.set_recorder(nullptr);
   if (journal_) {
     journal_->set_waker(nullptr);  // io_ goes before journal_
@@ -178,6 +180,7 @@ void RelayServer::stop() {
   flush_journal();
   link_listener_->stop();
   http_listener_->stop();
+  publisher_.stop();
   link_sessions_.for_each([](LinkSession& session) { session.close("relay shutting down"); });
   http_sessions_.for_each([](HttpSession& session) { session.close(); });
   websocket_sessions_.for_each([](WebsocketSession& session) { session.shutdown(); });

@@ -2,7 +2,7 @@
 // The relay: owns the store, the delivery side, both listeners and the io loop.
 //
 // Threading: one io_context run by one thread. Every session, the store, its
-// journal and the broadcaster live on it, so none of them lock.
+// journal and the publisher live on it, so none of them lock.
 //
 // Durability: the store is restored from its journal (data_dir/alerts.db) at
 // construction - which throws JournalError when the database cannot be used.
@@ -16,7 +16,7 @@
 
 #include "auth/token_file.hpp"
 #include "counters.hpp"
-#include "delivery/broadcaster.hpp"
+#include "delivery/publisher.hpp"
 #include "http/http_context.hpp"
 #include "link/link_context.hpp"
 #include "protocol/request_decoder.hpp"
@@ -75,7 +75,7 @@ class RelayServer {
   std::unique_ptr<AlertJournal> journal_;
   std::vector<AlertChange> unpublished_;  // recorded, not yet committed
   RoverLinkStats link_stats_;
-  Broadcaster broadcaster_;
+  Publisher publisher_;
   SessionRegistry<LinkSession> link_sessions_;
   SessionRegistry<HttpSession> http_sessions_;
   SessionRegistry<WebsocketSession> websocket_sessions_;

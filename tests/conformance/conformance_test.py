@@ -59,6 +59,8 @@ class Client:
     def __init__(self, contract, url, name):
         self.contract, self.url, self.name = contract, url, name
         self.inbox = []
+        self.pending = []
+        self.seen_types = set()
 
     async def __aenter__(self):
         self.ws = await websockets.connect(self.url, max_size=16 * 1024 * 1024)
@@ -73,9 +75,18 @@ class Client:
         await self.ws.send(json.dumps(message))
 
     async def recv(self):
+        """The next message; each change of an alert_batch comes as an `alert` of its own."""
+        if self.pending:
+            return self.pending.pop(0)
         raw = await asyncio.wait_for(self.ws.recv(), TIMEOUT)
         message = json.loads(raw)
         self.contract.check(self.contract.server, message, f"relay->{self.name}")
+        self.seen_types.add(message["type"])
+        if message["type"] == "alert_batch":
+            changes = [{"type": "alert", "data": change} for change in message["data"]]
+            check(changes, "an alert_batch carries at least one change")
+            self.pending.extend(changes[1:])
+            return changes[0]
         return message
 
     async def expect(self, predicate, what):
@@ -222,6 +233,10 @@ async def scenario(contract, http, link, rover_sim):
         check(not r["ok"] and r["error"]["code"] == "BAD_REQUEST", r)
         r = await viewer.request({"type": "get_stats", "reqId": "still-open"})
         check(r["ok"], r)
+
+        # Routine changes came batched, and the subscription said when its catch-up was done.
+        check("alert_batch" in viewer.seen_types, f"no alert_batch seen: {viewer.seen_types}")
+        check("catch_up_complete" in viewer.seen_types, f"no catch_up_complete seen: {viewer.seen_types}")
 
     # No token, no access.
     async with Client(contract, url, "stranger") as stranger:

@@ -7,6 +7,7 @@
 #include "support/child_process.hpp"
 #include "support/relay_process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/change_view.hpp"
 #include "support/ws_test_client.hpp"
 
 #include <boost/asio.hpp>
@@ -179,12 +180,17 @@ class WsProbe {
     boost::system::error_code ec;
     ws_.write(boost::asio::buffer(bytes), ec);
   }
+  // The next message, change by change (support/change_view.hpp).
   std::optional<std::string> read() {
+    return changes_.next([this] { return read_frame(); }, [this] { return ws_.got_binary(); });
+  }
+  std::optional<std::string> read_frame() {
     boost::beast::flat_buffer buffer;
     ws_.read(buffer, last_error_);
     if (last_error_) return std::nullopt;
     return boost::beast::buffers_to_string(buffer.data());
   }
+  const ChangeView& changes() const { return changes_; }
   // Reads until the relay closes or the read times out; the reason of the
   // relay's close frame (code 0 when none came).
   boost::beast::websocket::close_reason read_until_closed() {
@@ -207,6 +213,7 @@ class WsProbe {
   boost::asio::io_context io_;
   boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
   boost::system::error_code last_error_;
+  ChangeView changes_;
 };
 
 // Runs rover-sim for `count` alerts to completion; true when all were acknowledged.

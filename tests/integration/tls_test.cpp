@@ -102,6 +102,7 @@ BOOST_AUTO_TEST_CASE(wss_client_authenticates_subscribes_and_gets_a_rover_alert)
   BOOST_TEST(welcome.at("role").as_string() == "operator");
   ws.write(net::buffer(std::string(R"({"type":"alert_subscribe","reqId":"s"})")));
   BOOST_TEST(read().at("ok").as_bool());
+  BOOST_TEST(read().at("type").as_string() == "catch_up_complete");  // nothing to catch up on
 
   BOOST_TEST(run_rover_sim(relay.link(), "rover-tls"));
   const auto alert = read();

@@ -2,12 +2,19 @@
 // WsTestClient: a plain WebSocket client over a real TCP socket, for
 // integration tests. Reads have a deadline (an async read run for a bounded
 // time), so a silent relay fails the test instead of hanging it.
+//
+// By default read() shows the stream change by change: each change of an
+// `alert_batch` comes as its own `{"type":"alert","data":…}` message, and
+// `catch_up_complete` is noted (catch_ups_complete()) rather than returned.
+// set_raw(true) returns every message as the relay sent it.
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+
+#include "support/change_view.hpp"
 
 #include <optional>
 #include <string>
@@ -30,8 +37,19 @@ class WsTestClient {
 
   void send(const std::string& text) { ws_.write(boost::asio::buffer(text)); }
 
-  // Next message as text; nullopt on timeout (the stream is then unusable) or close.
+  void set_raw(bool raw) { raw_ = raw; }
+  const ChangeView& changes() const { return changes_; }
+  bool last_was_binary() const { return last_binary_; }
+
+  // Next message (or change, see above) as text; nullopt on timeout (the
+  // stream is then unusable) or close.
   std::optional<std::string> read() {
+    if (raw_) return read_frame();
+    return changes_.next([this] { return read_frame(); }, [this] { return last_binary_; });
+  }
+
+  // Next WebSocket message as the relay sent it.
+  std::optional<std::string> read_frame() {
     boost::beast::flat_buffer buffer;
     boost::beast::error_code ec;
     bool done = false;
@@ -52,6 +70,7 @@ class WsTestClient {
       last_error_ = ec;
       return std::nullopt;
     }
+    last_binary_ = ws_.got_binary();
     return boost::beast::buffers_to_string(buffer.data());
   }
 
@@ -63,6 +82,9 @@ class WsTestClient {
   boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
   std::chrono::milliseconds read_timeout_;
   boost::beast::error_code last_error_;
+  bool raw_ = false;
+  bool last_binary_ = false;
+  ChangeView changes_;
 };
 
 // One plain HTTP GET; returns {status, body}.

@@ -19,10 +19,16 @@ class SubscriptionFilter {
   SubscriptionFilter(const std::vector<Priority>& priorities, const std::vector<std::string>& sources);
 
   bool matches(Priority priority, std::string_view source) const;
+  // The priorities it lets through, for store queries.
+  std::vector<Priority> priorities() const;
+  // Equal for filters that let the same changes through: clients with equal
+  // keys share encoded batches.
+  const std::string& key() const { return key_; }
 
  private:
   std::bitset<kPriorityCount> priorities_;
   std::set<std::string, std::less<>> sources_;
+  std::string key_;
 };
 
 }  // namespace rover_alerts::relay

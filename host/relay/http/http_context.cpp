@@ -5,7 +5,7 @@
 namespace rover_alerts::relay {
 
 HttpContext::HttpContext(const ClientLimits& limits_, const TokenFile& tokens_, const RequestDecoder& decoder_,
-                         AlertStore& store_, Broadcaster& broadcaster_,
+                         AlertStore& store_, Publisher& publisher_,
                          AlertRequestHandler& alert_requests_, Counters& counters_,
                          SessionRegistry<HttpSession>& http_sessions_,
                          SessionRegistry<WebsocketSession>& websocket_sessions_, std::uint64_t first_client_id)
@@ -13,7 +13,7 @@ HttpContext::HttpContext(const ClientLimits& limits_, const TokenFile& tokens_, 
       tokens(tokens_),
       decoder(decoder_),
       store(store_),
-      broadcaster(broadcaster_),
+      publisher(publisher_),
       alert_requests(alert_requests_),
       counters(counters_),
       http_sessions(http_sessions_),

@@ -3,7 +3,7 @@
 
 #include "auth/token_file.hpp"
 #include "counters.hpp"
-#include "delivery/broadcaster.hpp"
+#include "delivery/publisher.hpp"
 #include "http/origin_policy.hpp"
 #include "protocol/alert_request_handler.hpp"
 #include "protocol/request_decoder.hpp"
@@ -27,7 +27,7 @@ struct HttpContext {
   // Builds the TLS context when `limits.tls` names files; throws
   // std::runtime_error when they cannot be used.
   HttpContext(const ClientLimits& limits, const TokenFile& tokens, const RequestDecoder& decoder, AlertStore& store,
-              Broadcaster& broadcaster, AlertRequestHandler& alert_requests, Counters& counters, SessionRegistry<HttpSession>& http_sessions,
+              Publisher& publisher, AlertRequestHandler& alert_requests, Counters& counters, SessionRegistry<HttpSession>& http_sessions,
               SessionRegistry<WebsocketSession>& websocket_sessions, std::uint64_t first_client_id = 1);
   ~HttpContext();
   HttpContext(const HttpContext&) = delete;
@@ -37,7 +37,7 @@ struct HttpContext {
   const TokenFile& tokens;
   const RequestDecoder& decoder;
   AlertStore& store;
-  Broadcaster& broadcaster;
+  Publisher& publisher;
   AlertRequestHandler& alert_requests;
   Counters& counters;
   SessionRegistry<HttpSession>& http_sessions;

@@ -40,6 +40,15 @@ class BasicWebsocketTransport final : public WebsocketTransport {
     ws_.text(true);
     ws_.async_write(data, std::move(handler));
   }
+  void async_ping(std::string_view payload, DoneHandler handler) override {
+    const std::string_view part = payload.substr(0, websocket::ping_data::static_capacity);
+    ws_.async_ping(websocket::ping_data(part.data(), part.size()), std::move(handler));
+  }
+  void on_pong(std::function<void(std::string_view payload)> handler) override {
+    ws_.control_callback([handler = std::move(handler)](websocket::frame_type kind, beast::string_view payload) {
+      if (kind == websocket::frame_type::pong) handler(std::string_view(payload.data(), payload.size()));
+    });
+  }
   void async_close(const websocket::close_reason& reason, DoneHandler handler) override {
     ws_.async_close(reason, std::move(handler));
   }

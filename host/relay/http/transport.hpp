@@ -42,6 +42,10 @@ class WebsocketTransport {
   virtual bool got_binary() const = 0;
   // `data` must stay valid until the handler runs.
   virtual void async_write_text(boost::asio::const_buffer data, IoHandler handler) = 0;
+  // A ping with `payload` (at most 125 bytes); may overlap a write.
+  virtual void async_ping(std::string_view payload, DoneHandler handler) = 0;
+  // Called with the payload of every pong received (while a read is pending).
+  virtual void on_pong(std::function<void(std::string_view payload)> handler) = 0;
   virtual void async_close(const boost::beast::websocket::close_reason& reason, DoneHandler handler) = 0;
   // Cuts the TCP connection now (pending operations complete with an error).
   virtual void cut() = 0;

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <limits>
 
@@ -43,7 +44,8 @@ WebsocketSession::WebsocketSession(std::unique_ptr<WebsocketTransport> transport
       identity_(std::move(identity)),
       rate_limiter_(context.limits.requests, std::chrono::steady_clock::now()),
       auth_deadline_(ws_->get_executor()),
-      queue_(context.limits.outbound),
+      feed_(context.publisher, *this),
+      ping_timer_(ws_->get_executor()),
       close_deadline_(ws_->get_executor()) {
   ++context_.websocket_connections;
   error_code ec;
@@ -53,13 +55,15 @@ WebsocketSession::WebsocketSession(std::unique_ptr<WebsocketTransport> transport
 
 WebsocketSession::~WebsocketSession() {
   --context_.websocket_connections;
-  context_.broadcaster.unsubscribe(this);
   context_.websocket_sessions.remove(this);
 }
 
 void WebsocketSession::start(beast::http::request<beast::http::string_body> upgrade) {
   context_.websocket_sessions.add(shared_from_this());
   ws_->configure(context_.limits.max_request_bytes * kReadMessageMaxFactor);
+  ws_->on_pong([weak = weak_from_this()](std::string_view payload) {
+    if (auto self = weak.lock()) self->on_pong(payload);
+  });
   ws_->async_accept(upgrade, beast::bind_front_handler(&WebsocketSession::on_accept, shared_from_this()));
 }
 
@@ -78,7 +82,41 @@ void WebsocketSession::on_accept(const error_code& ec) {
     auth_deadline_.expires_after(context_.limits.auth_timeout);
     auth_deadline_.async_wait(beast::bind_front_handler(&WebsocketSession::on_auth_deadline, shared_from_this()));
   }
+  last_pong_ = std::chrono::steady_clock::now();
+  arm_ping();
   read_next();
+}
+
+void WebsocketSession::arm_ping() {
+  ping_timer_.expires_after(context_.limits.delivery.keep_alive.ping_interval);
+  ping_timer_.async_wait(beast::bind_front_handler(&WebsocketSession::on_ping_timer, shared_from_this()));
+}
+
+void WebsocketSession::on_ping_timer(const error_code& ec) {
+  if (ec || closing_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_pong_ > context_.limits.delivery.keep_alive.ping_timeout) {
+    context_.counters.increment("ws_ping_timeouts_total");
+    log::warn("ws: client ", client_id_, " from ", peer_, " answered no ping: connection dropped");
+    closing_ = websocket::close_reason{websocket::close_code::abnormal};
+    feed_.stop();
+    ws_->cut();
+    return;
+  }
+  // The payload is the send time, so the pong tells the RTT.
+  const auto sent_us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  ws_->async_ping(std::to_string(sent_us), [](const error_code&) {});
+  arm_ping();
+}
+
+void WebsocketSession::on_pong(std::string_view payload) {
+  const auto now = std::chrono::steady_clock::now();
+  last_pong_ = now;
+  std::int64_t sent_us = 0;
+  const auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), sent_us);
+  if (ec != std::errc{} || end != payload.data() + payload.size()) return;  // not one of ours
+  const auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() - sent_us;
+  if (rtt >= 0) feed_.set_rtt(std::chrono::microseconds(rtt));
 }
 
 void WebsocketSession::on_auth_deadline(const error_code& ec) {
@@ -108,11 +146,12 @@ void WebsocketSession::on_read(const error_code& ec, std::size_t) {
       const bool normal = ec == websocket::error::closed || ec == asio::error::eof;
       log::info("ws: client ", client_id_, " disconnected", normal ? std::string() : ": " + ec.message());
       closing_ = websocket::close_reason{websocket::close_code::normal};
-      context_.broadcaster.unsubscribe(this);
+      feed_.stop();
     }
-    // The pending deadline holds this session alive (and a relay shutting
-    // down waits for it): a client that is gone needs no deadline.
+    // The pending timers hold this session alive (and a relay shutting
+    // down waits for them): a client that is gone needs none.
     auth_deadline_.cancel();
+    ping_timer_.cancel();
     return;
   }
   if (closing_) return;
@@ -198,9 +237,9 @@ void WebsocketSession::send_welcome() {
 }
 
 void WebsocketSession::handle_subscribe(const Request& request, const SubscribeRequest& subscribe) {
-  if (filter_) return reject_request(request.req_id, ErrorCode::BadRequest, "already subscribed");
-  filter_.emplace(subscribe.priorities, subscribe.sources);
-  // Clients see only committed state: the stream starts after the pending
+  if (subscribing_) return reject_request(request.req_id, ErrorCode::BadRequest, "already subscribed");
+  subscribing_ = true;
+  // Clients see only committed state: the stream starts once the pending
   // batch is committed and published to the current subscribers.
   context_.alert_requests.after_commit([weak = weak_from_this(), request, subscribe] {
     if (auto self = weak.lock()) self->start_stream(request, subscribe);
@@ -209,42 +248,18 @@ void WebsocketSession::handle_subscribe(const Request& request, const SubscribeR
 
 void WebsocketSession::start_stream(const Request& request, const SubscribeRequest& subscribe) {
   if (closing_) return;
-
-  // Catch-up and subscription happen in one handler on the io thread, so no
-  // change can fall between them: everything later arrives live with a higher rev.
+  // The catch-up and the live stream are joined in the feed: everything up to
+  // the published rev comes from the catch-up walk, everything later live.
+  const std::uint64_t rev = context_.publisher.committed_rev();
+  CatchUp catch_up = subscribe.since_rev ? CatchUp::since(context_.store, *subscribe.since_rev, rev)
+                                         : CatchUp::snapshot(rev);
   boost::json::object result;
-  result.emplace("rev", context_.store.rev());
-  if (!subscribe.since_rev) {
-    send(ok_response(request.req_id, std::move(result)));
-    context_.store.for_each_alert([&](const Alert& alert) {
-      if (filter_->matches(alert.priority, alert.source))
-        enqueue(encode_alert_message(ChangeType::New, alert), false, alert.rev);
-      return !closing_;
-    });
-  } else {
-    // Exactly what was missed: the current state of every alert changed after
-    // sinceRev and a removal for each alert gone since, in rev order; or, when
-    // the history no longer reaches back, `reset` and the whole current state.
-    SyncQuery query;
-    query.since_rev = subscribe.since_rev;
-    query.include_acknowledged = true;
-    query.max_count = std::numeric_limits<std::size_t>::max();
-    const SyncPage missed = context_.store.changes_since(query);
-    result.emplace("reset", missed.reset);
-    send(ok_response(request.req_id, std::move(result)));
-    const ChangeType present = missed.reset ? ChangeType::New : ChangeType::Update;
-    for_each_in_rev_order(
-        missed,
-        [&](const Alert& alert) {
-          if (!closing_ && filter_->matches(alert.priority, alert.source))
-            enqueue(encode_alert_message(present, alert), false, alert.rev);
-        },
-        [&](const Tombstone& tombstone) {
-          if (!closing_ && filter_->matches(tombstone.priority, tombstone.source))
-            enqueue(encode_alert_message(tombstone), false, tombstone.rev);
-        });
-  }
-  if (!closing_) context_.broadcaster.subscribe(shared_from_this());
+  result.emplace("rev", rev);
+  if (subscribe.since_rev) result.emplace("reset", catch_up.reset());
+  send(ok_response(request.req_id, std::move(result)));
+  SubscribeOptions options{SubscriptionFilter(subscribe.priorities, subscribe.sources), subscribe.batch_size,
+                           subscribe.batch_timeout};
+  feed_.subscribe(std::move(options), std::move(catch_up));
 }
 
 void WebsocketSession::reject_request(const boost::json::value& req_id, ErrorCode code, std::string_view message) {
@@ -252,73 +267,52 @@ void WebsocketSession::reject_request(const boost::json::value& req_id, ErrorCod
   send(error_message(req_id, code, message));
 }
 
-bool WebsocketSession::wants(Priority priority, std::string_view source) const {
-  return filter_ && !closing_ && filter_->matches(priority, source);
+void WebsocketSession::feed_ready() { write_next(); }
+
+void WebsocketSession::feed_too_slow(std::string_view why) {
+  context_.counters.increment("ws_sessions_closed_slow_total");
+  log::warn("ws: client ", client_id_, " closed: ", why, " (", feed_.outbox().urgent_messages(), " urgent, ",
+            feed_.outbox().routine_changes(), " routine queued)");
+  close({websocket::close_code::policy_error, std::string(why)}, true);
 }
 
-void WebsocketSession::deliver(std::shared_ptr<const std::string> message, Priority priority, std::uint64_t rev) {
-  if (closing_) return;
-  enqueue(std::move(message), priority != Priority::Critical, rev);
-}
-
-void WebsocketSession::send(std::string message) {
-  enqueue(std::make_shared<const std::string>(std::move(message)), false, 0);
-}
-
-void WebsocketSession::enqueue(std::shared_ptr<const std::string> message, bool droppable, std::uint64_t rev) {
-  switch (queue_.push(std::move(message), droppable)) {
-    case OutboundQueue::PushResult::Queued:
-      return write_next();
-    case OutboundQueue::PushResult::Dropped:
-      context_.counters.increment("ws_messages_dropped_total");
-      resync_from_rev_ = std::min(resync_from_rev_.value_or(rev - 1), rev - 1);
-      return;
-    case OutboundQueue::PushResult::Overflow:
-      context_.counters.increment("ws_sessions_closed_slow_total");
-      log::warn("ws: client ", client_id_, " closed: too slow (", queue_.size(), " messages, ", queue_.bytes(),
-                " bytes queued)");
-      return close({websocket::close_code::policy_error, "client too slow"}, true);
-  }
-}
+void WebsocketSession::send(std::string message) { feed_.send(std::make_shared<const std::string>(std::move(message))); }
 
 void WebsocketSession::write_next() {
-  if (writing_ || queue_.empty() || close_sent_) return;
-  writing_ = true;
-  ws_->async_write_text(asio::buffer(queue_.front()),
+  if (writing_ || close_sent_) return;
+  auto next = feed_.next(std::chrono::steady_clock::now());
+  if (!next) {
+    if (closing_) send_close();
+    return;
+  }
+  writing_ = std::move(next->bytes);
+  ws_->async_write_text(asio::buffer(*writing_),
                         beast::bind_front_handler(&WebsocketSession::on_write, shared_from_this()));
 }
 
 void WebsocketSession::on_write(const error_code& ec, std::size_t) {
-  writing_ = false;
+  writing_.reset();
   if (ec) {
     if (!closing_) log::info("ws: client ", client_id_, " write failed: ", ec.message());
     closing_ = websocket::close_reason{websocket::close_code::abnormal};
-    context_.broadcaster.unsubscribe(this);
+    feed_.stop();
     close_deadline_.cancel();
+    ping_timer_.cancel();
     return;
   }
-  queue_.pop_front();
-  if (queue_.empty() && resync_from_rev_ && !closing_) {
-    send(resync_required_message(*resync_from_rev_, "client too slow: alerts were dropped"));
-    resync_from_rev_.reset();
-    return;
-  }
-  if (!queue_.empty()) return write_next();
-  if (closing_) send_close();
+  write_next();
 }
 
 void WebsocketSession::close(websocket::close_reason reason, bool discard_queued) {
   if (closing_) return;
   closing_ = std::move(reason);
   auth_deadline_.cancel();
-  context_.broadcaster.unsubscribe(this);
+  ping_timer_.cancel();
+  // A message in flight finishes first either way.
   if (discard_queued) {
-    // The front message may be in flight; it has to finish first.
-    if (writing_) {
-      queue_.drop_all_but_front();
-    } else {
-      while (!queue_.empty()) queue_.pop_front();
-    }
+    feed_.stop();
+  } else {
+    feed_.drain_urgent_only();
   }
   close_deadline_.expires_after(kCloseDeadline);
   close_deadline_.async_wait([self = shared_from_this()](const error_code& ec) {
@@ -326,7 +320,7 @@ void WebsocketSession::close(websocket::close_reason reason, bool discard_queued
     log::warn("ws: client ", self->client_id_, " did not complete the close handshake; dropping the connection");
     self->ws_->cut();
   });
-  if (!writing_ && queue_.empty()) send_close();
+  write_next();
 }
 
 void WebsocketSession::send_close() {

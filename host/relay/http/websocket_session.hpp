@@ -1,12 +1,12 @@
 #pragma once
-// One WebSocket client.
+// One WebSocket client: the transport side of a connection.
 //
 // Protocol: the first message must be `auth {token}` unless the upgrade
 // carried a valid bearer token; then `welcome`. A client that has not
 // authenticated within the auth timeout is closed ("authentication timeout").
-// `alert_subscribe` answers `response {rev}`, then a snapshot of the matching
-// alerts (type "new"), then live changes. Bad requests get an error response
-// and the session stays open.
+// `alert_subscribe` answers `response {rev}`, then the catch-up (a snapshot
+// of the matching alerts, or what was missed since `sinceRev`) and live
+// changes. Bad requests get an error response and the session stays open.
 //
 // Input limits: every message counts against the client's request rate limit
 // (RequestRateLimiter: RATE_LIMITED answers, a close for sustained abuse);
@@ -14,16 +14,14 @@
 // over it, text that is not UTF-8 and protocol violations fail the WebSocket
 // with the matching close code (1009, 1007, 1002). Each case is counted.
 //
-// Outbound: one write in flight and a bounded OutboundQueue. Alerts below
-// critical that do not fit are dropped and the client is told
-// `resync_required` once the queue has drained; a client whose queue passes
-// the hard limit is closed ("client too slow"). Keep-alive pings and the
-// idle timeout come from Beast's suggested server timeouts.
+// Outbound: what is written and in which order is the ClientFeed's business
+// (delivery/client_feed.hpp); the session keeps one write in flight and asks
+// the feed for the next message when it completes. A WebSocket ping every
+// few seconds measures the RTT (adaptive batching) and finds half-open
+// connections: no pong within the ping timeout, and the connection is cut.
 
 #include "auth/identity.hpp"
-#include "delivery/outbound_queue.hpp"
-#include "delivery/subscriber.hpp"
-#include "delivery/subscription_filter.hpp"
+#include "delivery/client_feed.hpp"
 #include "http/http_context.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/transport.hpp"
@@ -41,7 +39,7 @@
 
 namespace rover_alerts::relay {
 
-class WebsocketSession : public Subscriber, public std::enable_shared_from_this<WebsocketSession> {
+class WebsocketSession : public FeedSink, public std::enable_shared_from_this<WebsocketSession> {
  public:
   // `identity` is set when the upgrade request carried a valid bearer token.
   WebsocketSession(std::unique_ptr<WebsocketTransport> transport, HttpContext& context,
@@ -54,8 +52,9 @@ class WebsocketSession : public Subscriber, public std::enable_shared_from_this<
   // Relay shutdown: close with `going_away`, queued messages discarded.
   void shutdown();
 
-  bool wants(Priority priority, std::string_view source) const override;
-  void deliver(std::shared_ptr<const std::string> message, Priority priority, std::uint64_t rev) override;
+  // FeedSink
+  void feed_ready() override;
+  void feed_too_slow(std::string_view why) override;
 
  private:
   void on_accept(const boost::system::error_code& ec);
@@ -75,10 +74,12 @@ class WebsocketSession : public Subscriber, public std::enable_shared_from_this<
   void send_welcome();
   void reject_request(const boost::json::value& req_id, ErrorCode code, std::string_view message);
 
-  // Protocol replies and snapshots are never dropped.
+  // Protocol replies are urgent and never dropped.
   void send(std::string message);
-  void enqueue(std::shared_ptr<const std::string> message, bool droppable, std::uint64_t rev);
   void write_next();
+  void arm_ping();
+  void on_ping_timer(const boost::system::error_code& ec);
+  void on_pong(std::string_view payload);
   void on_write(const boost::system::error_code& ec, std::size_t bytes);
 
   // Stops reading and sends a close frame once the queue has drained (or at
@@ -94,14 +95,15 @@ class WebsocketSession : public Subscriber, public std::enable_shared_from_this<
   std::string client_id_;
   boost::beast::flat_buffer read_buffer_;
   std::optional<Identity> identity_;
-  std::optional<SubscriptionFilter> filter_;  // set once subscribed
   RequestRateLimiter rate_limiter_;
   boost::asio::steady_timer auth_deadline_;
 
-  OutboundQueue queue_;
-  bool writing_ = false;
-  // Set when alerts were dropped: the client must resync from this rev.
-  std::optional<std::uint64_t> resync_from_rev_;
+  ClientFeed feed_;
+  bool subscribing_ = false;
+  // The message being written (one write in flight).
+  std::shared_ptr<const std::string> writing_;
+  boost::asio::steady_timer ping_timer_;
+  std::chrono::steady_clock::time_point last_pong_;
 
   std::optional<boost::beast::websocket::close_reason> closing_;
   bool close_sent_ = false;

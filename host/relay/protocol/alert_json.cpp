@@ -95,6 +95,49 @@ void write_tombstone(JsonWriter& out, const Tombstone& tombstone) {
   out.end_object();
 }
 
+std::string encode_change_json(ChangeType type, const Alert& alert) {
+  std::string text;
+  text.reserve(352 + alert.title.size() + alert.message.size());
+  JsonWriter out(text);
+  write_alert_change(out, type, alert);
+  return text;
+}
+
+std::string encode_change_json(const Tombstone& tombstone) {
+  std::string text;
+  text.reserve(224);
+  JsonWriter out(text);
+  write_tombstone(out, tombstone);
+  return text;
+}
+
+std::string alert_message(std::string_view change_json) {
+  std::string text;
+  text.reserve(change_json.size() + 32);
+  JsonWriter out(text);
+  out.begin_object().member("type", "alert").key("data").raw(change_json).end_object();
+  return text;
+}
+
+std::string alert_batch_message(std::uint64_t batch_id, std::span<const std::string_view> change_jsons) {
+  std::size_t size = 64;
+  for (const std::string_view json : change_jsons) size += json.size() + 1;
+  std::string text;
+  text.reserve(size);
+  JsonWriter out(text);
+  // batchId is a string, as in the seed's AlertWebSocketMessage.
+  out.begin_object().member("type", "alert_batch").member("batchId", std::to_string(batch_id)).key("data").begin_array();
+  for (const std::string_view json : change_jsons) out.raw(json);
+  out.end_array().end_object();
+  return text;
+}
+
+void write_page_entries(JsonWriter& out, const SyncPage& page, ChangeType present) {
+  for_each_in_rev_order(
+      page, [&](const Alert& alert) { write_alert_change(out, present, alert); },
+      [&](const Tombstone& tombstone) { write_tombstone(out, tombstone); });
+}
+
 std::shared_ptr<const std::string> encode_alert_message(ChangeType type, const Alert& alert) {
   const std::size_t hint = 384 + alert.title.size() + alert.message.size();
   return envelope(hint, [&](JsonWriter& out) { write_alert_change(out, type, alert); });

@@ -11,8 +11,11 @@
 #include "store/alert.hpp"
 #include "store/alert_store.hpp"
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace rover_alerts::relay {
 
@@ -20,6 +23,18 @@ std::shared_ptr<const std::string> encode_alert_message(const AlertChange& chang
 std::shared_ptr<const std::string> encode_alert_message(ChangeType type, const Alert& alert);
 // The `alert` message of a removal, from its tombstone.
 std::shared_ptr<const std::string> encode_alert_message(const Tombstone& tombstone);
+
+// The AlertWebSocketMessage of one change, alone: what a batch carries.
+std::string encode_change_json(ChangeType type, const Alert& alert);
+std::string encode_change_json(const Tombstone& tombstone);
+// {"type":"alert","data":<change_json>}
+std::string alert_message(std::string_view change_json);
+// {"type":"alert_batch","batchId":N,"data":[<change_json>...]}
+std::string alert_batch_message(std::uint64_t batch_id, std::span<const std::string_view> change_jsons);
+
+// A page of the store's changes (SyncPage) as AlertWebSocketMessages in rev
+// order, into an open array: current alerts as `present`, removals as theirs.
+void write_page_entries(JsonWriter& out, const SyncPage& page, ChangeType present);
 
 // The AlertWebSocketMessage (the `data` of an `alert` message) of one change
 // (the alert's rev is the change's).

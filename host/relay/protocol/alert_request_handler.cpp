@@ -31,10 +31,10 @@ json::object by_priority(const std::array<std::uint64_t, kPriorityCount>& counts
 
 }  // namespace
 
-AlertRequestHandler::AlertRequestHandler(AlertStore& store, Broadcaster& broadcaster, const RoverLinkStats& links,
+AlertRequestHandler::AlertRequestHandler(AlertStore& store, Publisher& publisher, const RoverLinkStats& links,
                                          AckForwarder forward_ack, AfterCommit after_commit)
     : store_(store),
-      broadcaster_(broadcaster),
+      publisher_(publisher),
       links_(links),
       forward_ack_(std::move(forward_ack)),
       after_commit_(std::move(after_commit)) {}
@@ -79,9 +79,9 @@ void AlertRequestHandler::ack(const Identity& who, const json::value& req_id, co
   }
   // Once durable: the store's change has gone out as an `alert` message, then
   // the notice to everyone, the frame to the rover, and the answer.
-  after_commit_([this, notice = std::move(notice), alert = result.alert, rev = result.rev,
+  after_commit_([this, notice = std::move(notice), alert = result.alert,
                  answer = ok_response(req_id, std::move(ack)), reply = std::move(reply)]() mutable {
-    if (notice) broadcaster_.publish(notice, alert.priority, alert.source, rev);
+    if (notice) publisher_.publish_notice(notice, alert.priority, alert.source);
     if (forward_ack_ && !alert.rover.empty()) forward_ack_(alert);
     reply(std::move(answer));
   });
@@ -101,10 +101,7 @@ std::string AlertRequestHandler::sync(const json::value& req_id, const SyncReque
   }
   // Alerts and removals merged in rev order: the client applies them in turn.
   out.key("alerts").begin_array();
-  const ChangeType present = page.reset ? ChangeType::New : ChangeType::Update;
-  for_each_in_rev_order(
-      page, [&](const Alert& alert) { write_alert_change(out, present, alert); },
-      [&](const Tombstone& tombstone) { write_tombstone(out, tombstone); });
+  write_page_entries(out, page, page.reset ? ChangeType::New : ChangeType::Update);
   out.end_array();
   out.member("more", page.more).member("rev", page.rev).member("reset", page.reset).member("epoch", page.epoch);
   if (!req_id.is_null()) out.end_object();
@@ -139,7 +136,7 @@ std::string AlertRequestHandler::stats(const json::value& req_id) const {
   json::object result;
   // The seed's names first.
   result.emplace("active_alerts", s.alerts);
-  result.emplace("subscribed_clients", broadcaster_.size());
+  result.emplace("subscribed_clients", publisher_.size());
   std::array<std::uint64_t, kPriorityCount> priorities{};
   for (std::size_t i = 0; i < kPriorityCount; ++i) priorities[i] = s.by_priority[i];
   result.emplace("alerts_by_priority", by_priority(priorities));

@@ -4,7 +4,7 @@
 // role, applies the request to the store and returns the reply for the
 // requester. What everybody must learn goes out through the store's observer
 // (every change becomes an `alert` message) and, for acks, an `alert_ack`
-// notice through the broadcaster. It never touches sockets.
+// notice through the publisher. It never touches sockets.
 //
 // A request that changes the store is answered only once the change is
 // durable (after the journal's commit): an operator who was told "ok" never
@@ -12,7 +12,7 @@
 // it never shows a change that is not durable yet; get_stats is answered at once.
 
 #include "auth/identity.hpp"
-#include "delivery/broadcaster.hpp"
+#include "delivery/publisher.hpp"
 #include "protocol/alert_requests.hpp"
 #include "store/alert_store.hpp"
 #include "store/rover_link_stats.hpp"
@@ -36,7 +36,7 @@ class AlertRequestHandler {
   // reqId an `alert_sync` message).
   using Reply = std::function<void(std::string)>;
 
-  AlertRequestHandler(AlertStore& store, Broadcaster& broadcaster, const RoverLinkStats& links,
+  AlertRequestHandler(AlertStore& store, Publisher& publisher, const RoverLinkStats& links,
                       AckForwarder forward_ack, AfterCommit after_commit);
 
   void handle(const Identity& who, const boost::json::value& req_id, const AlertRequest& request,
@@ -57,7 +57,7 @@ class AlertRequestHandler {
   std::string stats(const boost::json::value& req_id) const;
 
   AlertStore& store_;
-  Broadcaster& broadcaster_;
+  Publisher& publisher_;
   const RoverLinkStats& links_;
   AckForwarder forward_ack_;
   AfterCommit after_commit_;

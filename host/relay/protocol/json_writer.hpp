@@ -61,6 +61,13 @@ class JsonWriter {
     return *this;
   }
 
+  // A value that is already JSON text (an encoded change inside a batch).
+  JsonWriter& raw(std::string_view json) {
+    separate();
+    out_.append(json);
+    return *this;
+  }
+
   template <class T>
   JsonWriter& member(std::string_view name, const T& v) {
     return key(name).value(v);

@@ -1,5 +1,7 @@
 #include "protocol/request_decoder.hpp"
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 
 #include <utility>
@@ -144,6 +146,9 @@ RequestBody decode_subscribe(FieldReader& in) {
   request.priorities = in.priority_array("priorities");
   request.sources = in.string_array("sources", in.limits().max_filter_entries, in.limits().max_source_bytes);
   request.since_rev = in.unsigned_integer("sinceRev");
+  if (const auto size = in.unsigned_integer("batchSize")) request.batch_size = static_cast<std::size_t>(*size);
+  if (const auto ms = in.unsigned_integer("batchTimeout"))
+    request.batch_timeout = std::chrono::milliseconds(std::min<std::uint64_t>(*ms, 24ull * 3600 * 1000));
   return request;
 }
 

@@ -14,6 +14,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct SubscribeRequest {
   std::vector<Priority> priorities;  // empty: all
   std::vector<std::string> sources;  // empty: all
   std::optional<std::uint64_t> since_rev;
+  // Batching wishes, kept within the relay's bounds (BatchLimits).
+  std::optional<std::size_t> batch_size;
+  std::optional<std::chrono::milliseconds> batch_timeout;
 };
 
 // alert_ack, alert_sync, alert_create, alert_clear and get_stats are decoded

@@ -51,4 +51,11 @@ std::string resync_required_message(std::uint64_t rev, std::string_view reason) 
   return json::serialize(message);
 }
 
+std::string catch_up_complete_message(std::uint64_t rev) {
+  json::object message;
+  message.emplace("type", "catch_up_complete");
+  message.emplace("rev", rev);
+  return json::serialize(message);
+}
+
 }  // namespace rover_alerts::relay

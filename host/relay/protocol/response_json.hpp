@@ -33,4 +33,8 @@ std::string error_message(const boost::json::value& req_id, ErrorCode code, std:
 // {"type":"resync_required","rev":…,"reason":…}: changes after `rev` were not delivered.
 std::string resync_required_message(std::uint64_t rev, std::string_view reason);
 
+// {"type":"catch_up_complete","rev":…}: the subscription's snapshot or sinceRev
+// replay is complete; what follows is live.
+std::string catch_up_complete_message(std::uint64_t rev);
+
 }  // namespace rover_alerts::relay

@@ -596,7 +596,7 @@ SyncPage AlertStore::changes_since(const SyncQuery& query) const {
   std::uint64_t since = query.since_rev.value_or(0);
   bool reset = query.epoch && *query.epoch != epoch_;
   if (query.since_rev) {
-    reset = reset || since > rev_ || since < history_floor_rev_;
+    reset = reset || since > rev_ || std::max(since, query.removals_after) < history_floor_rev_;
   } else if (query.since_ms) {
     // Removal times are not monotonic in rev (rover clocks), so any pruning
     // at all makes a time-based sync unsafe unless the retained tombstones
@@ -628,11 +628,12 @@ SyncPage AlertStore::changes_since(const SyncQuery& query) const {
   };
   skip_stale();
   std::size_t count = 0;
-  page.rev = rev_;
+  page.rev = std::min(rev_, query.up_to_rev);
   while (alert_it != by_rev_.end() || tomb_it != tombstones_.end()) {
     const bool take_alert =
         tomb_it == tombstones_.end() || (alert_it != by_rev_.end() && alert_it->rev < tomb_it->rev);
     const std::uint64_t entry_rev = take_alert ? alert_it->rev : tomb_it->rev;
+    if (entry_rev > query.up_to_rev) break;
     if (count == max_count) {
       // A further entry exists: cut here; the client continues after the last one taken.
       page.more = true;
@@ -648,7 +649,7 @@ SyncPage AlertStore::changes_since(const SyncQuery& query) const {
       ++alert_it;
       skip_stale();
     } else {
-      if (!by_time || tomb_it->removed_at_ms > since_ms) {
+      if ((!by_time || tomb_it->removed_at_ms > since_ms) && tomb_it->rev > query.removals_after) {
         page.removed.push_back(*tomb_it);
         ++count;
       }

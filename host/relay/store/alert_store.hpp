@@ -38,6 +38,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
@@ -161,6 +162,12 @@ struct SyncQuery {
   std::vector<Priority> priorities;  // empty: all
   bool include_acknowledged = false;
   std::size_t max_count = 100;       // entries (alerts + tombstones) per page; 0 counts as 1
+  // Entries above this rev are left for a later page (clients see committed
+  // revs only): the page ends there with `more` false and `rev` = up_to_rev.
+  std::uint64_t up_to_rev = std::numeric_limits<std::uint64_t>::max();
+  // Removals at or below this rev are left out: a snapshot that started at
+  // this rev has nothing older to remove (and needs no history before it).
+  std::uint64_t removals_after = 0;
 };
 
 struct SyncPage {

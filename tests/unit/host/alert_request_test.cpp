@@ -1,8 +1,11 @@
 // Alert requests: decoding (types and bounds) and handling (permissions for
 // every role and request, store effects, replies, ack notices).
 
+#include "feed_recorder.hpp"
 #include "protocol/alert_request_handler.hpp"
 #include "protocol/alert_requests.hpp"
+
+#include <boost/asio/io_context.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -21,15 +24,6 @@ std::optional<FieldProblem> decode(std::string_view text, AlertRequest& out, Ale
   return decode_alert_request(object.at("type").as_string(), object, limits, out);
 }
 
-// A subscriber that keeps what it is sent: the broadcaster's real interface.
-struct RecordingSubscriber : Subscriber {
-  std::vector<json::object> received;
-  bool wants(Priority, std::string_view) const override { return true; }
-  void deliver(std::shared_ptr<const std::string> message, Priority, std::uint64_t) override {
-    received.push_back(json::parse(*message).as_object());
-  }
-};
-
 RoverEvent raise(std::string key, Priority priority, bool persistent = false) {
   RoverEvent e;
   e.key = std::move(key);
@@ -43,24 +37,27 @@ RoverEvent raise(std::string key, Priority priority, bool persistent = false) {
 
 struct HandlerFixture {
   AlertStore store{"epoch-1"};
-  Broadcaster broadcaster;
+  DeliveryLimits limits;
+  boost::asio::io_context io;
+  Publisher publisher{store, limits};
+  std::vector<AlertChange> unpublished;
   RoverLinkStats links;
   std::vector<std::string> forwarded;  // ids of acks forwarded to rovers
   std::vector<std::function<void()>> uncommitted;  // after-commit callbacks not yet run
-  AlertRequestHandler handler{store, broadcaster, links, [this](const Alert& a) { forwarded.push_back(a.id); },
+  AlertRequestHandler handler{store, publisher, links, [this](const Alert& a) { forwarded.push_back(a.id); },
                               [this](std::function<void()> f) { uncommitted.push_back(std::move(f)); }};
-  std::shared_ptr<RecordingSubscriber> watcher = std::make_shared<RecordingSubscriber>();
+  // A subscribed client, on the real delivery path.
+  std::unique_ptr<rover_alerts::testing::FeedRecorder> watcher;
   const Identity admin{"ada", Role::Admin};
   const Identity operator_{"oscar", Role::Operator};
   const Identity viewer{"vera", Role::Viewer};
 
   HandlerFixture() {
-    store.set_observer([this](const AlertChange& change) {
-      broadcaster.publish(std::make_shared<const std::string>(R"({"type":"alert","rev":)" +
-                                                              std::to_string(change.rev) + "}"),
-                          change.alert.priority, change.alert.source, change.rev);
-    });
-    broadcaster.subscribe(watcher);
+    publisher.start(io.get_executor(), store.rev());
+    store.set_observer([this](const AlertChange& change) { unpublished.push_back(change); });
+    watcher = std::make_unique<rover_alerts::testing::FeedRecorder>(publisher);
+    watcher->feed.subscribe(SubscribeOptions{}, CatchUp::snapshot(store.rev()));
+    watcher->drain();
   }
 
   json::object run(const Identity& who, std::string_view text) {
@@ -76,9 +73,13 @@ struct HandlerFixture {
 
   // What the journal does after a commit.
   void commit() {
+    publisher.publish(unpublished, store.rev());
+    unpublished.clear();
+    watcher->drain();
     auto callbacks = std::move(uncommitted);
     uncommitted.clear();
     for (auto& f : callbacks) f();
+    watcher->drain();
   }
 };
 
@@ -181,6 +182,7 @@ BOOST_FIXTURE_TEST_CASE(permissions_for_every_role_and_request, HandlerFixture) 
 BOOST_FIXTURE_TEST_CASE(ack_records_the_authenticated_user_notifies_and_forwards, HandlerFixture) {
   store.apply_rover_event("r1", 1, 1, raise("power/low", Priority::High));
   const std::string id = store.snapshot().front().id;
+  commit();
   watcher->received.clear();
   const auto reply = run(operator_, R"({"type":"alert_ack","alertId":")" + id + R"(","acknowledgedBy":"mallory"})");
   BOOST_REQUIRE(ok(reply));
@@ -188,8 +190,9 @@ BOOST_FIXTURE_TEST_CASE(ack_records_the_authenticated_user_notifies_and_forwards
   BOOST_TEST(store.find_by_id(id)->acknowledged_by == "oscar");
   // Subscribers get the store's change and the ack notice, with the same rev.
   BOOST_REQUIRE(watcher->received.size() == 2u);
+  BOOST_TEST(watcher->received[0].at("type").as_string() == "alert");
   BOOST_TEST(watcher->received[1].at("type").as_string() == "alert_ack");
-  BOOST_TEST(watcher->received[1].at("rev") == watcher->received[0].at("rev"));
+  BOOST_TEST(watcher->received[1].at("rev") == watcher->received[0].at("data").at("rev"));
   BOOST_TEST(forwarded == std::vector<std::string>{id});
 
   // Idempotent, last writer wins.

@@ -1,0 +1,212 @@
+#include "delivery/client_feed.hpp"
+
+#include "delivery/publisher.hpp"
+#include "protocol/alert_json.hpp"
+#include "protocol/response_json.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace rover_alerts::relay {
+
+ClientFeed::ClientFeed(Publisher& publisher, FeedSink& sink)
+    : publisher_(publisher), sink_(sink), outbox_(publisher.limits().outbox) {}
+
+ClientFeed::~ClientFeed() { stop(); }
+
+void ClientFeed::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (subscription_ && !draining_) publisher_.remove(this);
+  outbox_.clear();
+  catch_up_.reset();
+}
+
+void ClientFeed::drain_urgent_only() {
+  if (stopped_ || draining_) return;
+  draining_ = true;
+  if (subscription_) publisher_.remove(this);
+  catch_up_.reset();
+  outbox_.clear_routine();
+}
+
+void ClientFeed::on_status(PushStatus status) {
+  DeliveryMetrics& metrics = publisher_.metrics();
+  switch (status) {
+    case PushStatus::Queued:
+      return;
+    case PushStatus::Coalesced:
+      ++metrics.coalesced;
+      return;
+    case PushStatus::Dropped:
+      ++metrics.dropped;
+      return;
+    case PushStatus::Overflow:
+      break;
+  }
+  if (too_slow_) return;
+  too_slow_ = true;
+  ++metrics.slow_closes;
+  sink_.feed_too_slow("client too slow");
+}
+
+PushStatus ClientFeed::send(std::shared_ptr<const std::string> message) {
+  if (stopped_) return PushStatus::Dropped;
+  const PushStatus status = outbox_.push_urgent(std::move(message));
+  on_status(status);
+  if (status == PushStatus::Queued) sink_.feed_ready();
+  return status;
+}
+
+void ClientFeed::subscribe(SubscribeOptions options, CatchUp catch_up) {
+  assert(!subscription_);
+  if (stopped_) return;
+  subscription_ = std::move(options);
+  catch_up_ = std::move(catch_up);
+  publisher_.add(this);
+  sink_.feed_ready();
+}
+
+bool ClientFeed::wants(Priority priority, std::string_view source) const {
+  return subscription_ && !stopped_ && !draining_ && subscription_->filter.matches(priority, source);
+}
+
+void ClientFeed::push_critical(const SharedChange& change, std::shared_ptr<const std::string> message) {
+  if (stopped_) return;
+  on_status(outbox_.push_urgent(std::move(message), change->alert_id));
+}
+
+void ClientFeed::push_notice(std::shared_ptr<const std::string> message) {
+  if (stopped_) return;
+  on_status(outbox_.push_urgent(std::move(message)));
+}
+
+void ClientFeed::push_routine(const SharedBatchPtr& batch, std::size_t index, Clock::time_point now) {
+  if (stopped_ || catching_up()) return;
+  on_status(outbox_.push_routine(batch, index, now));
+}
+
+std::size_t ClientFeed::batch_size() const {
+  const BatchLimits& limits = publisher_.limits().batching;
+  if (subscription_ && subscription_->batch_size)
+    return std::clamp(*subscription_->batch_size, limits.min_batch_size, limits.max_batch_size);
+  if (!rtt_) return limits.min_batch_size;
+  // Adaptive: a slow link gets fewer, larger batches.
+  const auto low = std::chrono::duration_cast<std::chrono::microseconds>(limits.low_rtt);
+  const auto high = std::chrono::duration_cast<std::chrono::microseconds>(limits.high_rtt);
+  if (*rtt_ <= low) return limits.min_batch_size;
+  if (*rtt_ >= high) return limits.max_batch_size;
+  const double share = static_cast<double>((*rtt_ - low).count()) / static_cast<double>((high - low).count());
+  return limits.min_batch_size +
+         static_cast<std::size_t>(share * static_cast<double>(limits.max_batch_size - limits.min_batch_size));
+}
+
+std::chrono::milliseconds ClientFeed::batch_timeout() const {
+  const BatchLimits& limits = publisher_.limits().batching;
+  const auto wanted = subscription_ && subscription_->batch_timeout ? *subscription_->batch_timeout
+                                                                    : limits.default_batch_timeout;
+  return std::clamp(wanted, limits.min_batch_timeout, limits.max_batch_timeout);
+}
+
+void ClientFeed::set_rtt(std::chrono::microseconds rtt) { rtt_ = rtt; }
+
+bool ClientFeed::routine_due(Clock::time_point now) const {
+  if (outbox_.routine_changes() == 0) return false;
+  if (outbox_.routine_changes() >= batch_size()) return true;
+  const auto oldest = outbox_.oldest_routine();
+  return oldest && now - *oldest >= batch_timeout();
+}
+
+void ClientFeed::poll(Clock::time_point now) {
+  if (stopped_) return;
+  if (outbox_.stalled(now)) {
+    ++publisher_.metrics().slow_closes;
+    too_slow_ = true;
+    return sink_.feed_too_slow("client too slow: high/medium alerts not taken in time");
+  }
+  if (outbox_.has_urgent() || routine_due(now) || outbox_.resync_owed()) sink_.feed_ready();
+}
+
+std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
+  if (stopped_) return std::nullopt;
+  DeliveryMetrics& metrics = publisher_.metrics();
+  std::optional<Outgoing> out;
+  if (outbox_.has_urgent()) {
+    out = Outgoing{outbox_.pop_urgent(), DeliveryClass::Urgent, 0};
+  } else if (const auto rev = outbox_.take_due_resync()) {
+    ++metrics.resyncs;
+    out = Outgoing{std::make_shared<const std::string>(
+                       resync_required_message(*rev, "client too slow: low/info alerts were dropped")),
+                   DeliveryClass::Urgent, 0};
+  } else if (draining_) {
+    return std::nullopt;
+  } else if (catching_up()) {
+    out = next_catch_up_page();
+  } else if (routine_due(now)) {
+    out = routine_write();
+  }
+  if (!out) return out;
+  const auto cls = static_cast<std::size_t>(out->cls);
+  ++metrics.messages[cls];
+  metrics.changes[cls] += out->changes;
+  metrics.bytes[cls] += out->bytes->size();
+  return out;
+}
+
+std::optional<ClientFeed::Outgoing> ClientFeed::next_catch_up_page() {
+  // Pages until one carries something or the walk is done.
+  while (catching_up()) {
+    const BatchLimits& limits = publisher_.limits().batching;
+    CatchUp::Page page = catch_up_->next_page(publisher_.store(), publisher_.committed_rev(), subscription_->filter,
+                                              limits.catch_up_page, publisher_.next_batch_id());
+    if (page.history_lost) {
+      ++publisher_.metrics().resyncs;
+      return Outgoing{std::make_shared<const std::string>(resync_required_message(
+                          catch_up_->cursor(), "history pruned while the catch-up ran")),
+                      DeliveryClass::Urgent, 0};
+    }
+    if (page.done) {
+      // Live from here: everything up to the published rev has been walked.
+      outbox_.push_urgent(std::make_shared<const std::string>(catch_up_complete_message(catch_up_->cursor())));
+    }
+    if (page.message) {
+      ++publisher_.metrics().catch_up_pages;
+      publisher_.metrics().catch_up_changes += page.changes;
+      return Outgoing{std::move(page.message), DeliveryClass::Kept, page.changes};
+    }
+  }
+  if (outbox_.has_urgent()) return Outgoing{outbox_.pop_urgent(), DeliveryClass::Urgent, 0};
+  return std::nullopt;
+}
+
+ClientFeed::Outgoing ClientFeed::routine_write() {
+  const BatchLimits& limits = publisher_.limits().batching;
+  DeliveryMetrics& metrics = publisher_.metrics();
+  ClientOutbox::Taken taken =
+      outbox_.take_routine(limits.write_max_changes, limits.write_max_bytes, subscription_->filter);
+  assert(!taken.changes.empty());
+  const auto now = Clock::now();
+  for (const SharedChange& change : taken.changes)
+    metrics.publish_to_write_us.observe(
+        static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now - change->published_at).count()));
+  metrics.batch_changes.observe(static_cast<double>(taken.changes.size()));
+  Outgoing out;
+  out.changes = taken.changes.size();
+  // A kept change anywhere in it makes the write kept.
+  out.cls = DeliveryClass::Droppable;
+  for (const SharedChange& change : taken.changes)
+    if (delivery_class(change->priority) == DeliveryClass::Kept) out.cls = DeliveryClass::Kept;
+  if (taken.whole_batch) {
+    ++metrics.shared_batch_writes;
+    out.bytes = taken.whole_batch->message_for(subscription_->filter);
+    return out;
+  }
+  ++metrics.assembled_batch_writes;
+  std::vector<std::string_view> jsons;
+  jsons.reserve(taken.changes.size());
+  for (const SharedChange& change : taken.changes) jsons.push_back(change->json);
+  out.bytes = std::make_shared<const std::string>(alert_batch_message(publisher_.next_batch_id(), jsons));
+  return out;
+}
+
+}  // namespace rover_alerts::relay

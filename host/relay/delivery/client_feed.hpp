@@ -1,0 +1,117 @@
+#pragma once
+// ClientFeed: everything one client is sent, and in which order.
+//
+// It owns the client's outbox (ClientOutbox), its subscription (filter,
+// batching, catch-up) and decides what the next write carries:
+//   1. urgent messages (critical changes, ack notices, responses), in order;
+//   2. a due resync_required notice;
+//   3. the next catch-up page while the subscription is catching up;
+//   4. routine changes, once `batch size` of them wait or the oldest has
+//      waited `batch timeout`: the shared batch itself when exactly one is
+//      queued, otherwise everything waiting merged into one alert_batch.
+// The session asks for the next message whenever it has no write in flight
+// (one write in flight: a page is produced only once the previous write is
+// done, which is the catch-up's flow control).
+//
+// Threading: the relay's io thread only.
+
+#include "delivery/catch_up.hpp"
+#include "delivery/client_outbox.hpp"
+#include "delivery/delivery_limits.hpp"
+#include "delivery/subscription_filter.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rover_alerts::relay {
+
+class Publisher;
+
+// What the feed needs from the connection that carries it.
+class FeedSink {
+ public:
+  virtual ~FeedSink() = default;
+  // Something can be written now.
+  virtual void feed_ready() = 0;
+  // The client cannot keep up with what is never dropped: close it.
+  virtual void feed_too_slow(std::string_view why) = 0;
+};
+
+struct SubscribeOptions {
+  SubscriptionFilter filter;
+  std::optional<std::size_t> batch_size;                   // none: adapted from the RTT
+  std::optional<std::chrono::milliseconds> batch_timeout;  // none: the relay's default
+};
+
+class ClientFeed {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ClientFeed(Publisher& publisher, FeedSink& sink);
+  ~ClientFeed();
+  ClientFeed(const ClientFeed&) = delete;
+  ClientFeed& operator=(const ClientFeed&) = delete;
+
+  // A protocol message for this client alone (welcome, response, error): urgent.
+  PushStatus send(std::shared_ptr<const std::string> message);
+
+  // Starts the subscription: `catch_up` first, then live changes.
+  void subscribe(SubscribeOptions options, CatchUp catch_up);
+  bool subscribed() const { return subscription_.has_value(); }
+  // Stops everything: nothing more is queued or produced; queued messages are
+  // discarded (a closing connection).
+  void stop();
+  bool stopped() const { return stopped_; }
+  // A connection closing gracefully: nothing more is queued, queued routine
+  // changes and the catch-up are discarded, what is urgent still goes out.
+  void drain_urgent_only();
+
+  struct Outgoing {
+    std::shared_ptr<const std::string> bytes;
+    DeliveryClass cls = DeliveryClass::Urgent;
+    std::size_t changes = 0;  // alert changes carried
+  };
+  // The next message to write now, if any.
+  std::optional<Outgoing> next(Clock::time_point now);
+
+  // The round-trip time measured with a WebSocket ping.
+  void set_rtt(std::chrono::microseconds rtt);
+  std::size_t batch_size() const;
+  std::chrono::milliseconds batch_timeout() const;
+  std::optional<std::chrono::microseconds> rtt() const { return rtt_; }
+
+  // ---- from the publisher ----
+  bool wants(Priority priority, std::string_view source) const;
+  bool catching_up() const { return catch_up_ && !catch_up_->done() && !draining_; }
+  void push_critical(const SharedChange& change, std::shared_ptr<const std::string> message);
+  void push_notice(std::shared_ptr<const std::string> message);
+  void push_routine(const SharedBatchPtr& batch, std::size_t index, Clock::time_point now);
+  // After a publication or on the relay's tick: wakes the sink when a write
+  // is due, closes a client stalled past the deadline.
+  void poll(Clock::time_point now);
+  bool has_routine() const { return outbox_.routine_changes() > 0; }
+
+  const ClientOutbox& outbox() const { return outbox_; }
+
+ private:
+  void on_status(PushStatus status);
+  bool routine_due(Clock::time_point now) const;
+  std::optional<Outgoing> next_catch_up_page();
+  Outgoing routine_write();
+
+  Publisher& publisher_;
+  FeedSink& sink_;
+  ClientOutbox outbox_;
+  std::optional<SubscribeOptions> subscription_;
+  std::optional<CatchUp> catch_up_;
+  std::optional<std::chrono::microseconds> rtt_;
+  bool too_slow_ = false;
+  bool draining_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace rover_alerts::relay

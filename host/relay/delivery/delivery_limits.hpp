@@ -1,0 +1,72 @@
+#pragma once
+// The delivery engine's limits, with their defaults: the one place they are
+// written down (relay_config.hpp embeds this struct, command_line.cpp prints
+// these values in --help, README and host/relay/DESIGN.md quote them).
+//
+// Memory per client is bounded by
+//   urgent_max_bytes + routine_max_bytes + write_max_bytes
+// (queued bytes are counted as encoded; routine changes are shared between
+// clients, so the real cost is lower).
+
+#include <chrono>
+#include <cstddef>
+
+namespace rover_alerts::relay {
+
+// One client's queues (ClientOutbox).
+struct OutboxLimits {
+  // Critical changes, ack notices, responses, resync notices: never dropped.
+  // A client that lets more than this pile up is closed ("client too slow").
+  std::size_t urgent_max_messages = 4096;
+  std::size_t urgent_max_bytes = 16 * 1024 * 1024;
+  // Routine changes (high, medium, low, info). Past the high-water mark low
+  // and info are dropped (oldest queued first) and the client owes a resync;
+  // high and medium are kept up to the maximum, past which the client is closed.
+  std::size_t routine_high_water_changes = 4096;
+  std::size_t routine_high_water_bytes = 2 * 1024 * 1024;
+  std::size_t routine_max_changes = 32768;
+  std::size_t routine_max_bytes = 16 * 1024 * 1024;
+  // High or medium changes queued longer than this: the client is closed.
+  std::chrono::milliseconds stall_deadline{10'000};
+};
+
+// How routine changes are batched for one client (ClientFeed).
+struct BatchLimits {
+  // A client's batch size (alert_subscribe batchSize, or adapted from its RTT)
+  // is kept within these bounds; a batch goes out as soon as it holds this many.
+  std::size_t min_batch_size = 10;
+  std::size_t max_batch_size = 100;
+  // A partial batch goes out once its oldest change waited this long
+  // (alert_subscribe batchTimeout, kept within the bounds).
+  std::chrono::milliseconds default_batch_timeout{20};
+  std::chrono::milliseconds min_batch_timeout{5};
+  std::chrono::milliseconds max_batch_timeout{1000};
+  // The relay's batching tick: how often partial batches and deadlines are checked.
+  std::chrono::milliseconds tick{5};
+  // Adaptive batching: at or below `low_rtt` the batch size is the minimum, at
+  // or above `high_rtt` the maximum, linear in between.
+  std::chrono::milliseconds low_rtt{50};
+  std::chrono::milliseconds high_rtt{500};
+  // A client that is behind gets what is queued merged into one message of at
+  // most this many changes and bytes (fewer, larger writes).
+  std::size_t write_max_changes = 2000;
+  std::size_t write_max_bytes = 512 * 1024;
+  // Snapshot and sinceRev catch-up: entries per page, one page in flight.
+  std::size_t catch_up_page = 500;
+};
+
+// Liveness of a client connection: a WebSocket ping every `ping_interval`
+// (its pong gives the RTT); no pong for `ping_timeout`: the connection is
+// half-open and is cut.
+struct KeepAliveLimits {
+  std::chrono::milliseconds ping_interval{5'000};
+  std::chrono::milliseconds ping_timeout{20'000};
+};
+
+struct DeliveryLimits {
+  OutboxLimits outbox;
+  BatchLimits batching;
+  KeepAliveLimits keep_alive;
+};
+
+}  // namespace rover_alerts::relay

@@ -1,0 +1,36 @@
+#pragma once
+// What the delivery engine counts, for /metrics and get_stats (their names,
+// types and help texts are in http/metrics.cpp's table).
+
+#include "delivery/encoded_change.hpp"
+#include "delivery/histogram.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace rover_alerts::relay {
+
+inline constexpr std::size_t kDeliveryClassCount = 3;
+std::string_view to_string(DeliveryClass cls);
+
+struct DeliveryMetrics {
+  // Written to clients, by class: messages, changes in them, bytes.
+  std::array<std::uint64_t, kDeliveryClassCount> messages{};
+  std::array<std::uint64_t, kDeliveryClassCount> changes{};
+  std::array<std::uint64_t, kDeliveryClassCount> bytes{};
+  // Routine writes that reused a shared batch's bytes, and those assembled for one client.
+  std::uint64_t shared_batch_writes = 0;
+  std::uint64_t assembled_batch_writes = 0;
+  std::uint64_t coalesced = 0;          // queued changes replaced by a newer one
+  std::uint64_t dropped = 0;            // low/info changes dropped for slow clients
+  std::uint64_t resyncs = 0;            // resync_required notices sent
+  std::uint64_t slow_closes = 0;        // clients closed: a queue that is never dropped overflowed or stalled
+  std::uint64_t catch_up_pages = 0;
+  std::uint64_t catch_up_changes = 0;
+  std::uint64_t publications = 0;       // publish() calls (one per commit with changes)
+  Histogram<7> batch_changes{{1, 5, 10, 25, 50, 100, 500}};
+  // From publication (after the commit) to the start of the write that carries it.
+  Histogram<10> publish_to_write_us{{50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000, 250000}};
+};
+
+}  // namespace rover_alerts::relay

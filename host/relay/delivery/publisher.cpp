@@ -1,0 +1,132 @@
+#include "delivery/publisher.hpp"
+
+#include "protocol/alert_json.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace rover_alerts::relay {
+
+Publisher::Publisher(const AlertStore& store, const DeliveryLimits& limits) : store_(store), limits_(limits) {}
+
+void Publisher::start(boost::asio::any_io_executor executor, std::uint64_t committed_rev) {
+  tick_ = std::make_unique<boost::asio::steady_timer>(std::move(executor));
+  committed_rev_ = committed_rev;
+}
+
+void Publisher::add(ClientFeed* feed) {
+  feeds_.push_back(feed);
+  ++live_feeds_;
+}
+
+void Publisher::remove(ClientFeed* feed) {
+  const auto it = std::find(feeds_.begin(), feeds_.end(), feed);
+  if (it == feeds_.end()) return;
+  *it = nullptr;
+  --live_feeds_;
+  if (iterating_ == 0) std::erase(feeds_, nullptr);
+}
+
+template <class F>
+void Publisher::for_each_feed(F&& f) {
+  ++iterating_;
+  // By index: feeds added meanwhile are appended, removed ones become null.
+  for (std::size_t i = 0; i < feeds_.size(); ++i)
+    if (feeds_[i] != nullptr) f(*feeds_[i]);
+  if (--iterating_ == 0 && live_feeds_ != feeds_.size()) std::erase(feeds_, nullptr);
+}
+
+void Publisher::publish(std::span<const AlertChange> changes, std::uint64_t committed_rev) {
+  committed_rev_ = committed_rev;
+  if (changes.empty()) return;
+  ++metrics_.publications;
+  const auto now = ClientFeed::Clock::now();
+
+  std::vector<SharedChange> routine;
+  std::unordered_map<std::string_view, std::size_t> routine_index;  // alert id -> position in `routine`
+  for (const AlertChange& change : changes) {
+    auto encoded = std::make_shared<EncodedChange>();
+    encoded->alert_id = change.alert.id;
+    encoded->source = change.alert.source;
+    encoded->priority = change.alert.priority;
+    encoded->rev = change.rev;
+    encoded->json = encode_change_json(change.type, change.alert);
+    encoded->published_at = now;
+    const auto queued = routine_index.find(encoded->alert_id);
+    if (delivery_class(encoded->priority) == DeliveryClass::Urgent) {
+      // An older routine change of this alert in this publication is superseded.
+      if (queued != routine_index.end()) routine[queued->second] = nullptr;
+      if (queued != routine_index.end()) routine_index.erase(queued);
+      auto message = std::make_shared<const std::string>(alert_message(encoded->json));
+      SharedChange shared = std::move(encoded);
+      for_each_feed([&](ClientFeed& feed) {
+        if (feed.wants(shared->priority, shared->source)) feed.push_critical(shared, message);
+      });
+    } else if (queued != routine_index.end()) {
+      routine[queued->second] = std::move(encoded);  // coalesced within the batch
+    } else {
+      routine_index.emplace(encoded->alert_id, routine.size());
+      routine.push_back(std::move(encoded));
+    }
+  }
+  std::erase(routine, nullptr);
+
+  if (!routine.empty()) {
+    const auto batch = std::make_shared<const SharedBatch>(next_batch_id(), std::move(routine));
+    for_each_feed([&](ClientFeed& feed) {
+      if (feed.catching_up()) return;  // its catch-up walk picks these up
+      for (std::size_t i = 0; i < batch->changes().size(); ++i) {
+        const EncodedChange& change = *batch->changes()[i];
+        if (feed.wants(change.priority, change.source)) feed.push_routine(batch, i, now);
+        if (feed.stopped()) return;
+      }
+    });
+  }
+  for_each_feed([&](ClientFeed& feed) { feed.poll(now); });
+  arm_tick();
+}
+
+void Publisher::publish_notice(const std::shared_ptr<const std::string>& message, Priority priority,
+                               std::string_view source) {
+  for_each_feed([&](ClientFeed& feed) {
+    if (feed.wants(priority, source)) feed.push_notice(message);
+  });
+}
+
+void Publisher::arm_tick() {
+  if (tick_armed_ || stopped_ || !tick_) return;
+  bool waiting = false;
+  for (const ClientFeed* feed : feeds_)
+    if (feed != nullptr && feed->has_routine()) waiting = true;
+  if (!waiting) return;
+  tick_armed_ = true;
+  tick_->expires_after(limits_.batching.tick);
+  tick_->async_wait([this](const boost::system::error_code& ec) {
+    tick_armed_ = false;
+    if (!ec) on_tick();
+  });
+}
+
+void Publisher::on_tick() {
+  const auto now = ClientFeed::Clock::now();
+  for_each_feed([&](ClientFeed& feed) { feed.poll(now); });
+  arm_tick();
+}
+
+Publisher::Depths Publisher::depths() const {
+  Depths depths;
+  for (const ClientFeed* feed : feeds_) {
+    if (feed == nullptr) continue;
+    depths.urgent_messages += feed->outbox().urgent_messages();
+    depths.routine_changes += feed->outbox().routine_changes();
+    depths.queued_bytes += feed->outbox().urgent_bytes() + feed->outbox().routine_bytes();
+  }
+  return depths;
+}
+
+void Publisher::stop() {
+  stopped_ = true;
+  tick_.reset();
+}
+
+}  // namespace rover_alerts::relay

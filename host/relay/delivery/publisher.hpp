@@ -1,0 +1,95 @@
+#pragma once
+// Publisher: after each journal commit, sends the committed changes to every
+// subscribed client feed whose filter matches.
+//
+// Each change is encoded once (EncodedChange). A critical change also becomes
+// one `alert` message, the same bytes queued as urgent for every client. The
+// routine changes of one publication form one SharedBatch (a newer change of
+// an alert replaces an older one in it), whose `alert_batch` message is encoded
+// once per filter and shared by every client that takes it whole.
+//
+// A tick (BatchLimits::tick) runs while routine changes wait anywhere: it
+// releases partial batches whose timeout passed and closes stalled clients.
+//
+// Threading: the relay's io thread only; nothing here locks.
+
+#include "delivery/client_feed.hpp"
+#include "delivery/delivery_limits.hpp"
+#include "delivery/delivery_metrics.hpp"
+#include "store/alert_store.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rover_alerts::relay {
+
+class Publisher {
+ public:
+  Publisher(const AlertStore& store, const DeliveryLimits& limits);
+  // Before the first publication: the io loop's executor (for the tick) and
+  // the rev the store was restored to (all of it committed).
+  void start(boost::asio::any_io_executor executor, std::uint64_t committed_rev);
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  // Feeds add themselves when they subscribe and remove themselves when they stop.
+  void add(ClientFeed* feed);
+  void remove(ClientFeed* feed);
+  std::size_t size() const { return live_feeds_; }
+
+  // The changes of one commit, in rev order, all at or below `committed_rev`.
+  void publish(std::span<const AlertChange> changes, std::uint64_t committed_rev);
+  // An urgent notice (an acknowledgement) for every feed that wants alerts of
+  // this priority and source.
+  void publish_notice(const std::shared_ptr<const std::string>& message, Priority priority, std::string_view source);
+
+  // Everything at or below this rev has been published.
+  std::uint64_t committed_rev() const { return committed_rev_; }
+  std::uint64_t next_batch_id() { return next_batch_id_++; }
+  const AlertStore& store() const { return store_; }
+  const DeliveryLimits& limits() const { return limits_; }
+  DeliveryMetrics& metrics() { return metrics_; }
+  const DeliveryMetrics& metrics() const { return metrics_; }
+  // Queue depths over every feed, for /metrics.
+  struct Depths {
+    std::size_t urgent_messages = 0;
+    std::size_t routine_changes = 0;
+    std::size_t queued_bytes = 0;
+  };
+  Depths depths() const;
+
+  // Stops the tick for good (relay shutdown; before the io_context goes).
+  void stop();
+
+ private:
+  template <class F>
+  void for_each_feed(F&& f);
+  void arm_tick();
+  void on_tick();
+
+  const AlertStore& store_;
+  const DeliveryLimits& limits_;
+  DeliveryMetrics metrics_;
+  std::uint64_t committed_rev_ = 0;
+  std::uint64_t next_batch_id_ = 1;
+
+  // Removed feeds leave a null until the next compaction, so that feeds may
+  // stop (be closed) while a publication iterates.
+  std::vector<ClientFeed*> feeds_;
+  std::size_t live_feeds_ = 0;
+  int iterating_ = 0;
+
+  // Destroyed by stop(), while the io_context still exists.
+  std::unique_ptr<boost::asio::steady_timer> tick_;
+  bool tick_armed_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace rover_alerts::relay

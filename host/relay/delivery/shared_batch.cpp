@@ -1,0 +1,34 @@
+#include "delivery/shared_batch.hpp"
+
+#include "delivery/subscription_filter.hpp"
+#include "protocol/alert_json.hpp"
+
+namespace rover_alerts::relay {
+
+SharedBatch::PerFilter& SharedBatch::per_filter(const SubscriptionFilter& filter) const {
+  const std::string& key = filter.key();
+  for (PerFilter& entry : per_filter_)
+    if (entry.key == key) return entry;
+  PerFilter entry;
+  entry.key = key;
+  for (const SharedChange& change : changes_)
+    if (filter.matches(change->priority, change->source)) ++entry.count;
+  per_filter_.push_back(std::move(entry));
+  return per_filter_.back();
+}
+
+std::size_t SharedBatch::count_for(const SubscriptionFilter& filter) const { return per_filter(filter).count; }
+
+std::shared_ptr<const std::string> SharedBatch::message_for(const SubscriptionFilter& filter) const {
+  PerFilter& entry = per_filter(filter);
+  if (!entry.message) {
+    std::vector<std::string_view> items;
+    items.reserve(entry.count);
+    for (const SharedChange& change : changes_)
+      if (filter.matches(change->priority, change->source)) items.push_back(change->json);
+    entry.message = std::make_shared<const std::string>(alert_batch_message(batch_id_, items));
+  }
+  return entry.message;
+}
+
+}  // namespace rover_alerts::relay
