@@ -1,5 +1,6 @@
 #include "command_line.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <optional>
@@ -63,7 +64,8 @@ std::string parse_store_option(std::string_view arg, std::string_view value, Sto
 // Client-port security options (TLS, origins, limits). --allow-plain takes no value.
 bool is_client_option(std::string_view arg) {
   return arg == "--tls-cert" || arg == "--tls-key" || arg == "--allow-origin" || arg == "--max-clients" ||
-         arg == "--rate-limit" || arg == "--auth-timeout" || arg == "--http-timeout" || arg == "--max-message-bytes";
+         arg == "--rate-limit" || arg == "--auth-timeout" || arg == "--http-timeout" || arg == "--max-message-bytes" ||
+         arg == "--client-high-water" || arg == "--client-max-queued" || arg == "--stall-deadline";
 }
 
 std::optional<std::uint64_t> positive_integer(std::string_view text, std::uint64_t max) {
@@ -88,6 +90,19 @@ std::string parse_client_option(std::string_view arg, std::string_view value, Cl
     const auto n = positive_integer(value, 1'000'000);
     if (!n) return bad("a number of clients (1..1000000)");
     clients.max_sessions = *n;
+    // Upgrades pass through HTTP first: that cap must not be the lower one.
+    clients.max_http_connections = std::max(clients.max_http_connections, clients.max_sessions);
+  } else if (arg == "--client-high-water" || arg == "--client-max-queued") {
+    const auto n = positive_integer(value, 10'000'000);
+    if (!n) return bad("a number of changes (1..10000000)");
+    OutboxLimits& outbox = clients.delivery.outbox;
+    (arg == "--client-high-water" ? outbox.routine_high_water_changes : outbox.routine_max_changes) = *n;
+    if (outbox.routine_high_water_changes > outbox.routine_max_changes)
+      return "--client-high-water must not be above --client-max-queued";
+  } else if (arg == "--stall-deadline") {
+    const auto seconds = positive_integer(value, 3600);
+    if (!seconds) return bad("SECONDS (1..3600)");
+    clients.delivery.outbox.stall_deadline = std::chrono::seconds(static_cast<std::int64_t>(*seconds));
   } else if (arg == "--rate-limit") {
     // PER_SECOND or PER_SECOND/BURST
     const std::size_t slash = value.find('/');
@@ -156,12 +171,16 @@ CommandLine parse_command_line(std::span<const char* const> args) {
 }
 
 std::string usage(std::string_view program) {
+  // Defaults come from the limit structs, so this text cannot drift from them.
+  const DeliveryLimits delivery;
+  const auto number = [](auto n) { return std::to_string(n); };
   std::string text = "usage: ";
   text.append(program).append(
       " --tokens FILE [--listen HOST:PORT] [--link-listen HOST:PORT] [--data DIR]\n"
       "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
       "       [--max-clients N] [--rate-limit R[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
-      "       [--max-message-bytes N]\n"
+      "       [--max-message-bytes N] [--client-high-water N] [--client-max-queued N]\n"
+      "       [--stall-deadline S]\n"
       "       [--durability full|normal] [--history-max-tombstones N] [--history-max-age SECONDS]\n"
       "       [--journal-max-bytes N] [--journal-max-backlog N]\n"
       "\n"
@@ -190,6 +209,16 @@ std::string usage(std::string_view program) {
       "  --auth-timeout SECONDS   a client must authenticate within this (default 10)\n"
       "  --http-timeout SECONDS   to send one HTTP request or finish TLS (default 30)\n"
       "  --max-message-bytes N    largest client message decoded (default 65536)\n"
+      "  --client-high-water N    routine changes queued for one client past which its low and\n"
+      "                           info changes are dropped and it is told to resync (default " +
+      number(delivery.outbox.routine_high_water_changes) + ", or " +
+      number(delivery.outbox.routine_high_water_bytes) + " bytes)\n"
+      "  --client-max-queued N    routine changes queued for one client past which it is closed\n"
+      "                           as too slow (default " + number(delivery.outbox.routine_max_changes) + ", or " +
+      number(delivery.outbox.routine_max_bytes) + " bytes)\n"
+      "  --stall-deadline SECONDS a client that has not taken a queued high or medium change\n"
+      "                           within this is closed as too slow (default " +
+      number(delivery.outbox.stall_deadline.count() / 1000) + ")\n"
       "  --help                   this text\n"
       "\n"
       "Port 0 picks a free port. Once both listeners are bound, one line\n"

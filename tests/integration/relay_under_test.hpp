@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -65,6 +66,13 @@ class RelayUnderTest {
   const Endpoint& http() const { return http_; }
   const Endpoint& link() const { return link_; }
   bool alive() { return process_->wait_exit(0) == -1; }
+  // The relay's resident memory (VmRSS), in bytes.
+  std::uint64_t rss_bytes() const {
+    std::ifstream status("/proc/" + std::to_string(process_->pid()) + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+    return 0;
+  }
 
  private:
   TempDir data_dir_{"sec"};  // first member: removed after the relay has stopped
@@ -165,7 +173,13 @@ inline std::string error_code_of(const boost::json::object& message) {
 // arbitrary bytes in text frames, extra upgrade headers. Reads time out.
 class WsProbe {
  public:
-  WsProbe(const Endpoint& at, int read_timeout_ms = 10000) : ws_(io_) {
+  // `receive_buffer` > 0: a small socket receive buffer, for a client that
+  // stops reading (the relay's queues fill instead of the kernel's).
+  WsProbe(const Endpoint& at, int read_timeout_ms = 10000, int receive_buffer = 0) : ws_(io_) {
+    if (receive_buffer > 0) {
+      ws_.next_layer().open(boost::asio::ip::tcp::v4());
+      ws_.next_layer().set_option(boost::asio::socket_base::receive_buffer_size(receive_buffer));
+    }
     ws_.next_layer().connect({boost::asio::ip::make_address(at.host), at.port});
     set_socket_timeouts(ws_.next_layer().native_handle(), read_timeout_ms);
     ws_.handshake(at.host + ":" + std::to_string(at.port), "/");

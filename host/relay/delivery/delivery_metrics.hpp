@@ -11,7 +11,6 @@
 namespace rover_alerts::relay {
 
 inline constexpr std::size_t kDeliveryClassCount = 3;
-std::string_view to_string(DeliveryClass cls);
 
 struct DeliveryMetrics {
   // Written to clients, by class: messages, changes in them, bytes.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rover_alerts::relay {
@@ -32,6 +33,18 @@ constexpr DeliveryClass delivery_class(Priority priority) {
       break;
   }
   return DeliveryClass::Droppable;
+}
+
+constexpr std::string_view to_string(DeliveryClass cls) {
+  switch (cls) {
+    case DeliveryClass::Urgent:
+      return "urgent";
+    case DeliveryClass::Kept:
+      return "kept";
+    case DeliveryClass::Droppable:
+      break;
+  }
+  return "droppable";
 }
 
 struct EncodedChange {

@@ -175,7 +175,9 @@ void HttpSession::handle_request(const Request& request) {
         {"ws_sessions", static_cast<double>(context_.websocket_connections)},
     };
     response.set(http::field::content_type, kMetricsContentType);
-    response.body() = render_metrics(context_.counters, gauges);
+    response.body() = render_metrics(context_.counters, gauges) +
+                      render_delivery_metrics(context_.publisher.metrics(), context_.publisher.depths(),
+                                              context_.publisher.size(), context_.store.stats());
   } else if (path == "/") {
     response.set(http::field::content_type, "text/html; charset=utf-8");
     response.body() = kPlaceholderPage;

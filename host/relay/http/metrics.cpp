@@ -7,6 +7,68 @@
 
 namespace rover_alerts::relay {
 
+namespace {
+
+// The table of metric families: name, type and help. A counter of Counters
+// that is not listed here still renders, with a generic help text.
+struct MetricInfo {
+  std::string_view name;
+  std::string_view type;
+  std::string_view help;
+};
+
+constexpr MetricInfo kMetrics[] = {
+    {"alerts", "gauge", "Alerts in the store, by priority and state."},
+    {"store_rev", "gauge", "The store's latest revision."},
+    {"http_connections", "gauge", "HTTP connections not (yet) upgraded."},
+    {"ws_sessions", "gauge", "WebSocket sessions."},
+    {"delivery_subscribers", "gauge", "Subscribed WebSocket clients."},
+    {"delivery_messages_total", "counter", "Messages written to clients, by delivery class."},
+    {"delivery_changes_total", "counter", "Alert changes written to clients (deliveries), by delivery class."},
+    {"delivery_bytes_total", "counter", "Bytes of messages written to clients, by delivery class and encoding."},
+    {"delivery_batch_writes_total", "counter",
+     "Routine writes: a shared batch's own bytes, or a batch assembled for one client that was behind."},
+    {"delivery_coalesced_total", "counter", "Queued changes replaced by a newer change of the same alert."},
+    {"delivery_dropped_total", "counter", "Low and info changes dropped for clients past their high-water mark."},
+    {"delivery_resyncs_total", "counter", "resync_required notices sent."},
+    {"delivery_slow_closes_total", "counter", "Clients closed as too slow (urgent or kept queue full, or stalled)."},
+    {"delivery_catch_up_pages_total", "counter", "Snapshot and sinceRev pages sent."},
+    {"delivery_catch_up_changes_total", "counter", "Changes sent in snapshot and sinceRev pages."},
+    {"delivery_publications_total", "counter", "Commits whose changes were published."},
+    {"delivery_queued_urgent_messages", "gauge", "Urgent messages queued over all clients."},
+    {"delivery_queued_routine_changes", "gauge", "Routine changes queued over all clients."},
+    {"delivery_queued_bytes", "gauge", "Bytes queued over all clients (shared buffers counted per client)."},
+    {"delivery_batch_changes", "histogram", "Alert changes per routine write."},
+    {"delivery_publish_to_write_microseconds", "histogram",
+     "From a routine change's publication (after its commit) to the start of the write carrying it."},
+};
+
+std::string_view help_of(std::string_view name) {
+  for (const MetricInfo& info : kMetrics)
+    if (info.name == name) return info.help;
+  return {};
+}
+
+void family(std::ostream& out, std::string_view name, std::string_view type) {
+  const std::string_view help = help_of(name);
+  out << "# HELP " << name << ' ' << (help.empty() ? "Count of events of this kind (see the README)." : help) << '\n';
+  out << "# TYPE " << name << ' ' << type << '\n';
+}
+
+template <std::size_t N>
+void histogram(std::ostream& out, std::string_view name, const Histogram<N>& h) {
+  family(out, name, "histogram");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    cumulative += h.bucket(i);
+    out << name << "_bucket{le=\"" << h.bounds()[i] << "\"} " << cumulative << '\n';
+  }
+  out << name << "_bucket{le=\"+Inf\"} " << h.count() << '\n';
+  out << name << "_sum " << h.sum() << '\n' << name << "_count " << h.count() << '\n';
+}
+
+}  // namespace
+
 std::string render_metrics(const Counters& counters, std::span<const Gauge> gauges) {
   // Series of one name must be contiguous; the map's own order would put
   // `a_total_x` between `a_total` and `a_total{...}`.
@@ -17,12 +79,65 @@ std::string render_metrics(const Counters& counters, std::span<const Gauge> gaug
   }
   std::ostringstream out;
   for (const auto& [name, series] : families) {
-    out << "# TYPE " << name << " counter\n";
+    family(out, name, "counter");
     for (const auto& [text, value] : series) out << text << ' ' << value << '\n';
   }
   for (const Gauge& gauge : gauges) {
-    out << "# TYPE " << gauge.name << " gauge\n" << gauge.name << ' ' << gauge.value << '\n';
+    family(out, gauge.name, "gauge");
+    out << gauge.name << ' ' << gauge.value << '\n';
   }
+  return out.str();
+}
+
+std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::Depths& depths,
+                                    std::size_t subscribers, const StoreStats& store) {
+  std::ostringstream out;
+  family(out, "alerts", "gauge");
+  for (std::size_t p = 0; p < kPriorityCount; ++p)
+    out << "alerts{priority=\"" << to_string(static_cast<Priority>(p)) << "\"} " << store.by_priority[p] << '\n';
+  for (std::size_t s = 0; s < store.by_state.size(); ++s)
+    out << "alerts{state=\"" << to_string(static_cast<AlertState>(s)) << "\"} " << store.by_state[s] << '\n';
+  family(out, "store_rev", "gauge");
+  out << "store_rev " << store.rev << '\n';
+  family(out, "delivery_subscribers", "gauge");
+  out << "delivery_subscribers " << subscribers << '\n';
+
+  const auto by_class = [&](std::string_view name, const std::array<std::uint64_t, kDeliveryClassCount>& values,
+                            bool with_encoding) {
+    family(out, name, "counter");
+    for (std::size_t c = 0; c < kDeliveryClassCount; ++c) {
+      out << name << "{class=\"" << to_string(static_cast<DeliveryClass>(c)) << '"';
+      if (with_encoding) out << ",encoding=\"json\"";
+      out << "} " << values[c] << '\n';
+    }
+  };
+  by_class("delivery_messages_total", m.messages, false);
+  by_class("delivery_changes_total", m.changes, false);
+  by_class("delivery_bytes_total", m.bytes, true);
+  family(out, "delivery_batch_writes_total", "counter");
+  out << "delivery_batch_writes_total{kind=\"shared\"} " << m.shared_batch_writes << '\n';
+  out << "delivery_batch_writes_total{kind=\"assembled\"} " << m.assembled_batch_writes << '\n';
+  const std::pair<std::string_view, std::uint64_t> counters[] = {
+      {"delivery_coalesced_total", m.coalesced},         {"delivery_dropped_total", m.dropped},
+      {"delivery_resyncs_total", m.resyncs},             {"delivery_slow_closes_total", m.slow_closes},
+      {"delivery_catch_up_pages_total", m.catch_up_pages}, {"delivery_catch_up_changes_total", m.catch_up_changes},
+      {"delivery_publications_total", m.publications},
+  };
+  for (const auto& [name, value] : counters) {
+    family(out, name, "counter");
+    out << name << ' ' << value << '\n';
+  }
+  const std::pair<std::string_view, std::size_t> gauges[] = {
+      {"delivery_queued_urgent_messages", depths.urgent_messages},
+      {"delivery_queued_routine_changes", depths.routine_changes},
+      {"delivery_queued_bytes", depths.queued_bytes},
+  };
+  for (const auto& [name, value] : gauges) {
+    family(out, name, "gauge");
+    out << name << ' ' << value << '\n';
+  }
+  histogram(out, "delivery_batch_changes", m.batch_changes);
+  histogram(out, "delivery_publish_to_write_microseconds", m.publish_to_write_us);
   return out.str();
 }
 

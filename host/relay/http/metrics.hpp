@@ -1,10 +1,14 @@
 #pragma once
 // GET /metrics: the relay's counters in the Prometheus text exposition format
-// (version 0.0.4). Every series in Counters is rendered, grouped by metric name
-// with one `# TYPE <name> counter` line each, so new counters appear without
-// touching this code; gauges (values that go up and down) are passed alongside.
+// (version 0.0.4), `# HELP` and `# TYPE` on every family (metrics.cpp holds
+// the table of names, types and help texts). Every series in Counters is
+// rendered, grouped by metric name, so new counters appear without touching
+// this code; gauges (values that go up and down) are passed alongside.
 
 #include "counters.hpp"
+#include "delivery/delivery_metrics.hpp"
+#include "delivery/publisher.hpp"
+#include "store/alert_store.hpp"
 
 #include <cstdint>
 #include <span>
@@ -21,5 +25,8 @@ struct Gauge {
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 std::string render_metrics(const Counters& counters, std::span<const Gauge> gauges = {});
+// The store's alerts by priority and state, and the delivery engine's figures.
+std::string render_delivery_metrics(const DeliveryMetrics& metrics, const Publisher::Depths& depths,
+                                    std::size_t subscribers, const StoreStats& store);
 
 }  // namespace rover_alerts::relay

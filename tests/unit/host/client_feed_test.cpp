@@ -1,0 +1,262 @@
+// ClientFeed and Publisher on a real AlertStore: the order of what one client
+// is sent (critical first, never dropped), coalescing, shared batches, the
+// paged catch-up and the adaptive batch size.
+
+#include "feed_recorder.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace rover_alerts::relay;
+using rover_alerts::testing::FeedRecorder;
+namespace json = boost::json;
+
+namespace {
+
+RoverEvent raise(const std::string& key, Priority priority, std::uint64_t at_ms = 1000) {
+  RoverEvent e;
+  e.key = key;
+  e.priority = priority;
+  e.source = "power-management";
+  e.message = "Battery low";
+  e.raised_at_ms = e.last_seen_ms = at_ms;
+  return e;
+}
+
+// A store, the relay's publication step (every change published once
+// "committed") and clients on the real delivery path.
+struct Tester {
+  explicit Tester(DeliveryLimits l = {}) : limits(l) {
+    publisher.start(io.get_executor(), store.rev());
+    store.set_observer([this](const AlertChange& change) { unpublished.push_back(change); });
+  }
+
+  std::unique_ptr<FeedRecorder> subscriber(SubscribeOptions options = {}) {
+    auto client = std::make_unique<FeedRecorder>(publisher);
+    client->feed.subscribe(std::move(options), CatchUp::snapshot(publisher.committed_rev()));
+    return client;
+  }
+  void raise_alert(const std::string& key, Priority priority) {
+    ++seq;
+    store.apply_rover_event("r1", 7, seq, raise(key, priority, 1000 + seq));
+  }
+  void commit() {
+    publisher.publish(unpublished, store.rev());
+    unpublished.clear();
+  }
+
+  AlertStore store{"epoch-1"};
+  DeliveryLimits limits;
+  boost::asio::io_context io;
+  Publisher publisher{store, limits};
+  std::vector<AlertChange> unpublished;
+  std::uint64_t seq = 0;
+};
+
+std::string type_of(const json::object& message) { return std::string(message.at("type").as_string()); }
+std::string priority_of(const json::object& alert) { return std::string(alert.at("data").at("priority").as_string()); }
+std::uint64_t rev_of(const json::object& alert) { return alert.at("data").at("rev").to_number<std::uint64_t>(); }
+
+DeliveryLimits small_queues() {
+  DeliveryLimits limits;
+  limits.outbox.routine_high_water_changes = 20;
+  limits.outbox.routine_max_changes = 60;
+  return limits;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(client_feed)
+
+BOOST_AUTO_TEST_CASE(a_critical_change_overtakes_a_queued_batch) {
+  Tester t;
+  auto client = t.subscriber();
+  client->drain();  // the (empty) catch-up
+  client->received.clear();
+  for (int i = 0; i < 50; ++i) t.raise_alert("nav/wp-" + std::to_string(i), Priority::Low);
+  t.commit();
+  t.raise_alert("motion/estop", Priority::Critical);
+  t.commit();
+  client->drain();
+  BOOST_REQUIRE_EQUAL(client->received.size(), 51u);
+  BOOST_TEST(priority_of(client->received.front()) == "critical");
+  BOOST_TEST(client->batches == 1u);  // the 50 low ones, in one batch behind it
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_client_past_its_high_water_mark_gets_every_critical_change_in_order) {
+  Tester t(small_queues());
+  auto client = t.subscriber();
+  client->drain();
+  client->received.clear();
+  std::vector<std::uint64_t> critical_revs;
+  for (int i = 0; i < 1000; ++i) {
+    const bool critical = i % 50 == 49;
+    t.raise_alert("k-" + std::to_string(i), critical ? Priority::Critical : Priority::Info);
+    if (critical) critical_revs.push_back(t.store.rev());
+    if (i % 10 == 9) t.commit();  // the client reads nothing meanwhile
+  }
+  BOOST_TEST(client->too_slow.empty());
+  BOOST_TEST(t.publisher.metrics().dropped > 0u);
+  client->drain();
+  std::vector<std::uint64_t> got_critical;
+  std::optional<std::uint64_t> resync_rev;
+  for (const auto& m : client->received) {
+    if (type_of(m) == "resync_required") resync_rev = m.at("rev").to_number<std::uint64_t>();
+    if (type_of(m) == "alert" && priority_of(m) == "critical") got_critical.push_back(rev_of(m));
+  }
+  BOOST_TEST(got_critical == critical_revs, boost::test_tools::per_element());
+  // Told to resync from before the first change it missed: info ones from rev 21 on.
+  BOOST_REQUIRE(resync_rev.has_value());
+  BOOST_TEST(*resync_rev <= 21u);
+}
+
+BOOST_AUTO_TEST_CASE(high_and_medium_changes_are_kept_until_the_maximum_then_the_client_is_closed) {
+  Tester t(small_queues());
+  auto client = t.subscriber();
+  client->drain();
+  for (int i = 0; i < 60; ++i) t.raise_alert("k-" + std::to_string(i), i % 2 ? Priority::High : Priority::Medium);
+  t.commit();
+  BOOST_TEST(client->too_slow.empty());
+  BOOST_TEST(t.publisher.metrics().dropped == 0u);
+  t.raise_alert("k-60", Priority::High);
+  t.commit();
+  BOOST_TEST(client->too_slow == "client too slow");
+  BOOST_TEST(t.publisher.metrics().slow_closes == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(kept_changes_waiting_past_the_stall_deadline_close_the_client) {
+  Tester t;
+  auto client = t.subscriber();
+  client->drain();
+  t.raise_alert("k", Priority::High);
+  t.commit();
+  const auto now = ClientFeed::Clock::now();
+  client->feed.poll(now);
+  BOOST_TEST(client->too_slow.empty());
+  client->feed.poll(now + t.limits.outbox.stall_deadline + std::chrono::seconds(1));
+  BOOST_TEST(!client->too_slow.empty());
+}
+
+BOOST_AUTO_TEST_CASE(changes_of_one_queued_alert_collapse_into_the_newest) {
+  Tester t;
+  auto client = t.subscriber();
+  client->drain();
+  client->received.clear();
+  for (int i = 0; i < 5; ++i) {
+    t.raise_alert("power/low", Priority::Medium);  // re-raises: updates of one alert
+    t.commit();
+  }
+  client->drain();
+  BOOST_REQUIRE_EQUAL(client->received.size(), 1u);
+  BOOST_TEST(rev_of(client->received[0]) == t.store.rev());
+  BOOST_TEST(client->received[0].at("data").at("data").at("occurrences") == 5);
+  BOOST_TEST(t.publisher.metrics().coalesced == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(clients_with_one_filter_are_sent_the_same_batch_bytes) {
+  Tester t;
+  auto a = t.subscriber();
+  auto b = t.subscriber();
+  a->drain();
+  b->drain();
+  for (int i = 0; i < 20; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
+  t.commit();
+  const auto from_a = a->drain();
+  const auto from_b = b->drain();
+  BOOST_REQUIRE_EQUAL(from_a.size(), 1u);
+  BOOST_REQUIRE_EQUAL(from_b.size(), 1u);
+  BOOST_TEST(from_a[0].bytes.get() == from_b[0].bytes.get());  // one buffer, not two equal ones
+  BOOST_TEST(from_a[0].changes == 20u);
+  BOOST_TEST(t.publisher.metrics().shared_batch_writes == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_partial_batch_waits_for_its_timeout_and_a_full_one_goes_at_once) {
+  Tester t;
+  auto client = t.subscriber(SubscribeOptions{{}, 10, std::chrono::milliseconds(100)});
+  client->drain();
+  const auto now = ClientFeed::Clock::now();
+  for (int i = 0; i < 9; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
+  t.commit();
+  BOOST_TEST(client->drain(now).empty());
+  BOOST_TEST(client->drain(now + std::chrono::milliseconds(150)).size() == 1u);
+  for (int i = 0; i < 10; ++i) t.raise_alert("j-" + std::to_string(i), Priority::Low);
+  t.commit();
+  BOOST_TEST(client->drain(ClientFeed::Clock::now()).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_batch_size_follows_the_measured_rtt_within_bounds) {
+  Tester t;
+  auto client = t.subscriber();
+  const BatchLimits& b = t.limits.batching;
+  BOOST_TEST(client->feed.batch_size() == b.min_batch_size);
+  client->feed.set_rtt(std::chrono::milliseconds(10));
+  BOOST_TEST(client->feed.batch_size() == b.min_batch_size);
+  client->feed.set_rtt(std::chrono::milliseconds(275));
+  BOOST_TEST(client->feed.batch_size() == 55u);
+  client->feed.set_rtt(std::chrono::seconds(2));
+  BOOST_TEST(client->feed.batch_size() == b.max_batch_size);
+  auto fixed = t.subscriber(SubscribeOptions{{}, 1000, std::nullopt});
+  fixed->feed.set_rtt(std::chrono::milliseconds(10));
+  BOOST_TEST(fixed->feed.batch_size() == b.max_batch_size);  // the client's wish, within bounds
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_taken_in_pages_loses_no_change_made_while_it_is_sent) {
+  DeliveryLimits limits;
+  limits.batching.catch_up_page = 100;
+  Tester t(limits);
+  for (int i = 0; i < 1000; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Medium);
+  t.commit();
+
+  auto client = t.subscriber();
+  std::map<std::string, std::uint64_t> seen;  // what the client holds: id -> rev
+  std::size_t pages = 0;
+  bool complete = false;
+  int step = 0;
+  while (!complete) {
+    auto next = client->feed.next(ClientFeed::Clock::now() + std::chrono::hours(1));
+    BOOST_REQUIRE(next.has_value());
+    const json::object m = json::parse(*next->bytes).as_object();
+    if (type_of(m) == "catch_up_complete") {
+      complete = true;
+    } else if (type_of(m) == "alert_batch") {
+      ++pages;
+      for (const auto& change : m.at("data").as_array()) {
+        const std::string id(change.at("id").as_string());
+        const auto rev = change.at("rev").to_number<std::uint64_t>();
+        if (change.at("type") == "remove" || change.at("type") == "clear") {
+          seen.erase(id);
+        } else if (rev > seen[id]) {
+          seen[id] = rev;
+        }
+      }
+    }
+    // Between pages the store moves on: re-raises, new alerts and removals.
+    ++step;
+    t.raise_alert("k-" + std::to_string(step * 7 % 1000), Priority::Medium);
+    t.raise_alert("new-" + std::to_string(step), Priority::Medium);
+    t.store.clear(ClearCriteria{{t.store.snapshot().front().id}, {}, {}, {}, {}, true}, 5000);
+    t.commit();
+  }
+  client->drain();  // live from here: what changed after the last page
+  for (const auto& m : client->received) {
+    if (type_of(m) != "alert") continue;
+    const std::string id(m.at("data").at("id").as_string());
+    const std::string type(m.at("data").at("type").as_string());
+    if (type == "remove" || type == "clear") {
+      seen.erase(id);
+    } else {
+      seen[id] = std::max(seen[id], rev_of(m));
+    }
+  }
+  BOOST_TEST(pages >= 10u);
+  std::map<std::string, std::uint64_t> truth;
+  for (const Alert& alert : t.store.snapshot()) truth[alert.id] = alert.rev;
+  BOOST_TEST(seen.size() == truth.size());
+  BOOST_TEST((seen == truth));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
