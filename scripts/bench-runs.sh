@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs an alert-bench suite several times in a row and prints, per figure,
-# the value of every run: the README's figure tables come from this. Figures
+# the value of every run: the figure tables of docs/performance.md come from this. Figures
 # on a shared machine move from run to run; one run says little.
 #
 #   scripts/bench-runs.sh BENCH SUITE [RUNS]
