@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh [host] [cross]     (no argument = both)
 #
 #   host   compiler, CMake, Ninja, ccache and the libraries of the host build
-#          (firmware, relay, clients, tests), Python modules of the tests
+#          (firmware, relay, clients, tests), Python modules of the tests, and
+#          promtool (Prometheus' linter) in build/tools/bin (see fetch_promtool)
 #   cross  ARM cross compilers (arm64, armhf) and qemu-user to run their tests;
 #          target libraries are not installed here: toolchains/make-sysroot.sh
 #          fetches them into a sysroot under the build folder
@@ -22,6 +23,8 @@ HOST_PACKAGES=(
   python3 python3-websockets python3-jsonschema
   curl ca-certificates
 )
+# Where fetch_promtool puts promtool; tests/integration/CMakeLists.txt looks there.
+PROMTOOL_DIR=build/tools/bin
 CROSS_PACKAGES=(
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
   # make-sysroot.sh: apt-get download, dpkg-deb, Debian's archive keys
@@ -31,11 +34,12 @@ CROSS_PACKAGES=(
 groups=("$@")
 [[ ${#groups[@]} -gt 0 ]] || groups=(host cross)
 wanted=()
+want_promtool=
 for g in "${groups[@]}"; do
   case $g in
-    host) wanted+=("${HOST_PACKAGES[@]}") ;;
+    host) wanted+=("${HOST_PACKAGES[@]}"); want_promtool=1 ;;
     cross) wanted+=("${CROSS_PACKAGES[@]}") ;;
-    -h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown group '$g' (host, cross)" >&2; exit 2 ;;
   esac
 done
@@ -51,27 +55,66 @@ for p in "${wanted[@]}"; do
   [[ -n ${installed[$p]:-} ]] || missing+=("$p")
 done
 
-if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "install-deps: all ${#wanted[@]} packages present (${groups[*]})"
-  exit 0
-fi
-
-echo "install-deps: installing ${missing[*]}"
 sudo=()
-if [[ $EUID -ne 0 ]]; then
-  command -v sudo >/dev/null || { echo "install-deps: run as root (or install sudo)" >&2; exit 1; }
+if [[ $EUID -ne 0 ]] && command -v sudo >/dev/null; then
   sudo=(sudo)
 fi
-export DEBIAN_FRONTEND=noninteractive
-# A mirror caught mid-sync fails one index; retry, then try the install anyway.
-for attempt in 1 2 3; do
-  "${sudo[@]}" apt-get update -q -o Acquire::Retries=3 && break
-  if [[ $attempt -eq 3 ]]; then
-    echo "install-deps: warning: apt-get update failed; installing from the indexes it got" >&2
-  else
-    sleep $((attempt * 5))
+
+# A mirror caught mid-sync fails one index; retry, then go on with the indexes it got.
+apt_update() {
+  for attempt in 1 2 3; do
+    "${sudo[@]}" apt-get update -q -o Acquire::Retries=3 && return 0
+    if [[ $attempt -eq 3 ]]; then
+      echo "install-deps: warning: apt-get update failed; using the indexes it got" >&2
+    else
+      sleep $((attempt * 5))
+    fi
+  done
+}
+
+# promtool alone, out of Debian's `prometheus` package (19 MB download, a 48 MB
+# binary needing only libc): installing the package would add eleven web-UI
+# packages (about 320 MB in all) and enable a Prometheus server on port 9090.
+# Nothing is installed: the binary goes to $PROMTOOL_DIR under the checkout.
+fetch_promtool() {
+  local root dir tmp
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+  dir=$root/$PROMTOOL_DIR
+  if command -v promtool >/dev/null || [[ -x $dir/promtool ]]; then
+    return 0
   fi
-done
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
-echo "install-deps: done"
+  echo "install-deps: fetching promtool (from Debian's prometheus package) into $PROMTOOL_DIR"
+  tmp=$(mktemp -d)
+  # As root, apt downloads as _apt, which cannot write to a private folder.
+  local apt_opts=(-q)
+  [[ $EUID -ne 0 ]] || apt_opts+=(-o "APT::Sandbox::User=root")
+  if ! (cd "$tmp" && apt-get "${apt_opts[@]}" download prometheus); then
+    apt_update  # the indexes name a version the mirror no longer has
+    (cd "$tmp" && apt-get "${apt_opts[@]}" download prometheus) ||
+      { rm -rf "$tmp"; echo "install-deps: could not download prometheus" >&2; return 1; }
+  fi
+  if dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool &&
+    mkdir -p "$dir" && mv "$tmp/usr/bin/promtool" "$dir/promtool"; then
+    rm -rf "$tmp"
+  else
+    rm -rf "$tmp"
+    echo "install-deps: could not unpack promtool" >&2
+    return 1
+  fi
+}
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#wanted[@]} packages present (${groups[*]})"
+else
+  echo "install-deps: installing ${missing[*]}"
+  if [[ $EUID -ne 0 && ${#sudo[@]} -eq 0 ]]; then
+    echo "install-deps: run as root (or install sudo)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt_update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+  echo "install-deps: done"
+fi
+[[ -z $want_promtool ]] || fetch_promtool

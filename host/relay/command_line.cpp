@@ -65,7 +65,8 @@ std::string parse_store_option(std::string_view arg, std::string_view value, Sto
 bool is_client_option(std::string_view arg) {
   return arg == "--tls-cert" || arg == "--tls-key" || arg == "--allow-origin" || arg == "--max-clients" ||
          arg == "--rate-limit" || arg == "--auth-timeout" || arg == "--http-timeout" || arg == "--max-message-bytes" ||
-         arg == "--client-high-water" || arg == "--client-max-queued" || arg == "--stall-deadline";
+         arg == "--client-high-water" || arg == "--client-max-queued" || arg == "--stall-deadline" ||
+         arg == "--deflate" || arg == "--ping-interval";
 }
 
 std::optional<std::uint64_t> positive_integer(std::string_view text, std::uint64_t max) {
@@ -99,10 +100,33 @@ std::string parse_client_option(std::string_view arg, std::string_view value, Cl
     (arg == "--client-high-water" ? outbox.routine_high_water_changes : outbox.routine_max_changes) = *n;
     if (outbox.routine_high_water_changes > outbox.routine_max_changes)
       return "--client-high-water must not be above --client-max-queued";
+  } else if (arg == "--deflate") {
+    // off, or WINDOW_BITS[/LEVEL]: the window is memory per client, the level CPU per message.
+    DeflateLimits& deflate = clients.delivery.deflate;
+    if (value == "off") {
+      deflate.enabled = false;
+      return {};
+    }
+    const std::size_t slash = value.find('/');
+    const auto bits = positive_integer(value.substr(0, slash), 15);
+    const auto level = slash == std::string_view::npos ? std::optional<std::uint64_t>(deflate.compression_level)
+                                                        : positive_integer(value.substr(slash + 1), 9);
+    if (!bits || *bits < 9 || !level) return bad("off or WINDOW_BITS[/LEVEL] (9..15, 1..9)");
+    deflate.enabled = true;
+    deflate.server_max_window_bits = static_cast<int>(*bits);
+    deflate.compression_level = static_cast<int>(*level);
   } else if (arg == "--stall-deadline") {
     const auto seconds = positive_integer(value, 3600);
     if (!seconds) return bad("SECONDS (1..3600)");
     clients.delivery.outbox.stall_deadline = std::chrono::seconds(static_cast<std::int64_t>(*seconds));
+  } else if (arg == "--ping-interval") {
+    const auto seconds = positive_integer(value, 3600);
+    if (!seconds) return bad("SECONDS (1..3600)");
+    // The timeout keeps its ratio to the interval: a few lost pongs never cut a live client.
+    KeepAliveLimits& keep_alive = clients.delivery.keep_alive;
+    const auto ratio = KeepAliveLimits{}.ping_timeout / KeepAliveLimits{}.ping_interval;
+    keep_alive.ping_interval = std::chrono::seconds(static_cast<std::int64_t>(*seconds));
+    keep_alive.ping_timeout = keep_alive.ping_interval * ratio;
   } else if (arg == "--rate-limit") {
     // PER_SECOND or PER_SECOND/BURST
     const std::size_t slash = value.find('/');
@@ -180,7 +204,7 @@ std::string usage(std::string_view program) {
       "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
       "       [--max-clients N] [--rate-limit R[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
       "       [--max-message-bytes N] [--client-high-water N] [--client-max-queued N]\n"
-      "       [--stall-deadline S]\n"
+      "       [--stall-deadline S] [--ping-interval S] [--deflate off|BITS[/LEVEL]]\n"
       "       [--durability full|normal] [--history-max-tombstones N] [--history-max-age SECONDS]\n"
       "       [--journal-max-bytes N] [--journal-max-backlog N]\n"
       "\n"
@@ -219,6 +243,17 @@ std::string usage(std::string_view program) {
       "  --stall-deadline SECONDS a client that has not taken a queued high or medium change\n"
       "                           within this is closed as too slow (default " +
       number(delivery.outbox.stall_deadline.count() / 1000) + ")\n"
+      "  --ping-interval SECONDS  a WebSocket ping to every client this often (default " +
+      number(delivery.keep_alive.ping_interval.count() / 1000) + "); its\n"
+      "                           pong gives the RTT that sets the batch size; a client that\n"
+      "                           answers none for " +
+      number(delivery.keep_alive.ping_timeout / delivery.keep_alive.ping_interval) + " intervals is cut (default " +
+      number(delivery.keep_alive.ping_timeout.count() / 1000) + " s)\n"
+      "  --deflate off|BITS[/LEVEL]  permessage-deflate for clients that offer it (browsers\n"
+      "                           do): window bits 9..15 (memory per client) and level 1..9\n"
+      "                           (default " + number(delivery.deflate.server_max_window_bits) + "/" +
+      number(delivery.deflate.compression_level) + "; messages under " +
+      number(delivery.deflate.min_message_bytes) + " bytes go uncompressed)\n"
       "  --help                   this text\n"
       "\n"
       "Port 0 picks a free port. Once both listeners are bound, one line\n"

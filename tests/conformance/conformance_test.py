@@ -43,6 +43,7 @@ class Contract:
 
         self.client = validator("client-message.schema.json")
         self.server = validator("server-message.schema.json")
+        self.stats_result = validator("get_stats_result.schema.json")
         self.validated = 0
 
     def check(self, validator, message, direction):
@@ -193,9 +194,13 @@ async def scenario(contract, http, link, rover_sim):
         r = await viewer.request({"type": "get_stats", "reqId": "stats"})
         check(r["ok"], r)
         stats = r["result"]
+        contract.check(contract.stats_result, stats, "stats result")
         check(stats["active_alerts"] == 6, stats)
         check(stats["subscribed_clients"] == 3, stats)
         check(stats["alerts_by_priority"]["high"] == 2, stats)
+        check(stats["delivery"]["subscribers"] == 3, stats)
+        check(stats["delivery"]["messages"]["urgent"] > 0, stats)
+        check(stats["connection"]["batchSize"] >= 10, stats)
 
         # Sync in pages of two from the start: the union is the current state.
         seen, since, pages = {}, 0, 0

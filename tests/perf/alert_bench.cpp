@@ -2,6 +2,10 @@
 //
 //   alert-bench --suite store [--json] [--alerts N]
 //   alert-bench --suite emitter [--json]     (the firmware emitter; emitter_suite.hpp)
+//   alert-bench --suite delivery [--json] [--quick]
+//       (the real alert-relay serving 1 to 1000 clients run by alert-load-clients
+//       in another process: fan-out, critical and ack latency; delivery_suite.hpp.
+//       --quick shortens every run, for a smoke check)
 //
 // Prints one JSON object with --json (otherwise one `name value` per line).
 // Figures are measured, never asserted: build in Release (-O2) for numbers
@@ -11,6 +15,7 @@
 // alerts over a real WebSocket (sync_10k_ms) <= 50 ms.
 
 #include "auth/token_file.hpp"
+#include "delivery_suite.hpp"
 #include "emitter_suite.hpp"
 #include "relay_server.hpp"
 #include "store/alert_journal.hpp"
@@ -204,6 +209,7 @@ double measure_sync_ms(std::uint64_t alerts) {
 int main(int argc, char** argv) {
   std::string suite;
   bool as_json = false;
+  bool quick = false;
   std::uint64_t alerts = 1'000'000;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -211,10 +217,12 @@ int main(int argc, char** argv) {
       suite = argv[++i];
     } else if (arg == "--json") {
       as_json = true;
+    } else if (arg == "--quick") {
+      quick = true;
     } else if (arg == "--alerts" && i + 1 < argc) {
       alerts = std::stoull(argv[++i]);
     } else {
-      std::cerr << "usage: alert-bench --suite store|emitter [--json] [--alerts N]\n";
+      std::cerr << "usage: alert-bench --suite store|emitter|delivery [--json] [--alerts N] [--quick]\n";
       return 2;
     }
   }
@@ -223,8 +231,19 @@ int main(int argc, char** argv) {
     std::cout << rover_alerts::bench::run_emitter_suite() << std::endl;
     return 0;
   }
+  const auto print = [as_json](const boost::json::object& out) {
+    if (as_json) {
+      std::cout << boost::json::serialize(out) << std::endl;
+    } else {
+      for (const auto& field : out) std::cout << field.key() << " " << boost::json::serialize(field.value()) << "\n";
+    }
+  };
+  if (suite == "delivery") {
+    print(rover_alerts::bench::run_delivery_suite(quick));
+    return 0;
+  }
   if (suite != "store") {
-    std::cerr << "alert-bench: unknown suite `" << suite << "` (known: store, emitter)\n";
+    std::cerr << "alert-bench: unknown suite `" << suite << "` (known: store, emitter, delivery)\n";
     return 2;
   }
   // Quiet: the journal logs to stderr when it creates/opens its file.
@@ -241,10 +260,6 @@ int main(int argc, char** argv) {
   out["group_commits"] = f.commits;
   out["alerts_per_commit"] = f.commits == 0 ? 0 : alerts / f.commits;
   out["sync_10k_ms"] = static_cast<std::uint64_t>(measure_sync_ms(10'000) + 0.5);
-  if (as_json) {
-    std::cout << boost::json::serialize(out) << std::endl;
-  } else {
-    for (const auto& field : out) std::cout << field.key() << " " << boost::json::serialize(field.value()) << "\n";
-  }
+  print(out);
   return 0;
 }

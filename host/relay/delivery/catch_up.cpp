@@ -1,6 +1,7 @@
 #include "delivery/catch_up.hpp"
 
 #include "protocol/alert_json.hpp"
+#include "protocol/flatbuffers_encoding.hpp"
 
 #include <limits>
 
@@ -15,7 +16,7 @@ CatchUp CatchUp::since(const AlertStore& store, std::uint64_t since_rev, std::ui
 }
 
 CatchUp::Page CatchUp::next_page(const AlertStore& store, std::uint64_t committed_rev,
-                                 const SubscriptionFilter& filter, std::size_t max_entries, std::uint64_t batch_id) {
+                                 const SubscriptionFilter& filter, std::size_t max_entries, std::uint64_t batch_id, bool flatbuffers) {
   Page page;
   SyncQuery query;
   query.since_rev = cursor_;
@@ -32,22 +33,26 @@ CatchUp::Page CatchUp::next_page(const AlertStore& store, std::uint64_t committe
     return page;
   }
 
-  std::vector<std::string> jsons;
-  jsons.reserve(entries.alerts.size() + entries.removed.size());
+  // JSON objects, or FlatBuffers AlertChange blobs.
+  std::vector<std::string> items;
+  items.reserve(entries.alerts.size() + entries.removed.size());
   const ChangeType present = snapshot_ ? ChangeType::New : ChangeType::Update;
   for_each_in_rev_order(
       entries,
       [&](const Alert& alert) {
-        if (filter.matches(alert.priority, alert.source)) jsons.push_back(encode_change_json(present, alert));
+        if (!filter.matches(alert.priority, alert.source)) return;
+        items.push_back(flatbuffers ? encode_change_flatbuffer(present, alert) : encode_change_json(present, alert));
       },
       [&](const Tombstone& tombstone) {
-        if (filter.matches(tombstone.priority, tombstone.source)) jsons.push_back(encode_change_json(tombstone));
+        if (!filter.matches(tombstone.priority, tombstone.source)) return;
+        items.push_back(flatbuffers ? encode_change_flatbuffer(tombstone) : encode_change_json(tombstone));
       });
-  if (!jsons.empty()) {
-    const std::vector<std::string_view> views(jsons.begin(), jsons.end());
-    page.message = std::make_shared<const std::string>(alert_batch_message(batch_id, views));
+  if (!items.empty()) {
+    const std::vector<std::string_view> views(items.begin(), items.end());
+    page.message = std::make_shared<const std::string>(flatbuffers ? flatbuffers_batch_frame(batch_id, views)
+                                                                   : alert_batch_message(batch_id, views));
   }
-  page.changes = jsons.size();
+  page.changes = items.size();
   cursor_ = entries.rev;
   page.done = done_ = !entries.more && cursor_ >= committed_rev;
   return page;

@@ -41,7 +41,9 @@ class CatchUp {
   std::uint64_t cursor() const { return cursor_; }
 
   struct Page {
-    std::shared_ptr<const std::string> message;  // alert_batch; null when nothing matched
+    // alert_batch (or, for `flatbuffers`, a ServerFrame{AlertBatch}); null
+    // when nothing matched.
+    std::shared_ptr<const std::string> message;
     std::size_t changes = 0;
     bool done = false;  // caught up with `committed_rev`: go live
     // The history the walk needed was pruned while it ran: the subscriber
@@ -49,9 +51,10 @@ class CatchUp {
     bool history_lost = false;
   };
   // The next page: at most `max_entries` entries after the cursor, none above
-  // `committed_rev`, filtered by `filter`.
+  // `committed_rev`, filtered by `filter`; as a FlatBuffers AlertBatch frame
+  // when `flatbuffers`.
   Page next_page(const AlertStore& store, std::uint64_t committed_rev, const SubscriptionFilter& filter,
-                 std::size_t max_entries, std::uint64_t batch_id);
+                 std::size_t max_entries, std::uint64_t batch_id, bool flatbuffers = false);
 
  private:
   CatchUp(std::uint64_t cursor, std::uint64_t removals_after, bool snapshot, bool reset)

@@ -2,6 +2,8 @@
 
 #include "delivery/publisher.hpp"
 #include "protocol/alert_json.hpp"
+#include "protocol/flatbuffers_encoding.hpp"
+#include "protocol/lz4_frame.hpp"
 #include "protocol/response_json.hpp"
 
 #include <algorithm>
@@ -71,9 +73,9 @@ bool ClientFeed::wants(Priority priority, std::string_view source) const {
   return subscription_ && !stopped_ && !draining_ && subscription_->filter.matches(priority, source);
 }
 
-void ClientFeed::push_critical(const SharedChange& change, std::shared_ptr<const std::string> message) {
+void ClientFeed::push_critical(const SharedChange& change, std::shared_ptr<const std::string> message, bool binary) {
   if (stopped_) return;
-  on_status(outbox_.push_urgent(std::move(message), change->alert_id));
+  on_status(outbox_.push_urgent(std::move(message), change->alert_id, binary));
 }
 
 void ClientFeed::push_notice(std::shared_ptr<const std::string> message) {
@@ -132,7 +134,8 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
   DeliveryMetrics& metrics = publisher_.metrics();
   std::optional<Outgoing> out;
   if (outbox_.has_urgent()) {
-    out = Outgoing{outbox_.pop_urgent(), DeliveryClass::Urgent, 0};
+    out = Outgoing{nullptr, DeliveryClass::Urgent, 0};
+    out->bytes = outbox_.pop_urgent(&out->binary);
   } else if (const auto rev = outbox_.take_due_resync()) {
     ++metrics.resyncs;
     out = Outgoing{std::make_shared<const std::string>(
@@ -158,7 +161,8 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next_catch_up_page() {
   while (catching_up()) {
     const BatchLimits& limits = publisher_.limits().batching;
     CatchUp::Page page = catch_up_->next_page(publisher_.store(), publisher_.committed_rev(), subscription_->filter,
-                                              limits.catch_up_page, publisher_.next_batch_id());
+                                              limits.catch_up_page, publisher_.next_batch_id(),
+                                              subscription_->flatbuffers);
     if (page.history_lost) {
       ++publisher_.metrics().resyncs;
       return Outgoing{std::make_shared<const std::string>(resync_required_message(
@@ -172,10 +176,17 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next_catch_up_page() {
     if (page.message) {
       ++publisher_.metrics().catch_up_pages;
       publisher_.metrics().catch_up_changes += page.changes;
-      return Outgoing{std::move(page.message), DeliveryClass::Kept, page.changes};
+      Outgoing out{std::move(page.message), DeliveryClass::Kept, page.changes};
+      out.binary = subscription_->flatbuffers;
+      compress_if_wanted(out);
+      return out;
     }
   }
-  if (outbox_.has_urgent()) return Outgoing{outbox_.pop_urgent(), DeliveryClass::Urgent, 0};
+  if (outbox_.has_urgent()) {
+    Outgoing out{nullptr, DeliveryClass::Urgent, 0};
+    out.bytes = outbox_.pop_urgent(&out.binary);
+    return out;
+  }
   return std::nullopt;
 }
 
@@ -196,17 +207,58 @@ ClientFeed::Outgoing ClientFeed::routine_write() {
   out.cls = DeliveryClass::Droppable;
   for (const SharedChange& change : taken.changes)
     if (delivery_class(change->priority) == DeliveryClass::Kept) out.cls = DeliveryClass::Kept;
+  const bool flatbuffers = subscription_->flatbuffers;
   if (taken.whole_batch) {
     ++metrics.shared_batch_writes;
-    out.bytes = taken.whole_batch->message_for(subscription_->filter);
+    out.bytes = flatbuffers ? taken.whole_batch->flatbuffers_message_for(subscription_->filter)
+                            : taken.whole_batch->message_for(subscription_->filter);
+    out.binary = flatbuffers;
+    // Compressed once per shared batch, whoever asks first.
+    if (subscription_->lz4 && out.bytes->size() > compression_threshold()) {
+      const std::size_t plain = out.bytes->size();
+      out.bytes = flatbuffers ? taken.whole_batch->flatbuffers_lz4_message_for(subscription_->filter)
+                              : taken.whole_batch->lz4_message_for(subscription_->filter);
+      out.binary = true;
+      ++metrics.lz4_messages;
+      metrics.lz4_bytes_in += plain;
+      metrics.lz4_bytes_out += out.bytes->size();
+    }
     return out;
   }
   ++metrics.assembled_batch_writes;
-  std::vector<std::string_view> jsons;
-  jsons.reserve(taken.changes.size());
-  for (const SharedChange& change : taken.changes) jsons.push_back(change->json);
-  out.bytes = std::make_shared<const std::string>(alert_batch_message(publisher_.next_batch_id(), jsons));
+  std::vector<std::string_view> items;
+  items.reserve(taken.changes.size());
+  if (flatbuffers) {
+    // Every change published while this feed was subscribed carries its blob.
+    for (const SharedChange& change : taken.changes) {
+      assert(change->flatbuffer);
+      if (change->flatbuffer) items.push_back(*change->flatbuffer);
+    }
+    out.bytes = std::make_shared<const std::string>(flatbuffers_batch_frame(publisher_.next_batch_id(), items));
+    out.binary = true;
+  } else {
+    for (const SharedChange& change : taken.changes) items.push_back(change->json);
+    out.bytes = std::make_shared<const std::string>(alert_batch_message(publisher_.next_batch_id(), items));
+  }
+  compress_if_wanted(out);
   return out;
+}
+
+std::size_t ClientFeed::compression_threshold() const {
+  const BatchLimits& limits = publisher_.limits().batching;
+  return std::max(subscription_->compression_threshold.value_or(limits.default_compression_threshold),
+                  limits.min_compression_threshold);
+}
+
+void ClientFeed::compress_if_wanted(Outgoing& out) {
+  if (!subscription_->lz4 || out.bytes->size() <= compression_threshold()) return;
+  DeliveryMetrics& metrics = publisher_.metrics();
+  const std::size_t plain = out.bytes->size();
+  out.bytes = std::make_shared<const std::string>(lz4_frame(*out.bytes));
+  out.binary = true;
+  ++metrics.lz4_messages;
+  metrics.lz4_bytes_in += plain;
+  metrics.lz4_bytes_out += out.bytes->size();
 }
 
 }  // namespace rover_alerts::relay

@@ -45,6 +45,11 @@ struct SubscribeOptions {
   SubscriptionFilter filter;
   std::optional<std::size_t> batch_size;                   // none: adapted from the RTT
   std::optional<std::chrono::milliseconds> batch_timeout;  // none: the relay's default
+  bool lz4 = false;                                        // compress large batches
+  std::optional<std::size_t> compression_threshold;        // none: the relay's default
+  // encoding "flatbuffers": alert changes (critical alerts, batches, catch-up
+  // pages) come as binary FlatBuffers ServerFrames; everything else stays JSON.
+  bool flatbuffers = false;
 };
 
 class ClientFeed {
@@ -62,6 +67,8 @@ class ClientFeed {
   // Starts the subscription: `catch_up` first, then live changes.
   void subscribe(SubscribeOptions options, CatchUp catch_up);
   bool subscribed() const { return subscription_.has_value(); }
+  // Subscribed with encoding "flatbuffers".
+  bool flatbuffers() const { return subscription_ && subscription_->flatbuffers; }
   // Stops everything: nothing more is queued or produced; queued messages are
   // discarded (a closing connection).
   void stop();
@@ -74,6 +81,7 @@ class ClientFeed {
     std::shared_ptr<const std::string> bytes;
     DeliveryClass cls = DeliveryClass::Urgent;
     std::size_t changes = 0;  // alert changes carried
+    bool binary = false;      // a binary frame (lz4-compressed or FlatBuffers)
   };
   // The next message to write now, if any.
   std::optional<Outgoing> next(Clock::time_point now);
@@ -87,7 +95,9 @@ class ClientFeed {
   // ---- from the publisher ----
   bool wants(Priority priority, std::string_view source) const;
   bool catching_up() const { return catch_up_ && !catch_up_->done() && !draining_; }
-  void push_critical(const SharedChange& change, std::shared_ptr<const std::string> message);
+  // `message`: the change's `alert` message, or its FlatBuffers
+  // ServerFrame{Alert} (binary) for a flatbuffers() feed.
+  void push_critical(const SharedChange& change, std::shared_ptr<const std::string> message, bool binary = false);
   void push_notice(std::shared_ptr<const std::string> message);
   void push_routine(const SharedBatchPtr& batch, std::size_t index, Clock::time_point now);
   // After a publication or on the relay's tick: wakes the sink when a write
@@ -102,6 +112,10 @@ class ClientFeed {
   bool routine_due(Clock::time_point now) const;
   std::optional<Outgoing> next_catch_up_page();
   Outgoing routine_write();
+  std::size_t compression_threshold() const;
+  // A batch message as this client takes it: lz4-compressed when asked for
+  // and large enough (a FlatBuffers frame is binary either way).
+  void compress_if_wanted(Outgoing& out);
 
   Publisher& publisher_;
   FeedSink& sink_;

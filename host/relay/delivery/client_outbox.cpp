@@ -19,7 +19,8 @@ std::string_view to_string(PushStatus status) {
   return "overflow";
 }
 
-PushStatus ClientOutbox::push_urgent(std::shared_ptr<const std::string> message, std::string_view supersedes_alert) {
+PushStatus ClientOutbox::push_urgent(std::shared_ptr<const std::string> message, std::string_view supersedes_alert,
+                                     bool binary) {
   if (urgent_.size() + 1 > limits_.urgent_max_messages || urgent_bytes_ + message->size() > limits_.urgent_max_bytes)
     return PushStatus::Overflow;
   if (!supersedes_alert.empty()) {
@@ -27,13 +28,14 @@ PushStatus ClientOutbox::push_urgent(std::shared_ptr<const std::string> message,
       remove_slot(routine_[it->second - first_seq_]);
   }
   urgent_bytes_ += message->size();
-  urgent_.push_back(std::move(message));
+  urgent_.push_back(Urgent{std::move(message), binary});
   return PushStatus::Queued;
 }
 
-std::shared_ptr<const std::string> ClientOutbox::pop_urgent() {
+std::shared_ptr<const std::string> ClientOutbox::pop_urgent(bool* binary) {
   assert(!urgent_.empty());
-  auto message = std::move(urgent_.front());
+  auto message = std::move(urgent_.front().message);
+  if (binary != nullptr) *binary = urgent_.front().binary;
   urgent_.pop_front();
   urgent_bytes_ -= message->size();
   return message;
@@ -212,9 +214,15 @@ std::optional<ClientOutbox::Clock::time_point> ClientOutbox::oldest_routine() co
 bool ClientOutbox::stalled(Clock::time_point now) const {
   if (kept_live_ == 0) return false;
   // Routine changes leave in queue order, so the oldest live one has waited at
-  // least as long as the oldest kept one.
+  // least as long as the oldest kept one: when it has not waited past the
+  // deadline, no kept one has. Otherwise the first kept one in the queue is the
+  // one that counts (droppable ones ahead of it must not close the client).
   const auto oldest = oldest_routine();
-  return oldest && now - *oldest > limits_.stall_deadline;
+  if (!oldest || now - *oldest <= limits_.stall_deadline) return false;
+  for (const Slot& slot : routine_)
+    if (slot.batch && delivery_class(slot.change().priority) == DeliveryClass::Kept)
+      return now - slot.queued_at > limits_.stall_deadline;
+  return false;
 }
 
 }  // namespace rover_alerts::relay

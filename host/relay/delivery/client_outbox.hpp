@@ -47,12 +47,16 @@ class ClientOutbox {
   // A whole message (critical change, notice, response). When it is a change
   // of `supersedes_alert` (a critical change), a queued routine change of that
   // alert is older and is removed.
-  PushStatus push_urgent(std::shared_ptr<const std::string> message, std::string_view supersedes_alert = {});
+  // `binary`: the message goes as a binary frame (a FlatBuffers critical change).
+  PushStatus push_urgent(std::shared_ptr<const std::string> message, std::string_view supersedes_alert = {},
+                         bool binary = false);
   // Change `index` of `batch`, a high, medium, low or info change.
   PushStatus push_routine(const SharedBatchPtr& batch, std::size_t index, Clock::time_point now);
 
   bool has_urgent() const { return !urgent_.empty(); }
-  std::shared_ptr<const std::string> pop_urgent();
+  // The oldest urgent message; `binary` (when given) says whether it goes as
+  // a binary frame.
+  std::shared_ptr<const std::string> pop_urgent(bool* binary = nullptr);
 
   // Takes up to `max_changes` queued routine changes (stopping before
   // `max_bytes` unless none was taken yet), oldest first. `whole_batch` is set
@@ -106,7 +110,11 @@ class ClientOutbox {
 
   OutboxLimits limits_;
 
-  std::deque<std::shared_ptr<const std::string>> urgent_;
+  struct Urgent {
+    std::shared_ptr<const std::string> message;
+    bool binary = false;
+  };
+  std::deque<Urgent> urgent_;
   std::size_t urgent_bytes_ = 0;
 
   // Routine slots in queue order; removed slots stay until they reach the

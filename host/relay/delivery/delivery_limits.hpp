@@ -53,6 +53,22 @@ struct BatchLimits {
   std::size_t write_max_bytes = 512 * 1024;
   // Snapshot and sinceRev catch-up: entries per page, one page in flight.
   std::size_t catch_up_page = 500;
+  // compression "lz4": batches over the client's compressionThreshold (this
+  // default, and never below the minimum: compressing small messages saves
+  // nothing) go compressed.
+  std::size_t default_compression_threshold = 1024;
+  std::size_t min_compression_threshold = 256;
+};
+
+// permessage-deflate (RFC 7692), what browsers offer: negotiated when a
+// client offers it. Each client has its own compressor, so this costs CPU per
+// client and message (lz4 batches are compressed once for every client).
+struct DeflateLimits {
+  bool enabled = true;
+  int server_max_window_bits = 12;  // 4 KiB window: memory per client
+  int compression_level = 3;
+  int memory_level = 4;
+  std::size_t min_message_bytes = 512;  // smaller messages go uncompressed
 };
 
 // Liveness of a client connection: a WebSocket ping every `ping_interval`
@@ -67,6 +83,7 @@ struct DeliveryLimits {
   OutboxLimits outbox;
   BatchLimits batching;
   KeepAliveLimits keep_alive;
+  DeflateLimits deflate;
 };
 
 }  // namespace rover_alerts::relay

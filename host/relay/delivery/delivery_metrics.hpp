@@ -27,6 +27,10 @@ struct DeliveryMetrics {
   std::uint64_t catch_up_pages = 0;
   std::uint64_t catch_up_changes = 0;
   std::uint64_t publications = 0;       // publish() calls (one per commit with changes)
+  // lz4-compressed writes: bytes before and after compression.
+  std::uint64_t lz4_messages = 0;
+  std::uint64_t lz4_bytes_in = 0;
+  std::uint64_t lz4_bytes_out = 0;
   Histogram<7> batch_changes{{1, 5, 10, 25, 50, 100, 500}};
   // From publication (after the commit) to the start of the write that carries it.
   Histogram<10> publish_to_write_us{{50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000, 250000}};

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,10 @@ struct EncodedChange {
   std::uint64_t rev = 0;
   // The change as an AlertWebSocketMessage JSON object (protocol/alert_json.hpp).
   std::string json;
+  // The change as a standalone FlatBuffers AlertChange (schemas/client.fbs,
+  // protocol/flatbuffers_encoding.hpp); encoded only while some subscriber
+  // asked for encoding "flatbuffers".
+  std::optional<std::string> flatbuffer;
   // When it was published (after its commit), for the publish-to-write latency.
   std::chrono::steady_clock::time_point published_at;
 };

@@ -1,6 +1,7 @@
 #include "delivery/publisher.hpp"
 
 #include "protocol/alert_json.hpp"
+#include "protocol/flatbuffers_encoding.hpp"
 
 #include <algorithm>
 #include <unordered_map>
@@ -17,6 +18,7 @@ void Publisher::start(boost::asio::any_io_executor executor, std::uint64_t commi
 void Publisher::add(ClientFeed* feed) {
   feeds_.push_back(feed);
   ++live_feeds_;
+  if (feed->flatbuffers()) ++flatbuffers_feeds_;
 }
 
 void Publisher::remove(ClientFeed* feed) {
@@ -24,6 +26,7 @@ void Publisher::remove(ClientFeed* feed) {
   if (it == feeds_.end()) return;
   *it = nullptr;
   --live_feeds_;
+  if (feed->flatbuffers()) --flatbuffers_feeds_;
   if (iterating_ == 0) std::erase(feeds_, nullptr);
 }
 
@@ -51,6 +54,7 @@ void Publisher::publish(std::span<const AlertChange> changes, std::uint64_t comm
     encoded->priority = change.alert.priority;
     encoded->rev = change.rev;
     encoded->json = encode_change_json(change.type, change.alert);
+    if (flatbuffers_feeds_ > 0) encoded->flatbuffer = encode_change_flatbuffer(change.type, change.alert);
     encoded->published_at = now;
     const auto queued = routine_index.find(encoded->alert_id);
     if (delivery_class(encoded->priority) == DeliveryClass::Urgent) {
@@ -58,9 +62,16 @@ void Publisher::publish(std::span<const AlertChange> changes, std::uint64_t comm
       if (queued != routine_index.end()) routine[queued->second] = nullptr;
       if (queued != routine_index.end()) routine_index.erase(queued);
       auto message = std::make_shared<const std::string>(alert_message(encoded->json));
+      // ServerFrame{Alert}, built once for every flatbuffers feed.
+      std::shared_ptr<const std::string> frame;
+      if (encoded->flatbuffer) frame = std::make_shared<const std::string>(flatbuffers_alert_frame(*encoded->flatbuffer));
       SharedChange shared = std::move(encoded);
       for_each_feed([&](ClientFeed& feed) {
-        if (feed.wants(shared->priority, shared->source)) feed.push_critical(shared, message);
+        if (!feed.wants(shared->priority, shared->source)) return;
+        if (feed.flatbuffers() && frame)
+          feed.push_critical(shared, frame, true);
+        else
+          feed.push_critical(shared, message);
       });
     } else if (queued != routine_index.end()) {
       routine[queued->second] = std::move(encoded);  // coalesced within the batch

@@ -6,7 +6,10 @@
 // one `alert` message, the same bytes queued as urgent for every client. The
 // routine changes of one publication form one SharedBatch (a newer change of
 // an alert replaces an older one in it), whose `alert_batch` message is encoded
-// once per filter and shared by every client that takes it whole.
+// once per filter and shared by every client that takes it whole. While a
+// subscriber asked for encoding "flatbuffers", each change is also encoded
+// once as a FlatBuffers AlertChange, and a critical change also becomes one
+// shared ServerFrame{Alert}.
 //
 // A tick (BatchLimits::tick) runs while routine changes wait anywhere: it
 // releases partial batches whose timeout passed and closes stalled clients.
@@ -43,6 +46,9 @@ class Publisher {
   void add(ClientFeed* feed);
   void remove(ClientFeed* feed);
   std::size_t size() const { return live_feeds_; }
+  // Subscribed feeds that asked for encoding "flatbuffers": while there is
+  // one, each change is also encoded as a FlatBuffers AlertChange.
+  std::size_t flatbuffers_feeds() const { return flatbuffers_feeds_; }
 
   // The changes of one commit, in rev order, all at or below `committed_rev`.
   void publish(std::span<const AlertChange> changes, std::uint64_t committed_rev);
@@ -84,6 +90,7 @@ class Publisher {
   // stop (be closed) while a publication iterates.
   std::vector<ClientFeed*> feeds_;
   std::size_t live_feeds_ = 0;
+  std::size_t flatbuffers_feeds_ = 0;
   int iterating_ = 0;
 
   // Destroyed by stop(), while the io_context still exists.

@@ -2,6 +2,8 @@
 
 #include "delivery/subscription_filter.hpp"
 #include "protocol/alert_json.hpp"
+#include "protocol/flatbuffers_encoding.hpp"
+#include "protocol/lz4_frame.hpp"
 
 namespace rover_alerts::relay {
 
@@ -29,6 +31,31 @@ std::shared_ptr<const std::string> SharedBatch::message_for(const SubscriptionFi
     entry.message = std::make_shared<const std::string>(alert_batch_message(batch_id_, items));
   }
   return entry.message;
+}
+
+std::shared_ptr<const std::string> SharedBatch::lz4_message_for(const SubscriptionFilter& filter) const {
+  PerFilter& entry = per_filter(filter);
+  if (!entry.lz4_message) entry.lz4_message = std::make_shared<const std::string>(lz4_frame(*message_for(filter)));
+  return entry.lz4_message;
+}
+
+std::shared_ptr<const std::string> SharedBatch::flatbuffers_message_for(const SubscriptionFilter& filter) const {
+  PerFilter& entry = per_filter(filter);
+  if (!entry.flatbuffers_message) {
+    std::vector<std::string_view> blobs;
+    blobs.reserve(entry.count);
+    for (const SharedChange& change : changes_)
+      if (filter.matches(change->priority, change->source) && change->flatbuffer) blobs.push_back(*change->flatbuffer);
+    entry.flatbuffers_message = std::make_shared<const std::string>(flatbuffers_batch_frame(batch_id_, blobs));
+  }
+  return entry.flatbuffers_message;
+}
+
+std::shared_ptr<const std::string> SharedBatch::flatbuffers_lz4_message_for(const SubscriptionFilter& filter) const {
+  PerFilter& entry = per_filter(filter);
+  if (!entry.flatbuffers_lz4_message)
+    entry.flatbuffers_lz4_message = std::make_shared<const std::string>(lz4_frame(*flatbuffers_message_for(filter)));
+  return entry.flatbuffers_lz4_message;
 }
 
 }  // namespace rover_alerts::relay

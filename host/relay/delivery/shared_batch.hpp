@@ -2,7 +2,8 @@
 // The routine changes of one publication (one journal commit), in rev order,
 // shared by every client that receives them. A client that takes exactly one
 // whole batch is sent the batch's `alert_batch` message, encoded once per
-// subscription filter and then reused for every client with that filter.
+// subscription filter and then reused for every client with that filter (and
+// likewise its FlatBuffers frame, for clients that asked for that encoding).
 
 #include "delivery/encoded_change.hpp"
 
@@ -29,12 +30,22 @@ class SharedBatch {
   // The `alert_batch` message of the changes `filter` lets through, encoded
   // on first use and shared afterwards.
   std::shared_ptr<const std::string> message_for(const SubscriptionFilter& filter) const;
+  // The same message in the LZ4 frame format, compressed on first use.
+  std::shared_ptr<const std::string> lz4_message_for(const SubscriptionFilter& filter) const;
+  // The same changes as a FlatBuffers ServerFrame{AlertBatch}, built from the
+  // changes' blobs on first use (every change must carry its `flatbuffer`).
+  std::shared_ptr<const std::string> flatbuffers_message_for(const SubscriptionFilter& filter) const;
+  // That frame in the LZ4 frame format, compressed on first use.
+  std::shared_ptr<const std::string> flatbuffers_lz4_message_for(const SubscriptionFilter& filter) const;
 
  private:
   struct PerFilter {
     std::string key;
     std::size_t count = 0;
     std::shared_ptr<const std::string> message;
+    std::shared_ptr<const std::string> lz4_message;
+    std::shared_ptr<const std::string> flatbuffers_message;
+    std::shared_ptr<const std::string> flatbuffers_lz4_message;
   };
   PerFilter& per_filter(const SubscriptionFilter& filter) const;
 

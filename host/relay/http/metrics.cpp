@@ -1,5 +1,6 @@
 #include "http/metrics.hpp"
 
+#include <charconv>
 #include <map>
 #include <sstream>
 #include <utility>
@@ -35,13 +36,26 @@ constexpr MetricInfo kMetrics[] = {
     {"delivery_catch_up_pages_total", "counter", "Snapshot and sinceRev pages sent."},
     {"delivery_catch_up_changes_total", "counter", "Changes sent in snapshot and sinceRev pages."},
     {"delivery_publications_total", "counter", "Commits whose changes were published."},
+    {"delivery_lz4_messages_total", "counter", "Batches sent lz4-compressed (binary frames)."},
+    {"delivery_lz4_input_bytes_total", "counter", "Bytes of batches before lz4 compression."},
+    {"delivery_lz4_output_bytes_total", "counter", "Bytes of batches after lz4 compression."},
     {"delivery_queued_urgent_messages", "gauge", "Urgent messages queued over all clients."},
     {"delivery_queued_routine_changes", "gauge", "Routine changes queued over all clients."},
     {"delivery_queued_bytes", "gauge", "Bytes queued over all clients (shared buffers counted per client)."},
     {"delivery_batch_changes", "histogram", "Alert changes per routine write."},
-    {"delivery_publish_to_write_microseconds", "histogram",
-     "From a routine change's publication (after its commit) to the start of the write carrying it."},
+    {"delivery_publish_to_write_seconds", "histogram",
+     "Seconds from a routine change's publication (after its commit) to the start of the write carrying it."},
 };
+
+// The shortest text that reads back as the same double (an ostream's default
+// six digits would round large counts and sums), without an exponent as long
+// as that fits: `le="0.00005"`, as Prometheus' own clients write it.
+std::string number(double value) {
+  char text[64];
+  auto result = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed);
+  if (result.ec != std::errc{}) result = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, result.ptr);
+}
 
 std::string_view help_of(std::string_view name) {
   for (const MetricInfo& info : kMetrics)
@@ -55,16 +69,19 @@ void family(std::ostream& out, std::string_view name, std::string_view type) {
   out << "# TYPE " << name << ' ' << type << '\n';
 }
 
+// `per_unit`: observed units in one of the metric's (Prometheus wants base
+// units: 1e6 for a histogram of microseconds shown in seconds). Dividing keeps
+// 50 µs at exactly 0.00005, where multiplying by 1e-6 would not.
 template <std::size_t N>
-void histogram(std::ostream& out, std::string_view name, const Histogram<N>& h) {
+void histogram(std::ostream& out, std::string_view name, const Histogram<N>& h, double per_unit = 1) {
   family(out, name, "histogram");
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < N; ++i) {
     cumulative += h.bucket(i);
-    out << name << "_bucket{le=\"" << h.bounds()[i] << "\"} " << cumulative << '\n';
+    out << name << "_bucket{le=\"" << number(h.bounds()[i] / per_unit) << "\"} " << cumulative << '\n';
   }
   out << name << "_bucket{le=\"+Inf\"} " << h.count() << '\n';
-  out << name << "_sum " << h.sum() << '\n' << name << "_count " << h.count() << '\n';
+  out << name << "_sum " << number(h.sum() / per_unit) << '\n' << name << "_count " << h.count() << '\n';
 }
 
 }  // namespace
@@ -84,7 +101,7 @@ std::string render_metrics(const Counters& counters, std::span<const Gauge> gaug
   }
   for (const Gauge& gauge : gauges) {
     family(out, gauge.name, "gauge");
-    out << gauge.name << ' ' << gauge.value << '\n';
+    out << gauge.name << ' ' << number(gauge.value) << '\n';
   }
   return out.str();
 }
@@ -122,6 +139,9 @@ std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::D
       {"delivery_resyncs_total", m.resyncs},             {"delivery_slow_closes_total", m.slow_closes},
       {"delivery_catch_up_pages_total", m.catch_up_pages}, {"delivery_catch_up_changes_total", m.catch_up_changes},
       {"delivery_publications_total", m.publications},
+      {"delivery_lz4_messages_total", m.lz4_messages},
+      {"delivery_lz4_input_bytes_total", m.lz4_bytes_in},
+      {"delivery_lz4_output_bytes_total", m.lz4_bytes_out},
   };
   for (const auto& [name, value] : counters) {
     family(out, name, "counter");
@@ -137,7 +157,7 @@ std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::D
     out << name << ' ' << value << '\n';
   }
   histogram(out, "delivery_batch_changes", m.batch_changes);
-  histogram(out, "delivery_publish_to_write_microseconds", m.publish_to_write_us);
+  histogram(out, "delivery_publish_to_write_seconds", m.publish_to_write_us, 1e6);
   return out.str();
 }
 

@@ -23,8 +23,15 @@ class BasicWebsocketTransport final : public WebsocketTransport {
  public:
   explicit BasicWebsocketTransport(NextLayer&& next) : ws_(std::move(next)) {}
 
-  void configure(std::size_t read_message_max) override {
+  void configure(std::size_t read_message_max, const DeflateLimits& deflate) override {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    websocket::permessage_deflate pmd;
+    pmd.server_enable = deflate.enabled;
+    pmd.server_max_window_bits = deflate.server_max_window_bits;
+    pmd.compLevel = deflate.compression_level;
+    pmd.memLevel = deflate.memory_level;
+    pmd.msg_size_threshold = deflate.min_message_bytes;
+    ws_.set_option(pmd);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& response) { response.set(http::field::server, "alert-relay"); }));
     ws_.read_message_max(read_message_max);
@@ -36,8 +43,8 @@ class BasicWebsocketTransport final : public WebsocketTransport {
     ws_.async_read(buffer, std::move(handler));
   }
   bool got_binary() const override { return ws_.got_binary(); }
-  void async_write_text(asio::const_buffer data, IoHandler handler) override {
-    ws_.text(true);
+  void async_write(asio::const_buffer data, bool binary, IoHandler handler) override {
+    ws_.binary(binary);
     ws_.async_write(data, std::move(handler));
   }
   void async_ping(std::string_view payload, DoneHandler handler) override {

@@ -7,6 +7,8 @@
 //
 // Handlers are called on the connection's executor (the relay's io thread).
 
+#include "delivery/delivery_limits.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -33,15 +35,15 @@ class WebsocketTransport {
   virtual ~WebsocketTransport() = default;
 
   // Beast's suggested server timeouts (handshake, idle with keep-alive pings),
-  // the largest message accepted, and the Server header.
-  virtual void configure(std::size_t read_message_max) = 0;
+  // the largest message accepted, permessage-deflate, and the Server header.
+  virtual void configure(std::size_t read_message_max, const DeflateLimits& deflate) = 0;
   virtual void async_accept(const boost::beast::http::request<boost::beast::http::string_body>& upgrade,
                             DoneHandler handler) = 0;
   virtual void async_read(boost::beast::flat_buffer& buffer, IoHandler handler) = 0;
   // Whether the message just read was a binary one.
   virtual bool got_binary() const = 0;
-  // `data` must stay valid until the handler runs.
-  virtual void async_write_text(boost::asio::const_buffer data, IoHandler handler) = 0;
+  // One message, text or binary; `data` must stay valid until the handler runs.
+  virtual void async_write(boost::asio::const_buffer data, bool binary, IoHandler handler) = 0;
   // A ping with `payload` (at most 125 bytes); may overlap a write.
   virtual void async_ping(std::string_view payload, DoneHandler handler) = 0;
   // Called with the payload of every pong received (while a read is pending).

@@ -2,6 +2,7 @@
 
 #include "log.hpp"
 #include "protocol/alert_json.hpp"
+#include "protocol/alert_request_handler.hpp"
 #include "protocol/request_decoder.hpp"
 #include "protocol/response_json.hpp"
 
@@ -60,7 +61,7 @@ WebsocketSession::~WebsocketSession() {
 
 void WebsocketSession::start(beast::http::request<beast::http::string_body> upgrade) {
   context_.websocket_sessions.add(shared_from_this());
-  ws_->configure(context_.limits.max_request_bytes * kReadMessageMaxFactor);
+  ws_->configure(context_.limits.max_request_bytes * kReadMessageMaxFactor, context_.limits.delivery.deflate);
   ws_->on_pong([weak = weak_from_this()](std::string_view payload) {
     if (auto self = weak.lock()) self->on_pong(payload);
   });
@@ -211,8 +212,10 @@ void WebsocketSession::dispatch(const Request& request) {
     return reject_request(request.req_id, ErrorCode::BadRequest, "already authenticated");
   // alert_ack, alert_sync, alert_create, alert_clear, get_stats. Changes are
   // answered after the journal commit, when this session may be gone.
+  const ConnectionFigures connection{feed_.rtt(), feed_.batch_size(), feed_.batch_timeout(),
+                                     feed_.outbox().urgent_messages(), feed_.outbox().routine_changes()};
   context_.alert_requests.handle(*identity_, request.req_id, std::get<AlertRequest>(request.body), now_ms(),
-                                 [weak = weak_from_this()](std::string reply) {
+                                 connection, [weak = weak_from_this()](std::string reply) {
                                    if (auto self = weak.lock()) self->send(std::move(reply));
                                  });
 }
@@ -258,7 +261,8 @@ void WebsocketSession::start_stream(const Request& request, const SubscribeReque
   if (subscribe.since_rev) result.emplace("reset", catch_up.reset());
   send(ok_response(request.req_id, std::move(result)));
   SubscribeOptions options{SubscriptionFilter(subscribe.priorities, subscribe.sources), subscribe.batch_size,
-                           subscribe.batch_timeout};
+                           subscribe.batch_timeout, subscribe.lz4, subscribe.compression_threshold,
+                           subscribe.flatbuffers};
   feed_.subscribe(std::move(options), std::move(catch_up));
 }
 
@@ -286,8 +290,8 @@ void WebsocketSession::write_next() {
     return;
   }
   writing_ = std::move(next->bytes);
-  ws_->async_write_text(asio::buffer(*writing_),
-                        beast::bind_front_handler(&WebsocketSession::on_write, shared_from_this()));
+  ws_->async_write(asio::buffer(*writing_), next->binary,
+                   beast::bind_front_handler(&WebsocketSession::on_write, shared_from_this()));
 }
 
 void WebsocketSession::on_write(const error_code& ec, std::size_t) {

@@ -29,6 +29,71 @@ json::object by_priority(const std::array<std::uint64_t, kPriorityCount>& counts
   return out;
 }
 
+json::object by_class(const std::array<std::uint64_t, kDeliveryClassCount>& counts) {
+  json::object out;
+  for (std::size_t c = 0; c < kDeliveryClassCount; ++c)
+    out.emplace(to_string(static_cast<DeliveryClass>(c)), counts[c]);
+  return out;
+}
+
+// Whole numbers as integers: Boost.JSON writes every double with an exponent.
+json::value number(double x) {
+  if (x >= 0 && x < 9.0e15 && x == static_cast<double>(static_cast<std::uint64_t>(x)))
+    return static_cast<std::uint64_t>(x);
+  return x;
+}
+
+// As /metrics has it, less the +Inf bucket (its count is `count`): buckets
+// are cumulative, `le` is the upper bound.
+template <std::size_t N>
+json::object histogram(const Histogram<N>& h) {
+  json::array buckets;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    cumulative += h.bucket(i);
+    buckets.push_back(json::object{{"le", number(h.bounds()[i])}, {"count", cumulative}});
+  }
+  return json::object{{"count", h.count()}, {"sum", number(h.sum())}, {"buckets", std::move(buckets)}};
+}
+
+// The delivery engine's figures: the same ones /metrics renders.
+json::object delivery_figures(const Publisher& publisher) {
+  const DeliveryMetrics& m = publisher.metrics();
+  const Publisher::Depths depths = publisher.depths();
+  json::object out;
+  out.emplace("subscribers", publisher.size());
+  out.emplace("publications", m.publications);
+  out.emplace("messages", by_class(m.messages));
+  out.emplace("changes", by_class(m.changes));
+  out.emplace("bytes", by_class(m.bytes));
+  out.emplace("batchWrites", json::object{{"shared", m.shared_batch_writes}, {"assembled", m.assembled_batch_writes}});
+  out.emplace("coalesced", m.coalesced);
+  out.emplace("dropped", m.dropped);
+  out.emplace("resyncs", m.resyncs);
+  out.emplace("slowCloses", m.slow_closes);
+  out.emplace("catchUpPages", m.catch_up_pages);
+  out.emplace("catchUpChanges", m.catch_up_changes);
+  out.emplace("lz4", json::object{{"messages", m.lz4_messages},
+                                  {"inputBytes", m.lz4_bytes_in},
+                                  {"outputBytes", m.lz4_bytes_out}});
+  out.emplace("queued", json::object{{"urgentMessages", depths.urgent_messages},
+                                     {"routineChanges", depths.routine_changes},
+                                     {"bytes", depths.queued_bytes}});
+  out.emplace("batchChanges", histogram(m.batch_changes));
+  out.emplace("publishToWriteUs", histogram(m.publish_to_write_us));
+  return out;
+}
+
+json::object connection_figures(const ConnectionFigures& c) {
+  json::object out;
+  if (c.rtt) out.emplace("rttMs", static_cast<double>(c.rtt->count()) / 1000.0);
+  out.emplace("batchSize", c.batch_size);
+  out.emplace("batchTimeoutMs", c.batch_timeout.count());
+  out.emplace("queuedUrgent", c.queued_urgent);
+  out.emplace("queuedRoutine", c.queued_routine);
+  return out;
+}
+
 }  // namespace
 
 AlertRequestHandler::AlertRequestHandler(AlertStore& store, Publisher& publisher, const RoverLinkStats& links,
@@ -40,7 +105,7 @@ AlertRequestHandler::AlertRequestHandler(AlertStore& store, Publisher& publisher
       after_commit_(std::move(after_commit)) {}
 
 void AlertRequestHandler::handle(const Identity& who, const json::value& req_id, const AlertRequest& request,
-                                 std::uint64_t now_ms, Reply reply) {
+                                 std::uint64_t now_ms, const ConnectionFigures& connection, Reply reply) {
   const Operation operation = operation_of(request);
   if (!role_may(who.role, operation))
     return reply(error_message(req_id, ErrorCode::Forbidden,
@@ -52,7 +117,7 @@ void AlertRequestHandler::handle(const Identity& who, const json::value& req_id,
     // a crash), so the page is read once the pending batch is committed.
     return after_commit_([this, req_id, query = *r, reply = std::move(reply)] { reply(sync(req_id, query)); });
   }
-  if (std::holds_alternative<StatsRequest>(request)) return reply(stats(req_id));
+  if (std::holds_alternative<StatsRequest>(request)) return reply(stats(req_id, connection));
   // Changes: answered once durable.
   std::string answer;
   if (const auto* r = std::get_if<CreateRequest>(&request)) answer = create(who, req_id, *r, now_ms);
@@ -131,7 +196,7 @@ std::string AlertRequestHandler::clear(const Identity& who, const json::value& r
   return ok_response(req_id, std::move(result));
 }
 
-std::string AlertRequestHandler::stats(const json::value& req_id) const {
+std::string AlertRequestHandler::stats(const json::value& req_id, const ConnectionFigures& connection) const {
   const StoreStats s = store_.stats();
   json::object result;
   // The seed's names first.
@@ -169,6 +234,8 @@ std::string AlertRequestHandler::stats(const json::value& req_id) const {
   }
   result.emplace("rovers", std::move(rovers));
   result.emplace("lost_by_priority", by_priority(lost_total));
+  result.emplace("delivery", delivery_figures(publisher_));
+  result.emplace("connection", connection_figures(connection));
   return ok_response(req_id, std::move(result));
 }
 

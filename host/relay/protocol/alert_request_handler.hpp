@@ -19,11 +19,23 @@
 
 #include <boost/json/value.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace rover_alerts::relay {
+
+// The requester's own connection as its session sees it, for get_stats.
+struct ConnectionFigures {
+  std::optional<std::chrono::microseconds> rtt;  // none: no pong yet
+  std::size_t batch_size = 0;                    // routine changes per batch now
+  std::chrono::milliseconds batch_timeout{0};
+  std::size_t queued_urgent = 0;   // messages
+  std::size_t queued_routine = 0;  // changes
+};
 
 class AlertRequestHandler {
  public:
@@ -40,7 +52,7 @@ class AlertRequestHandler {
                       AckForwarder forward_ack, AfterCommit after_commit);
 
   void handle(const Identity& who, const boost::json::value& req_id, const AlertRequest& request,
-              std::uint64_t now_ms, Reply reply);
+              std::uint64_t now_ms, const ConnectionFigures& connection, Reply reply);
 
   // Runs `callback` once the store's pending changes are committed (at once if
   // none are): for anything that shows clients the store's state.
@@ -54,7 +66,7 @@ class AlertRequestHandler {
                      std::uint64_t now_ms);
   std::string clear(const Identity& who, const boost::json::value& req_id, const ClearRequest& request,
                     std::uint64_t now_ms);
-  std::string stats(const boost::json::value& req_id) const;
+  std::string stats(const boost::json::value& req_id, const ConnectionFigures& connection) const;
 
   AlertStore& store_;
   Publisher& publisher_;

@@ -149,6 +149,22 @@ RequestBody decode_subscribe(FieldReader& in) {
   if (const auto size = in.unsigned_integer("batchSize")) request.batch_size = static_cast<std::size_t>(*size);
   if (const auto ms = in.unsigned_integer("batchTimeout"))
     request.batch_timeout = std::chrono::milliseconds(std::min<std::uint64_t>(*ms, 24ull * 3600 * 1000));
+  if (const auto compression = in.string("compression", 16, false)) {
+    if (*compression == "lz4") {
+      request.lz4 = true;
+    } else if (*compression != "none") {
+      in.fail(ErrorCode::BadRequest, "`compression` must be \"none\" or \"lz4\"");
+    }
+  }
+  if (const auto bytes = in.unsigned_integer("compressionThreshold"))
+    request.compression_threshold = static_cast<std::size_t>(std::min<std::uint64_t>(*bytes, 1ull << 30));
+  if (const auto encoding = in.string("encoding", 16, false)) {
+    if (*encoding == "flatbuffers") {
+      request.flatbuffers = true;
+    } else if (*encoding != "json") {
+      in.fail(ErrorCode::BadRequest, "`encoding` must be \"json\" or \"flatbuffers\"");
+    }
+  }
   return request;
 }
 

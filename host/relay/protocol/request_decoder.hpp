@@ -28,8 +28,7 @@ struct AuthRequest {
   std::string token;
 };
 
-// Options of the delivery engine (batchSize, batchTimeout, compression,
-// encoding) are not negotiated yet and are ignored.
+// alert_subscribe, with the delivery options the client asked for.
 struct SubscribeRequest {
   std::vector<Priority> priorities;  // empty: all
   std::vector<std::string> sources;  // empty: all
@@ -37,6 +36,13 @@ struct SubscribeRequest {
   // Batching wishes, kept within the relay's bounds (BatchLimits).
   std::optional<std::size_t> batch_size;
   std::optional<std::chrono::milliseconds> batch_timeout;
+  // compression: "lz4": batches larger than the threshold come as binary
+  // frames in the LZ4 frame format.
+  bool lz4 = false;
+  std::optional<std::size_t> compression_threshold;
+  // encoding: "flatbuffers": alert changes come as binary FlatBuffers frames
+  // (schemas/client.fbs); every other message stays JSON text.
+  bool flatbuffers = false;
 };
 
 // alert_ack, alert_sync, alert_create, alert_clear and get_stats are decoded

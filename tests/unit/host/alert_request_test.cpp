@@ -51,6 +51,8 @@ struct HandlerFixture {
   const Identity admin{"ada", Role::Admin};
   const Identity operator_{"oscar", Role::Operator};
   const Identity viewer{"vera", Role::Viewer};
+  // The requester's connection, as its session would pass it.
+  ConnectionFigures connection;
 
   HandlerFixture() {
     publisher.start(io.get_executor(), store.rev());
@@ -65,7 +67,7 @@ struct HandlerFixture {
     const auto problem = decode(text, request);
     BOOST_REQUIRE_MESSAGE(!problem, (problem ? problem->message : ""));
     std::optional<std::string> reply;
-    handler.handle(who, json::value("r"), request, 5000, [&](std::string r) { reply = std::move(r); });
+    handler.handle(who, json::value("r"), request, 5000, connection, [&](std::string r) { reply = std::move(r); });
     commit();
     BOOST_REQUIRE(reply);
     return json::parse(*reply).as_object();
@@ -210,7 +212,7 @@ BOOST_FIXTURE_TEST_CASE(changes_are_answered_only_once_durable, HandlerFixture) 
   AlertRequest request;
   BOOST_REQUIRE(!decode(R"({"type":"alert_ack","alertId":")" + store.snapshot().front().id + R"("})", request));
   std::optional<std::string> reply;
-  handler.handle(operator_, json::value("r"), request, 5000, [&](std::string r) { reply = std::move(r); });
+  handler.handle(operator_, json::value("r"), request, 5000, connection, [&](std::string r) { reply = std::move(r); });
   BOOST_TEST(!reply);       // not yet committed: no answer, no forward
   BOOST_TEST(forwarded.empty());
   commit();
@@ -219,7 +221,7 @@ BOOST_FIXTURE_TEST_CASE(changes_are_answered_only_once_durable, HandlerFixture) 
   // A read is answered at once.
   BOOST_REQUIRE(!decode(R"({"type":"get_stats"})", request));
   reply.reset();
-  handler.handle(viewer, json::value("s"), request, 5000, [&](std::string r) { reply = std::move(r); });
+  handler.handle(viewer, json::value("s"), request, 5000, connection, [&](std::string r) { reply = std::move(r); });
   BOOST_TEST(reply.has_value());
 }
 
@@ -280,6 +282,65 @@ BOOST_FIXTURE_TEST_CASE(stats_count_alerts_clients_and_rover_losses, HandlerFixt
   BOOST_TEST(s.at("alerts_by_priority").at("high").to_number<std::uint64_t>() == 1u);
   BOOST_TEST(s.at("lost_by_priority").at("info").to_number<std::uint64_t>() == 7u);
   BOOST_TEST(s.at("rovers").at("r1").at("lostByPriority").at("low").to_number<std::uint64_t>() == 4u);
+}
+
+BOOST_FIXTURE_TEST_CASE(stats_carry_the_delivery_figures_and_the_requesters_connection, HandlerFixture) {
+  store.apply_rover_event("r1", 1, 1, raise("a", Priority::Critical));
+  store.apply_rover_event("r1", 1, 2, raise("b", Priority::High));
+  store.apply_rover_event("r1", 1, 3, raise("c", Priority::Info));
+  commit();  // published and written to the watcher
+  connection.rtt = std::chrono::microseconds(123'456);
+  connection.batch_size = 33;
+  connection.batch_timeout = std::chrono::milliseconds(40);
+  connection.queued_urgent = 2;
+  connection.queued_routine = 7;
+
+  const auto reply = run(viewer, R"({"type":"get_stats"})");
+  BOOST_REQUIRE(ok(reply));
+  const auto& d = reply.at("result").at("delivery").as_object();
+  const DeliveryMetrics& m = publisher.metrics();
+  const auto n = [](const json::value& v) { return v.to_number<std::uint64_t>(); };
+  BOOST_TEST(n(d.at("subscribers")) == 1u);
+  for (std::size_t cls = 0; cls < kDeliveryClassCount; ++cls) {
+    const std::string name(to_string(static_cast<DeliveryClass>(cls)));
+    BOOST_TEST(n(d.at("messages").at(name)) == m.messages[cls], name);
+    BOOST_TEST(n(d.at("changes").at(name)) == m.changes[cls], name);
+    BOOST_TEST(n(d.at("bytes").at(name)) == m.bytes[cls], name);
+  }
+  // The high and the info change went out together (a write is kept when it
+  // holds a kept change); the critical one went alone, as an urgent message.
+  BOOST_TEST(n(d.at("changes").at("kept")) + n(d.at("changes").at("droppable")) == 2u);
+  BOOST_TEST(n(d.at("messages").at("urgent")) > 0u);
+  BOOST_TEST(n(d.at("publications")) == m.publications);
+  BOOST_TEST(n(d.at("batchWrites").at("shared")) + n(d.at("batchWrites").at("assembled")) ==
+             m.shared_batch_writes + m.assembled_batch_writes);
+  for (const char* name : {"coalesced", "dropped", "resyncs", "slowCloses", "catchUpPages", "catchUpChanges"})
+    BOOST_TEST(d.at(name).is_number(), name);
+  BOOST_TEST(n(d.at("lz4").at("messages")) == m.lz4_messages);
+  BOOST_TEST(n(d.at("queued").at("routineChanges")) == 0u);  // everything was written
+  // Histograms: cumulative buckets under finite bounds; `count` is the +Inf bucket.
+  const auto& batches = d.at("batchChanges").as_object();
+  BOOST_TEST(n(batches.at("count")) == m.batch_changes.count());
+  const auto& buckets = batches.at("buckets").as_array();
+  BOOST_REQUIRE(buckets.size() == m.batch_changes.bounds().size());
+  BOOST_TEST(n(buckets.front().at("le")) == 1u);
+  std::uint64_t previous = 0;
+  for (const auto& bucket : buckets) {
+    BOOST_TEST(n(bucket.at("count")) >= previous);
+    previous = n(bucket.at("count"));
+  }
+  BOOST_TEST(previous <= n(batches.at("count")));
+  BOOST_TEST(d.at("publishToWriteUs").at("buckets").as_array().size() == m.publish_to_write_us.bounds().size());
+
+  const auto& c = reply.at("result").at("connection").as_object();
+  BOOST_TEST(c.at("rttMs").to_number<double>() == 123.456);
+  BOOST_TEST(n(c.at("batchSize")) == 33u);
+  BOOST_TEST(n(c.at("batchTimeoutMs")) == 40u);
+  BOOST_TEST(n(c.at("queuedUrgent")) == 2u);
+  BOOST_TEST(n(c.at("queuedRoutine")) == 7u);
+
+  connection.rtt.reset();  // no pong yet: no rttMs
+  BOOST_TEST(!run(viewer, R"({"type":"get_stats"})").at("result").at("connection").as_object().contains("rttMs"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

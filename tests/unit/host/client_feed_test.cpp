@@ -4,6 +4,9 @@
 
 #include "feed_recorder.hpp"
 
+#include "support/client_frame_decode.hpp"
+#include "support/lz4_frame_decode.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -60,6 +63,17 @@ struct Tester {
 std::string type_of(const json::object& message) { return std::string(message.at("type").as_string()); }
 std::string priority_of(const json::object& alert) { return std::string(alert.at("data").at("priority").as_string()); }
 std::uint64_t rev_of(const json::object& alert) { return alert.at("data").at("rev").to_number<std::uint64_t>(); }
+
+// A flatbuffers subscriber's message: a verified frame, decoded.
+rover_alerts::testing::DecodedClientFrame decode_frame(const ClientFeed::Outgoing& out) {
+  BOOST_TEST_REQUIRE(out.binary);
+  BOOST_TEST_REQUIRE(rover_alerts::testing::is_client_frame(*out.bytes));
+  std::string error;
+  auto frame = rover_alerts::testing::decode_client_frame(*out.bytes, error, out.changes);
+  BOOST_TEST_REQUIRE(frame.has_value(), error);
+  BOOST_TEST(frame->changes.size() == out.changes);
+  return std::move(*frame);
+}
 
 DeliveryLimits small_queues() {
   DeliveryLimits limits;
@@ -174,9 +188,145 @@ BOOST_AUTO_TEST_CASE(clients_with_one_filter_are_sent_the_same_batch_bytes) {
   BOOST_TEST(t.publisher.metrics().shared_batch_writes == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(lz4_clients_get_large_batches_compressed_once_and_small_ones_as_text) {
+  Tester t;
+  SubscribeOptions lz4;
+  lz4.lz4 = true;
+  auto a = t.subscriber(lz4);
+  auto b = t.subscriber(lz4);
+  auto plain = t.subscriber();
+  for (auto* client : {a.get(), b.get(), plain.get()}) client->drain();
+  for (int i = 0; i < 100; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Medium);
+  t.commit();
+  const auto from_a = a->feed.next(ClientFeed::Clock::now());
+  const auto from_b = b->feed.next(ClientFeed::Clock::now());
+  const auto from_plain = plain->feed.next(ClientFeed::Clock::now());
+  BOOST_REQUIRE(from_a && from_b && from_plain);
+  BOOST_TEST(from_a->binary);
+  BOOST_TEST(!from_plain->binary);
+  BOOST_TEST(from_a->bytes.get() == from_b->bytes.get());  // compressed once for both
+  BOOST_TEST(rover_alerts::testing::lz4_frame_decode(*from_a->bytes).value_or("") == *from_plain->bytes);
+  BOOST_TEST(from_a->bytes->size() * 2 < from_plain->bytes->size());
+  BOOST_TEST(t.publisher.metrics().lz4_messages == 2u);
+
+  // Under the threshold: text, uncompressed.
+  t.raise_alert("k-single", Priority::Medium);
+  t.commit();
+  const auto small = a->feed.next(ClientFeed::Clock::now() + std::chrono::seconds(1));
+  BOOST_REQUIRE(small.has_value());
+  BOOST_TEST(!small->binary);
+  BOOST_TEST(json::parse(*small->bytes).at("type") == "alert_batch");
+}
+
+BOOST_AUTO_TEST_CASE(flatbuffers_clients_get_verified_binary_frames_with_the_json_fields_shared_once) {
+  Tester t;
+  SubscribeOptions fb;
+  fb.flatbuffers = true;
+  auto a = t.subscriber(fb);
+  auto b = t.subscriber(fb);
+  auto plain = t.subscriber();
+  BOOST_TEST(t.publisher.flatbuffers_feeds() == 2u);
+  for (auto* client : {a.get(), b.get(), plain.get()}) {
+    // The (empty) catch-up ends with catch_up_complete: JSON text, also for flatbuffers.
+    const auto done = client->feed.next(ClientFeed::Clock::now());
+    BOOST_REQUIRE(done.has_value());
+    BOOST_TEST(!done->binary);
+    BOOST_TEST(json::parse(*done->bytes).at("type") == "catch_up_complete");
+  }
+  for (int i = 0; i < 20; ++i) {
+    RoverEvent e = raise("k-" + std::to_string(i), i % 2 == 0 ? Priority::Low : Priority::High, 2000 + i);
+    e.title = "Cell " + std::to_string(i);
+    e.group_id = "pack-1";
+    e.metadata = {{"cell", std::to_string(i)}, {"volts", "3.1"}};
+    if (i == 3) e.action = AlertAction{"Reset", "command", {{"target", "bms"}}};
+    t.store.apply_rover_event("r1", 7, ++t.seq, e);
+  }
+  t.commit();
+  const auto later = ClientFeed::Clock::now() + std::chrono::hours(1);
+  const auto from_a = a->feed.next(later);
+  const auto from_b = b->feed.next(later);
+  BOOST_REQUIRE(from_a && from_b);
+  plain->drain();
+  BOOST_TEST(from_a->bytes.get() == from_b->bytes.get());  // one frame, built once for both
+  BOOST_TEST(from_a->changes == 20u);
+  const auto batch = decode_frame(*from_a);
+  BOOST_TEST(batch.batch);
+  BOOST_REQUIRE_EQUAL(plain->received.size(), 20u);
+  for (std::size_t i = 0; i < batch.changes.size(); ++i)
+    BOOST_TEST(batch.changes[i] == plain->received[i].at("data").as_object(), "change " << i);
+  BOOST_TEST(batch.changes[3].at("data").at("action").at("parameters").at("target") == "bms");
+
+  // A critical change: a ServerFrame{Alert} of its own, ahead of anything queued.
+  plain->received.clear();
+  t.raise_alert("k-low", Priority::Low);
+  t.raise_alert("k-critical", Priority::Critical);
+  t.commit();
+  const auto critical_a = a->feed.next(ClientFeed::Clock::now());
+  const auto critical_b = b->feed.next(ClientFeed::Clock::now());
+  BOOST_REQUIRE(critical_a && critical_b);
+  BOOST_TEST(critical_a->bytes.get() == critical_b->bytes.get());
+  BOOST_TEST((critical_a->cls == DeliveryClass::Urgent));
+  const auto critical = decode_frame(ClientFeed::Outgoing{critical_a->bytes, critical_a->cls, 1, critical_a->binary});
+  BOOST_TEST(!critical.batch);
+  plain->drain();
+  BOOST_REQUIRE_EQUAL(plain->received.size(), 2u);
+  BOOST_TEST(critical.changes.at(0) == plain->received[0].at("data").as_object());
+  BOOST_TEST(priority_of(plain->received[0]) == "critical");
+  // Then the routine one, assembled from the changes' blobs.
+  const auto low = a->feed.next(later);
+  BOOST_REQUIRE(low.has_value());
+  const auto low_frame = decode_frame(*low);
+  BOOST_TEST(low_frame.changes.at(0) == plain->received[1].at("data").as_object());
+
+  // Encoded only while a flatbuffers client is subscribed.
+  a->feed.stop();
+  b->feed.stop();
+  BOOST_TEST(t.publisher.flatbuffers_feeds() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_flatbuffers_catch_up_comes_as_alert_batch_frames_and_lz4_applies_on_top) {
+  Tester t;
+  for (int i = 0; i < 100; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Medium);
+  t.commit();
+  SubscribeOptions fb;
+  fb.flatbuffers = true;
+  auto plain = t.subscriber();
+  plain->drain();
+  BOOST_REQUIRE_EQUAL(plain->received.size(), 101u);  // 100 changes, catch_up_complete
+
+  auto client = t.subscriber(fb);
+  const auto page = client->feed.next(ClientFeed::Clock::now());
+  BOOST_REQUIRE(page.has_value());
+  const auto frame = decode_frame(*page);
+  BOOST_TEST(frame.batch);
+  BOOST_REQUIRE_EQUAL(frame.changes.size(), 100u);
+  for (std::size_t i = 0; i < frame.changes.size(); ++i)
+    BOOST_TEST(frame.changes[i] == plain->received[i].at("data").as_object(), "change " << i);
+  const auto done = client->feed.next(ClientFeed::Clock::now());
+  BOOST_REQUIRE(done.has_value());
+  BOOST_TEST(!done->binary);
+  BOOST_TEST(json::parse(*done->bytes).at("type") == "catch_up_complete");
+
+  // Both asked for: a large FlatBuffers frame goes lz4-compressed.
+  SubscribeOptions both;
+  both.flatbuffers = true;
+  both.lz4 = true;
+  auto compressed = t.subscriber(both);
+  const auto packed = compressed->feed.next(ClientFeed::Clock::now());
+  BOOST_REQUIRE(packed.has_value());
+  BOOST_TEST(packed->binary);
+  BOOST_TEST(!rover_alerts::testing::is_client_frame(*packed->bytes));
+  const auto unpacked = rover_alerts::testing::lz4_frame_decode(*packed->bytes);
+  BOOST_REQUIRE(unpacked.has_value());
+  std::string error;
+  const auto inner = rover_alerts::testing::decode_client_frame(*unpacked, error);
+  BOOST_REQUIRE_MESSAGE(inner.has_value(), error);
+  BOOST_TEST(inner->changes == frame.changes);
+}
+
 BOOST_AUTO_TEST_CASE(a_partial_batch_waits_for_its_timeout_and_a_full_one_goes_at_once) {
   Tester t;
-  auto client = t.subscriber(SubscribeOptions{{}, 10, std::chrono::milliseconds(100)});
+  auto client = t.subscriber(SubscribeOptions{{}, 10, std::chrono::milliseconds(100), false, std::nullopt});
   client->drain();
   const auto now = ClientFeed::Clock::now();
   for (int i = 0; i < 9; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
@@ -199,7 +349,7 @@ BOOST_AUTO_TEST_CASE(the_batch_size_follows_the_measured_rtt_within_bounds) {
   BOOST_TEST(client->feed.batch_size() == 55u);
   client->feed.set_rtt(std::chrono::seconds(2));
   BOOST_TEST(client->feed.batch_size() == b.max_batch_size);
-  auto fixed = t.subscriber(SubscribeOptions{{}, 1000, std::nullopt});
+  auto fixed = t.subscriber(SubscribeOptions{{}, 1000, std::nullopt, false, std::nullopt});
   fixed->feed.set_rtt(std::chrono::milliseconds(10));
   BOOST_TEST(fixed->feed.batch_size() == b.max_batch_size);  // the client's wish, within bounds
 }

@@ -97,6 +97,25 @@ BOOST_AUTO_TEST_CASE(client_security_options) {
   BOOST_TEST(parse({"--tokens", "t", "--rate-limit", "20"}).config.clients.requests.burst == 40.0);
 }
 
+BOOST_AUTO_TEST_CASE(ping_interval_sets_the_interval_and_a_timeout_in_the_same_ratio) {
+  const KeepAliveLimits defaults;
+  const auto keep_alive = parse({"--tokens", "t", "--ping-interval", "1"}).config.clients.delivery.keep_alive;
+  BOOST_TEST(keep_alive.ping_interval.count() == 1000);
+  BOOST_TEST(keep_alive.ping_timeout.count() ==
+             (keep_alive.ping_interval * (defaults.ping_timeout / defaults.ping_interval)).count());
+  BOOST_TEST(keep_alive.ping_timeout.count() >= 4 * keep_alive.ping_interval.count());
+  const auto unset = parse({"--tokens", "t"}).config.clients.delivery.keep_alive;
+  BOOST_TEST(unset.ping_interval.count() == defaults.ping_interval.count());
+  BOOST_TEST(unset.ping_timeout.count() == defaults.ping_timeout.count());
+  for (const char* bad : {"0", "-1", "0.5", "3601", ""})
+    BOOST_TEST(!parse({"--tokens", "t", "--ping-interval", bad}).error.empty(), bad);
+  // --help quotes the defaults of the struct.
+  const std::string help = usage("alert-relay");
+  BOOST_TEST(help.find("--ping-interval SECONDS") != std::string::npos);
+  BOOST_TEST(help.find("this often (default " + std::to_string(defaults.ping_interval.count() / 1000) + ")") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(client_security_options_are_checked) {
   BOOST_TEST(!parse({"--tokens", "t", "--tls-cert", "c.pem"}).error.empty());  // key missing
   BOOST_TEST(!parse({"--tokens", "t", "--tls-key", "k.pem"}).error.empty());

@@ -66,6 +66,14 @@ BOOST_AUTO_TEST_CASE(subscribe_to_everything) {
   BOOST_TEST(!subscribe.since_rev.has_value());
 }
 
+BOOST_AUTO_TEST_CASE(subscribe_encoding_is_json_or_flatbuffers) {
+  BOOST_TEST(!std::get<SubscribeRequest>(decode_ok(R"({"type":"alert_subscribe"})").body).flatbuffers);
+  BOOST_TEST(!std::get<SubscribeRequest>(decode_ok(R"({"type":"alert_subscribe","encoding":"json"})").body).flatbuffers);
+  BOOST_TEST(
+      std::get<SubscribeRequest>(decode_ok(R"({"type":"alert_subscribe","encoding":"flatbuffers"})").body).flatbuffers);
+  expect_code(R"({"type":"alert_subscribe","encoding":"protobuf"})", ErrorCode::BadRequest);
+}
+
 BOOST_AUTO_TEST_CASE(malformed_json_is_a_bad_request) {
   expect_code("", ErrorCode::BadRequest);
   expect_code("{", ErrorCode::BadRequest);

@@ -1,0 +1,51 @@
+#pragma once
+// The relay's delivery benchmark suite (`alert-bench --suite delivery`): the
+// real alert-relay as a child process, its operator clients in another
+// (alert-load-clients, so that reading them is not the ceiling), the load
+// from an admin client in the bench. Not a test: it measures and reports, it
+// asserts nothing.
+//
+// Every run starts its own relay on a fresh data folder (default options, but
+// --rate-limit 1000000/1000000 so the admin's requests are never refused and
+// --max-clients of at least clients + 100), waits until every client has
+// subscribed, warms up, measures one window, then stops the relay with
+// SIGTERM. Figures of the returned object:
+//   fanout_deliveries_per_s_1/_10/_100/_1000  changes received by all clients
+//        per second while the admin keeps 256 alert_create requests (high,
+//        medium, low, info in turn) outstanding; every client subscribed to all
+//   fanout_created_per_s_N      alerts the relay answered per second meanwhile
+//   fanout_delivered_share_N    deliveries / (created x clients): under 1, the
+//                               relay dropped changes for clients behind
+//   fanout_resync_required_N    resync_required messages the clients got
+//   critical_latency_us_p50/_p99          100 clients, 5000 routine alerts/s, a
+//        critical alert every 20 ms on a second admin connection (behind the
+//        routine requests on one connection it would time that connection's
+//        queue): the send time to each client's read, over every critical sent
+//        in the window (the window closes once the relay and the clients are
+//        idle again, at most 10 s after the load stops)
+//   critical_latency_us_p50_idle/_p99_idle   the same without routine alerts
+//   critical_latency_us_p50_10_clients/_p99_10_clients   10 clients, 5000/s
+//   paced_answered_per_s*      alerts of that paced load the relay answered per second
+//   ack_fanout_us_p50/_p99     100 clients: alert_ack sent to each client's read
+//                              of the alert_ack notice (50 acks, 20 ms apart)
+//   PREFIX_max, PREFIX_samples, PREFIX_expected_samples   beside each latency
+//        figure: its slowest sample, the samples, and the deliveries there should
+//        have been (criticals or acks sent x clients). A delivery that never
+//        arrived counts as slower than all: a percentile among those is null
+//   relay_rss_mb, relay_cpu_share   at the end of / over the largest fan-out
+//                              run measured (VmRSS; CPU seconds over wall seconds)
+//   load_clients_cpu_share_RUN, relay_cpu_share_RUN, relay_rss_mb_RUN,
+//   bench_cpu_share_RUN (the admins' process)   for every run
+//   RUN_note                   why a run's figures are null (it could not be set
+//                              up: e.g. clients refused) or deliveries are missing
+//   RUN_client_closes          connections the relay closed during the window, by reason
+// Runs warm up 1 s and measure 3 s; `quick` (a smoke check, figures less
+// stable) 0.3 s and 1 s, and 10 acks.
+
+#include <boost/json/object.hpp>
+
+namespace rover_alerts::bench {
+
+boost::json::object run_delivery_suite(bool quick);
+
+}  // namespace rover_alerts::bench
