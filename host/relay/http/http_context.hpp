@@ -5,7 +5,7 @@
 #include "counters.hpp"
 #include "delivery/publisher.hpp"
 #include "http/origin_policy.hpp"
-#include "protocol/alert_request_handler.hpp"
+#include "requests/alert_request_handler.hpp"
 #include "protocol/request_decoder.hpp"
 #include "relay_config.hpp"
 #include "session_registry.hpp"

@@ -2,7 +2,7 @@
 
 #include "log.hpp"
 #include "protocol/alert_json.hpp"
-#include "protocol/alert_request_handler.hpp"
+#include "requests/alert_request_handler.hpp"
 #include "protocol/request_decoder.hpp"
 #include "protocol/response_json.hpp"
 

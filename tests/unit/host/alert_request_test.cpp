@@ -2,7 +2,7 @@
 // every role and request, store effects, replies, ack notices).
 
 #include "feed_recorder.hpp"
-#include "protocol/alert_request_handler.hpp"
+#include "requests/alert_request_handler.hpp"
 #include "protocol/alert_requests.hpp"
 
 #include <boost/asio/io_context.hpp>

@@ -1,7 +1,7 @@
-#include "protocol/alert_request_handler.hpp"
+#include "requests/alert_request_handler.hpp"
 
 #include "protocol/alert_json.hpp"
-#include "protocol/permissions.hpp"
+#include "requests/permissions.hpp"
 #include "protocol/response_json.hpp"
 
 #include <boost/json.hpp>
