@@ -188,6 +188,7 @@ BOOST_AUTO_TEST_CASE(lz4_batches_decode_to_what_a_plain_client_gets) {
       collect(relay, lz4, R"(,"compression":"lz4","compressionThreshold":256,"batchSize":100)", "rover-lz4", lz4_binary);
   BOOST_TEST(lz4_binary > 0u);
   BOOST_TEST(metric(relay.http(), "delivery_lz4_messages_total") > 0u);
+  BOOST_TEST(metric(relay.http(), "delivery_encoded_bytes_total{encoding=\"lz4\"}") > 0u);
 
   // A plain client catching up from rev 0 gets the same alerts at the same revs.
   BOOST_TEST((compressed == plain_catch_up(relay)));

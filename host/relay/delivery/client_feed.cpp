@@ -135,7 +135,9 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
   std::optional<Outgoing> out;
   if (outbox_.has_urgent()) {
     out = Outgoing{nullptr, DeliveryClass::Urgent, 0};
-    out->bytes = outbox_.pop_urgent(&out->binary);
+    bool change = false;
+    out->bytes = outbox_.pop_urgent(&out->binary, &change);
+    out->changes = change ? 1 : 0;  // a critical change counts as a delivery
   } else if (const auto rev = outbox_.take_due_resync()) {
     ++metrics.resyncs;
     out = Outgoing{std::make_shared<const std::string>(
@@ -153,6 +155,9 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
   ++metrics.messages[cls];
   metrics.changes[cls] += out->changes;
   metrics.bytes[cls] += out->bytes->size();
+  // An LZ4 frame starts with its magic number 0x184D2204, little-endian.
+  const bool lz4 = out->binary && out->bytes->size() >= 4 && out->bytes->compare(0, 4, "\x04\x22\x4D\x18") == 0;
+  metrics.bytes_by_encoding[!out->binary ? 0 : lz4 ? 1 : 2] += out->bytes->size();
   return out;
 }
 

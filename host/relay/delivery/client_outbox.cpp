@@ -28,14 +28,15 @@ PushStatus ClientOutbox::push_urgent(std::shared_ptr<const std::string> message,
       remove_slot(routine_[it->second - first_seq_]);
   }
   urgent_bytes_ += message->size();
-  urgent_.push_back(Urgent{std::move(message), binary});
+  urgent_.push_back(Urgent{std::move(message), binary, !supersedes_alert.empty()});
   return PushStatus::Queued;
 }
 
-std::shared_ptr<const std::string> ClientOutbox::pop_urgent(bool* binary) {
+std::shared_ptr<const std::string> ClientOutbox::pop_urgent(bool* binary, bool* change) {
   assert(!urgent_.empty());
   auto message = std::move(urgent_.front().message);
   if (binary != nullptr) *binary = urgent_.front().binary;
+  if (change != nullptr) *change = urgent_.front().change;
   urgent_.pop_front();
   urgent_bytes_ -= message->size();
   return message;

@@ -55,8 +55,9 @@ class ClientOutbox {
 
   bool has_urgent() const { return !urgent_.empty(); }
   // The oldest urgent message; `binary` (when given) says whether it goes as
-  // a binary frame.
-  std::shared_ptr<const std::string> pop_urgent(bool* binary = nullptr);
+  // a binary frame, `change` whether it carries an alert change (a critical
+  // one, pushed with the alert it supersedes).
+  std::shared_ptr<const std::string> pop_urgent(bool* binary = nullptr, bool* change = nullptr);
 
   // Takes up to `max_changes` queued routine changes (stopping before
   // `max_bytes` unless none was taken yet), oldest first. `whole_batch` is set
@@ -113,6 +114,7 @@ class ClientOutbox {
   struct Urgent {
     std::shared_ptr<const std::string> message;
     bool binary = false;
+    bool change = false;
   };
   std::deque<Urgent> urgent_;
   std::size_t urgent_bytes_ = 0;

@@ -17,6 +17,8 @@ struct DeliveryMetrics {
   std::array<std::uint64_t, kDeliveryClassCount> messages{};
   std::array<std::uint64_t, kDeliveryClassCount> changes{};
   std::array<std::uint64_t, kDeliveryClassCount> bytes{};
+  // The same bytes by what they are: JSON text, an LZ4 frame, a FlatBuffers frame.
+  std::array<std::uint64_t, 3> bytes_by_encoding{};
   // Routine writes that reused a shared batch's bytes, and those assembled for one client.
   std::uint64_t shared_batch_writes = 0;
   std::uint64_t assembled_batch_writes = 0;

@@ -26,7 +26,9 @@ constexpr MetricInfo kMetrics[] = {
     {"delivery_subscribers", "gauge", "Subscribed WebSocket clients."},
     {"delivery_messages_total", "counter", "Messages written to clients, by delivery class."},
     {"delivery_changes_total", "counter", "Alert changes written to clients (deliveries), by delivery class."},
-    {"delivery_bytes_total", "counter", "Bytes of messages written to clients, by delivery class and encoding."},
+    {"delivery_bytes_total", "counter", "Bytes of messages written to clients, by delivery class."},
+    {"delivery_encoded_bytes_total", "counter",
+     "Bytes of messages written to clients, by encoding: JSON text, LZ4 frames, FlatBuffers frames."},
     {"delivery_batch_writes_total", "counter",
      "Routine writes: a shared batch's own bytes, or a batch assembled for one client that was behind."},
     {"delivery_coalesced_total", "counter", "Queued changes replaced by a newer change of the same alert."},
@@ -119,18 +121,20 @@ std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::D
   family(out, "delivery_subscribers", "gauge");
   out << "delivery_subscribers " << subscribers << '\n';
 
-  const auto by_class = [&](std::string_view name, const std::array<std::uint64_t, kDeliveryClassCount>& values,
-                            bool with_encoding) {
+  const auto by_class = [&](std::string_view name, const std::array<std::uint64_t, kDeliveryClassCount>& values) {
     family(out, name, "counter");
     for (std::size_t c = 0; c < kDeliveryClassCount; ++c) {
       out << name << "{class=\"" << to_string(static_cast<DeliveryClass>(c)) << '"';
-      if (with_encoding) out << ",encoding=\"json\"";
       out << "} " << values[c] << '\n';
     }
   };
-  by_class("delivery_messages_total", m.messages, false);
-  by_class("delivery_changes_total", m.changes, false);
-  by_class("delivery_bytes_total", m.bytes, true);
+  by_class("delivery_messages_total", m.messages);
+  by_class("delivery_changes_total", m.changes);
+  by_class("delivery_bytes_total", m.bytes);
+  family(out, "delivery_encoded_bytes_total", "counter");
+  out << "delivery_encoded_bytes_total{encoding=\"json\"} " << m.bytes_by_encoding[0] << '\n';
+  out << "delivery_encoded_bytes_total{encoding=\"lz4\"} " << m.bytes_by_encoding[1] << '\n';
+  out << "delivery_encoded_bytes_total{encoding=\"flatbuffers\"} " << m.bytes_by_encoding[2] << '\n';
   family(out, "delivery_batch_writes_total", "counter");
   out << "delivery_batch_writes_total{kind=\"shared\"} " << m.shared_batch_writes << '\n';
   out << "delivery_batch_writes_total{kind=\"assembled\"} " << m.assembled_batch_writes << '\n';

@@ -66,6 +66,9 @@ json::object delivery_figures(const Publisher& publisher) {
   out.emplace("messages", by_class(m.messages));
   out.emplace("changes", by_class(m.changes));
   out.emplace("bytes", by_class(m.bytes));
+  out.emplace("bytesByEncoding", json::object{{"json", m.bytes_by_encoding[0]},
+                                              {"lz4", m.bytes_by_encoding[1]},
+                                              {"flatbuffers", m.bytes_by_encoding[2]}});
   out.emplace("batchWrites", json::object{{"shared", m.shared_batch_writes}, {"assembled", m.assembled_batch_writes}});
   out.emplace("coalesced", m.coalesced);
   out.emplace("dropped", m.dropped);

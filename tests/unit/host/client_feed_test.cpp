@@ -99,6 +99,9 @@ BOOST_AUTO_TEST_CASE(a_critical_change_overtakes_a_queued_batch) {
   BOOST_REQUIRE_EQUAL(client->received.size(), 51u);
   BOOST_TEST(priority_of(client->received.front()) == "critical");
   BOOST_TEST(client->batches == 1u);  // the 50 low ones, in one batch behind it
+  const auto& m = t.publisher.metrics();
+  BOOST_TEST(m.changes[static_cast<std::size_t>(DeliveryClass::Urgent)] == 1u);  // the critical one counts
+  BOOST_TEST(m.changes[static_cast<std::size_t>(DeliveryClass::Droppable)] == 50u);
 }
 
 BOOST_AUTO_TEST_CASE(a_slow_client_past_its_high_water_mark_gets_every_critical_change_in_order) {
