@@ -7,6 +7,7 @@
 
 #include "admin_load.hpp"
 #include "bench_process.hpp"
+#include "encoding_figures.hpp"
 #include "support/temp_dir.hpp"
 
 #include <boost/json.hpp>
@@ -414,6 +415,7 @@ json::object run_delivery_suite(bool quick) {
   critical_latency(out, "critical_100_idle", 100, 0, "_idle", t);
   critical_latency(out, "critical_10", 10, kBackgroundPerS, "_10_clients", t);
   ack_fanout(out, t);
+  put_encoding_figures(out);
   return out;
 }
 
