@@ -94,8 +94,8 @@ std::string parse_client_option(std::string_view arg, std::string_view value, Cl
     // Upgrades pass through HTTP first: that cap must not be the lower one.
     clients.max_http_connections = std::max(clients.max_http_connections, clients.max_sessions);
   } else if (arg == "--client-high-water" || arg == "--client-max-queued") {
-    const auto n = positive_integer(value, 10'000'000);
-    if (!n) return bad("a number of changes (1..10000000)");
+    const auto n = positive_integer(value, OutboxLimits::kMaxRoutineChanges);
+    if (!n) return bad("a number of changes (1.." + std::to_string(OutboxLimits::kMaxRoutineChanges) + ")");
     OutboxLimits& outbox = clients.delivery.outbox;
     (arg == "--client-high-water" ? outbox.routine_high_water_changes : outbox.routine_max_changes) = *n;
     if (outbox.routine_high_water_changes > outbox.routine_max_changes)

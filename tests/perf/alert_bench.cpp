@@ -2,10 +2,12 @@
 //
 //   alert-bench --suite store [--json] [--alerts N]
 //   alert-bench --suite emitter [--json]     (the firmware emitter; emitter_suite.hpp)
-//   alert-bench --suite delivery [--json] [--quick]
+//   alert-bench --suite delivery [--json] [--quick] [--only RUN]
 //       (the real alert-relay serving 1 to 1000 clients run by alert-load-clients
 //       in another process: fan-out, critical and ack latency; delivery_suite.hpp.
-//       --quick shortens every run, for a smoke check)
+//       --quick shortens every run, for a smoke check; --only runs one of them,
+//       for a profiler: fanout_1|10|100|1000, critical_100, critical_100_idle,
+//       critical_10, ack_fanout, encodings)
 //
 // Prints one JSON object with --json (otherwise one `name value` per line).
 // Figures are measured, never asserted: build in Release (-O2) for numbers
@@ -210,6 +212,7 @@ int main(int argc, char** argv) {
   std::string suite;
   bool as_json = false;
   bool quick = false;
+  std::string only;
   std::uint64_t alerts = 1'000'000;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -219,10 +222,12 @@ int main(int argc, char** argv) {
       as_json = true;
     } else if (arg == "--quick") {
       quick = true;
+    } else if (arg == "--only" && i + 1 < argc) {
+      only = argv[++i];
     } else if (arg == "--alerts" && i + 1 < argc) {
       alerts = std::stoull(argv[++i]);
     } else {
-      std::cerr << "usage: alert-bench --suite store|emitter|delivery [--json] [--alerts N] [--quick]\n";
+      std::cerr << "usage: alert-bench --suite store|emitter|delivery [--json] [--alerts N] [--quick] [--only RUN]\n";
       return 2;
     }
   }
@@ -239,7 +244,7 @@ int main(int argc, char** argv) {
     }
   };
   if (suite == "delivery") {
-    print(rover_alerts::bench::run_delivery_suite(quick));
+    print(rover_alerts::bench::run_delivery_suite(quick, only));
     return 0;
   }
   if (suite != "store") {

@@ -403,19 +403,21 @@ void ack_fanout(json::object& out, const Timing& t) {
 
 }  // namespace
 
-json::object run_delivery_suite(bool quick) {
+json::object run_delivery_suite(bool quick, std::string_view only) {
   const Timing t = timing(quick);
+  const auto wanted = [only](std::string_view run) { return only.empty() || only == run; };
   json::object out;
   out["suite"] = "delivery";
   out["quick"] = quick;
   out["warmup_ms"] = t.warmup.count();
   out["measure_ms"] = t.measure.count();
-  for (const std::size_t clients : kFanoutClients) fanout(out, clients, t);
-  critical_latency(out, "critical_100", 100, kBackgroundPerS, "", t);
-  critical_latency(out, "critical_100_idle", 100, 0, "_idle", t);
-  critical_latency(out, "critical_10", 10, kBackgroundPerS, "_10_clients", t);
-  ack_fanout(out, t);
-  put_encoding_figures(out);
+  for (const std::size_t clients : kFanoutClients)
+    if (wanted("fanout_" + std::to_string(clients))) fanout(out, clients, t);
+  if (wanted("critical_100")) critical_latency(out, "critical_100", 100, kBackgroundPerS, "", t);
+  if (wanted("critical_100_idle")) critical_latency(out, "critical_100_idle", 100, 0, "_idle", t);
+  if (wanted("critical_10")) critical_latency(out, "critical_10", 10, kBackgroundPerS, "_10_clients", t);
+  if (wanted("ack_fanout")) ack_fanout(out, t);
+  if (wanted("encodings")) put_encoding_figures(out);
   return out;
 }
 

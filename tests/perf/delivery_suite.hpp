@@ -44,8 +44,12 @@
 
 #include <boost/json/object.hpp>
 
+#include <string_view>
+
 namespace rover_alerts::bench {
 
-boost::json::object run_delivery_suite(bool quick);
+// `only`: the one run to do (fanout_N, critical_100, critical_100_idle,
+// critical_10, ack_fanout, encodings), for profiling; empty: every run.
+boost::json::object run_delivery_suite(bool quick, std::string_view only = {});
 
 }  // namespace rover_alerts::bench

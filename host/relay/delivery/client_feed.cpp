@@ -113,8 +113,12 @@ std::chrono::milliseconds ClientFeed::batch_timeout() const {
 void ClientFeed::set_rtt(std::chrono::microseconds rtt) { rtt_ = rtt; }
 
 bool ClientFeed::routine_due(Clock::time_point now) const {
-  if (outbox_.routine_changes() == 0) return false;
-  if (outbox_.routine_changes() >= batch_size()) return true;
+  const std::size_t queued = outbox_.routine_changes();
+  if (queued == 0) return false;
+  const BatchLimits& limits = publisher_.limits().batching;
+  if (queued >= limits.max_batch_size) return true;
+  const bool spaced = !last_routine_write_ || now - *last_routine_write_ >= limits.routine_write_spacing;
+  if (queued >= batch_size() && spaced) return true;
   const auto oldest = outbox_.oldest_routine();
   return oldest && now - *oldest >= batch_timeout();
 }
@@ -148,7 +152,7 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
   } else if (catching_up()) {
     out = next_catch_up_page();
   } else if (routine_due(now)) {
-    out = routine_write();
+    out = routine_write(now);
   }
   if (!out) return out;
   const auto cls = static_cast<std::size_t>(out->cls);
@@ -195,16 +199,17 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next_catch_up_page() {
   return std::nullopt;
 }
 
-ClientFeed::Outgoing ClientFeed::routine_write() {
+ClientFeed::Outgoing ClientFeed::routine_write(Clock::time_point now) {
   const BatchLimits& limits = publisher_.limits().batching;
   DeliveryMetrics& metrics = publisher_.metrics();
   ClientOutbox::Taken taken =
       outbox_.take_routine(limits.write_max_changes, limits.write_max_bytes, subscription_->filter);
   assert(!taken.changes.empty());
-  const auto now = Clock::now();
+  last_routine_write_ = now;
+  const auto written = Clock::now();  // `now` may be a test's clock
   for (const SharedChange& change : taken.changes)
-    metrics.publish_to_write_us.observe(
-        static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now - change->published_at).count()));
+    metrics.publish_to_write_us.observe(static_cast<double>(
+        std::chrono::duration_cast<std::chrono::microseconds>(written - change->published_at).count()));
   metrics.batch_changes.observe(static_cast<double>(taken.changes.size()));
   Outgoing out;
   out.changes = taken.changes.size();

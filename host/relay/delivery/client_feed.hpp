@@ -111,7 +111,7 @@ class ClientFeed {
   void on_status(PushStatus status);
   bool routine_due(Clock::time_point now) const;
   std::optional<Outgoing> next_catch_up_page();
-  Outgoing routine_write();
+  Outgoing routine_write(Clock::time_point now);
   std::size_t compression_threshold() const;
   // A batch message as this client takes it: lz4-compressed when asked for
   // and large enough (a FlatBuffers frame is binary either way).
@@ -123,6 +123,7 @@ class ClientFeed {
   std::optional<SubscribeOptions> subscription_;
   std::optional<CatchUp> catch_up_;
   std::optional<std::chrono::microseconds> rtt_;
+  std::optional<Clock::time_point> last_routine_write_;
   bool too_slow_ = false;
   bool draining_ = false;
   bool stopped_ = false;

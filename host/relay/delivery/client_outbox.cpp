@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 
 namespace rover_alerts::relay {
 
@@ -19,13 +20,27 @@ std::string_view to_string(PushStatus status) {
   return "overflow";
 }
 
+std::uint32_t ClientOutbox::alert_hash(std::string_view alert) {
+  const std::uint64_t h = std::hash<std::string_view>{}(alert);
+  return static_cast<std::uint32_t>(h ^ (h >> 32));
+}
+
+std::optional<std::uint64_t> ClientOutbox::queued_seq(std::string_view alert, std::uint32_t hash) const {
+  const std::uint32_t entry = queued_by_alert_.find(hash, [&](std::uint32_t e) {
+    const Slot& slot = routine_[seq_of(e) - first_seq_];
+    return slot.batch && slot.change().alert_id == alert;
+  });
+  if (entry == SlotIndex::kNone) return std::nullopt;
+  return seq_of(entry);
+}
+
 PushStatus ClientOutbox::push_urgent(std::shared_ptr<const std::string> message, std::string_view supersedes_alert,
                                      bool binary) {
   if (urgent_.size() + 1 > limits_.urgent_max_messages || urgent_bytes_ + message->size() > limits_.urgent_max_bytes)
     return PushStatus::Overflow;
   if (!supersedes_alert.empty()) {
-    if (const auto it = queued_by_alert_.find(supersedes_alert); it != queued_by_alert_.end())
-      remove_slot(routine_[it->second - first_seq_]);
+    if (const auto seq = queued_seq(supersedes_alert, alert_hash(supersedes_alert)))
+      remove_slot(*seq);
   }
   urgent_bytes_ += message->size();
   urgent_.push_back(Urgent{std::move(message), binary, !supersedes_alert.empty()});
@@ -65,9 +80,10 @@ PushStatus ClientOutbox::push_routine(const SharedBatchPtr& batch, std::size_t i
 
   // A newer change of a queued alert replaces it: never dropped for that,
   // since it adds no change to the backlog.
-  const auto queued = queued_by_alert_.find(change.alert_id);
-  const bool coalesces = queued != queued_by_alert_.end();
-  const std::size_t replaced_bytes = coalesces ? routine_[queued->second - first_seq_].change().json.size() : 0;
+  const std::uint32_t hash = alert_hash(change.alert_id);
+  const auto queued = queued_seq(change.alert_id, hash);
+  const bool coalesces = queued.has_value();
+  const std::size_t replaced_bytes = coalesces ? routine_[*queued - first_seq_].change().json.size() : 0;
   const std::size_t extra_changes = coalesces ? 0 : 1;
   const std::size_t extra_bytes = bytes > replaced_bytes ? bytes - replaced_bytes : 0;
 
@@ -86,10 +102,10 @@ PushStatus ClientOutbox::push_routine(const SharedBatchPtr& batch, std::size_t i
     return PushStatus::Overflow;
   }
 
-  if (coalesces) remove_slot(routine_[queued->second - first_seq_]);
+  if (coalesces) remove_slot(*queued);
   const std::uint64_t seq = first_seq_ + routine_.size();
   routine_.push_back(Slot{batch, static_cast<std::uint32_t>(index), now});
-  queued_by_alert_[routine_.back().change().alert_id] = seq;
+  queued_by_alert_.insert(hash, index_entry(seq));
   ++routine_live_;
   routine_bytes_ += bytes;
   if (cls == DeliveryClass::Kept) {
@@ -101,10 +117,12 @@ PushStatus ClientOutbox::push_routine(const SharedBatchPtr& batch, std::size_t i
   return coalesces ? PushStatus::Coalesced : PushStatus::Queued;
 }
 
-void ClientOutbox::remove_slot(Slot& slot) {
+void ClientOutbox::remove_slot(std::uint64_t seq) {
+  Slot& slot = routine_[seq - first_seq_];
   assert(slot.batch);
   const EncodedChange& change = slot.change();
-  queued_by_alert_.erase(change.alert_id);
+  [[maybe_unused]] const bool indexed = queued_by_alert_.erase(alert_hash(change.alert_id), index_entry(seq));
+  assert(indexed);
   --routine_live_;
   routine_bytes_ -= change.json.size();
   if (delivery_class(change.priority) == DeliveryClass::Kept) --kept_live_;
@@ -120,7 +138,7 @@ void ClientOutbox::evict_droppable(std::size_t extra_changes, std::size_t extra_
     Slot& slot = routine_[seq - first_seq_];
     if (!slot.batch) continue;  // already taken or removed
     owe_resync(slot.change().rev);
-    remove_slot(slot);
+    remove_slot(seq);
   }
   skip_removed_front();
 }
@@ -148,7 +166,7 @@ void ClientOutbox::compact_if_sparse() {
   droppable_seqs_.clear();
   for (std::size_t i = 0; i < routine_.size(); ++i) {
     const EncodedChange& change = routine_[i].change();
-    queued_by_alert_[change.alert_id] = first_seq_ + i;
+    queued_by_alert_.insert(alert_hash(change.alert_id), index_entry(first_seq_ + i));
     if (delivery_class(change.priority) == DeliveryClass::Droppable) droppable_seqs_.push_back(first_seq_ + i);
   }
 }
@@ -173,12 +191,15 @@ ClientOutbox::Taken ClientOutbox::take_routine(std::size_t max_changes, std::siz
     if (slot.batch.get() != only_batch) only_batch = nullptr;
     taken.changes.push_back(slot.batch->changes()[slot.index]);
     bytes += size;
-    remove_slot(slot);
+    remove_slot(first_seq_);
     --removed_slots_;  // popped here, not left behind
     routine_.pop_front();
     ++first_seq_;
   }
   skip_removed_front();
+  // Every client looks up every change in its index: one that once held a
+  // large backlog must not keep a large, cold index once it has caught up.
+  if (routine_live_ == 0 && queued_by_alert_.capacity() > kIndexKeptCapacity) queued_by_alert_.release();
   if (only_batch != nullptr && taken.changes.size() == only_batch->count_for(filter)) taken.whole_batch = first_batch;
   return taken;
 }
@@ -201,7 +222,7 @@ void ClientOutbox::clear() {
 void ClientOutbox::clear_routine() {
   first_seq_ += routine_.size();
   routine_.clear();
-  queued_by_alert_.clear();
+  queued_by_alert_.release();
   droppable_seqs_.clear();
   routine_live_ = routine_bytes_ = kept_live_ = removed_slots_ = 0;
 }

@@ -17,7 +17,9 @@
 
 #include "delivery/delivery_limits.hpp"
 #include "delivery/shared_batch.hpp"
+#include "store/slot_index.hpp"
 
+#include <cassert>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -25,7 +27,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace rover_alerts::relay {
@@ -42,7 +43,9 @@ class ClientOutbox {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit ClientOutbox(const OutboxLimits& limits) : limits_(limits) {}
+  explicit ClientOutbox(const OutboxLimits& limits) : limits_(limits) {
+    assert(limits.routine_max_changes <= OutboxLimits::kMaxRoutineChanges);
+  }
 
   // A whole message (critical change, notice, response). When it is a change
   // of `supersedes_alert` (a critical change), a queued routine change of that
@@ -99,9 +102,24 @@ class ClientOutbox {
     const EncodedChange& change() const { return *batch->changes()[index]; }
   };
 
+  // The queued routine change of `alert`: its slot's sequence number.
+  std::optional<std::uint64_t> queued_seq(std::string_view alert, std::uint32_t hash) const;
+  static std::uint32_t alert_hash(std::string_view alert);
+  // Index entries hold a sequence number's low 31 bits: the live window
+  // (at most kMaxRoutineChanges live slots plus as many removed ones before a
+  // compaction) is far below 2^31, so they are unique within it, and never
+  // SlotIndex::kNone.
+  static constexpr std::uint32_t kSeqMask = 0x7fffffffu;
+  static constexpr std::size_t kIndexKeptCapacity = 256;
+  static_assert(2 * OutboxLimits::kMaxRoutineChanges + 64 < kSeqMask, "the live window must fit in an index entry");
+  static std::uint32_t index_entry(std::uint64_t seq) { return static_cast<std::uint32_t>(seq) & kSeqMask; }
+  std::uint64_t seq_of(std::uint32_t entry) const {
+    return first_seq_ + ((entry - static_cast<std::uint32_t>(first_seq_)) & kSeqMask);
+  }
+
   bool over_high_water(std::size_t extra_changes, std::size_t extra_bytes) const;
   bool over_max(std::size_t extra_changes, std::size_t extra_bytes) const;
-  void remove_slot(Slot& slot);
+  void remove_slot(std::uint64_t seq);
   void owe_resync(std::uint64_t rev);
   // Evicts the oldest queued droppable changes until the extra fits below the
   // high-water mark (or none is left).
@@ -123,7 +141,9 @@ class ClientOutbox {
   // front or a compaction. `first_seq_` is the sequence number of routine_[0].
   std::deque<Slot> routine_;
   std::uint64_t first_seq_ = 0;
-  std::unordered_map<std::string_view, std::uint64_t> queued_by_alert_;  // alert id -> slot seq
+  // Alert id -> its queued slot. Open addressing, no allocation per entry:
+  // every client looks up every change published to it.
+  SlotIndex queued_by_alert_;
   std::size_t routine_live_ = 0;
   std::size_t routine_bytes_ = 0;
   std::size_t kept_live_ = 0;

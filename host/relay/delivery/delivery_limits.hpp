@@ -15,6 +15,9 @@ namespace rover_alerts::relay {
 
 // One client's queues (ClientOutbox).
 struct OutboxLimits {
+  // The most routine_max_changes may be set to (--client-max-queued).
+  static constexpr std::size_t kMaxRoutineChanges = 10'000'000;
+
   // Critical changes, ack notices, responses, resync notices: never dropped.
   // A client that lets more than this pile up is closed ("client too slow").
   std::size_t urgent_max_messages = 4096;
@@ -43,6 +46,11 @@ struct BatchLimits {
   std::chrono::milliseconds max_batch_timeout{1000};
   // The relay's batching tick: how often partial batches and deadlines are checked.
   std::chrono::milliseconds tick{5};
+  // Batching adapts to load too: after a routine write, a client's next one
+  // waits this long unless max_batch_size changes are queued. At a few
+  // changes per tick nothing changes; under a flood each write carries a
+  // tick's worth (writes, not encoding, are the cost of fan-out).
+  std::chrono::milliseconds routine_write_spacing{5};
   // Adaptive batching: at or below `low_rtt` the batch size is the minimum, at
   // or above `high_rtt` the maximum, linear in between.
   std::chrono::milliseconds low_rtt{50};

@@ -65,4 +65,10 @@ void SlotIndex::clear() {
   size_ = 0;
 }
 
+void SlotIndex::release() {
+  std::vector<Entry>().swap(entries_);
+  mask_ = 0;
+  size_ = 0;
+}
+
 }  // namespace rover_alerts::relay

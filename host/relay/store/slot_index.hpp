@@ -43,6 +43,8 @@ class SlotIndex {
 
   void reserve(std::size_t count);
   void clear();
+  // clear(), and gives the memory back.
+  void release();
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return entries_.size(); }
 

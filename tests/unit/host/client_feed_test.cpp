@@ -338,7 +338,29 @@ BOOST_AUTO_TEST_CASE(a_partial_batch_waits_for_its_timeout_and_a_full_one_goes_a
   BOOST_TEST(client->drain(now + std::chrono::milliseconds(150)).size() == 1u);
   for (int i = 0; i < 10; ++i) t.raise_alert("j-" + std::to_string(i), Priority::Low);
   t.commit();
-  BOOST_TEST(client->drain(ClientFeed::Clock::now()).size() == 1u);
+  BOOST_TEST(client->drain(now + std::chrono::milliseconds(160)).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(under_a_flood_a_full_batch_waits_for_the_write_spacing_unless_the_maximum_is_queued) {
+  Tester t;
+  const BatchLimits& b = t.limits.batching;
+  auto client = t.subscriber(SubscribeOptions{{}, 10, std::chrono::milliseconds(100), false, std::nullopt});
+  client->drain();
+  const auto now = ClientFeed::Clock::now();
+  const auto raise_batch = [&](const std::string& prefix, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) t.raise_alert(prefix + std::to_string(i), Priority::Low);
+    t.commit();
+  };
+  raise_batch("a-", 10);
+  BOOST_TEST_REQUIRE(client->drain(now).size() == 1u);  // the first full batch goes at once
+  raise_batch("b-", 10);
+  BOOST_TEST(client->drain(now + b.routine_write_spacing / 2).empty());  // full, but a write just went
+  raise_batch("c-", 10);
+  const auto spaced = client->drain(now + b.routine_write_spacing);
+  BOOST_TEST_REQUIRE(spaced.size() == 1u);
+  BOOST_TEST(spaced[0].changes == 20u);  // one write took both
+  raise_batch("d-", b.max_batch_size);
+  BOOST_TEST(client->drain(now + b.routine_write_spacing).size() == 1u);  // the maximum never waits
 }
 
 BOOST_AUTO_TEST_CASE(the_batch_size_follows_the_measured_rtt_within_bounds) {
