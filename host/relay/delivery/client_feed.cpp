@@ -75,12 +75,16 @@ bool ClientFeed::wants(Priority priority, std::string_view source) const {
 
 void ClientFeed::push_critical(const SharedChange& change, std::shared_ptr<const std::string> message, bool binary) {
   if (stopped_) return;
-  on_status(outbox_.push_urgent(std::move(message), change->alert_id, binary));
+  const PushStatus status = outbox_.push_urgent(std::move(message), change->alert_id, binary);
+  on_status(status);
+  if (status == PushStatus::Queued) sink_.feed_ready();  // at once: nothing waits for a tick
 }
 
 void ClientFeed::push_notice(std::shared_ptr<const std::string> message) {
   if (stopped_) return;
-  on_status(outbox_.push_urgent(std::move(message)));
+  const PushStatus status = outbox_.push_urgent(std::move(message));
+  on_status(status);
+  if (status == PushStatus::Queued) sink_.feed_ready();
 }
 
 void ClientFeed::push_routine(const SharedBatchPtr& batch, std::size_t index, Clock::time_point now) {

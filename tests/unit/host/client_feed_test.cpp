@@ -104,6 +104,27 @@ BOOST_AUTO_TEST_CASE(a_critical_change_overtakes_a_queued_batch) {
   BOOST_TEST(m.changes[static_cast<std::size_t>(DeliveryClass::Droppable)] == 50u);
 }
 
+BOOST_AUTO_TEST_CASE(an_ack_notice_and_a_critical_change_wake_the_session_at_once_not_on_the_tick) {
+  Tester t;
+  auto client = t.subscriber();
+  client->drain();
+  t.raise_alert("routine", Priority::High);  // a partial batch: nothing due yet
+  t.commit();
+  client->ready_calls = 0;
+  t.publisher.publish_notice(std::make_shared<const std::string>(R"({"type":"alert_ack"})"), Priority::High,
+                             "power-management");
+  BOOST_TEST(client->ready_calls == 1u);
+  t.raise_alert("fire", Priority::Critical);
+  client->ready_calls = 0;
+  t.commit();
+  BOOST_TEST(client->ready_calls >= 1u);
+  const auto now = ClientFeed::Clock::now();
+  const auto out = client->drain(now);
+  BOOST_TEST_REQUIRE(out.size() == 2u);  // the notice and the critical change; the batch waits
+  BOOST_TEST(to_string(out[0].cls) == "urgent");
+  BOOST_TEST(to_string(out[1].cls) == "urgent");
+}
+
 BOOST_AUTO_TEST_CASE(a_slow_client_past_its_high_water_mark_gets_every_critical_change_in_order) {
   Tester t(small_queues());
   auto client = t.subscriber();
