@@ -64,6 +64,9 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
   journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, store_);
   publisher_.start(io_.get_executor(), store_.rev());
   http_context_.healthy = [this] { return journal_->healthy(); };
+  http_context_.links = &link_stats_;
+  http_context_.journal = &journal_->counters();
+  alert_requests_.set_journal(&journal_->counters());
   store_.set_recorder(journal_.get());
   link_context_.journal = journal_.get();
   journal_->set_flush_scheduler([this] { asio::post(io_, [this] { journal_->start_flush(); }); });

@@ -221,6 +221,19 @@ BOOST_FIXTURE_TEST_CASE(metrics_pass_promtool_and_carry_every_key_series, Traffi
              metrics.at("delivery_publish_to_write_seconds_bucket{le=\"+Inf\"}"));
   BOOST_TEST(metrics.at("delivery_batch_changes_count") > 0);
   BOOST_TEST(metrics.at("ws_requests_rejected_total{code=\"BAD_REQUEST\"}") == 1);
+  // Ingest and link per rover; the journal's commit latency.
+  BOOST_TEST(metrics.at("rover_events_applied_total{rover=\"rover-m\"}") == 5);
+  BOOST_TEST(metrics.at("rover_link_connections_total{rover=\"rover-m\"}") == 1);
+  BOOST_TEST(metrics.series.contains("rover_link_connected{rover=\"rover-m\"}"));
+  BOOST_TEST(metrics.series.contains("rover_events_duplicate_total{rover=\"rover-m\"}"));
+  for (const char* priority : {"critical", "high", "medium", "low", "info"})
+    BOOST_TEST(metrics.series.contains(std::string("rover_lost_alerts{rover=\"rover-m\",priority=\"") + priority +
+                                       "\"}"),
+               priority);
+  BOOST_TEST(metrics.type.at("journal_commit_seconds") == "histogram");
+  BOOST_TEST(metrics.at("journal_commit_seconds_count") > 0);
+  BOOST_TEST(metrics.at("journal_commit_seconds_count") == metrics.at("journal_commits_total"));
+  BOOST_TEST(metrics.at("journal_commit_seconds_sum") > 0);
   for (const char* name : {"delivery_dropped_total", "delivery_slow_closes_total", "delivery_resyncs_total",
                            "delivery_coalesced_total", "delivery_queued_routine_changes", "ws_sessions"})
     BOOST_TEST(metrics.series.contains(name), name);
@@ -275,6 +288,12 @@ BOOST_FIXTURE_TEST_CASE(get_stats_carries_the_delivery_figures_of_metrics, Traff
   const auto& buckets = latency.at("buckets").as_array();
   BOOST_TEST(buckets.size() == 10u);
   BOOST_TEST(n(buckets.back().at("count")) <= n(latency.at("count")));
+
+  const auto& journal = reply.at("result").at("journal").as_object();
+  BOOST_TEST(n(journal.at("commits")) == metrics.at("journal_commits_total"));
+  BOOST_TEST(n(journal.at("commitUs").at("count")) == metrics.at("journal_commit_seconds_count"));
+  BOOST_TEST(n(journal.at("commitUs").at("sum")) / 1e6 == metrics.at("journal_commit_seconds_sum"),
+             boost::test_tools::tolerance(1e-9));
 
   const auto& c = reply.at("result").at("connection").as_object();
   // No batchSize asked for: the smallest until a pong gave an RTT, then from

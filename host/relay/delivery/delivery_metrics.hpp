@@ -3,7 +3,7 @@
 // types and help texts are in http/metrics.cpp's table).
 
 #include "delivery/encoded_change.hpp"
-#include "delivery/histogram.hpp"
+#include "histogram.hpp"
 
 #include <array>
 #include <cstdint>

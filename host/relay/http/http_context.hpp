@@ -9,7 +9,9 @@
 #include "protocol/request_decoder.hpp"
 #include "relay_config.hpp"
 #include "session_registry.hpp"
+#include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
+#include "store/rover_link_stats.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -43,6 +45,9 @@ struct HttpContext {
   SessionRegistry<HttpSession>& http_sessions;
   SessionRegistry<WebsocketSession>& websocket_sessions;
   std::uint64_t next_client_id = 1;
+  // For /metrics: each rover's link, and the journal's commit latency. Unset: not shown.
+  const RoverLinkStats* links = nullptr;
+  const JournalCounters* journal = nullptr;
   // False while the relay cannot do its job (its journal cannot commit):
   // /healthz then answers 503. Unset: always healthy.
   std::function<bool()> healthy;

@@ -178,6 +178,7 @@ void HttpSession::handle_request(const Request& request) {
     response.body() = render_metrics(context_.counters, gauges) +
                       render_delivery_metrics(context_.publisher.metrics(), context_.publisher.depths(),
                                               context_.publisher.size(), context_.store.stats());
+    if (context_.links != nullptr) response.body() += render_link_metrics(*context_.links, context_.journal);
   } else if (path == "/") {
     response.set(http::field::content_type, "text/html; charset=utf-8");
     response.body() = kPlaceholderPage;

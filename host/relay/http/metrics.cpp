@@ -47,6 +47,15 @@ constexpr MetricInfo kMetrics[] = {
     {"delivery_batch_changes", "histogram", "Alert changes per routine write."},
     {"delivery_publish_to_write_seconds", "histogram",
      "Seconds from a routine change's publication (after its commit) to the start of the write carrying it."},
+    {"journal_commit_seconds", "histogram",
+     "Seconds from handing a batch of changes to the journal's writer to seeing it committed (fsync included)."},
+    {"rover_link_connected", "gauge", "1 while the rover's link is connected."},
+    {"rover_link_connections_total", "counter", "Link connections the rover opened."},
+    {"rover_events_applied_total", "counter", "Alert events from the rover applied to the store (ingest)."},
+    {"rover_events_duplicate_total", "counter", "Alert events from the rover already applied (resent)."},
+    {"rover_heartbeats_total", "counter", "Heartbeats from the rover."},
+    {"rover_lost_alerts", "gauge",
+     "Alerts the rover reports it could not deliver since its boot (its latest heartbeat), by priority."},
 };
 
 // The shortest text that reads back as the same double (an ostream's default
@@ -84,6 +93,22 @@ void histogram(std::ostream& out, std::string_view name, const Histogram<N>& h, 
   }
   out << name << "_bucket{le=\"+Inf\"} " << h.count() << '\n';
   out << name << "_sum " << number(h.sum() / per_unit) << '\n' << name << "_count " << h.count() << '\n';
+}
+
+// A label value as the exposition format wants it: backslash, quote and
+// newline escaped (rover ids come from the link).
+std::string label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (const char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
 }
 
 }  // namespace
@@ -162,6 +187,30 @@ std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::D
   }
   histogram(out, "delivery_batch_changes", m.batch_changes);
   histogram(out, "delivery_publish_to_write_seconds", m.publish_to_write_us, 1e6);
+  return out.str();
+}
+
+std::string render_link_metrics(const RoverLinkStats& links, const JournalCounters* journal) {
+  std::ostringstream out;
+  const auto per_rover = [&](std::string_view name, std::string_view type, auto value_of) {
+    if (links.all().empty()) return;
+    family(out, name, type);
+    for (const auto& [rover, link] : links.all())
+      out << name << "{rover=\"" << label_value(rover) << "\"} " << value_of(link) << '\n';
+  };
+  per_rover("rover_link_connected", "gauge", [](const RoverLinkCounters& l) { return l.connected ? 1 : 0; });
+  per_rover("rover_link_connections_total", "counter", [](const RoverLinkCounters& l) { return l.connections_total; });
+  per_rover("rover_events_applied_total", "counter", [](const RoverLinkCounters& l) { return l.events_applied; });
+  per_rover("rover_events_duplicate_total", "counter", [](const RoverLinkCounters& l) { return l.events_duplicate; });
+  per_rover("rover_heartbeats_total", "counter", [](const RoverLinkCounters& l) { return l.heartbeats; });
+  if (!links.all().empty()) {
+    family(out, "rover_lost_alerts", "gauge");
+    for (const auto& [rover, link] : links.all())
+      for (std::size_t p = 0; p < kPriorityCount; ++p)
+        out << "rover_lost_alerts{rover=\"" << label_value(rover) << "\",priority=\""
+            << to_string(static_cast<Priority>(p)) << "\"} " << link.last_heartbeat.lost_by_priority[p] << '\n';
+  }
+  if (journal != nullptr) histogram(out, "journal_commit_seconds", journal->commit_us, 1e6);
   return out.str();
 }
 

@@ -8,7 +8,9 @@
 #include "counters.hpp"
 #include "delivery/delivery_metrics.hpp"
 #include "delivery/publisher.hpp"
+#include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
+#include "store/rover_link_stats.hpp"
 
 #include <cstdint>
 #include <span>
@@ -28,5 +30,8 @@ std::string render_metrics(const Counters& counters, std::span<const Gauge> gaug
 // The store's alerts by priority and state, and the delivery engine's figures.
 std::string render_delivery_metrics(const DeliveryMetrics& metrics, const Publisher::Depths& depths,
                                     std::size_t subscribers, const StoreStats& store);
+// Each rover's link and ingest (labelled by rover id), and the journal's
+// commit latency when a journal is given.
+std::string render_link_metrics(const RoverLinkStats& links, const JournalCounters* journal);
 
 }  // namespace rover_alerts::relay

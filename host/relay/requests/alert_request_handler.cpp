@@ -238,6 +238,8 @@ std::string AlertRequestHandler::stats(const json::value& req_id, const Connecti
   result.emplace("rovers", std::move(rovers));
   result.emplace("lost_by_priority", by_priority(lost_total));
   result.emplace("delivery", delivery_figures(publisher_));
+  if (journal_ != nullptr)
+    result.emplace("journal", json::object{{"commits", journal_->commits}, {"commitUs", histogram(journal_->commit_us)}});
   result.emplace("connection", connection_figures(connection));
   return ok_response(req_id, std::move(result));
 }

@@ -14,6 +14,7 @@
 #include "auth/identity.hpp"
 #include "delivery/publisher.hpp"
 #include "protocol/alert_requests.hpp"
+#include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 #include "store/rover_link_stats.hpp"
 
@@ -58,6 +59,9 @@ class AlertRequestHandler {
   // none are): for anything that shows clients the store's state.
   void after_commit(std::function<void()> callback) { after_commit_(std::move(callback)); }
 
+  // get_stats shows the journal's commit latency once it is given.
+  void set_journal(const JournalCounters* journal) { journal_ = journal; }
+
  private:
   void ack(const Identity& who, const boost::json::value& req_id, const AckRequest& request, std::uint64_t now_ms,
            Reply reply);
@@ -73,6 +77,7 @@ class AlertRequestHandler {
   const RoverLinkStats& links_;
   AckForwarder forward_ack_;
   AfterCommit after_commit_;
+  const JournalCounters* journal_ = nullptr;
 };
 
 }  // namespace rover_alerts::relay

@@ -419,6 +419,7 @@ void AlertJournal::start_flush() {
   in_flight_waiting_ = std::move(waiting_);
   waiting_.clear();
   submitted_ = true;
+  submitted_at_ = std::chrono::steady_clock::now();
   const std::lock_guard lock(mutex_);
   state_ = WriterState::Writing;
   changed_.notify_all();
@@ -455,6 +456,8 @@ bool AlertJournal::complete() {
   if (!healthy_) log::info("journal: commits succeed again");
   healthy_ = true;
   ++counters_.commits;
+  counters_.commit_us.observe(static_cast<double>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - submitted_at_).count()));
   counters_.last_batch_changes = in_flight_.rows;
   counters_.changes_committed += in_flight_.rows;
   for (const auto& [rover_boot, seq] : in_flight_.applied) {
