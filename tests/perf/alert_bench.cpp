@@ -7,7 +7,7 @@
 //       in another process: fan-out, critical and ack latency; delivery_suite.hpp.
 //       --quick shortens every run, for a smoke check; --only runs one of them,
 //       for a profiler: fanout_1|10|100|1000, critical_100, critical_100_idle,
-//       critical_10, ack_fanout, encodings)
+//       critical_10, ack_fanout, stalled_client, encodings)
 //
 // Prints one JSON object with --json (otherwise one `name value` per line).
 // Figures are measured, never asserted: build in Release (-O2) for numbers

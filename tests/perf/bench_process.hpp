@@ -16,6 +16,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rover_alerts::bench {
@@ -65,16 +66,20 @@ inline double process_cpu_seconds(pid_t pid) {
 }
 
 // VmRSS of a process in MiB (/proc/PID/status); -1 when it cannot be read.
-inline double process_rss_mb(pid_t pid) {
+// A memory figure of /proc/PID/status in MiB: VmRSS (now) or VmHWM (peak).
+inline double process_status_mb(pid_t pid, std::string_view field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) != 0) continue;
-    std::istringstream value(line.substr(6));
+    if (line.rfind(field, 0) != 0 || line.size() <= field.size() || line[field.size()] != ':') continue;
+    std::istringstream value(line.substr(field.size() + 1));
     double kib = 0;
     value >> kib;
     return kib / 1024.0;
   }
   return -1;
 }
+
+inline double process_rss_mb(pid_t pid) { return process_status_mb(pid, "VmRSS"); }
+inline double process_peak_rss_mb(pid_t pid) { return process_status_mb(pid, "VmHWM"); }
 
 }  // namespace rover_alerts::bench

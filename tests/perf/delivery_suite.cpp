@@ -65,9 +65,12 @@ struct Timing {
   std::chrono::milliseconds measure;
   std::chrono::milliseconds drain;  // longest wait for a latency run's last deliveries
   std::size_t acks;
+  std::uint64_t stalled_alerts;  // created while a client is stalled
 };
 
-Timing timing(bool quick) { return quick ? Timing{300ms, 1000ms, 3000ms, 10} : Timing{1000ms, 3000ms, 10000ms, 50}; }
+Timing timing(bool quick) {
+  return quick ? Timing{300ms, 1000ms, 3000ms, 10, 20'000} : Timing{1000ms, 3000ms, 10000ms, 50, 100'000};
+}
 
 double round_to(double value, int decimals) {
   const double scale = std::pow(10.0, decimals);
@@ -124,7 +127,8 @@ struct Run {
   std::unique_ptr<AdminLoad> critical_sender;
   std::string failure;  // why the run could not be set up; empty when it was
 
-  explicit Run(std::size_t count) {
+  // `stalled` of the `count` clients stop reading once subscribed.
+  explicit Run(std::size_t count, std::size_t stalled = 0) {
     std::ofstream(dir.path / "tokens") << kTokensFile;
     // One more session than the clients: the admin.
     const std::size_t max_clients = std::max<std::size_t>(1000, count + 100);
@@ -138,7 +142,7 @@ struct Run {
       return;
     }
     clients = start_logging_to({ALERT_LOAD_CLIENTS_PATH, "--port", std::to_string(port), "--token", kViewerToken,
-                                "--clients", std::to_string(count)},
+                                "--clients", std::to_string(count), "--stalled", std::to_string(stalled)},
                                dir.path / "clients.log");
     const auto ready = read_report(*clients, kReadyTimeoutMs);
     if (!ready) {
@@ -182,6 +186,7 @@ struct Window {
   double wall_s = 0;           // as the bench timed it
   double relay_cpu_share = 0;  // the relay's CPU seconds over wall seconds, every thread
   double relay_rss_mb = 0;     // at the window's end
+  double relay_peak_rss_mb = 0;  // the most the relay ever held, up to the window's end
   double bench_cpu_share = 0;  // this process (the admins' threads, mostly)
   std::uint64_t answered = 0;  // the admins' requests answered
   std::uint64_t criticals_sent = 0;
@@ -242,6 +247,7 @@ std::optional<Window> measure(Run& run, std::chrono::milliseconds warmup, const 
   w.relay_cpu_share = (process_cpu_seconds(relay) - relay_cpu) / w.wall_s;
   w.bench_cpu_share = (own_cpu_seconds() - bench_cpu) / w.wall_s;
   w.relay_rss_mb = process_rss_mb(relay);
+  w.relay_peak_rss_mb = process_peak_rss_mb(relay);
   if (drain) {
     for (AdminLoad* sender : run.senders()) sender->stop_sending();
     w.drained = wait_until_idle({relay, run.clients->pid()}, *drain);
@@ -316,6 +322,43 @@ void fanout(json::object& out, std::size_t clients, const Timing& t) {
   // The largest run measured stands for the relay's footprint.
   out["relay_rss_mb"] = round_to(w->relay_rss_mb, 1);
   out["relay_cpu_share"] = round_to(w->relay_cpu_share, 2);
+}
+
+// One client that never reads among ten that do, while the admin floods the
+// relay with routine alerts: the relay's memory must stay bounded (the
+// stalled client's queue is capped, then it is closed as too slow) and the
+// readers must get everything.
+void stalled_client(json::object& out, const Timing& t) {
+  constexpr std::string_view kName = "stalled_client";
+  constexpr std::size_t kReaders = 10;
+  const std::uint64_t alerts = t.stalled_alerts;
+  Run run(kReaders + 1, 1);
+  std::optional<Window> w;
+  if (run.failure.empty()) {
+    run.admin->start_flood(kFloodWindow);
+    w = measure(
+        run, 0ms,
+        [&] {
+          const auto give_up = Clock::now() + 120s;
+          while (run.admin->answered() < alerts && Clock::now() < give_up) std::this_thread::sleep_for(10ms);
+        },
+        t.drain, run.failure);
+  }
+  run_relay_stop(out, kName, run);
+  if (!w) return put_failure(out, kName, {"relay_rss_mb_stalled_client"}, run.failure, kReaders + 1);
+  // How the relay ended the stalled client: its log says why it closed whom.
+  std::ifstream log(run.dir.path / "relay.log");
+  std::size_t too_slow = 0;
+  for (std::string line; std::getline(log, line);) too_slow += line.find("closed: client too slow") != line.npos;
+  out["relay_rss_mb_stalled_client"] = round_to(w->relay_peak_rss_mb, 1);
+  out["stalled_client_alerts"] = w->answered;
+  out["stalled_client_closed_too_slow"] = too_slow;
+  out["stalled_client_readers_delivered_share"] =
+      w->answered > 0 ? round_to(number(w->clients, "deliveries") /
+                                     (static_cast<double>(w->answered) * static_cast<double>(kReaders)),
+                                 3)
+                      : 0.0;
+  put_shares(out, kName, *w);
 }
 
 // A latency figure's percentiles over the deliveries expected, a delivery that
@@ -417,6 +460,7 @@ json::object run_delivery_suite(bool quick, std::string_view only) {
   if (wanted("critical_100_idle")) critical_latency(out, "critical_100_idle", 100, 0, "_idle", t);
   if (wanted("critical_10")) critical_latency(out, "critical_10", 10, kBackgroundPerS, "_10_clients", t);
   if (wanted("ack_fanout")) ack_fanout(out, t);
+  if (wanted("stalled_client")) stalled_client(out, t);
   if (wanted("encodings")) put_encoding_figures(out);
   return out;
 }

@@ -49,7 +49,8 @@
 namespace rover_alerts::bench {
 
 // `only`: the one run to do (fanout_N, critical_100, critical_100_idle,
-// critical_10, ack_fanout, encodings), for profiling; empty: every run.
+// critical_10, ack_fanout, stalled_client, encodings), for profiling; empty:
+// every run.
 boost::json::object run_delivery_suite(bool quick, std::string_view only = {});
 
 }  // namespace rover_alerts::bench

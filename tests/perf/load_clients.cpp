@@ -5,10 +5,11 @@
 // the ceiling of a figure.
 //
 //   alert-load-clients --port PORT --token TOKEN --clients N [--host ADDRESS]
-//                      [--seconds S] [--connect-window K]
+//                      [--seconds S] [--connect-window K] [--stalled M]
 //
 // Each client: a WebSocket on /ws, auth -> welcome, alert_subscribe (no
-// filter), then reads until the end. At most K (default 64) clients are
+// filter), then reads until the end; the first M of them (--stalled) stop
+// reading once subscribed, as a screen whose process hangs would. At most K (default 64) clients are
 // connecting at once, so that the relay's cap on not-yet-upgraded HTTP
 // connections is not what a run measures. One JSON line on stdout per report:
 //   {"event":"ready",...}   every client subscribed or failed: subscribed, failed,
@@ -81,6 +82,7 @@ struct Options {
   std::size_t clients = 1;
   double seconds = 0;  // 0: until SIGTERM
   std::size_t connect_window = 64;
+  std::size_t stalled = 0;  // of `clients`: never read after subscribing
 };
 
 // What every client counted since the window began.
@@ -159,7 +161,7 @@ class Fleet {
 
 class LoadClient : public std::enable_shared_from_this<LoadClient> {
  public:
-  LoadClient(net::io_context& io, Fleet& fleet) : ws_(io), fleet_(fleet) {}
+  LoadClient(net::io_context& io, Fleet& fleet, bool stalls) : ws_(io), fleet_(fleet), stalls_(stalls) {}
 
   void start() {
     ws_.next_layer().async_connect(fleet_.endpoint(),
@@ -222,8 +224,13 @@ class LoadClient : public std::enable_shared_from_this<LoadClient> {
       count(text(), read_ns, tally);
     }
     buffer_.consume(buffer_.size());
+    if (stalls_ && phase_ == Phase::Subscribed) return stall();
     read_next();
   }
+
+  // Keeps the connection open and reads nothing more; the relay's ping
+  // timeout, stall deadline or queue limits are what end it.
+  void stall() { stalled_self_ = shared_from_this(); }
 
   void count(std::string_view message, std::uint64_t read_ns, Tally& tally) {
     const std::string_view type = message_type(message);
@@ -284,6 +291,8 @@ class LoadClient : public std::enable_shared_from_this<LoadClient> {
 
   websocket::stream<tcp::socket> ws_;
   Fleet& fleet_;
+  const bool stalls_;
+  std::shared_ptr<LoadClient> stalled_self_;  // a stalled client has no handler left to keep it
   websocket::response_type upgrade_response_;
   beast::flat_buffer buffer_;
   std::string request_;  // kept alive until its write completes
@@ -297,7 +306,7 @@ void Fleet::start() {
 
 void Fleet::launch_next() {
   ++launched_;
-  std::make_shared<LoadClient>(io_, *this)->start();
+  std::make_shared<LoadClient>(io_, *this, launched_ <= options_.stalled)->start();
 }
 
 void Fleet::on_setup_done(std::optional<std::string> failure) {
@@ -349,7 +358,7 @@ void Fleet::report(std::string_view event) {
 
 int usage() {
   std::cerr << "usage: alert-load-clients --port PORT --token TOKEN --clients N [--host ADDRESS] [--seconds S]"
-               " [--connect-window K]\n";
+               " [--connect-window K] [--stalled M]\n";
   return 2;
 }
 
@@ -372,6 +381,8 @@ int main(int argc, char** argv) {
         options.clients = std::stoul(value);
       } else if (arg == "--seconds") {
         options.seconds = std::stod(value);
+      } else if (arg == "--stalled") {
+        options.stalled = std::stoul(value);
       } else if (arg == "--connect-window") {
         options.connect_window = std::max<std::size_t>(1, std::stoul(value));
       } else {
@@ -381,7 +392,8 @@ int main(int argc, char** argv) {
   } catch (const std::exception&) {
     return usage();
   }
-  if (options.port == 0 || options.token.empty() || options.clients == 0) return usage();
+  if (options.port == 0 || options.token.empty() || options.clients == 0 || options.stalled > options.clients)
+    return usage();
 
   net::io_context io(1);
   Fleet fleet(io, options);
