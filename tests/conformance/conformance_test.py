@@ -130,7 +130,8 @@ async def scenario(contract, http, link, rover_sim):
     url = f"ws://{http}/ws"
     async with Client(contract, url, "viewer") as viewer, \
             Client(contract, url, "operator") as operator, \
-            Client(contract, url, "admin") as admin:
+            Client(contract, url, "admin") as admin, \
+            Client(contract, url, "delta") as delta:
         w = await viewer.login("demo-viewer-token")
         check(w["user"] == "vera" and w["role"] == "viewer", w)
         epoch = w["epoch"]
@@ -141,6 +142,10 @@ async def scenario(contract, http, link, rover_sim):
         for c in (viewer, operator, admin):
             r = await c.request({"type": "alert_subscribe", "reqId": "sub"})
             check(r["ok"], r)
+        # A viewer that asked for delta updates.
+        await delta.login("demo-viewer-token")
+        r = await delta.request({"type": "alert_subscribe", "reqId": "sub", "delta": True})
+        check(r["ok"], r)
 
         # Five rover alerts reach every subscriber, ordered by rev.
         sim = subprocess.run([rover_sim, "--relay", link, "--rover-id", "rover-c", "--rate", "100", "--count", "5"],
@@ -174,6 +179,13 @@ async def scenario(contract, http, link, rover_sim):
             check(notice["acknowledgedBy"] == "oscar", notice)
             upd = await c.expect(lambda m: m["type"] == "alert" and m["data"]["id"] == battery["id"], "ack update")
             check(upd["data"]["data"]["acknowledged"] and upd["data"]["data"]["state"] == "active_acked", upd)
+        # The delta subscriber gets the same update as only what changed, on the rev it had.
+        upd = (await delta.expect(lambda m: m["type"] == "alert" and m["data"]["id"] == battery["id"]
+                                  and m["data"]["rev"] > battery["rev"], "delta update"))["data"]
+        check(upd.get("delta") is True and upd["type"] == "update" and upd["baseRev"] == battery["rev"], upd)
+        check(upd["data"]["acknowledged"] and upd["data"]["state"] == "active_acked", upd)
+        check(upd["data"]["acknowledgedBy"] == "oscar" and "acknowledgedAt" in upd["data"], upd)
+        check("message" not in upd["data"] and "source" not in upd["data"], f"unchanged fields in a delta: {upd}")
         # Acking again is still a success (idempotent), by a viewer too.
         r = await viewer.request({"type": "alert_ack", "reqId": "ack-2", "alertId": battery["id"]})
         check(r["ok"], r)
@@ -196,9 +208,9 @@ async def scenario(contract, http, link, rover_sim):
         stats = r["result"]
         contract.check(contract.stats_result, stats, "stats result")
         check(stats["active_alerts"] == 6, stats)
-        check(stats["subscribed_clients"] == 3, stats)
+        check(stats["subscribed_clients"] == 4, stats)
         check(stats["alerts_by_priority"]["high"] == 2, stats)
-        check(stats["delivery"]["subscribers"] == 3, stats)
+        check(stats["delivery"]["subscribers"] == 4, stats)
         check(stats["delivery"]["messages"]["urgent"] > 0, stats)
         check(stats["connection"]["batchSize"] >= 10, stats)
 

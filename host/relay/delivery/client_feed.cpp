@@ -73,8 +73,13 @@ bool ClientFeed::wants(Priority priority, std::string_view source) const {
   return subscription_ && !stopped_ && !draining_ && subscription_->filter.matches(priority, source);
 }
 
-void ClientFeed::push_critical(const SharedChange& change, std::shared_ptr<const std::string> message, bool binary) {
+void ClientFeed::push_critical(const SharedChange& change, std::shared_ptr<const std::string> message, bool binary,
+                               std::shared_ptr<const std::string> delta_message) {
   if (stopped_) return;
+  // A delta applies to what the client holds: not while its snapshot is still
+  // coming, nor over a queued change it will now never get.
+  if (delta_message && delta() && !catching_up() && !outbox_.has_queued(change->alert_id))
+    message = std::move(delta_message);
   const PushStatus status = outbox_.push_urgent(std::move(message), change->alert_id, binary);
   on_status(status);
   if (status == PushStatus::Queued) sink_.feed_ready();  // at once: nothing waits for a tick
@@ -222,16 +227,22 @@ ClientFeed::Outgoing ClientFeed::routine_write(Clock::time_point now) {
   for (const SharedChange& change : taken.changes)
     if (delivery_class(change->priority) == DeliveryClass::Kept) out.cls = DeliveryClass::Kept;
   const bool flatbuffers = subscription_->flatbuffers;
-  if (taken.whole_batch) {
+  const bool delta = this->delta();
+  const bool any_replaced = std::find(taken.replaced.begin(), taken.replaced.end(), true) != taken.replaced.end();
+  if (taken.whole_batch && !(delta && any_replaced)) {
     ++metrics.shared_batch_writes;
-    out.bytes = flatbuffers ? taken.whole_batch->flatbuffers_message_for(subscription_->filter)
-                            : taken.whole_batch->message_for(subscription_->filter);
+    const SharedBatch& batch = *taken.whole_batch;
+    const SubscriptionFilter& filter = subscription_->filter;
+    out.bytes = flatbuffers ? batch.flatbuffers_message_for(filter)
+                : delta     ? batch.delta_message_for(filter)
+                            : batch.message_for(filter);
     out.binary = flatbuffers;
     // Compressed once per shared batch, whoever asks first.
     if (subscription_->lz4 && out.bytes->size() > compression_threshold()) {
       const std::size_t plain = out.bytes->size();
-      out.bytes = flatbuffers ? taken.whole_batch->flatbuffers_lz4_message_for(subscription_->filter)
-                              : taken.whole_batch->lz4_message_for(subscription_->filter);
+      out.bytes = flatbuffers ? batch.flatbuffers_lz4_message_for(filter)
+                  : delta     ? batch.delta_lz4_message_for(filter)
+                              : batch.lz4_message_for(filter);
       out.binary = true;
       ++metrics.lz4_messages;
       metrics.lz4_bytes_in += plain;
@@ -251,7 +262,10 @@ ClientFeed::Outgoing ClientFeed::routine_write(Clock::time_point now) {
     out.bytes = std::make_shared<const std::string>(flatbuffers_batch_frame(publisher_.next_batch_id(), items));
     out.binary = true;
   } else {
-    for (const SharedChange& change : taken.changes) items.push_back(change->json);
+    for (std::size_t i = 0; i < taken.changes.size(); ++i) {
+      const EncodedChange& change = *taken.changes[i];
+      items.push_back(delta && change.delta_json && !taken.replaced[i] ? *change.delta_json : change.json);
+    }
     out.bytes = std::make_shared<const std::string>(alert_batch_message(publisher_.next_batch_id(), items));
   }
   compress_if_wanted(out);

@@ -50,6 +50,11 @@ struct SubscribeOptions {
   // encoding "flatbuffers": alert changes (critical alerts, batches, catch-up
   // pages) come as binary FlatBuffers ServerFrames; everything else stays JSON.
   bool flatbuffers = false;
+  // delta: updates carry only the fields that changed (JSON only: ignored
+  // with flatbuffers). Whole changes still go where a delta could not apply:
+  // a change that replaced a queued one, a critical one during catch-up or
+  // replacing a queued one, a new alert, a priority change.
+  bool delta = false;
 };
 
 class ClientFeed {
@@ -69,6 +74,8 @@ class ClientFeed {
   bool subscribed() const { return subscription_.has_value(); }
   // Subscribed with encoding "flatbuffers".
   bool flatbuffers() const { return subscription_ && subscription_->flatbuffers; }
+  // Subscribed with delta updates (and JSON).
+  bool delta() const { return subscription_ && subscription_->delta && !subscription_->flatbuffers; }
   // Stops everything: nothing more is queued or produced; queued messages are
   // discarded (a closing connection).
   void stop();
@@ -97,7 +104,9 @@ class ClientFeed {
   bool catching_up() const { return catch_up_ && !catch_up_->done() && !draining_; }
   // `message`: the change's `alert` message, or its FlatBuffers
   // ServerFrame{Alert} (binary) for a flatbuffers() feed.
-  void push_critical(const SharedChange& change, std::shared_ptr<const std::string> message, bool binary = false);
+  // `delta_message`: the change's delta `alert` message, when it has one.
+  void push_critical(const SharedChange& change, std::shared_ptr<const std::string> message, bool binary = false,
+                     std::shared_ptr<const std::string> delta_message = nullptr);
   void push_notice(std::shared_ptr<const std::string> message);
   void push_routine(const SharedBatchPtr& batch, std::size_t index, Clock::time_point now);
   // After a publication or on the relay's tick: wakes the sink when a write

@@ -104,7 +104,7 @@ PushStatus ClientOutbox::push_routine(const SharedBatchPtr& batch, std::size_t i
 
   if (coalesces) remove_slot(*queued);
   const std::uint64_t seq = first_seq_ + routine_.size();
-  routine_.push_back(Slot{batch, static_cast<std::uint32_t>(index), now});
+  routine_.push_back(Slot{batch, static_cast<std::uint32_t>(index), coalesces, now});
   queued_by_alert_.insert(hash, index_entry(seq));
   ++routine_live_;
   routine_bytes_ += bytes;
@@ -190,6 +190,7 @@ ClientOutbox::Taken ClientOutbox::take_routine(std::size_t max_changes, std::siz
     if (!taken.changes.empty() && bytes + size > max_bytes) break;
     if (slot.batch.get() != only_batch) only_batch = nullptr;
     taken.changes.push_back(slot.batch->changes()[slot.index]);
+    taken.replaced.push_back(slot.replaced);
     bytes += size;
     remove_slot(first_seq_);
     --removed_slots_;  // popped here, not left behind

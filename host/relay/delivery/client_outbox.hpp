@@ -57,6 +57,8 @@ class ClientOutbox {
   PushStatus push_routine(const SharedBatchPtr& batch, std::size_t index, Clock::time_point now);
 
   bool has_urgent() const { return !urgent_.empty(); }
+  // True when a routine change of `alert` is queued.
+  bool has_queued(std::string_view alert) const { return queued_seq(alert, alert_hash(alert)).has_value(); }
   // The oldest urgent message; `binary` (when given) says whether it goes as
   // a binary frame, `change` whether it carries an alert change (a critical
   // one, pushed with the alert it supersedes).
@@ -66,8 +68,11 @@ class ClientOutbox {
   // `max_bytes` unless none was taken yet), oldest first. `whole_batch` is set
   // when what was taken is all `filter` lets through of one shared batch,
   // untouched: its shared message can be sent as it is.
+  // `replaced[i]`: changes[i] replaced an older queued change of its alert
+  // (which the client never got: a delta must not go for it).
   struct Taken {
     std::vector<SharedChange> changes;
+    std::vector<bool> replaced;
     SharedBatchPtr whole_batch;
   };
   Taken take_routine(std::size_t max_changes, std::size_t max_bytes, const SubscriptionFilter& filter);
@@ -98,6 +103,7 @@ class ClientOutbox {
   struct Slot {
     SharedBatchPtr batch;  // null: removed (coalesced, evicted or superseded)
     std::uint32_t index = 0;
+    bool replaced = false;  // it replaced an older queued change of its alert
     Clock::time_point queued_at;
     const EncodedChange& change() const { return *batch->changes()[index]; }
   };

@@ -59,6 +59,10 @@ struct EncodedChange {
   // protocol/flatbuffers_encoding.hpp); encoded only while some subscriber
   // asked for encoding "flatbuffers".
   std::optional<std::string> flatbuffer;
+  // The change as a delta update (protocol/alert_json.hpp), encoded only while
+  // some subscriber asked for `delta: true`, and only for updates that can go
+  // as one.
+  std::optional<std::string> delta_json;
   // When it was published (after its commit), for the publish-to-write latency.
   std::chrono::steady_clock::time_point published_at;
 };

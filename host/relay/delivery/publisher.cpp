@@ -19,6 +19,7 @@ void Publisher::add(ClientFeed* feed) {
   feeds_.push_back(feed);
   ++live_feeds_;
   if (feed->flatbuffers()) ++flatbuffers_feeds_;
+  if (feed->delta()) ++delta_feeds_;
 }
 
 void Publisher::remove(ClientFeed* feed) {
@@ -27,6 +28,7 @@ void Publisher::remove(ClientFeed* feed) {
   *it = nullptr;
   --live_feeds_;
   if (feed->flatbuffers()) --flatbuffers_feeds_;
+  if (feed->delta()) --delta_feeds_;
   if (iterating_ == 0) std::erase(feeds_, nullptr);
 }
 
@@ -55,6 +57,7 @@ void Publisher::publish(std::span<const AlertChange> changes, std::uint64_t comm
     encoded->rev = change.rev;
     encoded->json = encode_change_json(change.type, change.alert);
     if (flatbuffers_feeds_ > 0) encoded->flatbuffer = encode_change_flatbuffer(change.type, change.alert);
+    if (delta_feeds_ > 0) encoded->delta_json = encode_change_delta_json(change);
     encoded->published_at = now;
     const auto queued = routine_index.find(encoded->alert_id);
     if (delivery_class(encoded->priority) == DeliveryClass::Urgent) {
@@ -62,6 +65,8 @@ void Publisher::publish(std::span<const AlertChange> changes, std::uint64_t comm
       if (queued != routine_index.end()) routine[queued->second] = nullptr;
       if (queued != routine_index.end()) routine_index.erase(queued);
       auto message = std::make_shared<const std::string>(alert_message(encoded->json));
+      std::shared_ptr<const std::string> delta_message;
+      if (encoded->delta_json) delta_message = std::make_shared<const std::string>(alert_message(*encoded->delta_json));
       // ServerFrame{Alert}, built once for every flatbuffers feed.
       std::shared_ptr<const std::string> frame;
       if (encoded->flatbuffer) frame = std::make_shared<const std::string>(flatbuffers_alert_frame(*encoded->flatbuffer));
@@ -71,7 +76,7 @@ void Publisher::publish(std::span<const AlertChange> changes, std::uint64_t comm
         if (feed.flatbuffers() && frame)
           feed.push_critical(shared, frame, true);
         else
-          feed.push_critical(shared, message);
+          feed.push_critical(shared, message, false, delta_message);
       });
     } else if (queued != routine_index.end()) {
       routine[queued->second] = std::move(encoded);  // coalesced within the batch

@@ -91,6 +91,7 @@ class Publisher {
   std::vector<ClientFeed*> feeds_;
   std::size_t live_feeds_ = 0;
   std::size_t flatbuffers_feeds_ = 0;
+  std::size_t delta_feeds_ = 0;  // subscribed with delta: true: changes get their delta form
   int iterating_ = 0;
 
   // Destroyed by stop(), while the io_context still exists.

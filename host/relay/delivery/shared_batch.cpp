@@ -21,16 +21,32 @@ SharedBatch::PerFilter& SharedBatch::per_filter(const SubscriptionFilter& filter
 
 std::size_t SharedBatch::count_for(const SubscriptionFilter& filter) const { return per_filter(filter).count; }
 
+std::shared_ptr<const std::string> SharedBatch::encode_json(const SubscriptionFilter& filter, bool delta) const {
+  std::vector<std::string_view> items;
+  items.reserve(per_filter(filter).count);
+  for (const SharedChange& change : changes_)
+    if (filter.matches(change->priority, change->source))
+      items.push_back(delta && change->delta_json ? *change->delta_json : change->json);
+  return std::make_shared<const std::string>(alert_batch_message(batch_id_, items));
+}
+
 std::shared_ptr<const std::string> SharedBatch::message_for(const SubscriptionFilter& filter) const {
   PerFilter& entry = per_filter(filter);
-  if (!entry.message) {
-    std::vector<std::string_view> items;
-    items.reserve(entry.count);
-    for (const SharedChange& change : changes_)
-      if (filter.matches(change->priority, change->source)) items.push_back(change->json);
-    entry.message = std::make_shared<const std::string>(alert_batch_message(batch_id_, items));
-  }
+  if (!entry.message) entry.message = encode_json(filter, false);
   return entry.message;
+}
+
+std::shared_ptr<const std::string> SharedBatch::delta_message_for(const SubscriptionFilter& filter) const {
+  PerFilter& entry = per_filter(filter);
+  if (!entry.delta_message) entry.delta_message = encode_json(filter, true);
+  return entry.delta_message;
+}
+
+std::shared_ptr<const std::string> SharedBatch::delta_lz4_message_for(const SubscriptionFilter& filter) const {
+  PerFilter& entry = per_filter(filter);
+  if (!entry.delta_lz4_message)
+    entry.delta_lz4_message = std::make_shared<const std::string>(lz4_frame(*delta_message_for(filter)));
+  return entry.delta_lz4_message;
 }
 
 std::shared_ptr<const std::string> SharedBatch::lz4_message_for(const SubscriptionFilter& filter) const {

@@ -37,6 +37,10 @@ class SharedBatch {
   std::shared_ptr<const std::string> flatbuffers_message_for(const SubscriptionFilter& filter) const;
   // That frame in the LZ4 frame format, compressed on first use.
   std::shared_ptr<const std::string> flatbuffers_lz4_message_for(const SubscriptionFilter& filter) const;
+  // For `delta: true` subscribers: the `alert_batch` with each change's delta
+  // form where it has one, and its LZ4 frame.
+  std::shared_ptr<const std::string> delta_message_for(const SubscriptionFilter& filter) const;
+  std::shared_ptr<const std::string> delta_lz4_message_for(const SubscriptionFilter& filter) const;
 
  private:
   struct PerFilter {
@@ -46,7 +50,10 @@ class SharedBatch {
     std::shared_ptr<const std::string> lz4_message;
     std::shared_ptr<const std::string> flatbuffers_message;
     std::shared_ptr<const std::string> flatbuffers_lz4_message;
+    std::shared_ptr<const std::string> delta_message;
+    std::shared_ptr<const std::string> delta_lz4_message;
   };
+  std::shared_ptr<const std::string> encode_json(const SubscriptionFilter& filter, bool delta) const;
   PerFilter& per_filter(const SubscriptionFilter& filter) const;
 
   std::uint64_t batch_id_;

@@ -262,7 +262,7 @@ void WebsocketSession::start_stream(const Request& request, const SubscribeReque
   send(ok_response(request.req_id, std::move(result)));
   SubscribeOptions options{SubscriptionFilter(subscribe.priorities, subscribe.sources), subscribe.batch_size,
                            subscribe.batch_timeout, subscribe.lz4, subscribe.compression_threshold,
-                           subscribe.flatbuffers};
+                           subscribe.flatbuffers, subscribe.delta};
   feed_.subscribe(std::move(options), std::move(catch_up));
 }
 

@@ -13,39 +13,56 @@ void write_string_map(JsonWriter& out, const std::map<std::string, std::string>&
 }
 
 // AlertMessageData plus lifecycle fields; fields that are empty/zero are left out.
-void write_alert_data(JsonWriter& out, const Alert& alert, ChangeType type) {
+// `delta`: only the fields in `changed` (identity fields never change), and
+// an optional field that became empty is written as null, so the client
+// removes it.
+void write_alert_data(JsonWriter& out, const Alert& alert, ChangeType type, std::uint32_t changed = kAllFields,
+                      bool delta = false) {
+  const auto wanted = [&](AlertField field) { return !delta || (changed & field) != 0; };
+  // An optional field: written when set, null in a delta that cleared it.
+  const auto optional = [&](AlertField field, std::string_view name, bool present, const auto& write) {
+    if (!wanted(field)) return;
+    if (present) {
+      write(out.key(name));
+    } else if (delta) {
+      out.key(name).raw("null");
+    }
+  };
   out.begin_object();
-  if (!alert.title.empty()) out.member("title", alert.title);
-  out.member("message", alert.message);
-  out.member("source", alert.source);
-  out.member("key", alert.key);
-  if (!alert.rover.empty()) out.member("rover", alert.rover);  // ground alerts have none
-  if (!alert.created_by.empty()) out.member("createdBy", alert.created_by);
+  optional(kFieldTitle, "title", !alert.title.empty(), [&](JsonWriter& w) { w.value(alert.title); });
+  if (wanted(kFieldMessage)) out.member("message", alert.message);
+  if (!delta) {
+    out.member("source", alert.source);
+    out.member("key", alert.key);
+    if (!alert.rover.empty()) out.member("rover", alert.rover);  // ground alerts have none
+    if (!alert.created_by.empty()) out.member("createdBy", alert.created_by);
+  }
   const bool removed = type == ChangeType::Remove || type == ChangeType::Clear;
-  out.member("state", removed ? std::string_view("removed") : to_string(alert.state()));
-  out.member("active", alert.active);
-  out.member("acknowledged", alert.acknowledged);
-  out.member("persistent", alert.persistent);
-  out.member("closable", alert.closable);
-  out.member("occurrences", alert.occurrences);
-  out.member("firstSeen", alert.first_seen_ms);
-  out.member("lastSeen", alert.last_seen_ms);
-  if (alert.action) {
-    out.key("action").begin_object();
-    out.member("label", alert.action->label);
-    out.member("actionType", alert.action->action_type);
-    out.key("parameters");
-    write_string_map(out, alert.action->parameters);
-    out.end_object();
-  }
-  if (!alert.metadata.empty()) {
-    out.key("metadata");
-    write_string_map(out, alert.metadata);
-  }
-  if (!alert.group_id.empty()) out.member("groupId", alert.group_id);
-  if (alert.expires_at_ms != 0) out.member("expiresAt", alert.expires_at_ms);
-  if (!alert.acknowledged_by.empty()) out.member("acknowledgedBy", alert.acknowledged_by);
-  if (alert.acknowledged_at_ms != 0) out.member("acknowledgedAt", alert.acknowledged_at_ms);
+  if (wanted(kFieldState)) out.member("state", removed ? std::string_view("removed") : to_string(alert.state()));
+  if (wanted(kFieldActive)) out.member("active", alert.active);
+  if (wanted(kFieldAcknowledged)) out.member("acknowledged", alert.acknowledged);
+  if (wanted(kFieldPersistent)) out.member("persistent", alert.persistent);
+  if (wanted(kFieldClosable)) out.member("closable", alert.closable);
+  if (wanted(kFieldOccurrences)) out.member("occurrences", alert.occurrences);
+  if (wanted(kFieldFirstSeen)) out.member("firstSeen", alert.first_seen_ms);
+  if (wanted(kFieldLastSeen)) out.member("lastSeen", alert.last_seen_ms);
+  optional(kFieldAction, "action", alert.action.has_value(), [&](JsonWriter& w) {
+    w.begin_object();
+    w.member("label", alert.action->label);
+    w.member("actionType", alert.action->action_type);
+    w.key("parameters");
+    write_string_map(w, alert.action->parameters);
+    w.end_object();
+  });
+  optional(kFieldMetadata, "metadata", !alert.metadata.empty(),
+           [&](JsonWriter& w) { write_string_map(w, alert.metadata); });
+  optional(kFieldGroupId, "groupId", !alert.group_id.empty(), [&](JsonWriter& w) { w.value(alert.group_id); });
+  optional(kFieldExpiresAt, "expiresAt", alert.expires_at_ms != 0,
+           [&](JsonWriter& w) { w.value(alert.expires_at_ms); });
+  optional(kFieldAcknowledgedBy, "acknowledgedBy", !alert.acknowledged_by.empty(),
+           [&](JsonWriter& w) { w.value(alert.acknowledged_by); });
+  optional(kFieldAcknowledgedAt, "acknowledgedAt", alert.acknowledged_at_ms != 0,
+           [&](JsonWriter& w) { w.value(alert.acknowledged_at_ms); });
   out.end_object();
 }
 
@@ -100,6 +117,29 @@ std::string encode_change_json(ChangeType type, const Alert& alert) {
   text.reserve(352 + alert.title.size() + alert.message.size());
   JsonWriter out(text);
   write_alert_change(out, type, alert);
+  return text;
+}
+
+std::optional<std::string> encode_change_delta_json(const AlertChange& change) {
+  // Priority decides which subscribers get a change: one that changed it may
+  // reach a client that never had the alert, so it goes whole.
+  if (change.type != ChangeType::Update || change.base_rev == 0 || (change.changed & kFieldPriority) != 0)
+    return std::nullopt;
+  const Alert& alert = change.alert;
+  std::string text;
+  text.reserve(192);
+  JsonWriter out(text);
+  out.begin_object();
+  out.member("id", alert.id);
+  out.member("type", to_string(change.type));
+  out.member("priority", to_string(alert.priority));
+  out.member("timestamp", alert.timestamp_ms);
+  out.member("rev", alert.rev);
+  out.member("delta", true);
+  out.member("baseRev", change.base_rev);
+  out.key("data");
+  write_alert_data(out, alert, change.type, change.changed, true);
+  out.end_object();
   return text;
 }
 

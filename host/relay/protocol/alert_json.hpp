@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,12 @@ std::shared_ptr<const std::string> encode_alert_message(const Tombstone& tombsto
 // The AlertWebSocketMessage of one change, alone: what a batch carries.
 std::string encode_change_json(ChangeType type, const Alert& alert);
 std::string encode_change_json(const Tombstone& tombstone);
+// The change as a delta update for subscribers that asked for `delta: true`:
+// the AlertWebSocketMessage shape with `"delta":true`, `baseRev` (the rev
+// of the alert the delta applies to) and in `data` only the fields that
+// changed since then (null: the field was removed). nullopt when the change
+// must go whole: not an update, its base unknown, or its priority changed.
+std::optional<std::string> encode_change_delta_json(const AlertChange& change);
 // {"type":"alert","data":<change_json>}
 std::string alert_message(std::string_view change_json);
 // {"type":"alert_batch","batchId":N,"data":[<change_json>...]}

@@ -60,6 +60,14 @@ class FieldReader {
     return std::nullopt;
   }
 
+  std::optional<bool> boolean(std::string_view field) {
+    const json::value* value = find(field);
+    if (value == nullptr) return std::nullopt;
+    if (value->is_bool()) return value->get_bool();
+    fail(ErrorCode::BadRequest, "`" + std::string(field) + "` must be true or false");
+    return std::nullopt;
+  }
+
   // An optional non-empty array of non-empty strings, each at most `max_bytes`.
   std::vector<std::string> string_array(std::string_view field, std::size_t max_entries, std::size_t max_bytes) {
     std::vector<std::string> out;
@@ -165,6 +173,7 @@ RequestBody decode_subscribe(FieldReader& in) {
       in.fail(ErrorCode::BadRequest, "`encoding` must be \"json\" or \"flatbuffers\"");
     }
   }
+  request.delta = in.boolean("delta").value_or(false);
   return request;
 }
 

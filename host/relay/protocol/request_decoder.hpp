@@ -43,6 +43,8 @@ struct SubscribeRequest {
   // encoding: "flatbuffers": alert changes come as binary FlatBuffers frames
   // (schemas/client.fbs); every other message stays JSON text.
   bool flatbuffers = false;
+  // delta: true: updates carry only the fields that changed (JSON only).
+  bool delta = false;
 };
 
 // alert_ack, alert_sync, alert_create, alert_clear and get_stats are decoded

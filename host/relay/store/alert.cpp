@@ -46,4 +46,29 @@ AlertState alert_state(bool active, bool acknowledged) {
 
 AlertState Alert::state() const { return alert_state(active, acknowledged); }
 
+std::uint32_t changed_fields(const Alert& a, const Alert& b) {
+  std::uint32_t changed = 0;
+  const auto note = [&changed](bool differs, AlertField field) {
+    if (differs) changed |= field;
+  };
+  note(a.priority != b.priority, kFieldPriority);
+  note(a.title != b.title, kFieldTitle);
+  note(a.message != b.message, kFieldMessage);
+  note(a.state() != b.state(), kFieldState);
+  note(a.active != b.active, kFieldActive);
+  note(a.acknowledged != b.acknowledged, kFieldAcknowledged);
+  note(a.persistent != b.persistent, kFieldPersistent);
+  note(a.closable != b.closable, kFieldClosable);
+  note(a.occurrences != b.occurrences, kFieldOccurrences);
+  note(a.first_seen_ms != b.first_seen_ms, kFieldFirstSeen);
+  note(a.last_seen_ms != b.last_seen_ms, kFieldLastSeen);
+  note(a.action != b.action, kFieldAction);
+  note(a.metadata != b.metadata, kFieldMetadata);
+  note(a.group_id != b.group_id, kFieldGroupId);
+  note(a.expires_at_ms != b.expires_at_ms, kFieldExpiresAt);
+  note(a.acknowledged_by != b.acknowledged_by, kFieldAcknowledgedBy);
+  note(a.acknowledged_at_ms != b.acknowledged_at_ms, kFieldAcknowledgedAt);
+  return changed;
+}
+
 }  // namespace rover_alerts::relay

@@ -70,6 +70,33 @@ enum class ChangeType : std::uint8_t { New, Update, Remove, Clear };
 
 std::string_view to_string(ChangeType t);
 
+// The fields of an alert that an update can change (the rest - id, key,
+// rover, source, createdBy - never change for one occurrence). Delta updates
+// carry only the changed ones.
+enum AlertField : std::uint32_t {
+  kFieldPriority = 1u << 0,
+  kFieldTitle = 1u << 1,
+  kFieldMessage = 1u << 2,
+  kFieldState = 1u << 3,
+  kFieldActive = 1u << 4,
+  kFieldAcknowledged = 1u << 5,
+  kFieldPersistent = 1u << 6,
+  kFieldClosable = 1u << 7,
+  kFieldOccurrences = 1u << 8,
+  kFieldFirstSeen = 1u << 9,
+  kFieldLastSeen = 1u << 10,
+  kFieldAction = 1u << 11,
+  kFieldMetadata = 1u << 12,
+  kFieldGroupId = 1u << 13,
+  kFieldExpiresAt = 1u << 14,
+  kFieldAcknowledgedBy = 1u << 15,
+  kFieldAcknowledgedAt = 1u << 16,
+};
+inline constexpr std::uint32_t kAllFields = (1u << 17) - 1;
+
+// The fields that differ between two states of one alert.
+std::uint32_t changed_fields(const Alert& before, const Alert& after);
+
 // One change, as the store reports it to its observer. For Remove and Clear,
 // `alert` is the last state of the alert before it left the store (with the
 // removal's rev and timestamp).
@@ -77,6 +104,10 @@ struct AlertChange {
   ChangeType type = ChangeType::New;
   Alert alert;
   std::uint64_t rev = 0;
+  // An Update: the alert's rev before it (0: unknown) and the fields it
+  // changed since then (kAllFields: unknown).
+  std::uint64_t base_rev = 0;
+  std::uint32_t changed = kAllFields;
 };
 
 }  // namespace rover_alerts::relay

@@ -211,6 +211,7 @@ AlertStore::ApplyResult AlertStore::apply_rover_event(const std::string& rover, 
       if (slot == kNoSlot) {
         raise_new(rover, boot_id, seq, event);
       } else {
+        const std::optional<Alert> before = state_before_update(slot);
         AlertRecord& r = records_[slot];
         if (event.kind == RoverEventKind::Raise) {
           // Every raise is at least one more occurrence; a rover that coalesced
@@ -219,7 +220,7 @@ AlertStore::ApplyResult AlertStore::apply_rover_event(const std::string& rover, 
         } else {
           r.occurrences = std::max(r.occurrences, event.occurrences);
         }
-        update_existing(slot, event);
+        update_existing(slot, event, before);
       }
       break;
     case RoverEventKind::Clear:
@@ -277,7 +278,12 @@ void AlertStore::raise_new(const std::string& rover, std::uint64_t boot_id, std:
   commit(ChangeType::New, slot, event.last_seen_ms, 0);
 }
 
-void AlertStore::update_existing(Slot slot, const RoverEvent& event) {
+std::optional<Alert> AlertStore::state_before_update(Slot slot) const {
+  if (!observer_) return std::nullopt;
+  return to_alert(records_[slot]);
+}
+
+void AlertStore::update_existing(Slot slot, const RoverEvent& event, const std::optional<Alert>& before) {
   AlertRecord& r = records_[slot];
   const std::uint64_t old_expiry = r.expires_at_ms;
   copy_event_fields(r, event);
@@ -292,17 +298,18 @@ void AlertStore::update_existing(Slot slot, const RoverEvent& event) {
     set_string(r.acknowledged_by, {});
     r.acknowledged_at_ms = 0;
   }
-  commit(ChangeType::Update, slot, event.last_seen_ms, old_expiry);
+  commit(ChangeType::Update, slot, event.last_seen_ms, old_expiry, before);
 }
 
 void AlertStore::clear_existing(Slot slot, std::uint64_t at_ms) {
+  const std::optional<Alert> before = state_before_update(slot);
   AlertRecord& r = records_[slot];
   r.set(AlertRecord::kActive, false);
   if (!owes_ack(r) && !r.has(AlertRecord::kPersistent)) {
     remove(slot, ChangeType::Remove, at_ms);
     return;
   }
-  commit(ChangeType::Update, slot, at_ms, r.expires_at_ms);
+  commit(ChangeType::Update, slot, at_ms, r.expires_at_ms, before);
 }
 
 // ---- operator input -------------------------------------------------------
@@ -311,6 +318,7 @@ AckResult AlertStore::acknowledge(std::string_view alert_id, std::string_view us
   AckResult result;
   const Slot slot = find_slot_by_id(alert_id);
   if (slot == kNoSlot) return result;
+  const std::optional<Alert> before = state_before_update(slot);
   AlertRecord& r = records_[slot];
   r.set(AlertRecord::kAcknowledged, true);
   set_string(r.acknowledged_by, user);
@@ -323,7 +331,7 @@ AckResult AlertStore::acknowledge(std::string_view alert_id, std::string_view us
     result.alert.rev = rev_;
     result.alert.timestamp_ms = at_ms;
   } else {
-    commit(ChangeType::Update, slot, at_ms, r.expires_at_ms);
+    commit(ChangeType::Update, slot, at_ms, r.expires_at_ms, before);
     result.alert = to_alert(records_[slot]);
   }
   result.rev = rev_;
@@ -438,7 +446,8 @@ void AlertStore::remove(Slot slot, ChangeType type, std::uint64_t at_ms) {
   if (tombstones_.size() > limits_.max_tombstones) prune_front(tombstones_.size() - limits_.max_tombstones);
 }
 
-void AlertStore::commit(ChangeType type, Slot slot, std::uint64_t at_ms, std::uint64_t old_expiry) {
+void AlertStore::commit(ChangeType type, Slot slot, std::uint64_t at_ms, std::uint64_t old_expiry,
+                        const std::optional<Alert>& before) {
   AlertRecord& r = records_[slot];
   const bool existed = r.rev != 0;
   if (old_expiry != 0) by_expiry_.erase({old_expiry, slot});
@@ -448,7 +457,12 @@ void AlertStore::commit(ChangeType type, Slot slot, std::uint64_t at_ms, std::ui
   if (r.expires_at_ms != 0) by_expiry_.emplace(r.expires_at_ms, slot);
   if (existed) note_stale_rev();
   if (recorder_ != nullptr || observer_) {
-    const AlertChange change{type, to_alert(r), r.rev};
+    AlertChange change{type, to_alert(r), r.rev};
+    if (before) {
+      change.base_rev = before->rev;
+      // The timestamp and rev are the change's own; the fields are the news.
+      change.changed = changed_fields(*before, change.alert);
+    }
     if (recorder_ != nullptr) recorder_->record_change(change, nullptr);
     if (observer_) observer_(change);
   }

@@ -363,13 +363,18 @@ class AlertStore {
 
   // ---- changes ----
   void raise_new(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq, const RoverEvent& event);
-  void update_existing(Slot slot, const RoverEvent& event);
+  // `before`: state_before_update(slot), taken before any field changed.
+  void update_existing(Slot slot, const RoverEvent& event, const std::optional<Alert>& before);
   void clear_existing(Slot slot, std::uint64_t at_ms);
   void copy_event_fields(AlertRecord& r, const RoverEvent& event);
   void remove(Slot slot, ChangeType type, std::uint64_t at_ms);
   // Gives the alert the next rev and reports the change; `old_expiry` is the
   // expiresAt the expiry index holds for it (0 for none or a new alert).
-  void commit(ChangeType type, Slot slot, std::uint64_t at_ms, std::uint64_t old_expiry);
+  // `before`: the alert's state before an update (only taken while an
+  // observer listens), for the change's base_rev and changed fields.
+  void commit(ChangeType type, Slot slot, std::uint64_t at_ms, std::uint64_t old_expiry,
+              const std::optional<Alert>& before = std::nullopt);
+  std::optional<Alert> state_before_update(Slot slot) const;
   void prune_front(std::size_t count);
   static bool owes_ack(const AlertRecord& r) {
     return !r.has(AlertRecord::kAcknowledged) && r.priority != Priority::Info;

@@ -73,6 +73,64 @@ BOOST_AUTO_TEST_CASE(removed_alert_leaves_out_empty_fields) {
              R"("expiresAt":1700000900000,"acknowledgedBy":"oscar","acknowledgedAt":1700000001000}}})");
 }
 
+BOOST_AUTO_TEST_CASE(a_delta_update_carries_only_the_changed_fields_and_null_for_a_removed_one) {
+  AlertStore store("00000000000000000000000000000000");
+  std::vector<AlertChange> changes;
+  store.set_observer([&](const AlertChange& change) { changes.push_back(change); });
+  RoverEvent e;
+  e.key = "k";
+  e.source = "s";
+  e.title = "t";
+  e.message = "m";
+  e.priority = Priority::Low;
+  e.persistent = true;
+  e.raised_at_ms = e.last_seen_ms = 100;
+  store.apply_rover_event("R9", 1, 5, e);
+  BOOST_TEST_REQUIRE(changes.size() == 1u);
+  BOOST_TEST(!encode_change_delta_json(changes[0]).has_value());  // a new alert goes whole
+
+  store.acknowledge(changes[0].alert.id, "oscar", 200);
+  BOOST_TEST_REQUIRE(changes.size() == 2u);
+  BOOST_TEST(changes[1].base_rev == 1u);
+  BOOST_TEST(*encode_change_delta_json(changes[1]) ==
+             R"({"id":"R9-0000000000000001-5","type":"update","priority":"low","timestamp":200,"rev":2,)"
+             R"("delta":true,"baseRev":1,"data":{"state":"active_acked","acknowledged":true,)"
+             R"("acknowledgedBy":"oscar","acknowledgedAt":200}})");
+
+  // The condition clears (the alert is kept: persistent) and comes back: a
+  // fresh activation drops the acknowledgement, so those fields go as null,
+  // and so does the title the rover no longer sends.
+  RoverEvent clear = e;
+  clear.kind = RoverEventKind::Clear;
+  clear.last_seen_ms = 250;
+  store.apply_rover_event("R9", 1, 6, clear);
+  e.title.clear();
+  e.last_seen_ms = 300;
+  store.apply_rover_event("R9", 1, 7, e);
+  BOOST_TEST_REQUIRE(changes.size() == 4u);
+  const auto delta = boost::json::parse(*encode_change_delta_json(changes[3])).as_object();
+  const auto& data = delta.at("data").as_object();
+  BOOST_TEST(delta.at("baseRev").to_number<std::uint64_t>() == changes[2].rev);
+  BOOST_TEST(data.at("title").is_null());
+  BOOST_TEST(data.at("acknowledgedBy").is_null());
+  BOOST_TEST(data.at("acknowledgedAt").is_null());
+  BOOST_TEST(data.at("acknowledged").as_bool() == false);
+  BOOST_TEST(data.at("active").as_bool() == true);
+  BOOST_TEST(data.at("occurrences").to_number<std::uint64_t>() == 2u);  // counted before the update, still in the delta
+  BOOST_TEST(data.at("lastSeen").to_number<std::uint64_t>() == 300u);
+  BOOST_TEST(!data.contains("message"));
+  BOOST_TEST(!data.contains("source"));
+}
+
+BOOST_AUTO_TEST_CASE(a_change_of_priority_goes_whole_even_to_delta_subscribers) {
+  AlertChange change{ChangeType::Update, fixed_alert(), 2};
+  change.base_rev = 1;
+  change.changed = kFieldPriority | kFieldLastSeen;
+  BOOST_TEST(!encode_change_delta_json(change).has_value());
+  change.changed = kFieldLastSeen;
+  BOOST_TEST(encode_change_delta_json(change).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(strings_are_escaped) {
   Alert a = fixed_alert();
   a.message = "line1\n\"quoted\" \\ caf\xc3\xa9 \x01";

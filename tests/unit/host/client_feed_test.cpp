@@ -400,6 +400,65 @@ BOOST_AUTO_TEST_CASE(the_batch_size_follows_the_measured_rtt_within_bounds) {
   BOOST_TEST(fixed->feed.batch_size() == b.max_batch_size);  // the client's wish, within bounds
 }
 
+BOOST_AUTO_TEST_CASE(delta_subscribers_get_only_what_changed_and_whole_changes_where_a_delta_cannot_apply) {
+  Tester t;
+  auto plain = t.subscriber();
+  SubscribeOptions delta_options;
+  delta_options.delta = true;
+  auto delta = t.subscriber(delta_options);
+  plain->drain();
+  delta->drain();
+  plain->received.clear();
+  delta->received.clear();
+  t.raise_alert("routine", Priority::High);
+  t.raise_alert("fire", Priority::Critical);
+  t.commit();
+  plain->drain();
+  delta->drain();
+  BOOST_TEST_REQUIRE(delta->received.size() == 2u);  // new alerts go whole
+  for (const auto& m : delta->received) BOOST_TEST(!m.at("data").as_object().contains("delta"));
+  std::map<std::string, std::string> ids;
+  std::uint64_t routine_rev = 0;
+  for (const auto& m : delta->received) {
+    const std::string key(m.at("data").at("data").at("key").as_string());
+    ids[key] = m.at("data").at("id").as_string();
+    if (key == "routine") routine_rev = rev_of(m);
+  }
+  delta->received.clear();
+  plain->received.clear();
+
+  // An ack of each: the routine one in a batch, the critical one alone.
+  t.store.acknowledge(ids.at("routine"), "oscar", 5000);
+  t.store.acknowledge(ids.at("fire"), "oscar", 5001);
+  t.commit();
+  plain->drain();
+  delta->drain();
+  BOOST_TEST_REQUIRE(delta->received.size() == 2u);
+  BOOST_TEST_REQUIRE(plain->received.size() == 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& d = delta->received[i].at("data").as_object();
+    BOOST_TEST(d.at("delta").as_bool());
+    BOOST_TEST(d.at("data").at("acknowledgedBy").as_string() == "oscar");
+    BOOST_TEST(!d.at("data").as_object().contains("message"));
+    BOOST_TEST(plain->received[i].at("data").at("data").at("message").as_string() == "Battery low");
+    BOOST_TEST(!plain->received[i].at("data").as_object().contains("delta"));
+  }
+  const auto& routine_delta = delta->received[1].at("data").as_object();  // the critical one came first
+  BOOST_TEST(routine_delta.at("baseRev").to_number<std::uint64_t>() == routine_rev);
+  delta->received.clear();
+
+  // Two updates of one alert queued for the client: the newer replaces the
+  // older, which the client never gets, so a delta on it would be wrong.
+  t.raise_alert("routine", Priority::High);
+  t.commit();
+  t.raise_alert("routine", Priority::High);
+  t.commit();
+  delta->drain();
+  BOOST_TEST_REQUIRE(delta->received.size() == 1u);
+  BOOST_TEST(!delta->received[0].at("data").as_object().contains("delta"));
+  BOOST_TEST(delta->received[0].at("data").at("data").at("message").as_string() == "Battery low");
+}
+
 BOOST_AUTO_TEST_CASE(a_snapshot_taken_in_pages_loses_no_change_made_while_it_is_sent) {
   DeliveryLimits limits;
   limits.batching.catch_up_page = 100;
