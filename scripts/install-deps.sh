@@ -20,7 +20,7 @@ HOST_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
   libflatbuffers-dev flatbuffers-compiler
   liblz4-dev libsqlite3-dev libssl-dev
-  python3 python3-websockets python3-jsonschema
+  python3 python3-websockets python3-jsonschema python3-lz4
   curl ca-certificates
 )
 # Where fetch_promtool puts promtool; tests/integration/CMakeLists.txt looks there.

@@ -8,7 +8,8 @@ sends against client-message.schema.json, so the test itself speaks the
 contract). Any schema violation or wrong behaviour fails the test.
 
 usage: conformance_test.py --relay PATH --rover-sim PATH --tokens FILE --schemas DIR
-Runs under Debian's /usr/bin/python3 (python3-websockets, python3-jsonschema).
+Runs under Debian's /usr/bin/python3 (python3-websockets, python3-jsonschema,
+python3-lz4).
 """
 import argparse
 import asyncio
@@ -16,11 +17,13 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 
 import jsonschema
+import lz4.frame
 import websockets
 
 TIMEOUT = 10
@@ -57,14 +60,23 @@ class Contract:
 class Client:
     """One WebSocket connection; every message in either direction is checked."""
 
-    def __init__(self, contract, url, name):
+    def __init__(self, contract, url, name, receive_buffer=None):
         self.contract, self.url, self.name = contract, url, name
+        self.receive_buffer = receive_buffer  # bytes: a fixed, small socket buffer (no autotuning)
         self.inbox = []
         self.pending = []
         self.seen_types = set()
 
     async def __aenter__(self):
-        self.ws = await websockets.connect(self.url, max_size=16 * 1024 * 1024)
+        # A small queue: a client that stops reading soon stops the relay's writes.
+        sock = None
+        if self.receive_buffer:
+            host, port = self.url.split("/")[2].rsplit(":", 1)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer)
+            sock.connect((host, int(port)))
+        self.ws = await websockets.connect(self.url, max_size=16 * 1024 * 1024, max_queue=4, sock=sock)
+        self.binary_frames = 0
         return self
 
     async def __aexit__(self, *exc):
@@ -80,6 +92,11 @@ class Client:
         if self.pending:
             return self.pending.pop(0)
         raw = await asyncio.wait_for(self.ws.recv(), TIMEOUT)
+        if isinstance(raw, bytes):
+            # Binary: only an lz4 subscription's batches, in the LZ4 frame format.
+            check(raw[:4] == b"\x04\x22\x4d\x18", f"{self.name}: a binary frame that is not an LZ4 frame")
+            raw = lz4.frame.decompress(raw)
+            self.binary_frames += 1
         message = json.loads(raw)
         self.contract.check(self.contract.server, message, f"relay->{self.name}")
         self.seen_types.add(message["type"])
@@ -144,7 +161,8 @@ async def scenario(contract, http, link, rover_sim):
             check(r["ok"], r)
         # A viewer that asked for delta updates.
         await delta.login("demo-viewer-token")
-        r = await delta.request({"type": "alert_subscribe", "reqId": "sub", "delta": True})
+        r = await delta.request({"type": "alert_subscribe", "reqId": "sub", "delta": True, "compression": "lz4",
+                                 "compressionThreshold": 256})
         check(r["ok"], r)
 
         # Five rover alerts reach every subscriber, ordered by rev.
@@ -254,6 +272,8 @@ async def scenario(contract, http, link, rover_sim):
         # Routine changes came batched, and the subscription said when its catch-up was done.
         check("alert_batch" in viewer.seen_types, f"no alert_batch seen: {viewer.seen_types}")
         check("catch_up_complete" in viewer.seen_types, f"no catch_up_complete seen: {viewer.seen_types}")
+        # The lz4 subscriber's batches came as binary LZ4 frames, valid once decoded.
+        check(delta.binary_frames > 0, "no binary frame reached the lz4 subscriber")
 
     # No token, no access.
     async with Client(contract, url, "stranger") as stranger:
@@ -266,6 +286,59 @@ async def scenario(contract, http, link, rover_sim):
         check(e["error"]["code"] == "UNAUTHENTICATED", e)
 
 
+async def resync_scenario(contract, http):
+    """A client that stops reading while far more low alerts are raised than its
+    socket buffers hold: past its high-water mark (the relay runs with a small
+    one) the relay drops them and, once the client reads again, tells it
+    resync_required with the rev to sync from."""
+    url = f"ws://{http}/ws"
+    async with Client(contract, url, "stalled", receive_buffer=64 * 1024) as slow, \
+            Client(contract, url, "admin") as admin:
+        await slow.login("demo-viewer-token")
+        r = await slow.request({"type": "alert_subscribe", "reqId": "sub", "priorities": ["low"]})
+        check(r["ok"], r)
+        await slow.expect(lambda m: m["type"] == "catch_up_complete", "catch_up_complete")
+        await admin.login("demo-admin-token")
+        count, text = 3000, "x" * 3000
+        for i in range(count):
+            await admin.send({"type": "alert_create", "reqId": f"c{i}", "message": text, "priority": "low",
+                              "source": f"flood-{i}"})
+        answered, last_rev = 0, 0
+        while answered < count:
+            m = await admin.recv()
+            if m["type"] == "response":
+                check(m["ok"], m)
+                answered += 1
+        # Reading again: the changes that fitted, then the notice.
+        notice = await slow.expect(lambda m: m["type"] == "resync_required", "resync_required")
+        check(0 < notice["rev"] and notice["reason"], notice)
+        r = await slow.request({"type": "alert_sync", "reqId": "resync", "sinceRev": notice["rev"], "maxCount": 10})
+        check(r["ok"] and r["result"]["alerts"], r)
+        check(all(a["rev"] > notice["rev"] for a in r["result"]["alerts"]), "sync went back before the rev")
+
+
+def start_relay(relay_path, tokens, extra=()):
+    """A relay on a fresh data folder: (process, folder, http address, link address)."""
+    data = tempfile.mkdtemp(prefix="rover-alerts-conformance-")
+    relay = subprocess.Popen([relay_path, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0",
+                              "--data", data, "--tokens", tokens, *extra], stdout=subprocess.PIPE, text=True)
+    line = relay.stdout.readline().strip()
+    m = re.fullmatch(r"listening http=(\S+) link=(\S+)", line)
+    if not m:
+        stop_relay(relay, data)
+        raise AssertionError(f"unexpected first line from the relay: {line!r}")
+    return relay, data, m.group(1), m.group(2)
+
+
+def stop_relay(relay, data):
+    relay.terminate()
+    try:
+        relay.wait(10)
+    except subprocess.TimeoutExpired:
+        relay.kill()
+    shutil.rmtree(data, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--relay", required=True)
@@ -275,23 +348,21 @@ def main():
     args = parser.parse_args()
 
     contract = Contract(args.schemas)
-    data = tempfile.mkdtemp(prefix="rover-alerts-conformance-")
-    relay = subprocess.Popen([args.relay, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0",
-                              "--data", data, "--tokens", args.tokens], stdout=subprocess.PIPE, text=True)
+    relay, data, http, link = start_relay(args.relay, args.tokens)
     try:
-        line = relay.stdout.readline().strip()
-        m = re.fullmatch(r"listening http=(\S+) link=(\S+)", line)
-        check(m, f"unexpected first line from the relay: {line!r}")
-        asyncio.run(scenario(contract, m.group(1), m.group(2), args.rover_sim))
+        asyncio.run(scenario(contract, http, link, args.rover_sim))
         check(relay.poll() is None, "the relay died")
-        print(f"conformance: ok, {contract.validated} messages validated against the schemas")
     finally:
-        relay.terminate()
-        try:
-            relay.wait(10)
-        except subprocess.TimeoutExpired:
-            relay.kill()
-        shutil.rmtree(data, ignore_errors=True)
+        stop_relay(relay, data)
+    relay, data, http, _ = start_relay(args.relay, args.tokens,
+                                       ["--client-high-water", "64", "--rate-limit", "100000/100000",
+                                        "--durability", "normal"])
+    try:
+        asyncio.run(resync_scenario(contract, http))
+        check(relay.poll() is None, "the relay died")
+    finally:
+        stop_relay(relay, data)
+    print(f"conformance: ok, {contract.validated} messages validated against the schemas")
 
 
 if __name__ == "__main__":
