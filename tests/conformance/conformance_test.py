@@ -299,7 +299,7 @@ async def resync_scenario(contract, http):
         check(r["ok"], r)
         await slow.expect(lambda m: m["type"] == "catch_up_complete", "catch_up_complete")
         await admin.login("demo-admin-token")
-        count, text = 3000, "x" * 3000
+        count, text = 6000, "x" * 4000
         for i in range(count):
             await admin.send({"type": "alert_create", "reqId": f"c{i}", "message": text, "priority": "low",
                               "source": f"flood-{i}"})
