@@ -56,7 +56,13 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
       alert_requests_(
           store_, publisher_, link_stats_,
           [this](const Alert& alert) { forward_operator_ack(link_context_, alert); },
-          [this](std::function<void()> callback) { journal_->after_commit(std::move(callback)); }),
+          [this](std::function<void()> callback) { journal_->after_commit(std::move(callback)); },
+          [this](std::uint64_t rev, std::function<void()> callback) {
+            // Behind the changes posted by the store's observer, so an ack's
+            // change goes out before its notice.
+            if (rev <= journal_->reserved_rev()) asio::post(io_, std::move(callback));
+            else journal_->after_commit(std::move(callback));
+          }),
       http_context_{config_.clients, tokens_,   decoder_,        store_,         publisher_,
                     alert_requests_, counters_, http_sessions_, websocket_sessions_, 1},
       signals_(io_, SIGINT, SIGTERM),
@@ -84,9 +90,18 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
     link_sessions_.for_each([](LinkSession& session) { session.on_durable(); });
   });
   store_.set_observer([this](const AlertChange& change) {
-    // Encoded once, at publication after the commit, and the same buffer goes
-    // to every session.
-    unpublished_.push_back(change);
+    // Encoded once, at publication, and the same buffer goes to every
+    // session. Urgent changes go out before their commit while their rev is
+    // reserved (AlertJournal::reserved_rev() says why no client can keep one
+    // a crash undoes); the rest after it.
+    if (delivery_class(change.alert.priority) == DeliveryClass::Urgent && change.rev <= journal_->reserved_rev()) {
+      // A routine change of this alert not yet published is superseded.
+      std::erase_if(unpublished_, [&](const AlertChange& queued) { return queued.alert.id == change.alert.id; });
+      if (showable_.empty()) asio::post(io_, [this] { publish_showable(); });
+      showable_.push_back(change);
+    } else {
+      unpublished_.push_back(change);
+    }
     // An alert that expires before the timer fires: bring the timer forward.
     if (change.alert.expires_at_ms != 0 && housekeeping_due_ms_ != 0 &&
         change.alert.expires_at_ms < housekeeping_due_ms_ &&
@@ -109,6 +124,12 @@ void RelayServer::count_journal(const JournalCounters& before) {
   if (after.commits > before.commits) counters_.increment("journal_commits_total", after.commits - before.commits);
   if (after.commit_failures > before.commit_failures)
     counters_.increment("journal_commit_failures_total", after.commit_failures - before.commit_failures);
+}
+
+void RelayServer::publish_showable() {
+  std::vector<AlertChange> changes;
+  changes.swap(showable_);
+  publisher_.publish_before_commit(changes);
 }
 
 void RelayServer::poll_journal() {

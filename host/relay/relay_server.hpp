@@ -63,6 +63,7 @@ class RelayServer {
   void stop();
   void flush_journal();  // synchronous: at shutdown
   void poll_journal();   // a batch was written: complete it
+  void publish_showable();  // the urgent changes the store reported since the last call
   void count_journal(const JournalCounters& before);
   void arm_housekeeping(std::uint64_t now);
   void housekeeping();
@@ -74,6 +75,7 @@ class RelayServer {
   AlertStore store_;
   std::unique_ptr<AlertJournal> journal_;
   std::vector<AlertChange> unpublished_;  // recorded, not yet committed
+  std::vector<AlertChange> showable_;     // urgent, within the rev reservation: published at once
   RoverLinkStats link_stats_;
   Publisher publisher_;
   SessionRegistry<LinkSession> link_sessions_;

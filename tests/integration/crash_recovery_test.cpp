@@ -1,17 +1,22 @@
-// kill -9 of the relay mid-stream: nothing it acknowledged is lost.
+// kill -9 of the relay mid-stream: nothing it acknowledged is lost, and no
+// client keeps a change the crash undid.
 //
 // A real alert-relay with a fixed --data folder takes a stream of alerts from
 // rover-sim while a WebSocket client records every change it is sent. The
-// relay publishes a change only after the journal committed it, so what the
-// client saw is what the relay had made durable (and acknowledged to the
-// rover). The relay is killed with SIGKILL, restarted on the same data where
-// the rover cannot reach it (so nothing changes the recovered state), and its
-// snapshot must hold every alert the client saw, with the same rev and data,
-// in the same epoch. Then it is killed again and restarted on the rover's
-// port: the rover replays what was not acknowledged and must end with nothing
-// lost, and the relay must hold exactly the alerts the rover raised. An
-// operator's ack that was confirmed before the kill survives it. A client that
-// resyncs from the rev it had reached ends with exactly the relay's state.
+// relay publishes routine changes only after the journal committed them;
+// critical ones go out before their commit, within the journal's durable rev
+// reservation (AlertJournal::reserved_rev()). The relay is killed with
+// SIGKILL, restarted on the same data where the rover cannot reach it (so
+// nothing changes the recovered state): it comes back in a NEW epoch (every
+// client discards its state), at a rev at or past every rev the client saw
+// (none is used again), and its snapshot holds every alert the client saw
+// with the same rev and data, or a later one - only a critical change shown
+// before its commit may be missing. Then it is killed again and restarted on
+// the rover's port: the rover replays what was not acknowledged and must end
+// with nothing lost, and the relay must hold exactly the alerts the rover
+// raised. An operator's ack that was confirmed before the kill survives it. A
+// client that resyncs as the protocol says (a new epoch: from nothing) ends
+// with exactly the relay's state.
 
 #include "support/child_process.hpp"
 #include "support/relay_process.hpp"
@@ -49,6 +54,7 @@ constexpr int kScenarioKinds = 5;  // firmware/sim/scenario.cpp: four recurring 
 struct Held {
   std::uint64_t rev = 0;
   std::string data;  // the serialized inner `data` object
+  bool critical = false;
 };
 
 // A client's view: the alerts it holds, and the highest rev it has seen.
@@ -65,7 +71,7 @@ struct ClientState {
     if (type == "remove" || type == "clear") {
       alerts.erase(id);
     } else {
-      alerts[id] = Held{change_rev, json::serialize(change.at("data"))};
+      alerts[id] = Held{change_rev, json::serialize(change.at("data")), change.at("priority") == "critical"};
     }
     rev_seen(change_rev);
   }
@@ -191,24 +197,21 @@ BOOST_AUTO_TEST_CASE(kill_9_loses_nothing_acknowledged) {
     BOOST_REQUIRE(second.link.port != link_port);
     Welcome after;
     const ClientState recovered = snapshot_of(second, after);
-    BOOST_TEST(after.epoch == before.epoch);
+    // A kill -9 renews the epoch (clients start over) and no rev comes back.
+    BOOST_TEST(after.epoch != before.epoch);
     BOOST_TEST(after.rev >= seen.rev);
 
     std::size_t same_rev = 0;
     for (const auto& [id, held] : seen.alerts) {
       const auto it = recovered.alerts.find(id);
-      BOOST_TEST_REQUIRE((it != recovered.alerts.end()), "alert " << id << " (rev " << held.rev << ") was lost");
+      if (it == recovered.alerts.end()) {
+        BOOST_TEST(held.critical, "routine alert " << id << " (rev " << held.rev << ") was lost");
+        continue;
+      }
       BOOST_TEST(it->second.rev >= held.rev, id);
       if (it->second.rev == held.rev) {
         ++same_rev;
         BOOST_TEST(it->second.data == held.data, id);
-      }
-    }
-    // Changes the client had not seen yet can only be later than what it saw.
-    for (const auto& [id, held] : recovered.alerts) {
-      if (held.rev <= seen.rev) {
-        const auto it = seen.alerts.find(id);
-        BOOST_TEST((it != seen.alerts.end() && it->second.rev == held.rev), "unexpected alert " << id);
       }
     }
     BOOST_TEST(same_rev > 0u);
@@ -229,7 +232,8 @@ BOOST_AUTO_TEST_CASE(kill_9_loses_nothing_acknowledged) {
 
     Welcome final_welcome;
     const ClientState final_state = snapshot_of(third, final_welcome);
-    BOOST_TEST(final_welcome.epoch == before.epoch);
+    BOOST_TEST(final_welcome.epoch != before.epoch);
+    BOOST_TEST(final_welcome.epoch != after.epoch);
     std::set<std::string> keys;
     for (const auto& [id, held] : final_state.alerts) {
       const auto data = json::parse(held.data).as_object();
@@ -242,9 +246,13 @@ BOOST_AUTO_TEST_CASE(kill_9_loses_nothing_acknowledged) {
 
     // ---- a client that resyncs from where it was ---------------------------
     WsTestClient resync(third.http.host, third.http.port, "/", 10000);
-    authenticate(resync);
     ClientState mine = seen;
     std::uint64_t since = seen.rev;
+    if (authenticate(resync).epoch != before.epoch) {
+      // What the protocol asks of a client that sees a new epoch.
+      mine.alerts.clear();
+      since = 0;
+    }
     for (int page = 0; page < 1000; ++page) {
       resync.send(R"({"type":"alert_sync","reqId":"s","includeAcknowledged":true,"maxCount":100,"sinceRev":)" +
                   std::to_string(since) + "}");

@@ -10,8 +10,9 @@ namespace rover_alerts::relay {
 CatchUp CatchUp::snapshot(std::uint64_t committed_rev) { return CatchUp(0, committed_rev, true, false); }
 
 CatchUp CatchUp::since(const AlertStore& store, std::uint64_t since_rev, std::uint64_t committed_rev) {
-  // A rev the relay never published, or removals already forgotten: start over.
-  if (since_rev > committed_rev || since_rev < store.history_floor_rev()) return CatchUp(0, committed_rev, true, true);
+  // A rev the relay never gave out (urgent changes go out before their
+  // commit, so up to the store's rev), or removals already forgotten: start over.
+  if (since_rev > store.rev() || since_rev < store.history_floor_rev()) return CatchUp(0, committed_rev, true, true);
   return CatchUp(since_rev, 0, false, false);
 }
 

@@ -52,6 +52,10 @@ class Publisher {
 
   // The changes of one commit, in rev order, all at or below `committed_rev`.
   void publish(std::span<const AlertChange> changes, std::uint64_t committed_rev);
+  // Urgent changes (all of them critical) before their commit, their revs
+  // within the journal's reservation (AlertJournal::reserved_rev()). The
+  // committed rev stays where it is: catch-ups still read committed state.
+  void publish_before_commit(std::span<const AlertChange> changes) { publish(changes, committed_rev_); }
   // An urgent notice (an acknowledgement) for every feed that wants alerts of
   // this priority and source.
   void publish_notice(const std::shared_ptr<const std::string>& message, Priority priority, std::string_view source);

@@ -100,12 +100,14 @@ json::object connection_figures(const ConnectionFigures& c) {
 }  // namespace
 
 AlertRequestHandler::AlertRequestHandler(AlertStore& store, Publisher& publisher, const RoverLinkStats& links,
-                                         AckForwarder forward_ack, AfterCommit after_commit)
+                                         AckForwarder forward_ack, AfterCommit after_commit,
+                                         WhenShowable when_showable)
     : store_(store),
       publisher_(publisher),
       links_(links),
       forward_ack_(std::move(forward_ack)),
-      after_commit_(std::move(after_commit)) {}
+      after_commit_(std::move(after_commit)),
+      when_showable_(std::move(when_showable)) {}
 
 void AlertRequestHandler::handle(const Identity& who, const json::value& req_id, const AlertRequest& request,
                                  std::uint64_t now_ms, const ConnectionFigures& connection, Reply reply) {
@@ -145,8 +147,13 @@ void AlertRequestHandler::ack(const Identity& who, const json::value& req_id, co
     for (const auto& field : ack) message.emplace(field.key(), field.value());
     notice = std::make_shared<const std::string>(json::serialize(message));
   }
-  // Once durable: the store's change has gone out as an `alert` message, then
-  // the notice to everyone, the frame to the rover, and the answer.
+  // The notice goes to everyone as soon as the change may be shown (after the
+  // store's change itself); the frame to the rover and the answer only once
+  // the ack is durable.
+  if (notice && when_showable_) {
+    when_showable_(result.rev, [this, notice = std::move(notice), priority = result.alert.priority,
+                                source = result.alert.source] { publisher_.publish_notice(notice, priority, source); });
+  }
   after_commit_([this, notice = std::move(notice), alert = result.alert,
                  answer = ok_response(req_id, std::move(ack)), reply = std::move(reply)]() mutable {
     if (notice) publisher_.publish_notice(notice, alert.priority, alert.source);

@@ -45,12 +45,16 @@ class AlertRequestHandler {
   using AckForwarder = std::function<void(const Alert& alert)>;
   // Runs a callback once everything the store recorded so far is committed.
   using AfterCommit = std::function<void(std::function<void()>)>;
+  // Runs a callback as soon as a change with this rev may be shown to clients
+  // (before its commit when the journal has the rev reserved, see
+  // AlertJournal::reserved_rev(); otherwise after it). Without one: after the commit.
+  using WhenShowable = std::function<void(std::uint64_t rev, std::function<void()>)>;
   // Sends the reply to the requester (a `response`, or for a sync without
   // reqId an `alert_sync` message).
   using Reply = std::function<void(std::string)>;
 
   AlertRequestHandler(AlertStore& store, Publisher& publisher, const RoverLinkStats& links,
-                      AckForwarder forward_ack, AfterCommit after_commit);
+                      AckForwarder forward_ack, AfterCommit after_commit, WhenShowable when_showable = nullptr);
 
   void handle(const Identity& who, const boost::json::value& req_id, const AlertRequest& request,
               std::uint64_t now_ms, const ConnectionFigures& connection, Reply reply);
@@ -77,6 +81,7 @@ class AlertRequestHandler {
   const RoverLinkStats& links_;
   AckForwarder forward_ack_;
   AfterCommit after_commit_;
+  WhenShowable when_showable_;
   const JournalCounters* journal_ = nullptr;
 };
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace rover_alerts::relay {
 
@@ -21,6 +22,9 @@ constexpr std::uint8_t kTombstoneFormat = 1;
 // grows, so new rows append to the table's B-tree instead of landing at
 // random places in a text key order).
 constexpr int kSchemaVersion = 2;
+// Revs reserved ahead of the committed one (see reserved_rev()): the
+// reservation is renewed, in an ordinary commit, once half of it is used.
+constexpr std::uint64_t kRevReserveBlock = std::uint64_t{1} << 16;
 
 std::uint64_t flags_of(const Alert& a) {
   return (a.persistent ? 1u : 0u) | (a.closable ? 2u : 0u) | (a.acknowledged ? 4u : 0u) | (a.active ? 8u : 0u);
@@ -63,7 +67,9 @@ struct AlertJournal::Statement {
 AlertJournal::AlertJournal(std::filesystem::path file, sqlite3* db) : file_(std::move(file)), db_(db) {}
 
 AlertJournal::~AlertJournal() {
-  flush();  // a clean shutdown keeps everything
+  // A clean shutdown keeps everything and hands the reservation back: no rev
+  // beyond the committed one was shown to anyone (see reserved_rev()).
+  const bool clean = flush();
   {
     const std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -71,8 +77,29 @@ AlertJournal::~AlertJournal() {
     changed_.notify_all();
   }
   if (writer_.joinable()) writer_.join();
+  if (clean) {
+    std::string error;
+    if (!write_meta({{"rev_reserved", committed_rev_}}, error))
+      log::warn("journal: cannot record the clean stop of ", file_.string(), ": ", error);
+  }
   statements_.clear();
   sqlite3_close(db_);
+}
+
+bool AlertJournal::write_meta(std::initializer_list<std::pair<std::string_view, MetaValue>> values, std::string& error) {
+  bool ok = begin_->run(error);
+  for (const auto& [name, value] : values) {
+    set_meta_->bind(1, name);
+    if (const auto* number = std::get_if<std::uint64_t>(&value)) set_meta_->bind(2, *number);
+    else set_meta_->bind(2, std::string_view(std::get<std::string>(value)));
+    ok = ok && set_meta_->run(error);
+  }
+  ok = ok && commit_->run(error);
+  if (!ok && sqlite3_get_autocommit(db_) == 0) {
+    std::string ignored;
+    rollback_->run(ignored);
+  }
+  return ok;
 }
 
 void AlertJournal::exec(const char* sql) {
@@ -165,26 +192,24 @@ void AlertJournal::load(AlertStore& store) {
   };
 
   int schema = 0;
+  std::optional<std::uint64_t> reserved;
   query("SELECT name, value FROM meta", [&](sqlite3_stmt* stmt) {
     const std::string name = text(stmt, 0);
     if (name == "epoch") image.epoch = text(stmt, 1);
     if (name == "rev") image.rev = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1));
+    if (name == "rev_reserved") reserved = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1));
     if (name == "history_floor_rev") image.history_floor_rev = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1));
     if (name == "schema") schema = sqlite3_column_int(stmt, 1);
   });
+  std::string error;
   if (image.epoch.empty()) {
     // A new database: its epoch is fixed now, once.
     image.epoch = make_random_epoch();
-    std::string error;
-    bool ok = begin_->run(error);
-    set_meta_->bind(1, std::string_view("epoch"));
-    set_meta_->bind(2, std::string_view(image.epoch));
-    ok = ok && set_meta_->run(error);
-    set_meta_->bind(1, std::string_view("schema"));
-    set_meta_->bind(2, static_cast<std::uint64_t>(kSchemaVersion));
-    ok = ok && set_meta_->run(error);
-    ok = ok && commit_->run(error);
-    if (!ok) throw JournalError("cannot initialise " + file_.string() + ": " + error);
+    reserved_rev_ = kRevReserveBlock;
+    if (!write_meta({{"epoch", image.epoch}, {"schema", static_cast<std::uint64_t>(kSchemaVersion)},
+                     {"rev_reserved", reserved_rev_}},
+                    error))
+      throw JournalError("cannot initialise " + file_.string() + ": " + error);
     log::info("journal: created ", file_.string(), " epoch ", image.epoch);
     store.restore_begin(std::move(image.epoch), 0, 0);
     store.restore_end();
@@ -193,6 +218,22 @@ void AlertJournal::load(AlertStore& store) {
   if (schema != kSchemaVersion)
     throw JournalError(file_.string() + " has journal schema " + std::to_string(schema) + ", this relay reads " +
                        std::to_string(kSchemaVersion));
+  if (reserved && *reserved > image.rev) {
+    // The last run did not stop cleanly, and may have shown clients changes
+    // up to the reservation that never reached the disk. A new epoch makes
+    // every client discard what it holds and take the recovered state; revs
+    // go on past the reservation, so none a client saw is ever reused (nor a
+    // ground alert's id, which is made of one).
+    const std::string lost_epoch = image.epoch;
+    image.epoch = make_random_epoch();
+    log::warn("journal: ", file_.string(), " was not closed cleanly; changes after rev ", image.rev,
+              " may have been shown and lost: new epoch ", image.epoch, " (was ", lost_epoch, "), revs go on after ",
+              *reserved);
+    image.rev = *reserved;
+  }
+  reserved_rev_ = image.rev + kRevReserveBlock;
+  if (!write_meta({{"epoch", image.epoch}, {"rev", image.rev}, {"rev_reserved", reserved_rev_}}, error))
+    throw JournalError("cannot open " + file_.string() + ": " + error);
 
   std::int64_t count = 0;
   query("SELECT count(*) FROM alerts", [&](sqlite3_stmt* stmt) { count = sqlite3_column_int64(stmt, 0); });
@@ -303,6 +344,7 @@ void AlertJournal::Batch::clear() {
   floor = 0;
   rev = 0;
   count = 0;
+  reserved = 0;
   ok = false;
   error.clear();
   rows = 0;
@@ -401,6 +443,14 @@ bool AlertJournal::write_batch() {
     set_meta_->bind(2, batch.rev);
     ok = set_meta_->run(error);
   }
+  // The reservation grows in the same transaction, well before it runs out.
+  batch.reserved = 0;
+  if (ok && batch.rev + kRevReserveBlock / 2 > reserved_rev_) {
+    batch.reserved = batch.rev + kRevReserveBlock;
+    set_meta_->bind(1, std::string_view("rev_reserved"));
+    set_meta_->bind(2, batch.reserved);
+    ok = set_meta_->run(error);
+  }
   ok = ok && commit_->run(error);
   if (!ok) {
     std::string ignored;
@@ -466,6 +516,7 @@ bool AlertJournal::complete() {
   }
   committed_rev_ = std::max(committed_rev_, in_flight_.rev);
   committed_floor_ = std::max(committed_floor_, in_flight_.floor);
+  reserved_rev_ = std::max(reserved_rev_, in_flight_.reserved);
   in_flight_.clear();
   auto waiting = std::move(in_flight_waiting_);
   in_flight_waiting_.clear();

@@ -20,9 +20,10 @@
 // acknowledged only once the change it caused is on disk.
 //
 // A database always holds the state as of one batch boundary: a kill -9 at
-// any moment loses at most the uncommitted batch, which nobody was told about
-// (no LinkAck, no after_commit callback), and a reopen restores exactly the
-// committed store.
+// any moment loses at most the uncommitted batch, which no rover or requester
+// was told about (no LinkAck, no after_commit callback), and a reopen
+// restores exactly the committed store - in a new epoch when critical
+// changes of that batch may have been shown (see reserved_rev()).
 //
 // Failure policy: when a commit fails (disk full, I/O error, ...), the
 // transaction is rolled back, the pending changes stay queued (the in-memory
@@ -53,6 +54,8 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <variant>
 #include <vector>
 
 struct sqlite3;
@@ -136,6 +139,14 @@ class AlertJournal final : public StoreRecorder {
   // Changes recorded and not yet committed (in the batch being written too).
   std::size_t pending_changes() const { return pending_.count + (submitted_ ? in_flight_.count : 0); }
   std::uint64_t committed_rev() const { return committed_rev_; }
+  // Revs up to this one are reserved durably: a change with a rev at or
+  // below it may be shown to clients before its commit (urgent delivery).
+  // Should the relay then die before the commit, the next open finds the
+  // reservation beyond the committed rev, renews the epoch (every client
+  // discards its state and resyncs in full) and goes on past the
+  // reservation, so no client keeps a change the crash undid and no rev is
+  // ever used twice. A clean stop hands the reservation back.
+  std::uint64_t reserved_rev() const { return reserved_rev_; }
   // Over JournalOptions::max_backlog_changes (see there).
   bool backlogged() const { return pending_changes() >= max_backlog_changes_; }
   bool healthy() const { return healthy_; }
@@ -162,6 +173,9 @@ class AlertJournal final : public StoreRecorder {
   void prepare_statements();
   void load(AlertStore& store);
   void exec(const char* sql);
+  // One transaction setting meta rows (owner thread, writer not running).
+  using MetaValue = std::variant<std::uint64_t, std::string>;
+  bool write_meta(std::initializer_list<std::pair<std::string_view, MetaValue>> values, std::string& error);
   void note_pending();
   void writer_loop();
   bool write_batch();  // the writer thread: in_flight_ to SQLite
@@ -207,6 +221,7 @@ class AlertJournal final : public StoreRecorder {
     std::uint64_t floor = 0;
     std::uint64_t rev = 0;
     std::size_t count = 0;  // changes recorded into it
+    std::uint64_t reserved = 0;  // written by the writer: the new reservation, if it grew
     // Written by the writer thread.
     bool ok = false;
     std::string error;
@@ -240,6 +255,7 @@ class AlertJournal final : public StoreRecorder {
   std::map<RoverBoot, std::uint64_t> committed_;
   std::uint64_t committed_rev_ = 0;
   std::uint64_t committed_floor_ = 0;
+  std::uint64_t reserved_rev_ = 0;
   bool healthy_ = true;
   JournalCounters counters_;
   std::function<void()> schedule_flush_;
