@@ -76,6 +76,20 @@ std::optional<std::uint64_t> positive_integer(std::string_view text, std::uint64
   return number;
 }
 
+// Rover link options.
+bool is_link_option(std::string_view arg) {
+  return arg == "--max-links" || arg == "--max-links-per-address" || arg == "--link-hello-timeout";
+}
+
+std::string parse_link_option(std::string_view arg, std::string_view value, LinkLimits& link) {
+  const auto n = positive_integer(value, arg == "--link-hello-timeout" ? 3600 : 100'000);
+  if (!n) return "`" + std::string(arg) + "` expects a positive number, got `" + std::string(value) + "`";
+  if (arg == "--max-links") link.max_connections = *n;
+  else if (arg == "--max-links-per-address") link.max_connections_per_address = *n;
+  else link.hello_timeout = std::chrono::seconds(static_cast<std::int64_t>(*n));
+  return {};
+}
+
 std::string parse_client_option(std::string_view arg, std::string_view value, ClientLimits& clients) {
   const auto bad = [&](std::string_view expected) {
     return "`" + std::string(arg) + "` expects " + std::string(expected) + ", got `" + std::string(value) + "`";
@@ -168,12 +182,14 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       continue;
     }
     if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens" &&
-        !is_store_option(arg) && !is_client_option(arg))
+        !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
       return fail("unknown option `" + std::string(arg) + "`");
     if (i + 1 == args.size()) return fail("option `" + std::string(arg) + "` needs a value");
     const std::string_view value = args[++i];
     if (is_client_option(arg)) {
       if (auto error = parse_client_option(arg, value, result.config.clients); !error.empty()) return fail(error);
+    } else if (is_link_option(arg)) {
+      if (auto error = parse_link_option(arg, value, result.config.link); !error.empty()) return fail(error);
     } else if (is_store_option(arg)) {
       if (auto error = parse_store_option(arg, value, result.config.store); !error.empty()) return fail(error);
     } else if (arg == "--listen" || arg == "--link-listen") {
@@ -197,6 +213,7 @@ CommandLine parse_command_line(std::span<const char* const> args) {
 std::string usage(std::string_view program) {
   // Defaults come from the limit structs, so this text cannot drift from them.
   const DeliveryLimits delivery;
+  const LinkLimits link;
   const auto number = [](auto n) { return std::to_string(n); };
   std::string text = "usage: ";
   text.append(program).append(
@@ -207,6 +224,7 @@ std::string usage(std::string_view program) {
       "       [--stall-deadline S] [--ping-interval S] [--deflate off|BITS[/LEVEL]]\n"
       "       [--durability full|normal] [--history-max-tombstones N] [--history-max-age SECONDS]\n"
       "       [--journal-max-bytes N] [--journal-max-backlog N]\n"
+      "       [--max-links N] [--max-links-per-address N] [--link-hello-timeout S]\n"
       "\n"
       "  --tokens FILE            users, one per line: <role> <user> <token> (required)\n"
       "  --listen HOST:PORT       HTTP and WebSocket clients (default 127.0.0.1:8000)\n"
@@ -220,6 +238,11 @@ std::string usage(std::string_view program) {
       "                           disk (acks stop, /healthz says 503) until space is freed\n"
       "  --journal-max-backlog N  uncommitted changes past which rover links are not read\n"
       "                           until a commit catches up (default 262144)\n"
+      "  --max-links N            concurrent rover link connections; more are closed at once\n"
+      "                           (default " + number(link.max_connections) + ")\n"
+      "  --max-links-per-address N  ... from one address (default " + number(link.max_connections_per_address) + ")\n"
+      "  --link-hello-timeout S   a link connection must say Hello within this (default " +
+      number(link.hello_timeout.count()) + ")\n"
       "  --tls-cert FILE --tls-key FILE\n"
       "                           PEM certificate chain and key: https and wss on the --listen\n"
       "                           port (TLS 1.2+); plain connections are then refused (403)\n"

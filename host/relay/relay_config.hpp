@@ -22,14 +22,6 @@ struct HostPort {
   std::uint16_t port = 0;  // 0: any free port
 };
 
-struct LinkLimits {
-  std::size_t max_frame_bytes = link::kMaxFrameBytes;
-  // A rover heartbeats well within this; silence longer than it is a dead link.
-  std::chrono::seconds idle_timeout{60};
-  // Frames other than the (coalesced) cumulative ack waiting to go to one rover.
-  std::size_t max_outbound_frames = 16;
-};
-
 // What one field of a client request may hold (enforced by the request decoder,
 // answered with TOO_LARGE). Bytes are UTF-8 bytes.
 struct RequestFieldLimits {
@@ -44,6 +36,33 @@ struct RequestFieldLimits {
   std::size_t max_metadata_bytes = 8192;    // keys + values together
   std::size_t max_filter_entries = 64;      // priorities[] / sources[] of a filter
   std::size_t max_ids = 1000;               // ids[] of alert_clear
+};
+
+// The rover link's policy. Text fields from a rover are held to the client
+// side's RequestFieldLimits (`fields`): repaired to valid UTF-8 and cut at a
+// character boundary past them, never refused (link/utf8_repair.hpp).
+struct LinkLimits {
+  std::size_t max_frame_bytes = link::kMaxFrameBytes;
+  // A rover heartbeats well within this; silence longer than it is a dead link.
+  std::chrono::seconds idle_timeout{60};
+  // A connection must say Hello within this or is closed.
+  std::chrono::seconds hello_timeout{5};
+  // Frames other than the (coalesced) cumulative ack waiting to go to one rover.
+  std::size_t max_outbound_frames = 16;
+  // Concurrent link connections, in all and from one address; more are closed at once.
+  std::size_t max_connections = 256;
+  std::size_t max_connections_per_address = 16;
+  // A frame's body is read in pieces of this size: its buffer grows only as
+  // bytes arrive, so a connection that announces a large frame and stalls
+  // holds no more than this.
+  std::size_t read_chunk_bytes = 4096;
+  // How far an event's seq may run ahead of the highest one the rover's boot
+  // has announced (Hello.latest_seq, Heartbeat.latest_seq) or the relay has
+  // applied; beyond, the frame is refused and never recorded as applied.
+  std::uint64_t max_seq_ahead = std::uint64_t{1} << 20;
+  RequestFieldLimits fields;
+  // Keys (source + code) and action labels and types: plain identifiers.
+  std::size_t max_key_bytes = 256;
 };
 
 // Token bucket for one client's requests: `per_second` refill, `burst` capacity.

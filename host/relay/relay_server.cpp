@@ -52,7 +52,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
       decoder_(decoder_limits(config_.clients)),
       store_(std::string(), config_.store.history),
       publisher_(store_, config_.clients.delivery),
-      link_context_{config_.link, store_, link_stats_, counters_, link_sessions_, {}, nullptr},
+      link_context_{config_.link, store_, link_stats_, counters_, link_sessions_, {}, nullptr, true, {}},
       alert_requests_(
           store_, publisher_, link_stats_,
           [this](const Alert& alert) { forward_operator_ack(link_context_, alert); },

@@ -16,6 +16,7 @@ class SessionRegistry {
  public:
   void add(const std::shared_ptr<Session>& session) { sessions_[session.get()] = session; }
   void remove(Session* session) { sessions_.erase(session); }
+  std::size_t size() const { return sessions_.size(); }
 
   // Calls f(Session&) for each live session. Works on a copy, so f may cause
   // sessions to be added or removed.

@@ -6,13 +6,16 @@
 // same way (rover_alerts/lz4_batch.hpp, as LinkSession does).
 
 #include "link/rover_event_reader.hpp"
+#include "link/utf8_repair.hpp"
 
 #include <rover_alerts/link_framing.hpp>
 #include <rover_alerts/lz4_batch.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace wire = rover_alerts::link;
@@ -58,7 +61,13 @@ void read_all(const wire::Frame& frame) {
       break;
     }
     case wire::Payload::AlertEvent: {
-      const auto event = rover_alerts::relay::read_rover_event(*frame.payload_as_AlertEvent());
+      static const rover_alerts::relay::LinkLimits limits;
+      rover_alerts::relay::FieldRepairs repairs;
+      const auto event = rover_alerts::relay::read_rover_event(*frame.payload_as_AlertEvent(), limits, repairs);
+      // Whatever came in, what goes on is valid UTF-8 within its limits.
+      for (const std::string* text : {&event.key, &event.source, &event.title, &event.message, &event.group_id})
+        if (rover_alerts::relay::repair_utf8(*text, SIZE_MAX).replaced) __builtin_trap();
+      if (event.message.size() > limits.fields.max_message_bytes) __builtin_trap();
       g_sink = g_sink + event.key.size() + event.source.size() + event.title.size() + event.message.size() +
                event.metadata.size() + event.group_id.size() + event.occurrences + event.expires_at_ms;
       if (event.action) g_sink = g_sink + event.action->label.size() + event.action->parameters.size();

@@ -30,6 +30,8 @@ struct LinkContext {
   AlertJournal* journal = nullptr;
   // Whether the relay agrees to lz4 batches when a rover offers them.
   bool accept_lz4 = true;
+  // Open link connections per peer address (LinkLimits::max_connections_per_address).
+  std::map<std::string, std::size_t> connections_by_address;
 
   // Highest seq of (rover, boot) that may be acknowledged.
   std::uint64_t durable_seq(const std::string& rover, std::uint64_t boot_id) const {

@@ -69,6 +69,10 @@ LinkSession::LinkSession(asio::ip::tcp::socket socket, LinkContext& context)
 
 LinkSession::~LinkSession() {
   context_.sessions.remove(this);
+  if (!peer_address_.empty()) {
+    const auto it = context_.connections_by_address.find(peer_address_);
+    if (it != context_.connections_by_address.end() && --it->second == 0) context_.connections_by_address.erase(it);
+  }
   if (hello_received_) {
     const auto it = context_.by_rover.find(rover_id_);
     // Only forget the rover if no newer connection took over.
@@ -80,6 +84,22 @@ LinkSession::~LinkSession() {
 }
 
 void LinkSession::start() {
+  // Caps first: a refused connection touches no other state.
+  const auto refuse = [this](std::string_view cap) {
+    context_.counters.increment(Counters::series("link_connections_refused_total", "reason", cap));
+    log::warn("link: refused connection from ", peer_, ": ", cap);
+    closed_ = true;
+    error_code ignored;
+    stream_.socket().close(ignored);
+  };
+  if (context_.sessions.size() >= context_.limits.max_connections) return refuse("total_cap");
+  error_code ec;
+  const auto remote = stream_.socket().remote_endpoint(ec);
+  const std::string address = ec ? std::string() : remote.address().to_string();
+  if (context_.connections_by_address[address] >= context_.limits.max_connections_per_address)
+    return refuse("address_cap");
+  peer_address_ = address;
+  ++context_.connections_by_address[address];
   context_.sessions.add(shared_from_this());
   log::info("link: connection from ", peer_);
   read_prefix();
@@ -96,7 +116,9 @@ void LinkSession::close(std::string_view reason) {
 
 void LinkSession::read_prefix() {
   frame_.resize(link::kPrefixBytes);
-  stream_.expires_after(context_.limits.idle_timeout);
+  // Until Hello, the (short) hello deadline covers the whole first frame.
+  stream_.expires_after(hello_received_ ? std::chrono::duration_cast<std::chrono::nanoseconds>(context_.limits.idle_timeout)
+                                        : std::chrono::duration_cast<std::chrono::nanoseconds>(context_.limits.hello_timeout));
   asio::async_read(stream_, asio::buffer(frame_),
                    beast::bind_front_handler(&LinkSession::on_prefix, shared_from_this()));
 }
@@ -107,14 +129,22 @@ void LinkSession::on_prefix(const error_code& ec, std::size_t) {
   if (const auto status = link::check_length(length, context_.limits.max_frame_bytes);
       status != link::FrameStatus::Ok)
     return reject(reason_label(status), link::to_string(status));
+  body_length_ = length;
+  read_body();
+}
+
+void LinkSession::read_body() {
   // Within capacity after the first large frame: no allocation per frame.
-  frame_.resize(link::kPrefixBytes + length);
-  asio::async_read(stream_, asio::buffer(frame_.data() + link::kPrefixBytes, length),
+  const std::size_t have = frame_.size() - link::kPrefixBytes;
+  const std::size_t piece = std::min(body_length_ - have, std::max<std::size_t>(1, context_.limits.read_chunk_bytes));
+  frame_.resize(frame_.size() + piece);
+  asio::async_read(stream_, asio::buffer(frame_.data() + frame_.size() - piece, piece),
                    beast::bind_front_handler(&LinkSession::on_body, shared_from_this()));
 }
 
 void LinkSession::on_body(const error_code& ec, std::size_t) {
   if (ec) return on_read_error(ec, true);
+  if (frame_.size() - link::kPrefixBytes < body_length_) return read_body();
   const auto decoded = link::verify_prefixed_frame(frame_.data(), frame_.size(), context_.limits.max_frame_bytes);
   if (decoded.status != link::FrameStatus::Ok)
     return reject(reason_label(decoded.status), link::to_string(decoded.status));
@@ -136,6 +166,10 @@ void LinkSession::read_next() {
 
 void LinkSession::on_read_error(const error_code& ec, bool mid_frame) {
   if (closed_) return;  // we closed it ourselves
+  if (ec == beast::error::timeout && !hello_received_) {
+    context_.counters.increment("link_hello_timeouts_total");
+    return close("no Hello within the hello timeout");
+  }
   if (ec == beast::error::timeout) return close("no frame within the idle timeout");
   if (mid_frame && ec == asio::error::eof) return reject("truncated", "connection ended inside a frame");
   close(ec == asio::error::eof ? std::string("rover disconnected") : "read failed: " + ec.message());
@@ -164,6 +198,7 @@ void LinkSession::on_hello(const link::Hello& hello) {
   hello_received_ = true;
   rover_id_ = rover_id;
   boot_id_ = hello.boot_id();
+  announced_seq_ = hello.latest_seq();
   lz4_ = hello.lz4() && context_.accept_lz4;
 
   auto& current = context_.by_rover[rover_id_];
@@ -184,7 +219,24 @@ void LinkSession::on_alert_event(std::uint64_t seq, const link::AlertEvent& even
   if (seq == 0) return reject("bad_event", "alert event without a sequence number");
   if (event.key()->size() == 0 || event.source()->size() == 0)
     return reject("bad_event", "alert event with an empty key or source");
-  const auto result = context_.store.apply_rover_event(rover_id_, boot_id_, seq, read_rover_event(event));
+  // A seq far past anything this boot announced or sent would, once applied,
+  // make every later real event look like a duplicate: refused, never recorded.
+  const std::uint64_t known = std::max(announced_seq_, context_.store.applied_seq(rover_id_, boot_id_));
+  if (seq > known + context_.limits.max_seq_ahead)
+    return reject("seq_out_of_range", "seq " + std::to_string(seq) + " is more than " +
+                                          std::to_string(context_.limits.max_seq_ahead) + " past " +
+                                          std::to_string(known));
+  FieldRepairs repairs;
+  const RoverEvent rover_event = read_rover_event(event, context_.limits, repairs);
+  if (repairs.invalid_utf8 > 0)
+    context_.counters.increment(Counters::series("link_fields_repaired_total", "reason", "invalid_utf8"),
+                                repairs.invalid_utf8);
+  if (repairs.truncated > 0)
+    context_.counters.increment(Counters::series("link_fields_repaired_total", "reason", "truncated"),
+                                repairs.truncated);
+  if (rover_event.key.empty() || rover_event.source.empty())
+    return reject("bad_event", "alert event with an empty key or source");
+  const auto result = context_.store.apply_rover_event(rover_id_, boot_id_, seq, rover_event);
   // A duplicate is a replay of something we hold: the ack tells the rover so.
   context_.stats.on_event(rover_id_, result == AlertStore::ApplyResult::Duplicate);
   // Acknowledged once durable: at once for a duplicate of a committed frame,
@@ -227,6 +279,10 @@ bool forward_operator_ack(LinkContext& context, const Alert& alert) {
 }
 
 void LinkSession::on_heartbeat(const link::Heartbeat& heartbeat) {
+  // A heartbeat moves the announced seq by at most the window: it cannot
+  // open the way for a far seq in one frame either.
+  const std::uint64_t known = std::max(announced_seq_, context_.store.applied_seq(rover_id_, boot_id_));
+  announced_seq_ = std::max(announced_seq_, std::min(heartbeat.latest_seq(), known + context_.limits.max_seq_ahead));
   RoverHeartbeat beat;
   beat.latest_seq = heartbeat.latest_seq();
   if (const auto* lost = heartbeat.lost_by_priority()) {

@@ -3,10 +3,14 @@
 //
 // Reads size-prefixed frames one at a time into a buffer reused for the whole
 // connection: the 4-byte prefix is checked against the size cap before any
-// body byte is read, and the whole frame goes through
+// body byte is read, the body is read in pieces so that the buffer grows only
+// as bytes arrive, and the whole frame goes through
 // link::verify_prefixed_frame() before any field is looked at. The prefix
 // stays in front of the body in the buffer: the builder aligned the fields
-// relative to it. The first frame must be Hello; AlertEvents are
+// relative to it. The first frame must be Hello, within
+// LinkLimits::hello_timeout; AlertEvents (their seq within
+// LinkLimits::max_seq_ahead of what the boot announced, their text repaired
+// to valid UTF-8 within the field limits) are
 // applied to the store and acknowledged cumulatively; Heartbeats feed the
 // per-rover stats. When Hello and HelloReply agreed on lz4, an Lz4Batch is
 // decompressed under a hard bound into a buffer reused for the connection and
@@ -57,6 +61,7 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   void read_next();  // the next frame, unless the journal is backlogged
   void read_prefix();
   void on_prefix(const boost::system::error_code& ec, std::size_t bytes);
+  void read_body();  // the next piece of the body (LinkLimits::read_chunk_bytes)
   void on_body(const boost::system::error_code& ec, std::size_t bytes);
   void handle_frame(const link::Frame& frame);
   void on_hello(const link::Hello& hello);
@@ -75,13 +80,17 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   boost::beast::tcp_stream stream_;
   LinkContext& context_;
   std::string peer_;
+  std::string peer_address_;  // counted in LinkContext::connections_by_address while set
   // Prefix + body of the frame being read; reused for every frame of this
   // connection (heap storage, so aligned for the frame's 8-byte fields).
   std::vector<std::uint8_t> frame_;
+  std::size_t body_length_ = 0;  // of the frame being read
 
   std::string rover_id_;  // set by Hello
   std::uint64_t boot_id_ = 0;
   bool hello_received_ = false;
+  // The highest seq this boot has announced (Hello, Heartbeat.latest_seq).
+  std::uint64_t announced_seq_ = 0;
   bool lz4_ = false;  // agreed in this connection's hello
   // Decompressed batch; 8-byte aligned (heap), sized once to the batch bound.
   std::vector<std::uint64_t> batch_raw_;

@@ -51,6 +51,26 @@ BOOST_AUTO_TEST_CASE(store_options) {
   BOOST_TEST(!parse({"--tokens", "t", "--durability", "sometimes"}).error.empty());
 }
 
+BOOST_AUTO_TEST_CASE(link_options) {
+  const auto result =
+      parse({"--tokens", "t", "--max-links", "8", "--max-links-per-address", "2", "--link-hello-timeout", "3"});
+  BOOST_TEST_REQUIRE(result.error.empty(), result.error);
+  BOOST_TEST(result.config.link.max_connections == 8u);
+  BOOST_TEST(result.config.link.max_connections_per_address == 2u);
+  BOOST_TEST(result.config.link.hello_timeout.count() == 3);
+  for (const char* bad : {"0", "-1", "many", ""})
+    BOOST_TEST(!parse({"--tokens", "t", "--max-links", bad}).error.empty(), bad);
+  // --help quotes the defaults of the struct.
+  const LinkLimits defaults;
+  const std::string help = usage("alert-relay");
+  BOOST_TEST(help.find("at once\n                           (default " + std::to_string(defaults.max_connections) +
+                       ")") != std::string::npos);
+  BOOST_TEST(help.find("from one address (default " + std::to_string(defaults.max_connections_per_address) + ")") !=
+             std::string::npos);
+  BOOST_TEST(help.find("Hello within this (default " + std::to_string(defaults.hello_timeout.count()) + ")") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(tokens_are_required) {
   const auto result = parse({"--listen", "127.0.0.1:1"});
   BOOST_TEST(result.error.find("--tokens") != std::string::npos);

@@ -3,6 +3,7 @@
 // read_rover_event(). Damaged input must be rejected without a crash.
 
 #include "link/rover_event_reader.hpp"
+#include "link/utf8_repair.hpp"
 
 #include <rover_alerts/link_framing.hpp>
 
@@ -77,7 +78,10 @@ BOOST_AUTO_TEST_CASE(alert_event_round_trips_into_a_rover_event) {
   const auto* event = decoded.frame->payload_as_AlertEvent();
   BOOST_TEST_REQUIRE(event != nullptr);
 
-  const relay::RoverEvent out = read_rover_event(*event);
+  relay::FieldRepairs repairs;
+  const relay::RoverEvent out = read_rover_event(*event, relay::LinkLimits{}, repairs);
+  BOOST_TEST(repairs.invalid_utf8 == 0u);
+  BOOST_TEST(repairs.truncated == 0u);
   BOOST_TEST((out.kind == relay::RoverEventKind::Raise));
   BOOST_TEST(out.key == "power.low");
   BOOST_TEST((out.priority == relay::Priority::High));
@@ -177,8 +181,12 @@ BOOST_AUTO_TEST_CASE(bit_flips_never_yield_an_unsafe_frame) {
     // field of what verified must stay inside the buffer (run under ASan).
     ++accepted;
     if (const auto* event = decoded.frame->payload_as_AlertEvent()) {
-      const auto out = read_rover_event(*event);
+      relay::FieldRepairs repairs;
+      const auto out = read_rover_event(*event, relay::LinkLimits{}, repairs);
       BOOST_TEST(out.key.size() <= bytes.size());
+      // A flipped character may make invalid UTF-8: what is read never is.
+      for (const std::string* text : {&out.key, &out.source, &out.title, &out.message})
+        BOOST_TEST(!relay::repair_utf8(*text, SIZE_MAX).replaced);
     }
   }
   BOOST_TEST(rejected > 0u);
@@ -190,6 +198,60 @@ BOOST_AUTO_TEST_CASE(bit_flips_never_yield_an_unsafe_frame) {
     bytes[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
     BOOST_TEST((link::verify_prefixed_frame(bytes.data(), bytes.size()).status != link::FrameStatus::Ok), "bit " << bit);
   }
+}
+
+// Each invalid sequence becomes one U+FFFD per maximal invalid subpart (the
+// WHATWG decoder's rule); valid text passes unchanged.
+BOOST_AUTO_TEST_CASE(invalid_utf8_from_a_rover_becomes_replacement_characters) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  const std::pair<std::string, std::string> cases[] = {
+      {"plain ascii", "plain ascii"},
+      {"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x9A\x80", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x9A\x80"},
+      {"a\xFF" "b", "a" + fffd + "b"},                    // never a UTF-8 byte
+      {"a\x80" "b", "a" + fffd + "b"},                    // a lone continuation byte
+      {"\xC0\xAF", fffd + fffd},                       // overlong '/': C0 is never valid
+      {"\xE0\x80\xAF", fffd + fffd + fffd},           // overlong three-byte form
+      {"\xED\xA0\x80", fffd + fffd + fffd},           // a UTF-16 surrogate
+      {"\xF4\x90\x80\x80", fffd + fffd + fffd + fffd},  // past U+10FFFF
+      {"\xE2\x82", fffd},                              // truncated at the end: one subpart
+      {"\xE2\x82x", fffd + "x"},
+      {std::string("nul\0inside", 11), std::string("nul\0inside", 11)},  // valid, if odd
+  };
+  for (const auto& [in, expected] : cases) {
+    const auto out = relay::repair_utf8(in, 1000);
+    BOOST_TEST(out.text == expected, "for input of " << in.size() << " bytes");
+    BOOST_TEST(out.replaced == (in != expected));
+    BOOST_TEST(!out.truncated);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(text_over_its_limit_is_cut_at_a_character_boundary) {
+  const auto out = relay::repair_utf8("ab\xE2\x82\xAC", 4);  // "ab€" is 5 bytes
+  BOOST_TEST(out.text == "ab");
+  BOOST_TEST(out.truncated);
+  BOOST_TEST(!out.replaced);
+  BOOST_TEST(relay::repair_utf8("ab\xE2\x82\xAC", 5).text == "ab\xE2\x82\xAC");
+}
+
+BOOST_AUTO_TEST_CASE(a_rover_event_is_read_as_valid_text_within_the_field_limits) {
+  flatbuffers::FlatBufferBuilder b(1024);
+  std::vector<flatbuffers::Offset<link::KeyValue>> pairs;
+  for (int i = 0; i < 40; ++i)
+    pairs.push_back(link::CreateKeyValueDirect(b, ("k" + std::to_string(i)).c_str(), "v"));
+  const std::string long_message(5000, 'm');
+  const auto event = link::CreateAlertEventDirect(b, link::EventKind::Raise, "key\xFF", link::Priority::High, "power",
+                                                  "T\xC3", long_message.c_str(), 0, &pairs);
+  b.Finish(event);
+  const auto* read = flatbuffers::GetRoot<link::AlertEvent>(b.GetBufferPointer());
+  relay::LinkLimits limits;
+  relay::FieldRepairs repairs;
+  const relay::RoverEvent out = read_rover_event(*read, limits, repairs);
+  BOOST_TEST(out.key == "key\xEF\xBF\xBD");
+  BOOST_TEST(out.title == "T\xEF\xBF\xBD");
+  BOOST_TEST(out.message.size() == limits.fields.max_message_bytes);
+  BOOST_TEST(out.metadata.size() == limits.fields.max_metadata_entries);  // 40 sent, the rest dropped
+  BOOST_TEST(repairs.invalid_utf8 == 2u);
+  BOOST_TEST(repairs.truncated == 1u + (40 - limits.fields.max_metadata_entries));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

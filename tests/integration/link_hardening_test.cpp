@@ -1,0 +1,228 @@
+// What a stranger on the link network (or a buggy rover) can no longer do to
+// a real relay process: send text that breaks every client, poison a boot's
+// sequence numbers, hold connections without saying Hello, open connections
+// without bound, or make the relay allocate what a length prefix announces.
+// Each case checks the refusal is counted on /metrics and that a bystander
+// rover is still served.
+
+#include "relay_under_test.hpp"
+
+#include <rover_alerts/link_framing.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace json = boost::json;
+namespace wire = rover_alerts::link;
+using namespace rover_alerts::testing;
+
+namespace {
+
+constexpr std::uint64_t kBoot = 0x1234abcd5678ef01ull;
+
+std::vector<std::uint8_t> finish(flatbuffers::FlatBufferBuilder& b, std::uint64_t seq, wire::Payload type,
+                                 flatbuffers::Offset<void> payload) {
+  b.FinishSizePrefixed(wire::CreateFrame(b, seq, 1, type, payload), wire::FrameIdentifier());
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+std::vector<std::uint8_t> hello(const std::string& rover, std::uint64_t latest_seq) {
+  flatbuffers::FlatBufferBuilder b(128);
+  const auto h = wire::CreateHelloDirect(b, 1, rover.c_str(), kBoot, latest_seq == 0 ? 0 : 1, latest_seq, false);
+  return finish(b, 0, wire::Payload::Hello, h.Union());
+}
+
+std::vector<std::uint8_t> event(std::uint64_t seq, const std::string& key, const std::string& message) {
+  flatbuffers::FlatBufferBuilder b(256);
+  const auto e = wire::CreateAlertEventDirect(b, wire::EventKind::Raise, key.c_str(), wire::Priority::High, "probe",
+                                              nullptr, message.c_str());
+  return finish(b, seq, wire::Payload::AlertEvent, e.Union());
+}
+
+// A link connection from `local` (any 127.x.y.z address on Linux).
+class LinkClient {
+ public:
+  explicit LinkClient(const Endpoint& relay, const std::string& local = "127.0.0.1") : socket_(io_) {
+    socket_.open(boost::asio::ip::tcp::v4());
+    socket_.bind({boost::asio::ip::make_address(local), 0});
+    socket_.connect({boost::asio::ip::make_address(relay.host), relay.port});
+    set_socket_timeouts(socket_.native_handle(), 10000);
+  }
+  void send(const std::vector<std::uint8_t>& bytes) {
+    boost::system::error_code ec;
+    boost::asio::write(socket_, boost::asio::buffer(bytes), ec);
+  }
+  // The next frame from the relay, or nothing once it closed (or went quiet).
+  std::optional<std::vector<std::uint8_t>> read_frame() {
+    std::vector<std::uint8_t> frame(wire::kPrefixBytes);
+    boost::system::error_code ec;
+    boost::asio::read(socket_, boost::asio::buffer(frame), ec);
+    if (ec) return std::nullopt;
+    frame.resize(wire::kPrefixBytes + wire::read_length_prefix(frame.data()));
+    boost::asio::read(socket_, boost::asio::buffer(frame.data() + wire::kPrefixBytes, frame.size() - wire::kPrefixBytes),
+                      ec);
+    if (ec) return std::nullopt;
+    return frame;
+  }
+  // True when the relay hangs up (EOF or reset) within the socket timeout.
+  bool closed_by_peer() {
+    while (read_frame()) {
+    }
+    char byte = 0;
+    boost::system::error_code ec;
+    socket_.read_some(boost::asio::buffer(&byte, 1), ec);
+    return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
+  }
+  // Waits for the relay's LinkAck up to `seq`.
+  bool acked(std::uint64_t seq) {
+    while (const auto frame = read_frame()) {
+      const auto decoded = wire::verify_prefixed_frame(frame->data(), frame->size());
+      if (decoded.status != wire::FrameStatus::Ok) return false;
+      if (const auto* ack = decoded.frame->payload_as_LinkAck(); ack != nullptr && ack->acked_seq() >= seq) return true;
+    }
+    return false;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::socket socket_;
+};
+
+std::uint64_t rejected(const Endpoint& http, const std::string& reason) {
+  return metric(http, "link_frames_rejected_total{reason=\"" + reason + "\"}");
+}
+
+// A subscriber's next alert change (skipping other messages).
+json::object next_alert(WsProbe& client) {
+  for (;;) {
+    const auto text = client.read();
+    BOOST_REQUIRE_MESSAGE(text, "no alert came");
+    // The relay's JSON must be valid UTF-8: Boost.JSON's parser refuses anything else.
+    const auto message = parse_object(text);
+    if (message.at("type") == "alert") return message.at("data").as_object();
+  }
+}
+
+std::unique_ptr<WsProbe> subscriber(const Endpoint& http) {
+  auto client = std::make_unique<WsProbe>(http);
+  client->auth("demo-viewer-token");
+  client->send_text(R"({"type":"alert_subscribe","reqId":"sub"})");
+  BOOST_REQUIRE(parse_object(client->read()).at("ok").as_bool());
+  return client;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(link_hardening)
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_from_a_rover_reaches_clients_as_replacement_characters) {
+  RelayUnderTest relay;
+  auto watcher = subscriber(relay.http());
+  LinkClient rover(relay.link());
+  rover.send(hello("rover-utf8", 0));
+  rover.send(event(1, "probe/bad-text", std::string("temp \xFF\xFE sensor \xC3")));
+  BOOST_TEST(rover.acked(1));
+  const auto change = next_alert(*watcher);
+  BOOST_TEST(change.at("data").at("message").as_string() == "temp \xEF\xBF\xBD\xEF\xBF\xBD sensor \xEF\xBF\xBD");
+  BOOST_TEST(metric(relay.http(), "link_fields_repaired_total{reason=\"invalid_utf8\"}") == 1u);
+  BOOST_TEST(run_rover_sim(relay.link(), "rover-bystander"));
+}
+
+// A seq far past what the boot announced would make every later real event a
+// "duplicate": it is refused and never recorded, so the rover's next events
+// (on a new connection, same boot) are applied.
+BOOST_AUTO_TEST_CASE(a_sequence_far_past_what_the_boot_announced_is_refused_and_not_recorded) {
+  RelayUnderTest relay;
+  auto watcher = subscriber(relay.http());
+  {
+    LinkClient stranger(relay.link());
+    stranger.send(hello("rover-seq", 3));
+    stranger.send(event(std::uint64_t{1} << 62, "probe/poison", "poison"));
+    BOOST_TEST(stranger.closed_by_peer());
+  }
+  BOOST_TEST(rejected(relay.http(), "seq_out_of_range") == 1u);
+  LinkClient rover(relay.link());
+  rover.send(hello("rover-seq", 3));
+  rover.send(event(1, "probe/real", "real alert"));
+  BOOST_TEST(rover.acked(1));
+  const auto change = next_alert(*watcher);
+  BOOST_TEST(change.at("data").at("key").as_string() == "probe/real");
+  BOOST_TEST(metric(relay.http(), "rover_events_applied_total{rover=\"rover-seq\"}") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_that_says_no_hello_is_closed_after_the_hello_timeout) {
+  RelayUnderTest relay({"--link-hello-timeout", "1"});
+  LinkClient silent(relay.link());
+  BOOST_TEST(silent.closed_by_peer());
+  BOOST_TEST(metric(relay.http(), "link_hello_timeouts_total") == 1u);
+  BOOST_TEST(run_rover_sim(relay.link(), "rover-bystander"));
+}
+
+BOOST_AUTO_TEST_CASE(link_connections_are_capped_in_all_and_per_address) {
+  RelayUnderTest relay({"--max-links", "4", "--max-links-per-address", "2"});
+  std::vector<std::unique_ptr<LinkClient>> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<LinkClient>(relay.link(), "127.0.0.2"));
+    held.back()->send(hello("rover-held-" + std::to_string(i), 0));
+  }
+  LinkClient third_from_same(relay.link(), "127.0.0.2");
+  BOOST_TEST(third_from_same.closed_by_peer());
+  BOOST_TEST(metric(relay.http(), "link_connections_refused_total{reason=\"address_cap\"}") == 1u);
+  // Another address still gets in, up to the total.
+  held.push_back(std::make_unique<LinkClient>(relay.link(), "127.0.0.3"));
+  held.back()->send(hello("rover-held-3", 0));
+  BOOST_TEST(run_rover_sim(relay.link(), "rover-bystander"));  // the fourth connection
+  held.push_back(std::make_unique<LinkClient>(relay.link(), "127.0.0.4"));
+  held.push_back(std::make_unique<LinkClient>(relay.link(), "127.0.0.5"));
+  BOOST_TEST(held.back()->closed_by_peer());
+  BOOST_TEST(metric(relay.http(), "link_connections_refused_total{reason=\"total_cap\"}") >= 1u);
+}
+
+// Announcing a 60 KB frame and sending 10 bytes of it costs the relay about
+// one read piece (4 KiB), not the 60 KB announced.
+BOOST_AUTO_TEST_CASE(a_frame_buffer_grows_only_as_its_bytes_arrive) {
+  constexpr int kConnections = 250;
+  constexpr std::uint32_t kAnnounced = 60000;
+  RelayUnderTest relay({"--max-links", "1000", "--max-links-per-address", "1000"});
+  std::vector<std::unique_ptr<LinkClient>> held;
+  // Hello (a rover of its own: a newer connection of one rover closes the older
+  // one), then a frame that announces kAnnounced bytes and sends 10.
+  const auto partial = [&](int i) {
+    std::vector<std::uint8_t> bytes = hello("rover-big-" + std::to_string(i), 0);
+    const std::uint8_t prefix[4] = {kAnnounced & 0xff, (kAnnounced >> 8) & 0xff, (kAnnounced >> 16) & 0xff, 0};
+    bytes.insert(bytes.end(), prefix, prefix + 4);
+    bytes.resize(bytes.size() + 10, 'x');
+    return bytes;
+  };
+  const auto connected = [&] {
+    const std::string text = http_request(relay.http(), "/metrics").body;
+    std::uint64_t n = 0;
+    for (std::size_t at = 0; (at = text.find("rover_link_connected{rover=\"rover-big-", at)) != std::string::npos; ++at)
+      n += text.compare(text.find('}', at), 3, "} 1") == 0 ? 1 : 0;
+    return n;
+  };
+  // Warm up: one connection's own cost (session, socket buffers) is not what is measured.
+  held.push_back(std::make_unique<LinkClient>(relay.link()));
+  held.back()->send(partial(0));
+  const std::uint64_t before = relay.rss_bytes();
+  for (int i = 1; i < kConnections; ++i) {
+    held.push_back(std::make_unique<LinkClient>(relay.link()));
+    held.back()->send(partial(i));
+  }
+  // Every Hello handled: the relay has then read the prefix and the 10 bytes behind it.
+  for (int tries = 0; connected() < static_cast<std::uint64_t>(kConnections) && tries < 100; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  BOOST_REQUIRE(connected() == static_cast<std::uint64_t>(kConnections));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::uint64_t grown = relay.rss_bytes() - std::min(before, relay.rss_bytes());
+  BOOST_TEST_MESSAGE("relay RSS grew by " << grown / 1024 << " KiB for " << kConnections - 1 << " connections");
+  // Allocating what each prefix announced would take 249 x 60 KB = 14.9 MB.
+  BOOST_TEST(grown < 6u * 1024 * 1024);
+  BOOST_TEST(run_rover_sim(relay.link(), "rover-bystander"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
