@@ -199,9 +199,9 @@ int main(int argc, char** argv) {
   const std::uint64_t lost = total_lost(emitter);
   std::printf("rover-sim done accepted=%" PRIu64 " sent=%" PRIu64 " acked=%" PRIu64 " lost=%" PRIu64
               " truncated=%" PRIu64 " connects=%" PRIu64 " gap=%" PRIu64 " wire_bytes=%" PRIu64
-              " lz4_batches=%" PRIu64 " lz4_raw_bytes=%" PRIu64 " lz4_batch_bytes=%" PRIu64 "\n",
+              " lz4_batches=%" PRIu64 " lz4_raw_bytes=%" PRIu64 " lz4_batch_bytes=%" PRIu64 " refused=%" PRIu64 "\n",
               c.accepted, c.latest_seq, c.acked_seq, lost, c.truncated_fields, c.connects, c.ring_gap_frames,
-              c.bytes_sent, c.lz4_batches, c.lz4_raw_bytes, c.lz4_batch_bytes);
+              c.bytes_sent, c.lz4_batches, c.lz4_raw_bytes, c.lz4_batch_bytes, c.relay_refused);
   std::fflush(stdout);
   const bool complete = emitter.drained() && lost == 0;
   return complete || g_stop.load() ? 0 : 1;

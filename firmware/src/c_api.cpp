@@ -206,6 +206,7 @@ void rover_alerts_get_counters(const rover_alerts_emitter* e, rover_alerts_count
   out->acked_seq = c.acked_seq;
   out->connects = c.connects;
   out->operator_acks = c.operator_acks;
+  out->relay_refused = c.relay_refused;
 }
 
 const char* rover_alerts_status_string(rover_alerts_status s) {

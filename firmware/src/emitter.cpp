@@ -513,7 +513,10 @@ void Emitter::handle_inbound(std::uint64_t now_ms) {
       }
       case link::Payload::LinkAck: {
         const auto* ack = frame->payload_as_LinkAck();
-        if (ack->boot_id() == boot_id_ && stage_ == Stage::Streaming) on_ack(ack->acked_seq());
+        if (ack->boot_id() == boot_id_ && stage_ == Stage::Streaming) {
+          on_ack(ack->acked_seq());
+          relay_refused_.store(ack->refused_alerts(), std::memory_order_relaxed);
+        }
         break;
       }
       case link::Payload::OperatorAck: {
@@ -652,6 +655,7 @@ EmitterCounters Emitter::counters() const {
   c.connects = connects_.get();
   c.link_errors = link_errors_.get();
   c.operator_acks = operator_acks_.get();
+  c.relay_refused = relay_refused_.load(std::memory_order_relaxed);
   c.heartbeats_sent = heartbeats_sent_.get();
   c.bytes_sent = bytes_sent_.get();
   c.lz4_batches = lz4_batches_.get();

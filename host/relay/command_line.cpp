@@ -78,12 +78,33 @@ std::optional<std::uint64_t> positive_integer(std::string_view text, std::uint64
 
 // Rover link options.
 bool is_link_option(std::string_view arg) {
-  return arg == "--max-links" || arg == "--max-links-per-address" || arg == "--link-hello-timeout";
+  return arg == "--max-links" || arg == "--max-links-per-address" || arg == "--link-hello-timeout" ||
+         arg == "--rover-rate" || arg == "--rover-max-alerts";
 }
 
 std::string parse_link_option(std::string_view arg, std::string_view value, LinkLimits& link) {
+  const auto bad = [&](std::string_view expected) {
+    return "`" + std::string(arg) + "` expects " + std::string(expected) + ", got `" + std::string(value) + "`";
+  };
+  if (arg == "--rover-rate") {
+    // FRAMES_PER_SECOND[/BURST]
+    const std::size_t slash = value.find('/');
+    const auto rate = positive_integer(value.substr(0, slash), 100'000'000);
+    const auto burst = slash == std::string_view::npos ? std::optional<std::uint64_t>(10 * rate.value_or(0))
+                                                        : positive_integer(value.substr(slash + 1), 1'000'000'000);
+    if (!rate || !burst) return bad("FRAMES_PER_SECOND[/BURST], both positive");
+    link.rover_frames_per_s = static_cast<double>(*rate);
+    link.rover_frame_burst = static_cast<double>(*burst);
+    return {};
+  }
+  if (arg == "--rover-max-alerts") {
+    const auto n = positive_integer(value, 100'000'000);
+    if (!n) return bad("a number of alerts (1..100000000)");
+    link.max_alerts_per_rover = *n;
+    return {};
+  }
   const auto n = positive_integer(value, arg == "--link-hello-timeout" ? 3600 : 100'000);
-  if (!n) return "`" + std::string(arg) + "` expects a positive number, got `" + std::string(value) + "`";
+  if (!n) return bad("a positive number");
   if (arg == "--max-links") link.max_connections = *n;
   else if (arg == "--max-links-per-address") link.max_connections_per_address = *n;
   else link.hello_timeout = std::chrono::seconds(static_cast<std::int64_t>(*n));
@@ -225,6 +246,7 @@ std::string usage(std::string_view program) {
       "       [--durability full|normal] [--history-max-tombstones N] [--history-max-age SECONDS]\n"
       "       [--journal-max-bytes N] [--journal-max-backlog N]\n"
       "       [--max-links N] [--max-links-per-address N] [--link-hello-timeout S]\n"
+      "       [--rover-rate F[/BURST]] [--rover-max-alerts N]\n"
       "\n"
       "  --tokens FILE            users, one per line: <role> <user> <token> (required)\n"
       "  --listen HOST:PORT       HTTP and WebSocket clients (default 127.0.0.1:8000)\n"
@@ -243,6 +265,13 @@ std::string usage(std::string_view program) {
       "  --max-links-per-address N  ... from one address (default " + number(link.max_connections_per_address) + ")\n"
       "  --link-hello-timeout S   a link connection must say Hello within this (default " +
       number(link.hello_timeout.count()) + ")\n"
+      "  --rover-rate F[/BURST]   frames per second read from one rover's link (default " +
+      number(static_cast<std::uint64_t>(link.rover_frames_per_s)) + "/" +
+      number(static_cast<std::uint64_t>(link.rover_frame_burst)) + "); past it the link\n"
+      "                           is not read until the quota refills (TCP pushes back)\n"
+      "  --rover-max-alerts N     alerts the relay holds for one rover (default " +
+      number(link.max_alerts_per_rover) + "); a new one\n"
+      "                           past it is acknowledged, not stored, and counted\n"
       "  --tls-cert FILE --tls-key FILE\n"
       "                           PEM certificate chain and key: https and wss on the --listen\n"
       "                           port (TLS 1.2+); plain connections are then refused (403)\n"

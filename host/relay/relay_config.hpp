@@ -60,6 +60,17 @@ struct LinkLimits {
   // has announced (Hello.latest_seq, Heartbeat.latest_seq) or the relay has
   // applied; beyond, the frame is refused and never recorded as applied.
   std::uint64_t max_seq_ahead = std::uint64_t{1} << 20;
+  // A rover's link, as token buckets of frames (an lz4 batch counts each
+  // frame inside) and bytes read: past them the relay stops reading it until
+  // they refill, so TCP pushes back and the rover keeps its frames. The
+  // bursts take a rover's replay after an outage at full speed.
+  double rover_frames_per_s = 2000;
+  double rover_frame_burst = 20000;
+  double rover_bytes_per_s = 4 * 1024 * 1024;
+  double rover_byte_burst = 32 * 1024 * 1024;
+  // Alerts the store holds for one rover; a new one past it is refused
+  // (acknowledged, not stored), counted and reported to the rover and to operators.
+  std::size_t max_alerts_per_rover = 10000;
   RequestFieldLimits fields;
   // Keys (source + code) and action labels and types: plain identifiers.
   std::size_t max_key_bytes = 256;

@@ -68,6 +68,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
       signals_(io_, SIGINT, SIGTERM),
       housekeeping_timer_(io_) {
   journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, store_);
+  store_.set_max_alerts_per_rover(config_.link.max_alerts_per_rover);
   publisher_.start(io_.get_executor(), store_.rev());
   http_context_.healthy = [this] { return journal_->healthy(); };
   http_context_.links = &link_stats_;

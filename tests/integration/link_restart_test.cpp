@@ -51,6 +51,9 @@ namespace {
 // Relay start-up reloads the journal (up to 100 000 alerts; slow under ASan).
 constexpr int kRelayStartTimeoutMs = 120000;
 constexpr int kSimLineTimeoutMs = 120000;
+// The rover replays up to 100 000 alerts as fast as the link takes them, and
+// holds them all: no quota of the relay's may stand in the way.
+const std::vector<std::string> kRoverUnlimited{"--rover-rate", "10000000", "--rover-max-alerts", "1000000"};
 
 // rover-sim's stdout: its boot line, progress lines, the summary.
 struct Progress {
@@ -211,7 +214,7 @@ struct Outcome {
 
 Outcome run(const Scenario& s) {
   TempDir data("link-restart");
-  Relay relay = start_relay(data.path, 0, kRelayStartTimeoutMs);
+  Relay relay = start_relay(data.path, 0, kRelayStartTimeoutMs, kRoverUnlimited);
   const unsigned short link_port = relay.link.port;
   Sim sim(s.rover_id, link_port, s.count, s.rate, s.tuning);
 
@@ -220,7 +223,7 @@ Outcome run(const Scenario& s) {
     kill_hard(relay);
     if (s.stay_down_until_loss)
       sim.wait_progress([&](const Progress& p) { return p.lost > before.lost; });
-    relay = start_relay(data.path, link_port, kRelayStartTimeoutMs);  // same data, same link port: the rover reconnects
+    relay = start_relay(data.path, link_port, kRelayStartTimeoutMs, kRoverUnlimited);  // same data, same link port: the rover reconnects
     BOOST_TEST_MESSAGE("relay restarted after raise " << before.raised);
   }
 

@@ -36,11 +36,13 @@ struct RelayProcess {
 #if defined(ALERT_RELAY_PATH) && defined(DEMO_TOKENS_PATH)
 // Starts a relay on `data_dir`; `start_timeout_ms` covers reloading a large journal.
 inline RelayProcess start_relay(const std::filesystem::path& data_dir, unsigned short link_port,
-                                int start_timeout_ms = 10000) {
+                                int start_timeout_ms = 10000, const std::vector<std::string>& extra_args = {}) {
   RelayProcess relay;
-  relay.process = std::make_unique<ChildProcess>(std::vector<std::string>{
-      ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:" + std::to_string(link_port),
-      "--data", data_dir.string(), "--tokens", DEMO_TOKENS_PATH});
+  std::vector<std::string> args{ALERT_RELAY_PATH, "--listen",  "127.0.0.1:0", "--link-listen",
+                                "127.0.0.1:" + std::to_string(link_port), "--data", data_dir.string(),
+                                "--tokens", DEMO_TOKENS_PATH};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  relay.process = std::make_unique<ChildProcess>(args);
   BOOST_REQUIRE(relay.process->started());
   const auto line = relay.process->read_line(start_timeout_ms);
   BOOST_REQUIRE_MESSAGE(line, "relay printed no listening line");

@@ -91,6 +91,7 @@ struct EmitterCounters {
   std::uint64_t connects = 0;
   std::uint64_t link_errors = 0;       // bad frames from the relay, hello timeouts
   std::uint64_t operator_acks = 0;
+  std::uint64_t relay_refused = 0;     // alerts the relay acknowledged but refused to store (its cap), per its acks
   std::uint64_t heartbeats_sent = 0;   // heartbeat frames written whole to a socket
   std::uint64_t bytes_sent = 0;        // every byte written to a socket
   std::uint64_t lz4_batches = 0;       // Lz4Batch frames written whole
@@ -225,6 +226,7 @@ class Emitter {
   SingleWriterCounter connects_;
   SingleWriterCounter link_errors_;
   SingleWriterCounter operator_acks_;
+  std::atomic<std::uint64_t> relay_refused_{0};  // the latest LinkAck's count (link thread writes)
   SingleWriterCounter heartbeats_sent_;
   SingleWriterCounter bytes_sent_;
   SingleWriterCounter lz4_batches_;

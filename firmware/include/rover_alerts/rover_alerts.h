@@ -108,6 +108,7 @@ typedef struct rover_alerts_counters {
   uint64_t acked_seq;
   uint64_t connects;
   uint64_t operator_acks;
+  uint64_t relay_refused; /* alerts the relay acknowledged but refused to store (its per-rover cap) */
 } rover_alerts_counters;
 
 typedef struct rover_alerts_emitter rover_alerts_emitter;

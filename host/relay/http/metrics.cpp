@@ -55,12 +55,19 @@ constexpr MetricInfo kMetrics[] = {
     {"link_events_ignored_total", "counter",
      "Rover events acknowledged but not applied: an update or clear of an alert another boot holds."},
     {"link_connections_refused_total", "counter", "Link connections closed at once, by the cap they hit."},
+    {"link_alerts_refused_total", "counter", "New rover alerts acknowledged but not stored: past the per-rover cap."},
     {"link_hello_timeouts_total", "counter", "Link connections closed for not saying Hello in time."},
+    {"link_read_buffer_bytes", "gauge",
+     "Bytes the rover link sessions hold to read frames (grows only as a frame's bytes arrive)."},
     {"rover_link_connected", "gauge", "1 while the rover's link is connected."},
     {"rover_link_connections_total", "counter", "Link connections the rover opened."},
     {"rover_events_applied_total", "counter", "Alert events from the rover applied to the store (ingest)."},
     {"rover_events_duplicate_total", "counter", "Alert events from the rover already applied (resent)."},
     {"rover_heartbeats_total", "counter", "Heartbeats from the rover."},
+    {"rover_alerts_refused_total", "counter",
+     "New alerts from the rover acknowledged but not stored: past the relay's per-rover cap."},
+    {"link_reads_throttled_total", "counter",
+     "Times a rover link was not read until its frame or byte quota refilled (TCP pushes back)."},
     {"rover_lost_alerts", "gauge",
      "Alerts the rover reports it could not deliver since its boot (its latest heartbeat), by priority."},
 };
@@ -199,6 +206,8 @@ std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::D
 
 std::string render_link_metrics(const RoverLinkStats& links, const JournalCounters* journal) {
   std::ostringstream out;
+  family(out, "link_read_buffer_bytes", "gauge");
+  out << "link_read_buffer_bytes " << links.read_buffer_bytes() << '\n';
   const auto per_rover = [&](std::string_view name, std::string_view type, auto value_of) {
     if (links.all().empty()) return;
     family(out, name, type);
@@ -209,6 +218,7 @@ std::string render_link_metrics(const RoverLinkStats& links, const JournalCounte
   per_rover("rover_link_connections_total", "counter", [](const RoverLinkCounters& l) { return l.connections_total; });
   per_rover("rover_events_applied_total", "counter", [](const RoverLinkCounters& l) { return l.events_applied; });
   per_rover("rover_events_duplicate_total", "counter", [](const RoverLinkCounters& l) { return l.events_duplicate; });
+  per_rover("rover_alerts_refused_total", "counter", [](const RoverLinkCounters& l) { return l.events_refused; });
   per_rover("rover_heartbeats_total", "counter", [](const RoverLinkCounters& l) { return l.heartbeats; });
   if (!links.all().empty()) {
     family(out, "rover_lost_alerts", "gauge");

@@ -9,6 +9,7 @@
 // Time is passed in, so the limiter is deterministic under test.
 
 #include "relay_config.hpp"
+#include "token_bucket.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -21,16 +22,12 @@ class RequestRateLimiter {
   enum class Verdict { Allowed, Limited, Abusive };
 
   RequestRateLimiter(const RateLimit& limit, Clock::time_point now)
-      : limit_(limit), tokens_(limit.burst), last_(now) {}
+      : limit_(limit), tokens_(limit.per_second, limit.burst, now) {}
 
   Verdict on_request(Clock::time_point now) {
-    const double elapsed = std::chrono::duration<double>(std::max(now, last_) - last_).count();
-    last_ = std::max(now, last_);
-    const double refill = elapsed * limit_.per_second;
-    tokens_ = std::min(limit_.burst, tokens_ + refill);
-    abuse_ = std::max(0.0, abuse_ - refill);
-    if (tokens_ >= 1.0) {
-      tokens_ -= 1.0;
+    abuse_ = std::max(0.0, abuse_ - tokens_.refill(now));
+    if (tokens_.tokens() >= 1.0) {
+      tokens_.take(1.0);
       return Verdict::Allowed;
     }
     abuse_ += 1.0;
@@ -39,9 +36,8 @@ class RequestRateLimiter {
 
  private:
   RateLimit limit_;
-  double tokens_;
+  TokenBucket tokens_;
   double abuse_ = 0;
-  Clock::time_point last_;
 };
 
 }  // namespace rover_alerts::relay

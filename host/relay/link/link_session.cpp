@@ -61,7 +61,11 @@ flatbuffers::DetachedBuffer finish_frame(flatbuffers::FlatBufferBuilder& builder
 }  // namespace
 
 LinkSession::LinkSession(asio::ip::tcp::socket socket, LinkContext& context)
-    : stream_(std::move(socket)), context_(context) {
+    : stream_(std::move(socket)),
+      context_(context),
+      frame_quota_(context.limits.rover_frames_per_s, context.limits.rover_frame_burst, TokenBucket::Clock::now()),
+      byte_quota_(context.limits.rover_bytes_per_s, context.limits.rover_byte_burst, TokenBucket::Clock::now()),
+      quota_timer_(stream_.get_executor()) {
   error_code ec;
   const auto remote = stream_.socket().remote_endpoint(ec);
   peer_ = ec ? std::string("unknown peer") : remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -69,6 +73,7 @@ LinkSession::LinkSession(asio::ip::tcp::socket socket, LinkContext& context)
 
 LinkSession::~LinkSession() {
   context_.sessions.remove(this);
+  context_.stats.read_buffers_changed(-static_cast<std::int64_t>(accounted_bytes_));
   if (!peer_address_.empty()) {
     const auto it = context_.connections_by_address.find(peer_address_);
     if (it != context_.connections_by_address.end() && --it->second == 0) context_.connections_by_address.erase(it);
@@ -108,6 +113,7 @@ void LinkSession::start() {
 void LinkSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
+  quota_timer_.cancel();
   log::info("link: closing ", peer_, hello_received_ ? " rover " + rover_id_ : std::string(), ": ", reason);
   error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
@@ -138,8 +144,15 @@ void LinkSession::read_body() {
   const std::size_t have = frame_.size() - link::kPrefixBytes;
   const std::size_t piece = std::min(body_length_ - have, std::max<std::size_t>(1, context_.limits.read_chunk_bytes));
   frame_.resize(frame_.size() + piece);
+  account_buffers();
   asio::async_read(stream_, asio::buffer(frame_.data() + frame_.size() - piece, piece),
                    beast::bind_front_handler(&LinkSession::on_body, shared_from_this()));
+}
+
+void LinkSession::account_buffers() {
+  const std::size_t now = frame_.capacity() + batch_raw_.capacity() * sizeof(std::uint64_t);
+  context_.stats.read_buffers_changed(static_cast<std::int64_t>(now) - static_cast<std::int64_t>(accounted_bytes_));
+  accounted_bytes_ = now;
 }
 
 void LinkSession::on_body(const error_code& ec, std::size_t) {
@@ -148,6 +161,7 @@ void LinkSession::on_body(const error_code& ec, std::size_t) {
   const auto decoded = link::verify_prefixed_frame(frame_.data(), frame_.size(), context_.limits.max_frame_bytes);
   if (decoded.status != link::FrameStatus::Ok)
     return reject(reason_label(decoded.status), link::to_string(decoded.status));
+  byte_quota_.take(static_cast<double>(frame_.size()));
   handle_frame(*decoded.frame);
   if (!closed_) read_next();
 }
@@ -161,6 +175,19 @@ void LinkSession::read_next() {
     return;
   }
   paused_ = false;
+  // Over the rover's quota: wait until it refills (TCP pushes back meanwhile).
+  const auto now = TokenBucket::Clock::now();
+  frame_quota_.refill(now);
+  byte_quota_.refill(now);
+  const auto wait = std::max(frame_quota_.time_to_clear(), byte_quota_.time_to_clear());
+  if (wait > TokenBucket::Clock::duration::zero()) {
+    context_.counters.increment("link_reads_throttled_total");
+    quota_timer_.expires_after(wait);
+    quota_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+      if (!ec && !self->closed_) self->read_next();
+    });
+    return;
+  }
   read_prefix();
 }
 
@@ -176,6 +203,7 @@ void LinkSession::on_read_error(const error_code& ec, bool mid_frame) {
 }
 
 void LinkSession::handle_frame(const link::Frame& frame) {
+  frame_quota_.take(1);
   const auto type = frame.payload_type();
   if (!hello_received_ && type != link::Payload::Hello) return reject("before_hello", "first frame must be Hello");
   switch (type) {
@@ -237,6 +265,14 @@ void LinkSession::on_alert_event(std::uint64_t seq, const link::AlertEvent& even
   if (rover_event.key.empty() || rover_event.source.empty())
     return reject("bad_event", "alert event with an empty key or source");
   const auto result = context_.store.apply_rover_event(rover_id_, boot_id_, seq, rover_event);
+  if (result == AlertStore::ApplyResult::Refused) {
+    // Over the rover's cap: acknowledged (the rover must not replay it for
+    // ever), not stored; the rover learns the count from its acks.
+    context_.stats.on_refused(rover_id_);
+    context_.counters.increment("link_alerts_refused_total");
+    ack_if_durable();
+    return;
+  }
   // A duplicate is a replay of something we hold: the ack tells the rover so.
   context_.stats.on_event(rover_id_, result == AlertStore::ApplyResult::Duplicate);
   // Acknowledged once durable: at once for a duplicate of a committed frame,
@@ -299,7 +335,10 @@ void LinkSession::on_heartbeat(const link::Heartbeat& heartbeat) {
 void LinkSession::on_lz4_batch(const link::Lz4Batch& batch) {
   if (!lz4_) return reject("lz4_not_agreed", "lz4 batch without lz4 agreed in hello");
   constexpr std::size_t kWords = link::kMaxLz4BatchRawBytes / sizeof(std::uint64_t);
-  if (batch_raw_.size() < kWords) batch_raw_.resize(kWords);
+  if (batch_raw_.size() < kWords) {
+    batch_raw_.resize(kWords);
+    account_buffers();
+  }
   auto* raw = reinterpret_cast<std::uint8_t*>(batch_raw_.data());
   std::size_t raw_size = 0;
   if (const auto s = link::decompress_batch(batch, raw, kWords * sizeof(std::uint64_t), raw_size);
@@ -341,7 +380,10 @@ void LinkSession::write_next() {
     ack_owed_ = false;
     acked_seq_ = std::max(acked_seq_, context_.durable_seq(rover_id_, boot_id_));
     flatbuffers::FlatBufferBuilder builder(64);
-    in_flight_ = finish_frame(builder, link::Payload::LinkAck, link::CreateLinkAck(builder, boot_id_, acked_seq_));
+    const RoverLinkCounters* counters = context_.stats.find(rover_id_);
+    in_flight_ = finish_frame(builder, link::Payload::LinkAck,
+                              link::CreateLinkAck(builder, boot_id_, acked_seq_,
+                                                  counters != nullptr ? counters->refused_this_boot : 0));
   } else {
     return;
   }

@@ -29,6 +29,9 @@
 
 #include <rover_alerts/link_framing.hpp>
 
+#include "token_bucket.hpp"
+
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <cstdint>
@@ -62,6 +65,7 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   void read_prefix();
   void on_prefix(const boost::system::error_code& ec, std::size_t bytes);
   void read_body();  // the next piece of the body (LinkLimits::read_chunk_bytes)
+  void account_buffers();  // tells the stats what frame_ and batch_raw_ hold now
   void on_body(const boost::system::error_code& ec, std::size_t bytes);
   void handle_frame(const link::Frame& frame);
   void on_hello(const link::Hello& hello);
@@ -85,6 +89,7 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   // connection (heap storage, so aligned for the frame's 8-byte fields).
   std::vector<std::uint8_t> frame_;
   std::size_t body_length_ = 0;  // of the frame being read
+  std::size_t accounted_bytes_ = 0;  // what account_buffers() last reported
 
   std::string rover_id_;  // set by Hello
   std::uint64_t boot_id_ = 0;
@@ -102,6 +107,10 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   std::uint64_t acked_seq_ = 0;  // the highest seq acknowledged to this rover boot
   bool closed_ = false;
   bool paused_ = false;  // reads stopped while the journal is backlogged
+  // The rover's quotas (LinkLimits::rover_*): reads wait on the timer while in debt.
+  TokenBucket frame_quota_;
+  TokenBucket byte_quota_;
+  boost::asio::steady_timer quota_timer_;
 };
 
 }  // namespace rover_alerts::relay

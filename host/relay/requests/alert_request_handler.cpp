@@ -234,6 +234,7 @@ std::string AlertRequestHandler::stats(const json::value& req_id, const Connecti
     r.emplace("connections", link.connections_total);
     r.emplace("eventsApplied", link.events_applied);
     r.emplace("eventsDuplicate", link.events_duplicate);
+    r.emplace("alertsRefused", link.events_refused);
     r.emplace("heartbeats", link.heartbeats);
     r.emplace("latestSeq", hb.latest_seq);
     r.emplace("lostByPriority", by_priority(hb.lost_by_priority));

@@ -146,6 +146,7 @@ AlertStore::Slot AlertStore::find_slot_by_id(std::string_view alert_id) const {
 
 void AlertStore::index(Slot slot) {
   const AlertRecord& r = records_[slot];
+  if (!r.has(AlertRecord::kGround)) ++held_by_rover_[r.rover];
   by_key_.insert(key_hash(r.rover, r.text.key()), slot);
   by_id_.insert(id_hash(r), slot);
 }
@@ -155,6 +156,11 @@ void AlertStore::unindex(Slot slot) {
   [[maybe_unused]] const bool by_key = by_key_.erase(key_hash(r.rover, r.text.key()), slot);
   [[maybe_unused]] const bool by_id = by_id_.erase(id_hash(r), slot);
   assert(by_key && by_id);
+  if (!r.has(AlertRecord::kGround)) {
+    const auto held = held_by_rover_.find(r.rover);
+    assert(held != held_by_rover_.end() && held->second > 0);
+    if (--held->second == 0) held_by_rover_.erase(held);
+  }
   if (r.expires_at_ms != 0) by_expiry_.erase({r.expires_at_ms, slot});
 }
 
@@ -209,6 +215,10 @@ AlertStore::ApplyResult AlertStore::apply_rover_event(const std::string& rover, 
       // the rover's replay ring) or the alert was removed: the condition holds,
       // so it is a new occurrence.
       if (slot == kNoSlot) {
+        if (max_alerts_per_rover_ != 0 && rover_known) {
+          const auto held = held_by_rover_.find(rover_id);
+          if (held != held_by_rover_.end() && held->second >= max_alerts_per_rover_) return ApplyResult::Refused;
+        }
         raise_new(rover, boot_id, seq, event);
       } else {
         const std::optional<Alert> before = state_before_update(slot);
@@ -229,6 +239,13 @@ AlertStore::ApplyResult AlertStore::apply_rover_event(const std::string& rover, 
       break;
   }
   return ApplyResult::Applied;
+}
+
+std::size_t AlertStore::alerts_of_rover(std::string_view rover) const {
+  StringPool::Id id = StringPool::kEmpty;
+  if (!strings_.find(rover, id)) return 0;
+  const auto held = held_by_rover_.find(id);
+  return held == held_by_rover_.end() ? 0 : held->second;
 }
 
 std::uint64_t AlertStore::applied_seq(const std::string& rover, std::uint64_t boot_id) const {
@@ -480,6 +497,7 @@ void AlertStore::restore_begin(std::string epoch, std::uint64_t rev, std::uint64
   by_rev_.clear();
   stale_revs_ = 0;
   by_expiry_.clear();
+  held_by_rover_.clear();
   tombstones_.clear();
   applied_seq_.clear();
   applied_clock_ = 0;

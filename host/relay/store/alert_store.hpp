@@ -44,6 +44,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <unordered_map>
 #include <vector>
 
 namespace rover_alerts::relay {
@@ -217,6 +218,7 @@ class AlertStore {
   enum class ApplyResult : std::uint8_t {
     Applied,    // the event was new; it may or may not have changed an alert
     Duplicate,  // seq already applied for this boot: nothing changed
+    Refused,    // a new alert past the rover's cap (set_max_alerts_per_rover): seq applied, no alert
   };
 
   // A store with a fresh random epoch.
@@ -227,6 +229,10 @@ class AlertStore {
   AlertStore& operator=(const AlertStore&) = delete;
 
   void set_observer(Observer observer) { observer_ = std::move(observer); }
+  // Alerts the store holds for one rover (active or still owed an ack); a rover
+  // event that would raise one more is Refused. 0: no cap.
+  void set_max_alerts_per_rover(std::size_t max) { max_alerts_per_rover_ = max; }
+  std::size_t alerts_of_rover(std::string_view rover) const;
   // The recorder must outlive the store or be reset to nullptr first.
   void set_recorder(StoreRecorder* recorder) { recorder_ = recorder; }
 
@@ -388,6 +394,9 @@ class AlertStore {
   StringPool strings_;              // rover, source, acknowledgedBy, createdBy
   std::vector<AlertRecord> records_;
   std::vector<Slot> free_slots_;
+  // Records per rover (ground alerts not counted), kept by index()/unindex().
+  std::unordered_map<StringPool::Id, std::uint32_t> held_by_rover_;
+  std::size_t max_alerts_per_rover_ = 0;
   SlotIndex by_key_;                // (rover, key) -> slot
   SlotIndex by_id_;                 // id -> slot
   std::vector<RevEntry> by_rev_;    // ascending rev; entries of changed/removed alerts are stale

@@ -173,6 +173,42 @@ BOOST_AUTO_TEST_CASE(ack_after_clear_removes_and_a_new_raise_starts_a_new_occurr
   BOOST_TEST(!s.changes.back().alert.acknowledged);
 }
 
+// A rover can hold at most its cap of alerts: a new one past it is refused
+// (its seq still applied, so it is acknowledged, not replayed for ever),
+// re-raises of held keys still count, other rovers and ground alerts are
+// unaffected, and a removed alert makes room again.
+BOOST_AUTO_TEST_CASE(a_rover_past_its_alert_cap_gets_new_alerts_refused) {
+  RecordingStore s;
+  s.store.set_max_alerts_per_rover(2);
+  BOOST_TEST((s.apply(1, event(RoverEventKind::Raise, "a", 1500)) == AlertStore::ApplyResult::Applied));
+  BOOST_TEST((s.apply(2, event(RoverEventKind::Raise, "b", 1500)) == AlertStore::ApplyResult::Applied));
+  const std::size_t changes = s.changes.size();
+  BOOST_TEST((s.apply(3, event(RoverEventKind::Raise, "c", 1500)) == AlertStore::ApplyResult::Refused));
+  BOOST_TEST((s.apply(4, event(RoverEventKind::Update, "d", 1500)) == AlertStore::ApplyResult::Refused));
+  BOOST_TEST(s.changes.size() == changes);  // nothing stored, nothing reported
+  BOOST_TEST(s.store.applied_seq("R1", kBoot) == 4u);
+  BOOST_TEST((s.apply(4, event(RoverEventKind::Raise, "d", 1500)) == AlertStore::ApplyResult::Duplicate));
+  BOOST_TEST(s.store.alerts_of_rover("R1") == 2u);
+  // A held key may still be raised again; another rover is not affected.
+  BOOST_TEST((s.apply(5, event(RoverEventKind::Raise, "a", 1600)) == AlertStore::ApplyResult::Applied));
+  BOOST_TEST(s.changes.back().alert.occurrences == 2u);
+  BOOST_TEST((s.apply(1, event(RoverEventKind::Raise, "a", 1500), "R2") == AlertStore::ApplyResult::Applied));
+  BOOST_TEST(s.store.alerts_of_rover("R2") == 1u);
+  // Ground alerts do not count against a rover.
+  GroundAlertSpec spec;
+  spec.source = "ground";
+  spec.message = "m";
+  spec.priority = Priority::Low;
+  s.store.create(spec, "ada", 1700);
+  BOOST_TEST(s.store.alerts_of_rover("R1") == 2u);
+  // Cleared and acknowledged, "b" is removed: room for one more.
+  s.apply(6, event(RoverEventKind::Clear, "b", 1800));
+  BOOST_TEST(s.store.acknowledge("R1-00000000000000ab-2", "oscar", 1900).ok());
+  BOOST_TEST(s.store.alerts_of_rover("R1") == 1u);
+  BOOST_TEST((s.apply(7, event(RoverEventKind::Raise, "c", 2000)) == AlertStore::ApplyResult::Applied));
+  BOOST_TEST((s.apply(8, event(RoverEventKind::Raise, "e", 2000)) == AlertStore::ApplyResult::Refused));
+}
+
 BOOST_AUTO_TEST_CASE(clear_of_an_acked_alert_removes_it_unless_persistent) {
   RecordingStore s;
   s.apply(1, event(RoverEventKind::Raise, "a", 1500));
