@@ -30,16 +30,17 @@ std::vector<std::uint8_t> finish(flatbuffers::FlatBufferBuilder& b, std::uint64_
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
-std::vector<std::uint8_t> hello(const std::string& rover, std::uint64_t latest_seq) {
+std::vector<std::uint8_t> hello(const std::string& rover, std::uint64_t latest_seq, std::uint64_t boot = kBoot) {
   flatbuffers::FlatBufferBuilder b(128);
-  const auto h = wire::CreateHelloDirect(b, 1, rover.c_str(), kBoot, latest_seq == 0 ? 0 : 1, latest_seq, false);
+  const auto h = wire::CreateHelloDirect(b, 1, rover.c_str(), boot, latest_seq == 0 ? 0 : 1, latest_seq, false);
   return finish(b, 0, wire::Payload::Hello, h.Union());
 }
 
-std::vector<std::uint8_t> event(std::uint64_t seq, const std::string& key, const std::string& message) {
+std::vector<std::uint8_t> event(std::uint64_t seq, const std::string& key, const std::string& message,
+                                wire::EventKind kind = wire::EventKind::Raise) {
   flatbuffers::FlatBufferBuilder b(256);
-  const auto e = wire::CreateAlertEventDirect(b, wire::EventKind::Raise, key.c_str(), wire::Priority::High, "probe",
-                                              nullptr, message.c_str());
+  const auto e = wire::CreateAlertEventDirect(b, kind, key.c_str(), wire::Priority::Critical, "probe", nullptr,
+                                              message.c_str());
   return finish(b, seq, wire::Payload::AlertEvent, e.Union());
 }
 
@@ -275,6 +276,33 @@ BOOST_AUTO_TEST_CASE(a_rover_over_its_frame_quota_is_slowed_down_not_cut_off) {
   BOOST_TEST(rover.acked(kFrames));
   BOOST_TEST(metric(relay.http(), "link_reads_throttled_total") >= 1u);
   BOOST_TEST(metric(relay.http(), "rover_events_applied_total{rover=\"rover-fast\"}") == kFrames);
+}
+
+// The issue's attack: a Clear for a real rover's key from another boot id,
+// after which an ack would remove a real emergency stop. Ignored, counted.
+BOOST_AUTO_TEST_CASE(a_clear_from_another_boot_changes_nothing) {
+  RelayUnderTest relay;
+  auto watcher = subscriber(relay.http());
+  {
+    LinkClient rover(relay.link());
+    rover.send(hello("rover-estop", 0));
+    rover.send(event(1, "safety/estop", "emergency stop"));
+    BOOST_TEST_REQUIRE(rover.acked(1));
+  }
+  const auto raised = next_alert(*watcher);
+  LinkClient stranger(relay.link());
+  stranger.send(hello("rover-estop", 0, kBoot + 1));
+  stranger.send(event(1, "safety/estop", "", wire::EventKind::Clear));
+  BOOST_TEST_REQUIRE(stranger.acked(1));
+  BOOST_TEST(metric(relay.http(), "link_events_ignored_total") == 1u);
+  WsProbe admin(relay.http());
+  admin.auth("demo-admin-token");
+  admin.send_text(R"({"type":"alert_sync","reqId":"s","sinceRev":0})");
+  const auto sync = parse_object(admin.read());
+  const auto& alerts = sync.at("result").at("alerts").as_array();
+  BOOST_TEST_REQUIRE(alerts.size() == 1u);
+  BOOST_TEST(alerts[0].at("id") == raised.at("id"));
+  BOOST_TEST(alerts[0].at("data").at("state").as_string() == "active_unacked");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -265,6 +265,11 @@ void LinkSession::on_alert_event(std::uint64_t seq, const link::AlertEvent& even
   if (rover_event.key.empty() || rover_event.source.empty())
     return reject("bad_event", "alert event with an empty key or source");
   const auto result = context_.store.apply_rover_event(rover_id_, boot_id_, seq, rover_event);
+  if (result == AlertStore::ApplyResult::Ignored) {
+    context_.counters.increment("link_events_ignored_total");
+    ack_if_durable();
+    return;
+  }
   if (result == AlertStore::ApplyResult::Refused) {
     // Over the rover's cap: acknowledged (the rover must not replay it for
     // ever), not stored; the rover learns the count from its acks.

@@ -207,7 +207,15 @@ AlertStore::ApplyResult AlertStore::apply_rover_event(const std::string& rover, 
   StringPool::Id rover_id = StringPool::kEmpty;
   const bool rover_known = strings_.find(rover, rover_id);
   if (rover_known) by_id_.prefetch(id_hash(false, rover_id, boot_id, seq));
-  const Slot slot = rover_known ? find_slot(rover_id, event.key) : kNoSlot;
+  Slot slot = rover_known ? find_slot(rover_id, event.key) : kNoSlot;
+  // A boot speaks only for the alerts it raised. A new boot raising a key an
+  // older boot still holds starts a new occurrence (the rover restarted:
+  // operators look again); its updates and clears of the old one change nothing.
+  if (slot != kNoSlot && records_[slot].boot_id != boot_id) {
+    if (event.kind != RoverEventKind::Raise) return ApplyResult::Ignored;
+    remove(slot, ChangeType::Remove, event.last_seen_ms);
+    slot = kNoSlot;
+  }
   switch (event.kind) {
     case RoverEventKind::Raise:
     case RoverEventKind::Update:

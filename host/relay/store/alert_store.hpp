@@ -219,6 +219,7 @@ class AlertStore {
     Applied,    // the event was new; it may or may not have changed an alert
     Duplicate,  // seq already applied for this boot: nothing changed
     Refused,    // a new alert past the rover's cap (set_max_alerts_per_rover): seq applied, no alert
+    Ignored,    // an update or clear of an alert another boot of the rover holds: seq applied, nothing changed
   };
 
   // A store with a fresh random epoch.

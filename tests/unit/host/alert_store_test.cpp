@@ -209,6 +209,36 @@ BOOST_AUTO_TEST_CASE(a_rover_past_its_alert_cap_gets_new_alerts_refused) {
   BOOST_TEST((s.apply(8, event(RoverEventKind::Raise, "e", 2000)) == AlertStore::ApplyResult::Refused));
 }
 
+// A boot speaks only for the alerts it raised: another boot's update or
+// clear changes nothing; its raise starts a new occurrence under its own id.
+BOOST_AUTO_TEST_CASE(only_the_boot_that_holds_an_alert_updates_or_clears_it) {
+  RecordingStore s;
+  constexpr std::uint64_t kNewBoot = 0xcd;
+  s.apply(1, event(RoverEventKind::Raise, "estop", 1500));
+  const std::string old_id = s.changes.back().alert.id;
+  const std::size_t changes = s.changes.size();
+  BOOST_TEST((s.apply(1, event(RoverEventKind::Clear, "estop", 1600), "R1", kNewBoot) ==
+              AlertStore::ApplyResult::Ignored));
+  BOOST_TEST((s.apply(2, event(RoverEventKind::Update, "estop", 1600), "R1", kNewBoot) ==
+              AlertStore::ApplyResult::Ignored));
+  BOOST_TEST(s.changes.size() == changes);
+  BOOST_TEST(s.store.find_by_id(old_id)->active);
+  BOOST_TEST(s.store.applied_seq("R1", kNewBoot) == 2u);  // acknowledged all the same
+  // The new boot raises the key: the old occurrence goes, a new one begins.
+  BOOST_TEST((s.apply(3, event(RoverEventKind::Raise, "estop", 1700), "R1", kNewBoot) ==
+              AlertStore::ApplyResult::Applied));
+  BOOST_TEST_REQUIRE(s.changes.size() == changes + 2);
+  BOOST_TEST((s.changes[changes].type == ChangeType::Remove));
+  BOOST_TEST(s.changes[changes].alert.id == old_id);
+  BOOST_TEST((s.changes[changes + 1].type == ChangeType::New));
+  BOOST_TEST(s.changes[changes + 1].alert.id == "R1-00000000000000cd-3");
+  // Now the old boot's clear is the one ignored, the new boot's is taken.
+  BOOST_TEST((s.apply(2, event(RoverEventKind::Clear, "estop", 1800)) == AlertStore::ApplyResult::Ignored));
+  BOOST_TEST((s.apply(4, event(RoverEventKind::Clear, "estop", 1900), "R1", kNewBoot) ==
+              AlertStore::ApplyResult::Applied));
+  BOOST_TEST(!s.store.find_by_id("R1-00000000000000cd-3")->active);
+}
+
 BOOST_AUTO_TEST_CASE(clear_of_an_acked_alert_removes_it_unless_persistent) {
   RecordingStore s;
   s.apply(1, event(RoverEventKind::Raise, "a", 1500));
