@@ -95,6 +95,14 @@ struct TlsOptions {
   bool enabled() const { return !cert_file.empty(); }
 };
 
+// Failed WebSocket authentications per client address (http/auth_backoff.hpp).
+struct AuthBackoffLimits {
+  unsigned free_failures = 5;  // before the first block
+  std::chrono::milliseconds base{1000};   // the first block; each next one doubles
+  std::chrono::milliseconds max{60'000};
+  std::size_t max_addresses = 10'000;     // remembered at once
+};
+
 // The client port's policy: sizes, deadlines, rates, TLS and allowed origins.
 struct ClientLimits {
   std::size_t max_request_bytes = 64 * 1024;  // one WebSocket message
@@ -108,6 +116,7 @@ struct ClientLimits {
   // A WebSocket client must authenticate within this or is closed.
   std::chrono::seconds auth_timeout{10};
   RateLimit requests;
+  AuthBackoffLimits auth_backoff;
   // Concurrent WebSocket sessions; upgrades over it get 503.
   std::size_t max_sessions = 1000;
   // Concurrent HTTP connections not (yet) upgraded; more are closed at once.

@@ -305,6 +305,45 @@ BOOST_AUTO_TEST_CASE(link_frame_before_hello_is_refused) {
   others_unharmed();
 }
 
+// Guessing tokens: past five failures an address waits before its next try is
+// even looked at (1 s, then doubling), whatever token it sends; other
+// addresses are served as before.
+BOOST_AUTO_TEST_CASE(failed_authentications_back_off_per_address) {
+  for (int i = 0; i < 6; ++i) {
+    WsProbe guesser(relay.http(), 10000, 0, "127.0.0.2");
+    BOOST_TEST(error_for(guesser, R"({"type":"auth","reqId":"g","token":"guess-)" + std::to_string(i) + R"("})", "g") ==
+               "UNAUTHENTICATED");
+  }
+  WsProbe blocked(relay.http(), 10000, 0, "127.0.0.2");
+  BOOST_TEST(error_for(blocked, R"({"type":"auth","reqId":"real","token":"demo-viewer-token"})", "real") ==
+             "RATE_LIMITED");
+  BOOST_TEST(blocked.read_until_closed().reason == "authentication blocked");
+  BOOST_TEST(metric(relay.http(), "ws_auth_blocked_total") == 1u);
+  // The upgrade's Authorization header is held to the same rule.
+  {
+    namespace net = boost::asio;
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    socket.open(net::ip::tcp::v4());
+    socket.bind({net::ip::make_address("127.0.0.2"), 0});
+    socket.connect({net::ip::make_address(relay.http().host), relay.http().port});
+    set_socket_timeouts(socket.native_handle(), 10000);
+    const std::string upgrade = "GET /ws HTTP/1.1\r\nHost: relay\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                "Authorization: Bearer demo-viewer-token\r\n\r\n";
+    net::write(socket, net::buffer(upgrade));
+    boost::beast::flat_buffer buffer;
+    boost::beast::http::response<boost::beast::http::string_body> response;
+    boost::system::error_code ec;
+    boost::beast::http::read(socket, buffer, response, ec);
+    BOOST_TEST(response.result_int() == 429u);
+    BOOST_TEST(!response[boost::beast::http::field::retry_after].empty());
+  }
+  auto other = authenticated();  // from 127.0.0.1
+  still_served(*other);
+  others_unharmed();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // Policies that need their own relay.

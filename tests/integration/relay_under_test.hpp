@@ -175,11 +175,14 @@ class WsProbe {
  public:
   // `receive_buffer` > 0: a small socket receive buffer, for a client that
   // stops reading (the relay's queues fill instead of the kernel's).
-  WsProbe(const Endpoint& at, int read_timeout_ms = 10000, int receive_buffer = 0) : ws_(io_) {
-    if (receive_buffer > 0) {
-      ws_.next_layer().open(boost::asio::ip::tcp::v4());
+  // `local_address`: connect from this one (any 127.x.y.z on Linux), as another host would.
+  WsProbe(const Endpoint& at, int read_timeout_ms = 10000, int receive_buffer = 0,
+          const std::string& local_address = {})
+      : ws_(io_) {
+    if (receive_buffer > 0 || !local_address.empty()) ws_.next_layer().open(boost::asio::ip::tcp::v4());
+    if (receive_buffer > 0)
       ws_.next_layer().set_option(boost::asio::socket_base::receive_buffer_size(receive_buffer));
-    }
+    if (!local_address.empty()) ws_.next_layer().bind({boost::asio::ip::make_address(local_address), 0});
     ws_.next_layer().connect({boost::asio::ip::make_address(at.host), at.port});
     set_socket_timeouts(ws_.next_layer().native_handle(), read_timeout_ms);
     ws_.handshake(at.host + ":" + std::to_string(at.port), "/");

@@ -4,6 +4,7 @@
 #include "auth/token_file.hpp"
 #include "counters.hpp"
 #include "delivery/publisher.hpp"
+#include "http/auth_backoff.hpp"
 #include "http/origin_policy.hpp"
 #include "requests/alert_request_handler.hpp"
 #include "protocol/request_decoder.hpp"
@@ -53,6 +54,7 @@ struct HttpContext {
   std::function<bool()> healthy;
 
   OriginPolicy origins;
+  AuthBackoff auth_backoff{limits.auth_backoff};
   std::unique_ptr<boost::asio::ssl::context> tls;  // null: no TLS
   // Live connections, for the caps in `limits` and for /metrics.
   std::size_t http_connections = 0;      // HttpSessions (not yet upgraded)

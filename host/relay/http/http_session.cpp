@@ -44,6 +44,9 @@ std::string_view bearer_token(std::string_view header) {
 HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpContext& context)
     : context_(context), raw_(std::in_place, std::move(socket)) {
   ++context_.http_connections;
+  boost::system::error_code ec;
+  const auto remote = raw_->socket().remote_endpoint(ec);
+  if (!ec) peer_address_ = remote.address().to_string();
 }
 
 HttpSession::~HttpSession() {
@@ -209,7 +212,19 @@ void HttpSession::handle_upgrade(const Request& request) {
   }
   const auto authorization = request.find(http::field::authorization);
   if (authorization == request.end()) return upgrade(std::nullopt);
-  if (auto identity = context_.tokens.lookup(bearer_token(authorization->value()))) return upgrade(std::move(identity));
+  const auto now = AuthBackoff::Clock::now();
+  if (const auto wait = context_.auth_backoff.blocked_for(peer_address_, now); wait.count() > 0) {
+    context_.counters.increment("ws_auth_blocked_total");
+    auto response = plain_response(request, http::status::too_many_requests,
+                                   "too many failed authentications from this address\n");
+    response.set(http::field::retry_after, std::to_string(std::chrono::ceil<std::chrono::seconds>(wait).count()));
+    return respond(std::move(response));
+  }
+  if (auto identity = context_.tokens.lookup(bearer_token(authorization->value()))) {
+    context_.auth_backoff.on_success(peer_address_);
+    return upgrade(std::move(identity));
+  }
+  context_.auth_backoff.on_failure(peer_address_, now);
   context_.counters.increment("ws_auth_failures_total");
   auto response = plain_response(request, http::status::unauthorized, "unknown token\n");
   response.set(http::field::www_authenticate, "Bearer");

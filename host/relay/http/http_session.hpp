@@ -57,6 +57,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<boost::beast::tcp_stream> raw_;  // until the transport is chosen
   std::unique_ptr<HttpTransport> transport_;
   bool refuse_plain_ = false;  // TLS required and this connection is plain
+  std::string peer_address_;   // what AuthBackoff counts
   bool closed_ = false;
   boost::beast::flat_buffer buffer_;
   std::optional<HttpTransport::Parser> parser_;

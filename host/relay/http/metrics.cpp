@@ -49,6 +49,8 @@ constexpr MetricInfo kMetrics[] = {
      "Seconds from a routine change's publication (after its commit) to the start of the write carrying it."},
     {"journal_commit_seconds", "histogram",
      "Seconds from handing a batch of changes to the journal's writer to seeing it committed (fsync included)."},
+    {"ws_auth_blocked_total", "counter",
+     "Authentications refused unread: the address failed too often and waits (exponential back-off)."},
     {"link_frames_rejected_total", "counter", "Link frames refused (the link is closed), by reason."},
     {"link_fields_repaired_total", "counter",
      "Text fields from rovers repaired: invalid UTF-8 replaced by U+FFFD, or cut to the field's limit."},

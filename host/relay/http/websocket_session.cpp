@@ -52,6 +52,7 @@ WebsocketSession::WebsocketSession(std::unique_ptr<WebsocketTransport> transport
   error_code ec;
   const auto remote = ws_->socket().remote_endpoint(ec);
   peer_ = ec ? std::string("unknown peer") : remote.address().to_string() + ":" + std::to_string(remote.port());
+  peer_address_ = ec ? std::string() : remote.address().to_string();
 }
 
 WebsocketSession::~WebsocketSession() {
@@ -221,13 +222,25 @@ void WebsocketSession::dispatch(const Request& request) {
 }
 
 void WebsocketSession::handle_auth(const Request& request, const AuthRequest& auth) {
+  const auto now = std::chrono::steady_clock::now();
+  // An address that failed too often waits before its next try is looked at.
+  if (const auto wait = context_.auth_backoff.blocked_for(peer_address_, now); wait.count() > 0) {
+    context_.counters.increment("ws_auth_blocked_total");
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
+    send(error_message(request.req_id, ErrorCode::RateLimited,
+                       "too many failed authentications from this address: retry in " + std::to_string(seconds) +
+                           " s"));
+    return close({websocket::close_code::policy_error, "authentication blocked"}, false);
+  }
   identity_ = context_.tokens.lookup(auth.token);
   if (!identity_) {
     context_.counters.increment("ws_auth_failures_total");
+    context_.auth_backoff.on_failure(peer_address_, now);
     log::warn("ws: client ", client_id_, " from ", peer_, " sent an unknown token");
     send(error_message(request.req_id, ErrorCode::Unauthenticated, "unknown token"));
     return close({websocket::close_code::policy_error, "authentication failed"}, false);
   }
+  context_.auth_backoff.on_success(peer_address_);
   // `welcome` is the answer to auth, whether or not it carried a reqId.
   auth_deadline_.cancel();
   send_welcome();

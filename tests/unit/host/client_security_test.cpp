@@ -1,6 +1,7 @@
 // The client port's defences that need no socket: the request rate limiter,
 // the Origin allow-list and the /metrics rendering.
 
+#include "http/auth_backoff.hpp"
 #include "http/metrics.hpp"
 #include "http/origin_policy.hpp"
 #include "http/rate_limiter.hpp"
@@ -115,5 +116,50 @@ BOOST_AUTO_TEST_CASE(every_counter_is_rendered_grouped_by_name) {
 }
 
 BOOST_AUTO_TEST_CASE(no_counters_no_lines) { BOOST_TEST(render_metrics(Counters{}).empty()); }
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(auth_backoff)
+
+// The first failures are free; then each blocks twice as long as the last,
+// up to the maximum; other addresses are not touched; a success forgets.
+BOOST_AUTO_TEST_CASE(failures_past_the_free_ones_block_the_address_for_longer_each_time) {
+  const AuthBackoffLimits limits{.free_failures = 2, .base = 1000ms, .max = 4000ms, .max_addresses = 100};
+  AuthBackoff backoff(limits);
+  const auto t0 = AuthBackoff::Clock::time_point{} + 1h;
+  backoff.on_failure("10.0.0.1", t0);
+  backoff.on_failure("10.0.0.1", t0);
+  BOOST_TEST(backoff.blocked_for("10.0.0.1", t0).count() == 0);  // two free failures
+  backoff.on_failure("10.0.0.1", t0);
+  BOOST_TEST((backoff.blocked_for("10.0.0.1", t0) == 1000ms));
+  BOOST_TEST(backoff.blocked_for("10.0.0.2", t0).count() == 0);  // another address
+  backoff.on_failure("10.0.0.1", t0 + 1s);
+  BOOST_TEST((backoff.blocked_for("10.0.0.1", t0 + 1s) == 2000ms));
+  backoff.on_failure("10.0.0.1", t0 + 3s);
+  BOOST_TEST((backoff.blocked_for("10.0.0.1", t0 + 3s) == 4000ms));
+  backoff.on_failure("10.0.0.1", t0 + 7s);
+  BOOST_TEST((backoff.blocked_for("10.0.0.1", t0 + 7s) == 4000ms));  // capped at the maximum
+  BOOST_TEST(backoff.blocked_for("10.0.0.1", t0 + 11s).count() == 0);  // the block runs out
+  backoff.on_success("10.0.0.1");
+  backoff.on_failure("10.0.0.1", t0 + 12s);
+  BOOST_TEST(backoff.blocked_for("10.0.0.1", t0 + 12s).count() == 0);  // forgotten: free again
+}
+
+// Bounded: past max_addresses, entries that block nothing go first, then the oldest.
+BOOST_AUTO_TEST_CASE(at_most_max_addresses_are_remembered) {
+  const AuthBackoffLimits limits{.free_failures = 0, .base = 1000ms, .max = 60000ms, .max_addresses = 3};
+  AuthBackoff backoff(limits);
+  const auto t0 = AuthBackoff::Clock::time_point{} + 1h;
+  backoff.on_failure("a", t0);
+  backoff.on_failure("b", t0 + 10s);  // "a" is no longer blocked
+  backoff.on_failure("c", t0 + 10s);
+  BOOST_TEST(backoff.size() == 3u);
+  backoff.on_failure("d", t0 + 10s);  // room made by dropping "a", which blocks nothing now
+  BOOST_TEST(backoff.size() == 3u);
+  BOOST_TEST(backoff.blocked_for("b", t0 + 10s).count() > 0);
+  backoff.on_failure("e", t0 + 10500ms);  // all three still blocked: the oldest goes
+  BOOST_TEST(backoff.size() == 3u);
+  BOOST_TEST(backoff.blocked_for("e", t0 + 10500ms).count() > 0);
+}
 
 BOOST_AUTO_TEST_SUITE_END()
