@@ -407,9 +407,15 @@ BOOST_AUTO_TEST_CASE(metrics_list_the_counters_in_prometheus_text) {
   WsProbe client(relay.http());
   client.send_text(R"({"type":"auth","token":"wrong"})");
   client.read_until_closed();
-  const auto result = http_request(relay.http(), "/metrics");
+  // Without a token: refused (the figures are not for strangers).
+  const auto anonymous = http_request(relay.http(), "/metrics");
+  BOOST_TEST(anonymous.status == 401);
+  BOOST_TEST(anonymous.body.find("ws_") == std::string::npos);
+  BOOST_TEST(http_request(relay.http(), "/metrics", "Authorization: Bearer wrong\r\n").status == 401);
+  const auto result = metrics_request(relay.http());
   BOOST_TEST(result.status == 200);
-  BOOST_TEST(result.body.find("# TYPE ws_auth_failures_total counter\nws_auth_failures_total 1\n") !=
+  // The bad auth message and the bad bearer token for /metrics.
+  BOOST_TEST(result.body.find("# TYPE ws_auth_failures_total counter\nws_auth_failures_total 2\n") !=
              std::string::npos, result.body);
   BOOST_TEST(result.body.find("# TYPE ws_sessions gauge\n") != std::string::npos);
 }

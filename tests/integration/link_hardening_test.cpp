@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(a_frame_buffer_grows_only_as_its_bytes_arrive) {
     return bytes;
   };
   const auto connected = [&] {
-    const std::string text = http_request(relay.http(), "/metrics").body;
+    const std::string text = metrics_request(relay.http()).body;
     std::uint64_t n = 0;
     for (std::size_t at = 0; (at = text.find("rover_link_connected{rover=\"rover-big-", at)) != std::string::npos; ++at)
       n += text.compare(text.find('}', at), 3, "} 1") == 0 ? 1 : 0;

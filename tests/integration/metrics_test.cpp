@@ -168,7 +168,7 @@ struct TrafficFixture {
   }
 
   std::string metrics_text() {
-    const auto result = http_request(relay.http(), "/metrics");
+    const auto result = metrics_request(relay.http());
     BOOST_REQUIRE_EQUAL(result.status, 200);
     return result.body;
   }

@@ -109,9 +109,14 @@ inline HttpResult http_request(const Endpoint& at, const std::string& target, co
   return {static_cast<int>(parser.get().result_int()), parser.get().body()};
 }
 
+// /metrics, with the token it needs.
+inline HttpResult metrics_request(const Endpoint& at) {
+  return http_request(at, "/metrics", "Authorization: Bearer demo-viewer-token\r\n");
+}
+
 // The value of one series (`name` or `name{label="value"}`) on /metrics; 0 when absent.
 inline std::uint64_t metric(const Endpoint& at, const std::string& series) {
-  const auto result = http_request(at, "/metrics");
+  const auto result = metrics_request(at);
   BOOST_REQUIRE_EQUAL(result.status, 200);
   std::istringstream lines(result.body);
   for (std::string line; std::getline(lines, line);) {

@@ -60,13 +60,15 @@ void connect_tls(Stream& stream, const Endpoint& at, const std::string& host_nam
   stream.set_verify_callback(ssl::host_name_verification(host_name));
 }
 
-HttpResult https_get(ssl::context& context, const Endpoint& at, const std::string& target) {
+HttpResult https_get(ssl::context& context, const Endpoint& at, const std::string& target,
+                     const std::string& token = "demo-viewer-token") {
   net::io_context io;
   beast::ssl_stream<net::ip::tcp::socket> stream(io, context);
   connect_tls(stream, at, "localhost");
   stream.handshake(ssl::stream_base::client);
   http::request<http::empty_body> request{http::verb::get, target, 11};
   request.set(http::field::host, "localhost");
+  request.set(http::field::authorization, "Bearer " + token);
   http::write(stream, request);
   beast::flat_buffer buffer;
   http::response<http::string_body> response;

@@ -61,9 +61,13 @@ void Publisher::publish(std::span<const AlertChange> changes, std::uint64_t comm
     encoded->published_at = now;
     const auto queued = routine_index.find(encoded->alert_id);
     if (delivery_class(encoded->priority) == DeliveryClass::Urgent) {
-      // An older routine change of this alert in this publication is superseded.
-      if (queued != routine_index.end()) routine[queued->second] = nullptr;
-      if (queued != routine_index.end()) routine_index.erase(queued);
+      // An older routine change of this alert in this publication is
+      // superseded (out of the index first: its key views that change's id).
+      if (queued != routine_index.end()) {
+        const std::size_t at = queued->second;
+        routine_index.erase(queued);
+        routine[at] = nullptr;
+      }
       auto message = std::make_shared<const std::string>(alert_message(encoded->json));
       std::shared_ptr<const std::string> delta_message;
       if (encoded->delta_json) delta_message = std::make_shared<const std::string>(alert_message(*encoded->delta_json));
@@ -79,7 +83,12 @@ void Publisher::publish(std::span<const AlertChange> changes, std::uint64_t comm
           feed.push_critical(shared, message, false, delta_message);
       });
     } else if (queued != routine_index.end()) {
-      routine[queued->second] = std::move(encoded);  // coalesced within the batch
+      // Coalesced within the batch. The index's key views the alert id of the
+      // change being replaced: re-key it on the new one before the old goes.
+      const std::size_t at = queued->second;
+      routine_index.erase(queued);
+      routine[at] = std::move(encoded);
+      routine_index.emplace(routine[at]->alert_id, at);
     } else {
       routine_index.emplace(encoded->alert_id, routine.size());
       routine.push_back(std::move(encoded));

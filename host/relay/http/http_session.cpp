@@ -173,6 +173,12 @@ void HttpSession::handle_request(const Request& request) {
       response.body() = "ok\n";
     }
   } else if (path == "/metrics") {
+    // Behind a token (any user's): the figures tell a stranger who is
+    // connected, which rovers exist and how loaded the relay is.
+    std::optional<Identity> identity;
+    std::chrono::steady_clock::duration wait{};
+    if (const Bearer verdict = check_bearer(request, identity, wait); verdict != Bearer::Known)
+      return refuse_bearer(request, verdict, wait);
     const Gauge gauges[] = {
         {"http_connections", static_cast<double>(context_.http_connections)},
         {"ws_sessions", static_cast<double>(context_.websocket_connections)},
@@ -210,23 +216,43 @@ void HttpSession::handle_upgrade(const Request& request) {
     response.set(http::field::retry_after, "5");
     return respond(std::move(response));
   }
+  std::optional<Identity> identity;
+  std::chrono::steady_clock::duration wait{};
+  const Bearer verdict = check_bearer(request, identity, wait);
+  if (verdict == Bearer::Missing) return upgrade(std::nullopt);  // the auth message comes next
+  if (verdict == Bearer::Known) return upgrade(std::move(identity));
+  refuse_bearer(request, verdict, wait);
+}
+
+HttpSession::Bearer HttpSession::check_bearer(const Request& request, std::optional<Identity>& identity,
+                                              std::chrono::steady_clock::duration& wait) {
   const auto authorization = request.find(http::field::authorization);
-  if (authorization == request.end()) return upgrade(std::nullopt);
+  if (authorization == request.end()) return Bearer::Missing;
   const auto now = AuthBackoff::Clock::now();
-  if (const auto wait = context_.auth_backoff.blocked_for(peer_address_, now); wait.count() > 0) {
+  wait = context_.auth_backoff.blocked_for(peer_address_, now);
+  if (wait.count() > 0) {
     context_.counters.increment("ws_auth_blocked_total");
+    return Bearer::Blocked;
+  }
+  identity = context_.tokens.lookup(bearer_token(authorization->value()));
+  if (identity) {
+    context_.auth_backoff.on_success(peer_address_);
+    return Bearer::Known;
+  }
+  context_.auth_backoff.on_failure(peer_address_, now);
+  context_.counters.increment("ws_auth_failures_total");
+  return Bearer::Unknown;
+}
+
+void HttpSession::refuse_bearer(const Request& request, Bearer verdict, std::chrono::steady_clock::duration wait) {
+  if (verdict == Bearer::Blocked) {
     auto response = plain_response(request, http::status::too_many_requests,
                                    "too many failed authentications from this address\n");
     response.set(http::field::retry_after, std::to_string(std::chrono::ceil<std::chrono::seconds>(wait).count()));
     return respond(std::move(response));
   }
-  if (auto identity = context_.tokens.lookup(bearer_token(authorization->value()))) {
-    context_.auth_backoff.on_success(peer_address_);
-    return upgrade(std::move(identity));
-  }
-  context_.auth_backoff.on_failure(peer_address_, now);
-  context_.counters.increment("ws_auth_failures_total");
-  auto response = plain_response(request, http::status::unauthorized, "unknown token\n");
+  auto response = plain_response(request, http::status::unauthorized,
+                                 verdict == Bearer::Missing ? "a bearer token is required\n" : "unknown token\n");
   response.set(http::field::www_authenticate, "Bearer");
   respond(std::move(response));
 }

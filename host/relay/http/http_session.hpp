@@ -48,6 +48,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void handle_request(const Request& request);
   void handle_upgrade(const Request& request);
   void upgrade(std::optional<Identity> identity);
+  // The request's `Authorization: Bearer` token, after the address's
+  // back-off (AuthBackoff); on Blocked, `wait` says for how long.
+  enum class Bearer : std::uint8_t { Missing, Blocked, Unknown, Known };
+  Bearer check_bearer(const Request& request, std::optional<Identity>& identity,
+                      std::chrono::steady_clock::duration& wait);
+  // 401 for no or an unknown token, 429 with Retry-After while blocked.
+  void refuse_bearer(const Request& request, Bearer verdict, std::chrono::steady_clock::duration wait);
   Response plain_response(const Request& request, boost::beast::http::status status, std::string_view body);
   // `response` must be complete (prepare_payload() done).
   void respond(Response response);
