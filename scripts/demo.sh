@@ -16,6 +16,8 @@ cmake --build --preset dev --target alert-relay rover-sim -- -j"$(nproc)"
 
 bin=build/dev
 mkdir -p data
+# The relay refuses a tokens file other users may read (a file in git is 0644).
+install -m 600 host/relay/demo.tokens data/demo.tokens
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -28,7 +30,7 @@ trap cleanup INT TERM EXIT
 
 # The relay prints one line once it listens; wait for it before going on.
 exec {relay_out}< <("$bin/host/relay/alert-relay" --listen "$HTTP" --link-listen "$LINK" --data data \
-                      --tokens host/relay/demo.tokens 2> >(sed 's/^/relay: /' >&2))
+                      --tokens data/demo.tokens 2> >(sed 's/^/relay: /' >&2))
 pids+=($!)
 if ! read -r -t 10 -u "$relay_out" ready || [[ $ready != listening* ]]; then
   echo "demo: the relay did not start (is $HTTP or $LINK in use?)" >&2

@@ -13,6 +13,7 @@ python3-lz4).
 """
 import argparse
 import asyncio
+import collections
 import json
 import os
 import re
@@ -64,7 +65,8 @@ class Client:
         self.contract, self.url, self.name = contract, url, name
         self.receive_buffer = receive_buffer  # bytes: a fixed, small socket buffer (no autotuning)
         self.inbox = []
-        self.pending = []
+        self.pending = collections.deque()
+        self.timeout = TIMEOUT  # seconds to wait for the next message
         self.seen_types = set()
 
     async def __aenter__(self):
@@ -90,8 +92,8 @@ class Client:
     async def recv(self):
         """The next message; each change of an alert_batch comes as an `alert` of its own."""
         if self.pending:
-            return self.pending.pop(0)
-        raw = await asyncio.wait_for(self.ws.recv(), TIMEOUT)
+            return self.pending.popleft()
+        raw = await asyncio.wait_for(self.ws.recv(), self.timeout)
         if isinstance(raw, bytes):
             # Binary: only an lz4 subscription's batches, in the LZ4 frame format.
             check(raw[:4] == b"\x04\x22\x4d\x18", f"{self.name}: a binary frame that is not an LZ4 frame")
@@ -319,7 +321,9 @@ async def resync_scenario(contract, http):
             check(stats["ok"], stats)
             contract.check(contract.stats_result, stats["result"], "get_stats result")
             dropped = stats["result"]["delivery"]["dropped"]
-        # Reading again: the changes that fitted, then the notice.
+        # Reading again: the changes that fitted (megabytes, each validated
+        # against the schema: slow on a loaded or sanitized host), then the notice.
+        slow.timeout = 60
         notice = await slow.expect(lambda m: m["type"] == "resync_required", "resync_required")
         check(0 < notice["rev"] and notice["reason"], notice)
         r = await slow.request({"type": "alert_sync", "reqId": "resync", "sinceRev": notice["rev"], "maxCount": 10})

@@ -158,7 +158,7 @@ double measure_sync_ms(std::uint64_t alerts) {
     store.set_recorder(nullptr);
   }
   TokenFileError token_error;
-  auto tokens = TokenFile::parse("viewer bench bench-token\n", token_error);
+  auto tokens = TokenFile::parse("viewer bench bench-viewer-token\n", token_error);
   RelayConfig config;
   config.http_listen = {"127.0.0.1", 0};
   config.link_listen = {"127.0.0.1", 0};
@@ -177,7 +177,7 @@ double measure_sync_ms(std::uint64_t alerts) {
     ws.read_message_max(64 * 1024 * 1024);
     ws.handshake("127.0.0.1", "/ws");
     boost::beast::flat_buffer buffer;
-    ws.write(net::buffer(std::string(R"({"type":"auth","token":"bench-token"})")));
+    ws.write(net::buffer(std::string(R"({"type":"auth","token":"bench-viewer-token"})")));
     ws.read(buffer);
     buffer.clear();
     std::uint64_t since = 0;

@@ -133,6 +133,8 @@ struct Run {
   // `stalled` of the `count` clients stop reading once subscribed.
   explicit Run(std::size_t count, std::size_t stalled = 0) {
     std::ofstream(dir.path / "tokens") << kTokensFile;
+    std::filesystem::permissions(dir.path / "tokens",
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     // One more session than the clients: the admin.
     const std::size_t max_clients = std::max<std::size_t>(1000, count + 100);
     relay = start_logging_to({ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0", "--data",

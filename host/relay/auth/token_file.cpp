@@ -67,6 +67,11 @@ std::optional<TokenFile> TokenFile::parse(std::string_view text, TokenFileError&
       error = {line_number, "unknown role `" + std::string(fields[0]) + "` (admin, operator or viewer)"};
       return std::nullopt;
     }
+    if (fields[2].size() < kMinTokenBytes) {
+      error = {line_number, "token shorter than " + std::to_string(kMinTokenBytes) +
+                                " bytes (128 bits); make one with `openssl rand -hex 16`"};
+      return std::nullopt;
+    }
     for (const auto& entry : file.entries_) {
       if (entry.token == fields[2]) {
         error = {line_number, "duplicate token (already given to user `" + entry.identity.user + "`)"};
@@ -86,6 +91,14 @@ std::optional<TokenFile> TokenFile::load(const std::filesystem::path& path, Toke
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = {0, "cannot open token file"};
+    return std::nullopt;
+  }
+  // Tokens are secrets: a file others may read (or write) gives them away.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::perms perms = fs::status(path, ec).permissions();
+  if (!ec && (perms & fs::perms::others_all) != fs::perms::none) {
+    error = {0, "token file is open to other users: chmod o-rwx (600 is best)"};
     return std::nullopt;
   }
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

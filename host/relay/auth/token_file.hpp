@@ -24,6 +24,8 @@ struct TokenFileError {
 
 class TokenFile {
  public:
+  // Shorter tokens are refused: at least 128 bits.
+  static constexpr std::size_t kMinTokenBytes = 16;
   static std::optional<TokenFile> parse(std::string_view text, TokenFileError& error);
   static std::optional<TokenFile> load(const std::filesystem::path& path, TokenFileError& error);
 
