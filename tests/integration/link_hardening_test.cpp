@@ -44,40 +44,24 @@ std::vector<std::uint8_t> event(std::uint64_t seq, const std::string& key, const
   return finish(b, seq, wire::Payload::AlertEvent, e.Union());
 }
 
-// A link connection from `local` (any 127.x.y.z address on Linux).
+// A rover link connection from `local` (any 127.x.y.z address on Linux) that
+// reads the relay's frames.
 class LinkClient {
  public:
-  explicit LinkClient(const Endpoint& relay, const std::string& local = "127.0.0.1") : socket_(io_) {
-    socket_.open(boost::asio::ip::tcp::v4());
-    socket_.bind({boost::asio::ip::make_address(local), 0});
-    socket_.connect({boost::asio::ip::make_address(relay.host), relay.port});
-    set_socket_timeouts(socket_.native_handle(), 10000);
-  }
-  void send(const std::vector<std::uint8_t>& bytes) {
-    boost::system::error_code ec;
-    boost::asio::write(socket_, boost::asio::buffer(bytes), ec);
-  }
+  explicit LinkClient(const Endpoint& relay, const std::string& local = "127.0.0.1")
+      : connection_(relay, 10000, local) {}
+  void send(const std::vector<std::uint8_t>& bytes) { connection_.send(bytes.data(), bytes.size()); }
   // The next frame from the relay, or nothing once it closed (or went quiet).
   std::optional<std::vector<std::uint8_t>> read_frame() {
     std::vector<std::uint8_t> frame(wire::kPrefixBytes);
-    boost::system::error_code ec;
-    boost::asio::read(socket_, boost::asio::buffer(frame), ec);
-    if (ec) return std::nullopt;
+    if (!connection_.read_exact(frame.data(), frame.size())) return std::nullopt;
     frame.resize(wire::kPrefixBytes + wire::read_length_prefix(frame.data()));
-    boost::asio::read(socket_, boost::asio::buffer(frame.data() + wire::kPrefixBytes, frame.size() - wire::kPrefixBytes),
-                      ec);
-    if (ec) return std::nullopt;
+    if (!connection_.read_exact(frame.data() + wire::kPrefixBytes, frame.size() - wire::kPrefixBytes))
+      return std::nullopt;
     return frame;
   }
   // True when the relay hangs up (EOF or reset) within the socket timeout.
-  bool closed_by_peer() {
-    while (read_frame()) {
-    }
-    char byte = 0;
-    boost::system::error_code ec;
-    socket_.read_some(boost::asio::buffer(&byte, 1), ec);
-    return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
-  }
+  bool closed_by_peer() { return connection_.closed_by_peer(); }
   // Waits for the relay's LinkAck up to `seq`.
   bool acked(std::uint64_t seq) {
     while (const auto frame = read_frame()) {
@@ -94,8 +78,7 @@ class LinkClient {
   std::uint64_t refused() const { return refused_; }
 
  private:
-  boost::asio::io_context io_;
-  boost::asio::ip::tcp::socket socket_;
+  RawConnection connection_;
   std::uint64_t refused_ = 0;
 };
 

@@ -129,7 +129,12 @@ inline std::uint64_t metric(const Endpoint& at, const std::string& series) {
 // A TCP connection that sends raw bytes and reports how the relay ended it.
 class RawConnection {
  public:
-  RawConnection(const Endpoint& at, int timeout_ms = 15000) : socket_(io_) {
+  // `local_address`: connect from this one (any 127.x.y.z on Linux), as another host would.
+  RawConnection(const Endpoint& at, int timeout_ms = 15000, const std::string& local_address = {}) : socket_(io_) {
+    if (!local_address.empty()) {
+      socket_.open(boost::asio::ip::tcp::v4());
+      socket_.bind({boost::asio::ip::make_address(local_address), 0});
+    }
     socket_.connect({boost::asio::ip::make_address(at.host), at.port});
     set_socket_timeouts(socket_.native_handle(), timeout_ms);
   }
@@ -138,6 +143,12 @@ class RawConnection {
     boost::asio::write(socket_, boost::asio::buffer(data, size), ec);
   }
   void send(const std::string& text) { send(text.data(), text.size()); }
+  // Reads exactly `size` bytes; false when the connection ended or timed out first.
+  bool read_exact(void* data, std::size_t size) {
+    boost::system::error_code ec;
+    boost::asio::read(socket_, boost::asio::buffer(data, size), ec);
+    return !ec;
+  }
   void shutdown_send() {
     boost::system::error_code ec;
     socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
