@@ -29,6 +29,7 @@ PACKAGES=(
   libflatbuffers-dev libflatbuffers2   # FlatBuffers headers (+ runtime library)
   libboost1.81-dev                     # Boost headers, incl. header-only Boost.Test, CMake configs
   liblz4-dev liblz4-1                  # LZ4 compression
+  libssl-dev libssl3                   # libcrypto: link authentication (link_auth.hpp)
 )
 STAMP_FORMAT=1   # bump when the layout produced by this script changes
 

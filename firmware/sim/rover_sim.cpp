@@ -20,7 +20,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
+#include <sys/stat.h>
 #include <thread>
 
 namespace {
@@ -45,6 +47,9 @@ void usage(FILE* out) {
                "usage: rover-sim --relay HOST:PORT [--rover-id ID] [--rate N] [--count N] [options]\n"
                "  --relay HOST:PORT    the relay's link listener (default 127.0.0.1:8100)\n"
                "  --rover-id ID        this rover's id (default rover-1)\n"
+               "  --key-file FILE      this rover's link key: 64 hex digits, the same as its line in the\n"
+               "                       relay's --rovers file; owner-only (chmod 600). Without it the link\n"
+               "                       is unauthenticated, which only an --insecure-links relay accepts\n"
                "  --rate N             alerts raised per second (default 10)\n"
                "  --count N            alerts to raise, then drain and exit; 0 = until Ctrl-C (default 0)\n"
                "  --drain-timeout-ms N how long to wait for the relay's acks at the end (default 10000)\n"
@@ -59,6 +64,29 @@ bool parse_number(const char* text, double& out) {
   char* end = nullptr;
   out = std::strtod(text, &end);
   return end != text && *end == '\0' && out >= 0;
+}
+
+// A key file: the key as 64 hex digits, blanks around it allowed; refused
+// when others than its owner may read it (a rover's secret).
+bool read_key_file(const char* path, rover_alerts::link::LinkKey& key) {
+  struct stat st {};
+  if (::stat(path, &st) != 0) {
+    std::fprintf(stderr, "rover-sim: cannot open key file %s\n", path);
+    return false;
+  }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    std::fprintf(stderr, "rover-sim: key file %s is open to other users: chmod 600\n", path);
+    return false;
+  }
+  std::ifstream in(path);
+  std::string text;
+  in >> text;
+  std::string rest;
+  if (!in || (in >> rest) || !rover_alerts::link::parse_key_hex(text, key)) {
+    std::fprintf(stderr, "rover-sim: key file %s must hold one key of 64 hex digits\n", path);
+    return false;
+  }
+  return true;
 }
 
 bool parse_args(int argc, char** argv, Options& o) {
@@ -89,6 +117,9 @@ bool parse_args(int argc, char** argv, Options& o) {
       o.port = static_cast<std::uint16_t>(number);
     } else if (arg == "--rover-id") {
       o.rover_id = value;
+    } else if (arg == "--key-file") {
+      if (!read_key_file(value, o.tuning.link_key)) return false;
+      o.tuning.has_link_key = true;
     } else if (arg == "--rate" && parse_number(value, number) && number > 0) {
       o.rate = number;
     } else if (arg == "--count" && parse_number(value, number)) {
@@ -199,9 +230,10 @@ int main(int argc, char** argv) {
   const std::uint64_t lost = total_lost(emitter);
   std::printf("rover-sim done accepted=%" PRIu64 " sent=%" PRIu64 " acked=%" PRIu64 " lost=%" PRIu64
               " truncated=%" PRIu64 " connects=%" PRIu64 " gap=%" PRIu64 " wire_bytes=%" PRIu64
-              " lz4_batches=%" PRIu64 " lz4_raw_bytes=%" PRIu64 " lz4_batch_bytes=%" PRIu64 " refused=%" PRIu64 "\n",
+              " lz4_batches=%" PRIu64 " lz4_raw_bytes=%" PRIu64 " lz4_batch_bytes=%" PRIu64 " refused=%" PRIu64
+              " auth_failures=%" PRIu64 "\n",
               c.accepted, c.latest_seq, c.acked_seq, lost, c.truncated_fields, c.connects, c.ring_gap_frames,
-              c.bytes_sent, c.lz4_batches, c.lz4_raw_bytes, c.lz4_batch_bytes, c.relay_refused);
+              c.bytes_sent, c.lz4_batches, c.lz4_raw_bytes, c.lz4_batch_bytes, c.relay_refused, c.auth_failures);
   std::fflush(stdout);
   const bool complete = emitter.drained() && lost == 0;
   return complete || g_stop.load() ? 0 : 1;

@@ -115,6 +115,7 @@ void rover_alerts_config_init(rover_alerts_config* c) {
   c->boot_id = 0;
   c->lz4_min_batch_bytes = static_cast<uint32_t>(d.lz4_min_batch_bytes);
   c->precise_timestamps = d.precise_timestamps;
+  c->has_link_key = false;
 }
 
 void rover_alerts_alert_init(rover_alerts_alert* a) {
@@ -146,6 +147,8 @@ rover_alerts_status rover_alerts_init(rover_alerts_emitter** out, const rover_al
   config.boot_id = c->boot_id;
   config.lz4_min_batch_bytes = c->lz4_min_batch_bytes;
   config.precise_timestamps = c->precise_timestamps;
+  config.has_link_key = c->has_link_key;
+  std::memcpy(config.link_key.data(), c->link_key, config.link_key.size());
   const Status s = e->emitter.init(config);
   if (s != Status::Ok) {
     delete e;
@@ -207,6 +210,7 @@ void rover_alerts_get_counters(const rover_alerts_emitter* e, rover_alerts_count
   out->connects = c.connects;
   out->operator_acks = c.operator_acks;
   out->relay_refused = c.relay_refused;
+  out->auth_failures = c.auth_failures;
 }
 
 const char* rover_alerts_status_string(rover_alerts_status s) {

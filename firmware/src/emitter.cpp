@@ -2,6 +2,7 @@
 #include <rover_alerts/clock.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <sys/random.h>
 
 namespace rover_alerts {
@@ -69,7 +70,7 @@ Status Emitter::init(const EmitterConfig& config) {
       !control_encoder_.init(FrameEncoder::kControlBuilderBytes) ||
       (config.lz4_min_batch_bytes > 0 && !batch_encoder_.init()))
     return Status::OutOfMemory;
-  if (!link_.init(config.relay_host, config.relay_port)) return Status::InvalidArgument;
+  if (!link_.init(config.relay_host, config.relay_port, config.has_link_key)) return Status::InvalidArgument;
   config_ = config;
   rover_id_.assign(config.rover_id);
   config_.rover_id = rover_id_.view();
@@ -342,7 +343,8 @@ LinkConnection::Io Emitter::write_counted(Outbound& out) {
 // batch's bound; when they reach the threshold and compress smaller, they go
 // as one Lz4Batch. The ring keeps the frames themselves for replay.
 void Emitter::prepare_batch() {
-  if (!lz4_agreed_ || send_seq_ == 0 || send_offset_ != 0 || !batch_out_.frame.empty()) return;
+  if (!lz4_agreed_ || send_seq_ == 0 || send_offset_ != 0 || !batch_out_.frame.empty() || link_.segment_open())
+    return;
   const auto run = ring_.contiguous_from(send_seq_, 0);
   if (run.size() < config_.lz4_min_batch_bytes) return;
   std::size_t raw = 0;
@@ -359,13 +361,17 @@ void Emitter::prepare_batch() {
 }
 
 bool Emitter::write_pending(std::uint64_t now_ms) {
+  // The tag of a segment whose frames are all out (sealed links).
+  if (const auto io = link_.flush(); io != LinkConnection::Io::Done) return io != LinkConnection::Io::Closed;
   for (;;) {
-    const bool between_frames = send_offset_ == 0 && batch_out_.frame.empty();
+    const bool between_frames = send_offset_ == 0 && batch_out_.frame.empty() && !link_.segment_open();
     if (!control_out_.frame.empty() && between_frames) {
       const auto io = write_counted(control_out_);
       if (io == LinkConnection::Io::Closed) return false;
       if (io == LinkConnection::Io::WouldBlock) return true;
       if (control_out_.heartbeat) heartbeats_sent_.add(1);
+      // The proof went plain; everything after it is sealed.
+      if (control_out_.proof && !link_.start_sealing(session_key_)) return false;
       control_out_ = {};
     }
     if (stage_ != Stage::Streaming) return true;
@@ -415,17 +421,26 @@ std::uint32_t Emitter::next_backoff_ms() {
 }
 
 void Emitter::on_connected(std::uint64_t now_ms) {
-  connect_attempts_ = 0;
   connects_.add(1);
   // Hello says what the ring still holds; alert frames wait for the reply,
-  // which says where to resume.
+  // which says where to resume. With a key, the hello carries a fresh nonce
+  // and the relay must answer with a challenge first.
+  link::LinkNonce nonce{};
+  const bool authenticate = config_.has_link_key;
+  if (authenticate && !link::fill_random(nonce)) {
+    on_disconnected(now_ms);
+    return;
+  }
   control_out_ = {};
-  control_out_.frame = control_encoder_.encode_hello(rover_id_.view(), boot_id_, ring_.oldest_seq(),
-                                                     latest_seq_.load(std::memory_order_relaxed),
-                                                     batch_encoder_.initialized(), wall_now_ms_);
+  control_out_.frame = control_encoder_.encode_hello(
+      rover_id_.view(), boot_id_, ring_.oldest_seq(), latest_seq_.load(std::memory_order_relaxed),
+      batch_encoder_.initialized(), authenticate ? std::span<const std::uint8_t>(nonce) : std::span<const std::uint8_t>(),
+      wall_now_ms_);
+  hello_sent_bytes_ = std::min(control_out_.frame.size(), hello_sent_.size());
+  std::memcpy(hello_sent_.data(), control_out_.frame.data(), hello_sent_bytes_);
   send_seq_ = 0;
   send_offset_ = 0;
-  stage_ = Stage::AwaitingReply;
+  stage_ = authenticate ? Stage::AwaitingChallenge : Stage::AwaitingReply;
   hello_deadline_ms_ = now_ms + config_.hello_timeout_ms;
   next_heartbeat_ms_ = now_ms + config_.heartbeat_interval_ms;
 }
@@ -444,8 +459,32 @@ void Emitter::on_disconnected(std::uint64_t now_ms) {
   next_connect_ms_ = now_ms + next_backoff_ms();
 }
 
+// The relay's challenge: prove the key (HMAC over both frames as sent) and
+// derive this connection's session key; the reply comes sealed under it.
+bool Emitter::on_challenge(std::span<const std::uint8_t> challenge_frame, const link::Challenge& challenge) {
+  if (challenge.nonce()->size() != link::kNonceBytes) return false;
+  const std::span<const std::uint8_t> hello(hello_sent_.data(), hello_sent_bytes_);
+  link::LinkProof proof{};
+  if (!link::handshake_mac(config_.link_key, link::kRoverProofLabel, hello, challenge_frame, proof) ||
+      !link::handshake_mac(config_.link_key, link::kSessionKeyLabel, hello, challenge_frame, session_key_) ||
+      !link_.start_opening(session_key_))
+    return false;
+  control_out_ = {};
+  control_out_.frame = control_encoder_.encode_proof(proof, wall_now_ms_);
+  control_out_.proof = true;
+  stage_ = Stage::AwaitingReply;
+  return true;
+}
+
+void Emitter::fail_auth(std::uint64_t now_ms) {
+  link_errors_.add(1);
+  auth_failures_.add(1);
+  on_disconnected(now_ms);
+}
+
 void Emitter::on_hello_reply(std::uint64_t acked, bool lz4) {
   if (stage_ != Stage::AwaitingReply) return;  // one reply per hello
+  connect_attempts_ = 0;  // backoff resets only once the relay took us: a refusal keeps backing off
   lz4_agreed_ = lz4 && batch_encoder_.initialized();
   const std::uint64_t latest = latest_seq_.load(std::memory_order_relaxed);
   acked = std::min(acked, latest);
@@ -472,7 +511,7 @@ void Emitter::on_ack(std::uint64_t acked) {
   acked_seq_.store(acked, std::memory_order_release);
   // Never release the frame being written, or a batch's frames while the
   // batch is: the send cursor walks them when it is done.
-  const bool mid_write = send_offset_ > 0 || !batch_out_.frame.empty();
+  const bool mid_write = send_offset_ > 0 || !batch_out_.frame.empty() || link_.segment_open();
   const std::uint64_t keep_from = mid_write ? send_seq_ : UINT64_MAX;
   if (ring_.release_through(acked, keep_from) > 0) ring_blocked_ = false;
   if (send_seq_ != 0 && !mid_write && send_seq_ <= acked)
@@ -480,7 +519,7 @@ void Emitter::on_ack(std::uint64_t acked) {
 }
 
 void Emitter::prepare_control(std::uint64_t now_ms) {
-  if (!control_out_.frame.empty() || now_ms < next_heartbeat_ms_) return;
+  if (stage_ != Stage::Streaming || !control_out_.frame.empty() || now_ms < next_heartbeat_ms_) return;
   control_out_.frame = control_encoder_.encode_heartbeat(latest_seq_.load(std::memory_order_relaxed), lost_totals(),
                                                          truncated_total(), ring_gap_frames_.get(),
                                                          now_ms - started_ms_, wall_now_ms_);
@@ -494,13 +533,22 @@ void Emitter::handle_inbound(std::uint64_t now_ms) {
     link::FrameStatus status = link::FrameStatus::Ok;
     bool closed = false;
     const link::Frame* frame = link_.next_frame(status, closed);
+    if (status == link::FrameStatus::Unauthentic) return fail_auth(now_ms);
     if (closed || status != link::FrameStatus::Ok) {
       if (status != link::FrameStatus::Ok) link_errors_.add(1);
       on_disconnected(now_ms);
       return;
     }
     if (frame == nullptr) return;
+    // A rover with a key talks only to a relay that challenges it and then seals.
+    if (stage_ == Stage::AwaitingChallenge && frame->payload_type() != link::Payload::Challenge)
+      return fail_auth(now_ms);
     switch (frame->payload_type()) {
+      case link::Payload::Challenge: {
+        if (stage_ != Stage::AwaitingChallenge) return fail_auth(now_ms);
+        if (!on_challenge(link_.last_frame_bytes(), *frame->payload_as_Challenge())) return fail_auth(now_ms);
+        break;
+      }
       case link::Payload::HelloReply: {
         const auto* reply = frame->payload_as_HelloReply();
         if (reply->boot_id() != boot_id_) {  // answering some other boot: start over
@@ -555,7 +603,7 @@ void Emitter::service_link(std::uint64_t now_ms, bool readable) {
     if (state == LinkConnection::State::Connecting) return;
     on_connected(now_ms);
   }
-  if (stage_ == Stage::AwaitingReply && now_ms >= hello_deadline_ms_) {
+  if ((stage_ == Stage::AwaitingChallenge || stage_ == Stage::AwaitingReply) && now_ms >= hello_deadline_ms_) {
     link_errors_.add(1);
     on_disconnected(now_ms);
     return;
@@ -596,7 +644,7 @@ void Emitter::poll(int timeout_ms) {
       LinkConnection::sleep_us(wait_us);
       readable = false;
     } else {
-      const bool want_write = stage_ == Stage::Connecting || !control_out_.frame.empty() ||
+      const bool want_write = stage_ == Stage::Connecting || !control_out_.frame.empty() || link_.tail_pending() ||
                               (send_seq_ != 0 && stage_ == Stage::Streaming);
       readable = link_.wait_us(wait_us, want_write);
     }
@@ -654,6 +702,7 @@ EmitterCounters Emitter::counters() const {
   c.acked_seq = acked_seq_.load(std::memory_order_relaxed);
   c.connects = connects_.get();
   c.link_errors = link_errors_.get();
+  c.auth_failures = auth_failures_.get();
   c.operator_acks = operator_acks_.get();
   c.relay_refused = relay_refused_.load(std::memory_order_relaxed);
   c.heartbeats_sent = heartbeats_sent_.get();

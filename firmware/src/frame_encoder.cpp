@@ -44,12 +44,21 @@ FrameEncoder::Bytes FrameEncoder::finish(link::Payload type, fb::Offset<void> pa
 
 FrameEncoder::Bytes FrameEncoder::encode_hello(std::string_view rover_id, std::uint64_t boot_id,
                                                std::uint64_t oldest_held_seq, std::uint64_t latest_seq,
-                                               bool lz4, std::uint64_t sent_at_ms) {
+                                               bool lz4, std::span<const std::uint8_t> nonce,
+                                               std::uint64_t sent_at_ms) {
   auto& b = *builder_;
   b.Clear();
   const auto id = b.CreateString(rover_id.data(), rover_id.size());
-  const auto hello = link::CreateHello(b, 1, id, boot_id, oldest_held_seq, latest_seq, lz4);
+  const auto nonce_vec = nonce.empty() ? fb::Offset<fb::Vector<std::uint8_t>>() : b.CreateVector(nonce.data(), nonce.size());
+  const auto hello = link::CreateHello(b, 1, id, boot_id, oldest_held_seq, latest_seq, lz4, nonce_vec);
   return finish(link::Payload::Hello, hello.Union(), 0, sent_at_ms);
+}
+
+FrameEncoder::Bytes FrameEncoder::encode_proof(std::span<const std::uint8_t> mac, std::uint64_t sent_at_ms) {
+  auto& b = *builder_;
+  b.Clear();
+  const auto mac_vec = b.CreateVector(mac.data(), mac.size());
+  return finish(link::Payload::Proof, link::CreateProof(b, mac_vec).Union(), 0, sent_at_ms);
 }
 
 FrameEncoder::Bytes FrameEncoder::encode_heartbeat(std::uint64_t latest_seq,

@@ -1,5 +1,6 @@
 #include <rover_alerts/link_connection.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/uio.h>
 #include <ctime>
 #include <unistd.h>
 
@@ -15,7 +17,8 @@ namespace rover_alerts {
 
 LinkConnection::~LinkConnection() { close(); }
 
-bool LinkConnection::init(const char* host, std::uint16_t port) {
+bool LinkConnection::init(const char* host, std::uint16_t port, bool sealing) {
+  if (sealing && (!outbound_seal_.init() || !inbound_seal_.init())) return false;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -67,9 +70,22 @@ void LinkConnection::close() {
   state_ = State::Disconnected;
   inbound_size_ = 0;
   pending_consume_ = 0;
+  outbound_seal_.stop();
+  inbound_seal_.stop();
+  segment_ = {};
+}
+
+bool LinkConnection::start_opening(const std::array<std::uint8_t, 32>& session_key) {
+  return inbound_seal_.start(session_key, link::Direction::RelayToRover);
+}
+
+bool LinkConnection::start_sealing(const std::array<std::uint8_t, 32>& session_key) {
+  segment_ = {};
+  return outbound_seal_.start(session_key, link::Direction::RoverToRelay);
 }
 
 LinkConnection::Io LinkConnection::write_some(std::span<const std::uint8_t> bytes, std::size_t& written) {
+  if (outbound_seal_.active()) return write_sealed(bytes, written);
   while (written < bytes.size()) {
     const ssize_t n = ::send(fd_, bytes.data() + written, bytes.size() - written, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
@@ -81,6 +97,65 @@ LinkConnection::Io LinkConnection::write_some(std::span<const std::uint8_t> byte
     } else {
       return Io::Closed;
     }
+  }
+  return Io::Done;
+}
+
+// One segment at a time: header, payload (the caller's bytes), tag, in one
+// sendmsg where the socket takes it all.
+LinkConnection::Io LinkConnection::write_sealed(std::span<const std::uint8_t> bytes, std::size_t& written) {
+  for (;;) {
+    if (tail_pending()) {
+      if (const Io io = flush(); io != Io::Done) return io;
+    }
+    if (written >= bytes.size()) return Io::Done;
+    if (!segment_.active) {
+      const auto rest = bytes.subspan(written);
+      const std::size_t payload = link::whole_frames_prefix(rest);
+      if (payload == 0) return Io::Closed;  // not a whole frame: a caller bug, drop the link
+      link::write_seal_header(segment_.header.data(), static_cast<std::uint32_t>(payload));
+      if (!outbound_seal_.seal(segment_.header, rest.first(payload), segment_.tag)) return Io::Closed;
+      segment_.active = true;
+      segment_.header_written = 0;
+      segment_.payload_left = payload;
+      segment_.tag_written = 0;
+    }
+    iovec parts[3];
+    int count = 0;
+    if (segment_.header_written < segment_.header.size())
+      parts[count++] = {segment_.header.data() + segment_.header_written, segment_.header.size() - segment_.header_written};
+    const std::size_t payload_now = std::min(segment_.payload_left, bytes.size() - written);
+    parts[count++] = {const_cast<std::uint8_t*>(bytes.data() + written), payload_now};
+    if (payload_now == segment_.payload_left) parts[count++] = {segment_.tag.data(), segment_.tag.size()};
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = static_cast<std::size_t>(count);
+    const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Io::WouldBlock;
+    if (n <= 0) return Io::Closed;
+    std::size_t sent = static_cast<std::size_t>(n);
+    const std::size_t to_header = std::min(sent, segment_.header.size() - segment_.header_written);
+    segment_.header_written += to_header;
+    sent -= to_header;
+    const std::size_t to_payload = std::min(sent, payload_now);
+    segment_.payload_left -= to_payload;
+    written += to_payload;
+    sent -= to_payload;
+    segment_.tag_written += sent;
+    if (segment_.payload_left == 0 && segment_.tag_written == segment_.tag.size()) segment_.active = false;
+  }
+}
+
+LinkConnection::Io LinkConnection::flush() {
+  while (tail_pending()) {
+    const ssize_t n = ::send(fd_, segment_.tag.data() + segment_.tag_written, segment_.tag.size() - segment_.tag_written,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Io::WouldBlock;
+    if (n <= 0) return Io::Closed;
+    segment_.tag_written += static_cast<std::size_t>(n);
+    if (segment_.tag_written == segment_.tag.size()) segment_.active = false;
   }
   return Io::Done;
 }
@@ -111,24 +186,58 @@ void LinkConnection::consume_frame() {
   pending_consume_ = 0;
 }
 
+// The frame at the front of the buffer, if whole; status says why not otherwise.
+const link::Frame* LinkConnection::take_frame(link::FrameStatus& status) {
+  if (inbound_size_ < link::kPrefixBytes) return nullptr;
+  const std::uint32_t length = link::read_length_prefix(inbound_.data());
+  status = link::check_length(length, kMaxInboundFrameBytes);
+  if (status != link::FrameStatus::Ok) return nullptr;
+  const std::size_t whole = link::kPrefixBytes + length;
+  if (inbound_size_ < whole) return nullptr;
+  const auto decoded = link::verify_prefixed_frame(inbound_.data(), whole, kMaxInboundFrameBytes);
+  status = decoded.status;
+  if (decoded.status != link::FrameStatus::Ok) return nullptr;
+  pending_consume_ = whole;
+  return decoded.frame;
+}
+
+// The frame in the segment at the front of the buffer, once the segment is
+// whole and its tag checked; the segment must hold exactly one frame.
+const link::Frame* LinkConnection::take_sealed_frame(link::FrameStatus& status) {
+  if (inbound_size_ < link::kSealHeaderBytes) return nullptr;
+  std::uint32_t payload = 0;
+  if (link::read_seal_header(inbound_.data(), payload, link::kPrefixBytes + kMaxInboundFrameBytes) !=
+      link::SealHeaderStatus::Ok) {
+    status = link::FrameStatus::Unauthentic;
+    return nullptr;
+  }
+  const std::size_t whole = link::kSealHeaderBytes + payload + link::kSealTagBytes;
+  if (inbound_size_ < whole) return nullptr;
+  const std::span<const std::uint8_t> bytes(inbound_.data(), whole);
+  if (!inbound_seal_.open(bytes.first(link::kSealHeaderBytes), bytes.subspan(link::kSealHeaderBytes, payload),
+                          bytes.last(link::kSealTagBytes))) {
+    status = link::FrameStatus::Unauthentic;
+    return nullptr;
+  }
+  const std::uint8_t* frame = inbound_.data() + link::kSealHeaderBytes;
+  if (payload < link::kPrefixBytes || link::kPrefixBytes + link::read_length_prefix(frame) != payload) {
+    status = link::FrameStatus::Invalid;  // authentic, but not one whole frame
+    return nullptr;
+  }
+  const auto decoded = link::verify_prefixed_frame(frame, payload, kMaxInboundFrameBytes);
+  status = decoded.status;
+  if (decoded.status != link::FrameStatus::Ok) return nullptr;
+  pending_consume_ = whole;
+  return decoded.frame;
+}
+
 const link::Frame* LinkConnection::next_frame(link::FrameStatus& status, bool& closed) {
   status = link::FrameStatus::Ok;
   closed = false;
   consume_frame();  // the previous frame's view is no longer used
   for (;;) {
-    if (inbound_size_ >= link::kPrefixBytes) {
-      const std::uint32_t length = link::read_length_prefix(inbound_.data());
-      status = link::check_length(length, kMaxInboundFrameBytes);
-      if (status != link::FrameStatus::Ok) return nullptr;
-      const std::size_t whole = link::kPrefixBytes + length;
-      if (inbound_size_ >= whole) {
-        const auto decoded = link::verify_prefixed_frame(inbound_.data(), whole, kMaxInboundFrameBytes);
-        status = decoded.status;
-        if (decoded.status != link::FrameStatus::Ok) return nullptr;
-        pending_consume_ = whole;
-        return decoded.frame;
-      }
-    }
+    const link::Frame* frame = inbound_seal_.active() ? take_sealed_frame(status) : take_frame(status);
+    if (frame != nullptr || status != link::FrameStatus::Ok) return frame;
     if (fd_ < 0) return nullptr;
     const ssize_t n = ::recv(fd_, inbound_.data() + inbound_size_, inbound_.size() - inbound_size_, MSG_DONTWAIT);
     if (n > 0) {

@@ -202,7 +202,11 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       result.config.clients.tls.allow_plain = true;
       continue;
     }
-    if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens" &&
+    if (arg == "--insecure-links") {
+      result.config.insecure_links = true;
+      continue;
+    }
+    if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens" && arg != "--rovers" &&
         !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
       return fail("unknown option `" + std::string(arg) + "`");
     if (i + 1 == args.size()) return fail("option `" + std::string(arg) + "` needs a value");
@@ -219,6 +223,8 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       (arg == "--listen" ? result.config.http_listen : result.config.link_listen) = *endpoint;
     } else if (arg == "--data") {
       result.config.data_dir = std::string(value);
+    } else if (arg == "--rovers") {
+      result.config.rovers_path = std::string(value);
     } else {
       result.config.tokens_path = std::string(value);
     }
@@ -238,7 +244,8 @@ std::string usage(std::string_view program) {
   const auto number = [](auto n) { return std::to_string(n); };
   std::string text = "usage: ";
   text.append(program).append(
-      " --tokens FILE [--listen HOST:PORT] [--link-listen HOST:PORT] [--data DIR]\n"
+      " --tokens FILE [--rovers FILE | --insecure-links] [--listen HOST:PORT] [--link-listen HOST:PORT]\n"
+      "       [--data DIR]\n"
       "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
       "       [--max-clients N] [--rate-limit R[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
       "       [--max-message-bytes N] [--client-high-water N] [--client-max-queued N]\n"
@@ -249,6 +256,12 @@ std::string usage(std::string_view program) {
       "       [--rover-rate F[/BURST]] [--rover-max-alerts N]\n"
       "\n"
       "  --tokens FILE            users, one per line: <role> <user> <token> (required)\n"
+      "  --rovers FILE            rovers, one per line: <rover-id> <key as 64 hex digits>; links\n"
+      "                           authenticate with the key (owner-only file; reread on SIGHUP,\n"
+      "                           as is --tokens)\n"
+      "  --insecure-links         also accept rovers not in --rovers without authentication\n"
+      "                           (without --rovers: every rover); anyone on the link network\n"
+      "                           can then raise, update and clear their alerts\n"
       "  --listen HOST:PORT       HTTP and WebSocket clients (default 127.0.0.1:8000)\n"
       "  --link-listen HOST:PORT  rover links (default 127.0.0.1:8100)\n"
       "  --data DIR               relay state, created if missing (default ./data)\n"

@@ -43,6 +43,17 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  std::shared_ptr<const relay::RoverKeys> rover_keys;
+  if (!config.rovers_path.empty()) {
+    relay::SecretFileError rovers_error;
+    auto loaded = relay::RoverKeys::load(config.rovers_path, rovers_error);
+    if (!loaded) {
+      relay::log::error("cannot use rovers file: ", rovers_error.describe(config.rovers_path.string()));
+      return 1;
+    }
+    rover_keys = std::make_shared<const relay::RoverKeys>(std::move(*loaded));
+  }
+
   std::error_code fs_error;
   std::filesystem::create_directories(config.data_dir, fs_error);
   if (fs_error) {
@@ -52,14 +63,20 @@ int main(int argc, char** argv) {
 
   const std::size_t users = tokens->size();
   try {
-    relay::RelayServer server(config, std::move(*tokens));
+    const std::size_t rovers = rover_keys ? rover_keys->size() : 0;
+    relay::RelayServer server(config, std::move(*tokens), std::move(rover_keys));
     try {
       server.bind();
     } catch (const boost::system::system_error& e) {
       relay::log::error("cannot listen: ", e.what());
       return 1;
     }
-    relay::log::info("relay: ", users, " users, data in ", config.data_dir.string());
+    relay::log::info("relay: ", users, " users, ", rovers, " rovers, data in ", config.data_dir.string());
+    if (config.insecure_links)
+      relay::log::warn("relay: --insecure-links: rovers not in --rovers connect unauthenticated; anyone on the link "
+                       "network can raise, update and clear their alerts");
+    else if (rovers == 0)
+      relay::log::warn("relay: no --rovers: every rover link will be refused");
     const auto& clients = config.clients;
     if (clients.tls.enabled()) {
       relay::log::info("relay: TLS on the client port (https, wss); plain connections ",

@@ -140,6 +140,8 @@ struct RelayConfig {
   HostPort link_listen{"127.0.0.1", 8100};
   std::filesystem::path data_dir{"data"};  // the journal: data_dir / "alerts.db"
   std::filesystem::path tokens_path;        // required
+  std::filesystem::path rovers_path;        // rover ids and link keys; empty: none
+  bool insecure_links = false;              // rovers not in rovers_path may connect unauthenticated
   LinkLimits link;
   ClientLimits clients;
   StoreConfig store;

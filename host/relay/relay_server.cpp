@@ -46,13 +46,13 @@ DecoderLimits decoder_limits(const ClientLimits& limits) {
 
 }  // namespace
 
-RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
+RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<const RoverKeys> rover_keys)
     : config_(std::move(config)),
       tokens_(std::move(tokens)),
       decoder_(decoder_limits(config_.clients)),
       store_(std::string(), config_.store.history),
       publisher_(store_, config_.clients.delivery),
-      link_context_{config_.link, store_, link_stats_, counters_, link_sessions_, {}, nullptr, true, {}},
+      link_context_{config_.link, store_, link_stats_, counters_, link_sessions_, {}, nullptr, {}, false, true, {}},
       alert_requests_(
           store_, publisher_, link_stats_,
           [this](const Alert& alert) { forward_operator_ack(link_context_, alert); },
@@ -66,6 +66,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
       http_context_{config_.clients, tokens_,   decoder_,        store_,         publisher_,
                     alert_requests_, counters_, http_sessions_, websocket_sessions_, 1},
       signals_(io_, SIGINT, SIGTERM),
+      reload_signals_(io_, SIGHUP),
       housekeeping_timer_(io_) {
   journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, store_);
   store_.set_max_alerts_per_rover(config_.link.max_alerts_per_rover);
@@ -76,6 +77,8 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens)
   alert_requests_.set_journal(&journal_->counters());
   store_.set_recorder(journal_.get());
   link_context_.journal = journal_.get();
+  link_context_.rover_keys = std::move(rover_keys);
+  link_context_.insecure_links = config_.insecure_links;
   journal_->set_flush_scheduler([this] { asio::post(io_, [this] { journal_->start_flush(); }); });
   // The journal writes on its own thread and wakes the io thread when done.
   journal_->set_waker([this] { asio::post(io_, [this] { poll_journal(); }); });
@@ -188,6 +191,7 @@ void RelayServer::run() {
     stop();
     io_.stop();
   });
+  wait_for_reload();
   link_listener_->start();
   http_listener_->start();
   arm_housekeeping(now_ms());
@@ -200,7 +204,37 @@ void RelayServer::run() {
   }
 }
 
+void RelayServer::wait_for_reload() {
+  reload_signals_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    reload();
+    wait_for_reload();
+  });
+}
+
+void RelayServer::reload() {
+  const auto failed = [this](std::string_view what, const SecretFileError& error, const std::filesystem::path& path) {
+    counters_.increment(Counters::series("relay_reloads_total", "result", "failed"));
+    log::error("relay: reload: ", what, " kept: ", error.describe(path.string()));
+  };
+  SecretFileError error;
+  auto tokens = TokenFile::load(config_.tokens_path, error);
+  if (!tokens) return failed("users", error, config_.tokens_path);
+  std::shared_ptr<const RoverKeys> rovers;
+  if (!config_.rovers_path.empty()) {
+    auto loaded = RoverKeys::load(config_.rovers_path, error);
+    if (!loaded) return failed("rover keys", error, config_.rovers_path);
+    rovers = std::make_shared<const RoverKeys>(std::move(*loaded));
+  }
+  tokens_ = std::move(*tokens);
+  link_context_.rover_keys = std::move(rovers);
+  counters_.increment(Counters::series("relay_reloads_total", "result", "ok"));
+  log::info("relay: reloaded ", tokens_.size(), " users and ",
+            link_context_.rover_keys ? link_context_.rover_keys->size() : 0, " rovers; open sessions unchanged");
+}
+
 void RelayServer::stop() {
+  reload_signals_.cancel();
   housekeeping_timer_.cancel();
   flush_journal();
   link_listener_->stop();

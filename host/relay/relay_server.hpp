@@ -43,7 +43,8 @@ class WebsocketSession;
 
 class RelayServer {
  public:
-  RelayServer(RelayConfig config, TokenFile tokens);
+  // `rover_keys`: from config.rovers_path; null when none is given.
+  RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<const RoverKeys> rover_keys);
   ~RelayServer();
   RelayServer(const RelayServer&) = delete;
   RelayServer& operator=(const RelayServer&) = delete;
@@ -53,14 +54,19 @@ class RelayServer {
   boost::asio::ip::tcp::endpoint http_endpoint() const;
   boost::asio::ip::tcp::endpoint link_endpoint() const;
 
-  // Serves until SIGINT or SIGTERM, then shuts down gracefully.
+  // Serves until SIGINT or SIGTERM, then shuts down gracefully. SIGHUP
+  // rereads the tokens and rovers files (reload()).
   void run();
+  // Rereads --tokens and --rovers; a file that fails to load keeps what the
+  // relay has (logged, counted). Open sessions stay as they are.
+  void reload();
 
   // False while the journal cannot commit (acks to rovers are held back).
   bool journal_healthy() const { return journal_->healthy(); }
 
  private:
   void stop();
+  void wait_for_reload();
   void flush_journal();  // synchronous: at shutdown
   void poll_journal();   // a batch was written: complete it
   void publish_showable();  // the urgent changes the store reported since the last call
@@ -89,6 +95,7 @@ class RelayServer {
   // destroys pending handlers, and with them the last sessions, first.
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set reload_signals_;
   boost::asio::steady_timer housekeeping_timer_;
   std::uint64_t housekeeping_due_ms_ = 0;  // unix ms the timer is armed for; 0: not armed
   std::shared_ptr<TcpListener> link_listener_;

@@ -84,7 +84,7 @@ std::map<std::string, std::uint64_t> collect(RelayUnderTest& relay, Client& clie
   BOOST_REQUIRE(client.read().first.find("welcome") != std::string::npos);
   client.send(R"({"type":"alert_subscribe","reqId":"s","sources":["load-test"])" + options + "}");
   BOOST_REQUIRE(parse_object(client.read().first).at("ok").as_bool());
-  ChildProcess sim({ROVER_SIM_PATH, "--relay", relay.link().host + ":" + std::to_string(relay.link().port),
+  ChildProcess sim({ROVER_SIM_PATH, "--key-file", TestFleet::get().key_file().string(), "--relay", relay.link().host + ":" + std::to_string(relay.link().port),
                     "--rover-id", rover, "--rate", "5000", "--count", std::to_string(kAlerts), "--distinct-keys",
                     "--queue-capacity", "8192", "--staging-capacity", "512"});
   BOOST_REQUIRE(sim.started());
@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(flatbuffers_frames_verify_and_carry_every_alert_a_plain_cli
   const auto subscribed = client.read_raw();
   BOOST_TEST_REQUIRE(!subscribed.second);
   BOOST_REQUIRE(parse_object(subscribed.first).at("ok").as_bool());
-  ChildProcess sim({ROVER_SIM_PATH, "--relay", relay.link().host + ":" + std::to_string(relay.link().port),
+  ChildProcess sim({ROVER_SIM_PATH, "--key-file", TestFleet::get().key_file().string(), "--relay", relay.link().host + ":" + std::to_string(relay.link().port),
                     "--rover-id", "rover-fb", "--rate", "5000", "--count", std::to_string(kAlerts), "--distinct-keys",
                     "--queue-capacity", "8192", "--staging-capacity", "512"});
   BOOST_REQUIRE(sim.started());

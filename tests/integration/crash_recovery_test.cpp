@@ -164,7 +164,7 @@ BOOST_AUTO_TEST_CASE(kill_9_loses_nothing_acknowledged) {
 
     // The rover keeps running through both restarts.
     auto sim = std::make_unique<ChildProcess>(std::vector<std::string>{
-        ROVER_SIM_PATH, "--relay", "127.0.0.1:" + std::to_string(link_port), "--rover-id", "rover-crash", "--rate",
+        ROVER_SIM_PATH, "--key-file", TestFleet::get().key_file().string(), "--relay", "127.0.0.1:" + std::to_string(link_port), "--rover-id", "rover-crash", "--rate",
         std::to_string(kRate), "--count", std::to_string(kCount)});
     BOOST_REQUIRE(sim->started());
     read_boot(*sim, "rover-crash");

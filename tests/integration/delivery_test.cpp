@@ -19,7 +19,7 @@ constexpr int kFloodCount = 100000;
 // rover-sim raising `count` distinct low alerts as fast as the link takes them.
 std::unique_ptr<ChildProcess> start_flood(const Endpoint& link, const std::string& rover_id, int count) {
   auto sim = std::make_unique<ChildProcess>(std::vector<std::string>{
-      ROVER_SIM_PATH, "--relay", link.host + ":" + std::to_string(link.port), "--rover-id", rover_id, "--rate",
+      ROVER_SIM_PATH, "--key-file", TestFleet::get().key_file().string(), "--relay", link.host + ":" + std::to_string(link.port), "--rover-id", rover_id, "--rate",
       "50000", "--count", std::to_string(count), "--distinct-keys", "--staging-capacity", "512", "--queue-capacity",
       "8192", "--replay-ring-bytes", "33554432", "--drain-timeout-ms", "60000"});
   BOOST_REQUIRE(sim->started());

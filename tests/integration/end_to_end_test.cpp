@@ -55,7 +55,7 @@ struct RelayFixture {
   RelayFixture() {
     relay = std::make_unique<ChildProcess>(std::vector<std::string>{
         ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0", "--data",
-        data_dir.path.string(), "--tokens", DEMO_TOKENS_PATH});
+        data_dir.path.string(), "--tokens", DEMO_TOKENS_PATH, "--rovers", TestFleet::get().rovers_file().string()});
     BOOST_REQUIRE(relay->started());
     const auto line = relay->read_line();
     BOOST_REQUIRE_MESSAGE(line, "relay printed no listening line");
@@ -90,7 +90,7 @@ struct RelayFixture {
 
   std::unique_ptr<ChildProcess> rover(const std::string& rover_id, int count) {
     auto sim = std::make_unique<ChildProcess>(std::vector<std::string>{
-        ROVER_SIM_PATH, "--relay", link.host + ":" + std::to_string(link.port), "--rover-id", rover_id, "--rate",
+        ROVER_SIM_PATH, "--key-file", TestFleet::get().key_file().string(), "--relay", link.host + ":" + std::to_string(link.port), "--rover-id", rover_id, "--rate",
         "50", "--count", std::to_string(count)});
     BOOST_REQUIRE(sim->started());
     return sim;

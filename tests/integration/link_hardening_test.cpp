@@ -1,11 +1,13 @@
-// What a stranger on the link network (or a buggy rover) can no longer do to
-// a real relay process: send text that breaks every client, poison a boot's
-// sequence numbers, hold connections without saying Hello, open connections
-// without bound, or make the relay allocate what a length prefix announces.
+// What a buggy or compromised rover (one that holds its key) and a stranger
+// who only opens connections can no longer do to a real relay process: send
+// text that breaks every client, poison a boot's sequence numbers, clear
+// another boot's alerts, hold connections without saying Hello, open
+// connections without bound, or make the relay allocate what a length prefix
+// announces. What a stranger without the key cannot do: link_auth_test.
 // Each case checks the refusal is counted on /metrics and that a bystander
 // rover is still served.
 
-#include "relay_under_test.hpp"
+#include "link_client.hpp"
 
 #include <rover_alerts/link_framing.hpp>
 
@@ -22,65 +24,15 @@ using namespace rover_alerts::testing;
 
 namespace {
 
-constexpr std::uint64_t kBoot = 0x1234abcd5678ef01ull;
-
-std::vector<std::uint8_t> finish(flatbuffers::FlatBufferBuilder& b, std::uint64_t seq, wire::Payload type,
-                                 flatbuffers::Offset<void> payload) {
-  b.FinishSizePrefixed(wire::CreateFrame(b, seq, 1, type, payload), wire::FrameIdentifier());
-  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
-}
-
-std::vector<std::uint8_t> hello(const std::string& rover, std::uint64_t latest_seq, std::uint64_t boot = kBoot) {
-  flatbuffers::FlatBufferBuilder b(128);
-  const auto h = wire::CreateHelloDirect(b, 1, rover.c_str(), boot, latest_seq == 0 ? 0 : 1, latest_seq, false);
-  return finish(b, 0, wire::Payload::Hello, h.Union());
-}
+constexpr std::uint64_t kBoot = kTestBoot;
 
 std::vector<std::uint8_t> event(std::uint64_t seq, const std::string& key, const std::string& message,
                                 wire::EventKind kind = wire::EventKind::Raise) {
   flatbuffers::FlatBufferBuilder b(256);
   const auto e = wire::CreateAlertEventDirect(b, kind, key.c_str(), wire::Priority::Critical, "probe", nullptr,
                                               message.c_str());
-  return finish(b, seq, wire::Payload::AlertEvent, e.Union());
+  return finish_link_frame(b, seq, wire::Payload::AlertEvent, e.Union());
 }
-
-// A rover link connection from `local` (any 127.x.y.z address on Linux) that
-// reads the relay's frames.
-class LinkClient {
- public:
-  explicit LinkClient(const Endpoint& relay, const std::string& local = "127.0.0.1")
-      : connection_(relay, 10000, local) {}
-  void send(const std::vector<std::uint8_t>& bytes) { connection_.send(bytes.data(), bytes.size()); }
-  // The next frame from the relay, or nothing once it closed (or went quiet).
-  std::optional<std::vector<std::uint8_t>> read_frame() {
-    std::vector<std::uint8_t> frame(wire::kPrefixBytes);
-    if (!connection_.read_exact(frame.data(), frame.size())) return std::nullopt;
-    frame.resize(wire::kPrefixBytes + wire::read_length_prefix(frame.data()));
-    if (!connection_.read_exact(frame.data() + wire::kPrefixBytes, frame.size() - wire::kPrefixBytes))
-      return std::nullopt;
-    return frame;
-  }
-  // True when the relay hangs up (EOF or reset) within the socket timeout.
-  bool closed_by_peer() { return connection_.closed_by_peer(); }
-  // Waits for the relay's LinkAck up to `seq`.
-  bool acked(std::uint64_t seq) {
-    while (const auto frame = read_frame()) {
-      const auto decoded = wire::verify_prefixed_frame(frame->data(), frame->size());
-      if (decoded.status != wire::FrameStatus::Ok) return false;
-      if (const auto* ack = decoded.frame->payload_as_LinkAck(); ack != nullptr && ack->acked_seq() >= seq) {
-        refused_ = ack->refused_alerts();
-        return true;
-      }
-    }
-    return false;
-  }
-  // What the latest LinkAck said the relay refused.
-  std::uint64_t refused() const { return refused_; }
-
- private:
-  RawConnection connection_;
-  std::uint64_t refused_ = 0;
-};
 
 std::uint64_t rejected(const Endpoint& http, const std::string& reason) {
   return metric(http, "link_frames_rejected_total{reason=\"" + reason + "\"}");
@@ -113,7 +65,7 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_from_a_rover_reaches_clients_as_replacement_ch
   RelayUnderTest relay;
   auto watcher = subscriber(relay.http());
   LinkClient rover(relay.link());
-  rover.send(hello("rover-utf8", 0));
+  BOOST_REQUIRE(rover.authenticate("rover-utf8", kFleetKeyHex, 0));
   rover.send(event(1, "probe/bad-text", std::string("temp \xFF\xFE sensor \xC3")));
   BOOST_TEST(rover.acked(1));
   const auto change = next_alert(*watcher);
@@ -129,14 +81,14 @@ BOOST_AUTO_TEST_CASE(a_sequence_far_past_what_the_boot_announced_is_refused_and_
   RelayUnderTest relay;
   auto watcher = subscriber(relay.http());
   {
-    LinkClient stranger(relay.link());
-    stranger.send(hello("rover-seq", 3));
-    stranger.send(event(std::uint64_t{1} << 62, "probe/poison", "poison"));
-    BOOST_TEST(stranger.closed_by_peer());
+    LinkClient buggy(relay.link());
+    BOOST_REQUIRE(buggy.authenticate("rover-seq", kFleetKeyHex, 3));
+    buggy.send(event(std::uint64_t{1} << 62, "probe/poison", "poison"));
+    BOOST_TEST(buggy.closed_by_peer());
   }
   BOOST_TEST(rejected(relay.http(), "seq_out_of_range") == 1u);
   LinkClient rover(relay.link());
-  rover.send(hello("rover-seq", 3));
+  BOOST_REQUIRE(rover.authenticate("rover-seq", kFleetKeyHex, 3));
   rover.send(event(1, "probe/real", "real alert"));
   BOOST_TEST(rover.acked(1));
   const auto change = next_alert(*watcher);
@@ -157,14 +109,14 @@ BOOST_AUTO_TEST_CASE(link_connections_are_capped_in_all_and_per_address) {
   std::vector<std::unique_ptr<LinkClient>> held;
   for (int i = 0; i < 2; ++i) {
     held.push_back(std::make_unique<LinkClient>(relay.link(), "127.0.0.2"));
-    held.back()->send(hello("rover-held-" + std::to_string(i), 0));
+    BOOST_REQUIRE(held.back()->authenticate("rover-held-" + std::to_string(i)));
   }
   LinkClient third_from_same(relay.link(), "127.0.0.2");
   BOOST_TEST(third_from_same.closed_by_peer());
   BOOST_TEST(metric(relay.http(), "link_connections_refused_total{reason=\"address_cap\"}") == 1u);
   // Another address still gets in, up to the total.
   held.push_back(std::make_unique<LinkClient>(relay.link(), "127.0.0.3"));
-  held.back()->send(hello("rover-held-3", 0));
+  BOOST_REQUIRE(held.back()->authenticate("rover-held-3"));
   BOOST_TEST(run_rover_sim(relay.link(), "rover-bystander"));  // the fourth connection
   held.push_back(std::make_unique<LinkClient>(relay.link(), "127.0.0.4"));
   held.push_back(std::make_unique<LinkClient>(relay.link(), "127.0.0.5"));
@@ -180,12 +132,11 @@ BOOST_AUTO_TEST_CASE(a_frame_buffer_grows_only_as_its_bytes_arrive) {
   constexpr std::uint32_t kAnnounced = 60000;
   RelayUnderTest relay({"--max-links", "1000", "--max-links-per-address", "1000"});
   std::vector<std::unique_ptr<LinkClient>> held;
-  // Hello (a rover of its own: a newer connection of one rover closes the older
-  // one), then a frame that announces kAnnounced bytes and sends 10.
-  const auto partial = [&](int i) {
-    std::vector<std::uint8_t> bytes = hello("rover-big-" + std::to_string(i), 0);
-    const std::uint8_t prefix[4] = {kAnnounced & 0xff, (kAnnounced >> 8) & 0xff, (kAnnounced >> 16) & 0xff, 0};
-    bytes.insert(bytes.end(), prefix, prefix + 4);
+  // After the handshake (a rover of its own: a newer connection of one rover
+  // closes the older one), a segment that announces kAnnounced bytes and sends 10.
+  const auto partial = [&] {
+    std::vector<std::uint8_t> bytes(wire::kSealHeaderBytes);
+    wire::write_seal_header(bytes.data(), kAnnounced);
     bytes.resize(bytes.size() + 10, 'x');
     return bytes;
   };
@@ -199,9 +150,10 @@ BOOST_AUTO_TEST_CASE(a_frame_buffer_grows_only_as_its_bytes_arrive) {
   const std::uint64_t rss_before = relay.rss_bytes();
   for (int i = 0; i < kConnections; ++i) {
     held.push_back(std::make_unique<LinkClient>(relay.link()));
-    held.back()->send(partial(i));
+    BOOST_REQUIRE(held.back()->authenticate("rover-big-" + std::to_string(i)));
+    held.back()->send_raw(partial());
   }
-  // Every Hello handled: the relay has then read the prefix and the 10 bytes behind it.
+  // Every rover admitted: the relay then reads the header and the 10 bytes behind it.
   for (int tries = 0; connected() < static_cast<std::uint64_t>(kConnections) && tries < 100; ++tries)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   BOOST_REQUIRE(connected() == static_cast<std::uint64_t>(kConnections));
@@ -212,7 +164,7 @@ BOOST_AUTO_TEST_CASE(a_frame_buffer_grows_only_as_its_bytes_arrive) {
                                            << " KiB)");
   // What each prefix announced would be 400 x 60 KB = 24 MB.
   BOOST_TEST(buffers >= std::uint64_t{kConnections} * 10);
-  BOOST_TEST(buffers <= std::uint64_t{kConnections} * 2 * (4096 + wire::kPrefixBytes));
+  BOOST_TEST(buffers <= std::uint64_t{kConnections} * 2 * (4096 + wire::kSealHeaderBytes));
   held.clear();  // the relay gives the buffers back as the connections go
   for (int tries = 0; metric(relay.http(), "link_read_buffer_bytes") != 0 && tries < 100; ++tries)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -226,7 +178,7 @@ BOOST_AUTO_TEST_CASE(a_rover_past_its_alert_cap_is_refused_new_alerts_and_told_s
   RelayUnderTest relay({"--rover-max-alerts", "3"});
   auto watcher = subscriber(relay.http());
   LinkClient rover(relay.link());
-  rover.send(hello("rover-capped", 0));
+  BOOST_REQUIRE(rover.authenticate("rover-capped", kFleetKeyHex, 0));
   for (std::uint64_t seq = 1; seq <= 5; ++seq) rover.send(event(seq, "probe/k" + std::to_string(seq), "m"));
   BOOST_TEST_REQUIRE(rover.acked(5));  // every frame acknowledged: nothing is replayed for ever
   BOOST_TEST(rover.refused() == 2u);
@@ -248,7 +200,7 @@ BOOST_AUTO_TEST_CASE(a_rover_over_its_frame_quota_is_slowed_down_not_cut_off) {
   constexpr std::uint64_t kFrames = 150;
   RelayUnderTest relay({"--rover-rate", "50/20"});
   LinkClient rover(relay.link());
-  rover.send(hello("rover-fast", 0));
+  BOOST_REQUIRE(rover.authenticate("rover-fast", kFleetKeyHex, 0));
   std::vector<std::uint8_t> all;
   for (std::uint64_t seq = 1; seq <= kFrames; ++seq) {
     const auto frame = event(seq, "probe/k" + std::to_string(seq % 7), "m");
@@ -268,15 +220,15 @@ BOOST_AUTO_TEST_CASE(a_clear_from_another_boot_changes_nothing) {
   auto watcher = subscriber(relay.http());
   {
     LinkClient rover(relay.link());
-    rover.send(hello("rover-estop", 0));
+    BOOST_REQUIRE(rover.authenticate("rover-estop", kFleetKeyHex, 0));
     rover.send(event(1, "safety/estop", "emergency stop"));
     BOOST_TEST_REQUIRE(rover.acked(1));
   }
   const auto raised = next_alert(*watcher);
-  LinkClient stranger(relay.link());
-  stranger.send(hello("rover-estop", 0, kBoot + 1));
-  stranger.send(event(1, "safety/estop", "", wire::EventKind::Clear));
-  BOOST_TEST_REQUIRE(stranger.acked(1));
+  LinkClient next_boot(relay.link());
+  BOOST_REQUIRE(next_boot.authenticate("rover-estop", kFleetKeyHex, 0, kBoot + 1));
+  next_boot.send(event(1, "safety/estop", "", wire::EventKind::Clear));
+  BOOST_TEST_REQUIRE(next_boot.acked(1));
   BOOST_TEST(metric(relay.http(), "link_events_ignored_total") == 1u);
   WsProbe admin(relay.http());
   admin.auth("demo-admin-token");

@@ -3,7 +3,7 @@
 // size, carries a corrupt block or comes without agreement closes the link
 // and is counted as link_frames_rejected_total{reason}.
 
-#include "relay_under_test.hpp"
+#include "link_client.hpp"
 #include "support/lz4_block.hpp"
 
 #include <rover_alerts/link_framing.hpp>
@@ -28,11 +28,6 @@ Bytes frame(flatbuffers::FlatBufferBuilder& b, wire::Payload type, flatbuffers::
             std::uint64_t seq = 0) {
   b.FinishSizePrefixed(wire::CreateFrame(b, seq, 1700000000000, type, payload.Union()), wire::FrameIdentifier());
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
-}
-
-Bytes hello(const std::string& rover, bool lz4) {
-  flatbuffers::FlatBufferBuilder b;
-  return frame(b, wire::Payload::Hello, wire::CreateHello(b, 1, b.CreateString(rover), 0x5eed, 0, 0, lz4));
 }
 
 // `count` alert frames back to back, seqs from 1, as a rover's ring holds them.
@@ -64,10 +59,9 @@ std::uint64_t rejected(const Endpoint& http, const std::string& reason) {
 // Sends hello then `bad`; the relay must close the link and count `reason`.
 void expect_refused(RelayUnderTest& relay, bool lz4_offered, const Bytes& bad, const std::string& reason) {
   const auto before = rejected(relay.http(), reason);
-  RawConnection link(relay.link());
-  const auto h = hello("rover-lz4-bad", lz4_offered);
-  link.send(h.data(), h.size());
-  link.send(bad.data(), bad.size());
+  LinkClient link(relay.link());
+  BOOST_REQUIRE(link.authenticate("rover-lz4-bad", kFleetKeyHex, 0, kTestBoot, lz4_offered));
+  link.send(bad);
   BOOST_TEST(link.closed_by_peer());
   BOOST_TEST(rejected(relay.http(), reason) == before + 1);
   BOOST_TEST(relay.alive());
@@ -79,13 +73,12 @@ BOOST_AUTO_TEST_SUITE(link_lz4)
 
 BOOST_AUTO_TEST_CASE(an_agreed_batch_is_unpacked_and_every_alert_applied) {
   RelayUnderTest relay;
-  RawConnection link(relay.link());
-  const auto h = hello("rover-lz4", true);
-  link.send(h.data(), h.size());
+  LinkClient link(relay.link());
+  BOOST_REQUIRE(link.authenticate("rover-lz4", kFleetKeyHex, 0, kTestBoot, true));
   const auto raw = alert_frames(20);
   const auto b = batch(static_cast<std::uint32_t>(raw.size()), lz4_compress(raw));
   BOOST_TEST_REQUIRE(b.size() < raw.size());
-  link.send(b.data(), b.size());
+  link.send(b);
   // The relay answers get_stats with what it applied for the rover.
   WsProbe client(relay.http());
   client.auth("demo-viewer-token");

@@ -68,7 +68,7 @@ class Sim {
  public:
   Sim(const std::string& rover_id, unsigned short link_port, int count, int rate, std::vector<std::string> tuning)
       : rover_id_(rover_id) {
-    std::vector<std::string> args{ROVER_SIM_PATH, "--relay", "127.0.0.1:" + std::to_string(link_port),
+    std::vector<std::string> args{ROVER_SIM_PATH, "--key-file", TestFleet::get().key_file().string(), "--relay", "127.0.0.1:" + std::to_string(link_port),
                                   "--rover-id", rover_id, "--rate", std::to_string(rate), "--count",
                                   std::to_string(count), "--distinct-keys", "--drain-timeout-ms", "120000"};
     args.insert(args.end(), tuning.begin(), tuning.end());

@@ -43,9 +43,11 @@ inline void set_socket_timeouts(int fd, int timeout_ms) {
 
 class RelayUnderTest {
  public:
-  explicit RelayUnderTest(std::vector<std::string> extra_args = {}) {
+  // The test fleet's rovers (support/test_fleet.hpp) unless `fleet` is false.
+  explicit RelayUnderTest(std::vector<std::string> extra_args = {}, bool fleet = true) {
     std::vector<std::string> args{ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0",
                                   "--data", data_dir_.path.string(), "--tokens", DEMO_TOKENS_PATH};
+    if (fleet) args.insert(args.end(), {"--rovers", TestFleet::get().rovers_file().string()});
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<ChildProcess>(args);
     BOOST_REQUIRE(process_->started());
@@ -66,6 +68,7 @@ class RelayUnderTest {
   const Endpoint& http() const { return http_; }
   const Endpoint& link() const { return link_; }
   bool alive() { return process_->wait_exit(0) == -1; }
+  void signal(int signal) { process_->signal(signal); }
   // The relay's resident memory (VmRSS), in bytes.
   std::uint64_t rss_bytes() const {
     std::ifstream status("/proc/" + std::to_string(process_->pid()) + "/status");
@@ -249,10 +252,14 @@ class WsProbe {
   ChangeView changes_;
 };
 
-// Runs rover-sim for `count` alerts to completion; true when all were acknowledged.
-inline bool run_rover_sim(const Endpoint& link, const std::string& rover_id, int count = 1) {
-  ChildProcess sim({ROVER_SIM_PATH, "--relay", link.host + ":" + std::to_string(link.port), "--rover-id", rover_id,
-                    "--rate", "50", "--count", std::to_string(count)});
+// Runs rover-sim for `count` alerts to completion; true when all were
+// acknowledged. `key_args`: the fleet's key unless told otherwise.
+inline bool run_rover_sim(const Endpoint& link, const std::string& rover_id, int count = 1,
+                          std::vector<std::string> key_args = fleet_key_args()) {
+  std::vector<std::string> args{ROVER_SIM_PATH, "--relay", link.host + ":" + std::to_string(link.port), "--rover-id",
+                                rover_id, "--rate", "50", "--count", std::to_string(count)};
+  args.insert(args.end(), key_args.begin(), key_args.end());
+  ChildProcess sim(args);
   if (!sim.started()) return false;
   return sim.wait_exit(30000) == 0;
 }

@@ -165,7 +165,7 @@ double measure_sync_ms(std::uint64_t alerts) {
   config.data_dir = dir.path;
   double elapsed_ms = -1;
   {
-    RelayServer server(config, std::move(*tokens));
+    RelayServer server(config, std::move(*tokens), nullptr);
     server.bind();
     const auto port = server.http_endpoint().port();
     std::thread relay([&] { server.run(); });

@@ -3,8 +3,11 @@
 // its link port given (0: ephemeral), its endpoints read from the one
 // `listening http=HOST:PORT link=HOST:PORT` line it prints, killed hard when
 // a test wants a crash. ALERT_RELAY_PATH and DEMO_TOKENS_PATH come from CMake.
+// Its rovers are the test fleet's (support/test_fleet.hpp); a --rovers in
+// `extra_args` comes later and wins.
 
 #include "support/child_process.hpp"
+#include "support/test_fleet.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -40,7 +43,7 @@ inline RelayProcess start_relay(const std::filesystem::path& data_dir, unsigned 
   RelayProcess relay;
   std::vector<std::string> args{ALERT_RELAY_PATH, "--listen",  "127.0.0.1:0", "--link-listen",
                                 "127.0.0.1:" + std::to_string(link_port), "--data", data_dir.string(),
-                                "--tokens", DEMO_TOKENS_PATH};
+                                "--tokens", DEMO_TOKENS_PATH, "--rovers", TestFleet::get().rovers_file().string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   relay.process = std::make_unique<ChildProcess>(args);
   BOOST_REQUIRE(relay.process->started());

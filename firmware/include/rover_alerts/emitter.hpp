@@ -57,6 +57,12 @@ struct EmitterConfig {
   // the relay agrees in its hello reply; 0: never offer lz4 (and reserve nothing for it).
   std::size_t lz4_min_batch_bytes = 512;
   std::uint64_t boot_id = 0;               // 0: a random id is drawn at init
+  // The rover's secret, the same as its line in the relay's --rovers file:
+  // the link is then mutually authenticated and every frame sealed
+  // (link_auth.hpp). Without it the link is plain, which only a relay started
+  // with --insecure-links accepts.
+  bool has_link_key = false;
+  link::LinkKey link_key{};
   // Alert timestamps (raised_at, last_seen) come from CLOCK_REALTIME_COARSE:
   // the kernel's tick, no hardware counter read, a third of a raise's cost on
   // a virtualised x86 and more on a Cortex-A53. Resolution: one tick (4 ms at
@@ -90,6 +96,7 @@ struct EmitterCounters {
   std::uint64_t acked_seq = 0;         // relay's cumulative ack for this boot
   std::uint64_t connects = 0;
   std::uint64_t link_errors = 0;       // bad frames from the relay, hello timeouts
+  std::uint64_t auth_failures = 0;     // of those: the relay did not prove it holds the key (or asked for none)
   std::uint64_t operator_acks = 0;
   std::uint64_t relay_refused = 0;     // alerts the relay acknowledged but refused to store (its cap), per its acks
   std::uint64_t heartbeats_sent = 0;   // heartbeat frames written whole to a socket
@@ -138,12 +145,15 @@ class Emitter {
   static std::size_t reserved_bytes(const EmitterConfig& config);
 
  private:
-  enum class Stage : std::uint8_t { Disconnected, Connecting, HelloQueued, AwaitingReply, Streaming };
+  enum class Stage : std::uint8_t { Disconnected, Connecting, AwaitingChallenge, AwaitingReply, Streaming };
   struct Outbound {
     std::span<const std::uint8_t> frame{};
     std::size_t written = 0;
     bool heartbeat = false;
+    bool proof = false;  // once written, everything after it is sealed
   };
+  // Hello, as sent, for the handshake MACs; fits the control builder.
+  static constexpr std::size_t kMaxHelloBytes = FrameEncoder::kControlBuilderBytes;
 
   Status enqueue(EventKind kind, const AlertSpec& alert);
   Status enqueue_clear(std::string_view key, std::string_view source, Priority priority, bool priority_known);
@@ -162,6 +172,9 @@ class Emitter {
   void on_connected(std::uint64_t now_ms);
   void on_disconnected(std::uint64_t now_ms);
   void on_hello_reply(std::uint64_t acked_seq, bool lz4);
+  // false: the relay's challenge is malformed or the MACs failed (disconnect).
+  bool on_challenge(std::span<const std::uint8_t> challenge_frame, const link::Challenge& challenge);
+  void fail_auth(std::uint64_t now_ms);
   void on_ack(std::uint64_t acked_seq);
   void handle_inbound(std::uint64_t now_ms);
   void service_link(std::uint64_t now_ms, bool readable);
@@ -198,6 +211,9 @@ class Emitter {
   LinkConnection link_;
 
   Stage stage_ = Stage::Disconnected;
+  std::array<std::uint8_t, kMaxHelloBytes> hello_sent_{};  // this connection's Hello, for the handshake
+  std::size_t hello_sent_bytes_ = 0;
+  std::array<std::uint8_t, 32> session_key_{};  // this connection's, once challenged
   Outbound control_out_;          // a control frame goes between whole alert frames
   Outbound batch_out_;            // an Lz4Batch of the ring's frames from send_seq_
   std::size_t batch_raw_bytes_ = 0;  // ring bytes batch_out_ carries
@@ -225,6 +241,7 @@ class Emitter {
   SingleWriterCounter ring_gap_frames_;
   SingleWriterCounter connects_;
   SingleWriterCounter link_errors_;
+  SingleWriterCounter auth_failures_;
   SingleWriterCounter operator_acks_;
   std::atomic<std::uint64_t> relay_refused_{0};  // the latest LinkAck's count (link thread writes)
   SingleWriterCounter heartbeats_sent_;

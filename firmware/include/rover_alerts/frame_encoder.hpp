@@ -46,8 +46,11 @@ class FrameEncoder {
 
   // Each encode returns the whole size-prefixed frame; the view stays valid
   // until the next encode call.
+  // `nonce` empty: an unauthenticated hello (link_auth.hpp).
   Bytes encode_hello(std::string_view rover_id, std::uint64_t boot_id, std::uint64_t oldest_held_seq,
-                     std::uint64_t latest_seq, bool lz4, std::uint64_t sent_at_ms);
+                     std::uint64_t latest_seq, bool lz4, std::span<const std::uint8_t> nonce,
+                     std::uint64_t sent_at_ms);
+  Bytes encode_proof(std::span<const std::uint8_t> mac, std::uint64_t sent_at_ms);
   Bytes encode_heartbeat(std::uint64_t latest_seq, const std::array<std::uint64_t, kPriorityCount>& lost,
                          std::uint64_t truncated_fields, std::uint64_t ring_gap_frames,
                          std::uint64_t uptime_ms, std::uint64_t sent_at_ms);

@@ -6,7 +6,16 @@
 // Outbound: one frame at a time, written by write_some() until done (partial
 // writes resume where they stopped). Inbound: bytes accumulate in a fixed buffer
 // and complete frames are verified before they are handed out.
+//
+// Sealed (after the link handshake, link_auth.hpp): write_some() puts the
+// whole frames at the start of what it is given in one segment, header and
+// tag around them (one sendmsg), and reports only payload bytes as written;
+// while a segment's payload is partly written (segment_open()) the caller
+// must continue with the same bytes, and a segment whose payload is all out
+// but whose tag is not is finished by flush(). Inbound, each segment from the
+// relay carries one frame, handed out only once its tag checked.
 
+#include <rover_alerts/link_auth.hpp>
 #include <rover_alerts/link_framing.hpp>
 
 #include <array>
@@ -24,14 +33,28 @@ class LinkConnection {
 
   // Frames from the relay are small (acks); anything larger is a protocol error.
   static constexpr std::size_t kMaxInboundFrameBytes = 2048;
+  static constexpr std::size_t kMaxInboundSegmentBytes =
+      link::kSealHeaderBytes + link::kPrefixBytes + kMaxInboundFrameBytes + link::kSealTagBytes;
 
   LinkConnection() = default;
   ~LinkConnection();
   LinkConnection(const LinkConnection&) = delete;
   LinkConnection& operator=(const LinkConnection&) = delete;
 
-  // Resolves `host` (numeric address or name) and `port` once.
-  bool init(const char* host, std::uint16_t port);
+  // Resolves `host` (numeric address or name) and `port` once; with
+  // `sealing`, also makes the cipher contexts sealed mode uses.
+  bool init(const char* host, std::uint16_t port, bool sealing = false);
+
+  // From the next segment on, frames from the relay must be sealed under `session_key`.
+  bool start_opening(const std::array<std::uint8_t, 32>& session_key);
+  // From the next write_some() on, what the rover writes is sealed.
+  bool start_sealing(const std::array<std::uint8_t, 32>& session_key);
+  // A segment's payload is partly written: the next write_some() must continue it.
+  bool segment_open() const { return segment_.active && segment_.payload_left > 0; }
+  // Bytes of a segment (its tag) still to write after all its payload went.
+  bool tail_pending() const { return segment_.active && segment_.payload_left == 0; }
+  // Writes the rest of a segment whose payload is all written.
+  Io flush();
 
   State state() const { return state_; }
   int fd() const { return fd_; }
@@ -54,17 +77,35 @@ class LinkConnection {
   // `status` is Ok with a frame, Ok with nullptr when none is complete yet, or
   // the reason the stream is broken (the caller closes the connection).
   const link::Frame* next_frame(link::FrameStatus& status, bool& closed);
+  // The bytes (length prefix included) of the frame next_frame() handed out
+  // last, before sealing starts: the handshake MACs cover the frames as sent.
+  std::span<const std::uint8_t> last_frame_bytes() const { return {inbound_.data(), pending_consume_}; }
 
  private:
   void consume_frame();
+  Io write_sealed(std::span<const std::uint8_t> bytes, std::size_t& written);
+  const link::Frame* take_frame(link::FrameStatus& status);
+  const link::Frame* take_sealed_frame(link::FrameStatus& status);
+
+  struct Segment {
+    bool active = false;
+    std::array<std::uint8_t, link::kSealHeaderBytes> header{};
+    link::SealTag tag{};
+    std::size_t header_written = 0;
+    std::size_t payload_left = 0;
+    std::size_t tag_written = 0;
+  };
 
   sockaddr_storage address_{};
   socklen_t address_len_ = 0;
   int fd_ = -1;
   State state_ = State::Disconnected;
-  alignas(8) std::array<std::uint8_t, kMaxInboundFrameBytes + link::kPrefixBytes> inbound_{};
+  alignas(8) std::array<std::uint8_t, kMaxInboundSegmentBytes> inbound_{};
   std::size_t inbound_size_ = 0;
-  std::size_t pending_consume_ = 0;  // bytes of the frame handed out last call
+  std::size_t pending_consume_ = 0;  // bytes of the frame (or segment) handed out last call
+  link::SegmentSeal outbound_seal_;
+  link::SegmentSeal inbound_seal_;
+  Segment segment_;
 };
 
 }  // namespace rover_alerts

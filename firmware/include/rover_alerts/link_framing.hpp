@@ -34,6 +34,7 @@ enum class FrameStatus : std::uint8_t {
   Truncated,      // fewer bytes than the prefix announced
   BadIdentifier,  // not an "RVAL" buffer
   Invalid,        // flatbuffers::Verifier rejected the buffer
+  Unauthentic,    // a sealed segment's header or tag is wrong (link_auth.hpp)
 };
 
 inline const char* to_string(FrameStatus s) {
@@ -44,6 +45,7 @@ inline const char* to_string(FrameStatus s) {
     case FrameStatus::Truncated: return "truncated frame";
     case FrameStatus::BadIdentifier: return "bad file identifier";
     case FrameStatus::Invalid: return "frame failed verification";
+    case FrameStatus::Unauthentic: return "sealed segment failed authentication";
   }
   return "unknown";
 }
@@ -95,6 +97,24 @@ inline DecodedFrame verify_prefixed_frame(const std::uint8_t* data, std::size_t 
       return {FrameStatus::Invalid, nullptr};
   }
   return {FrameStatus::Ok, frame};
+}
+
+// Calls on_frame for each frame of a run of whole size-prefixed frames (an
+// lz4 batch's contents, a sealed segment's payload), each verified first and
+// 8-byte aligned relative to `raw`; stops early when on_frame returns false.
+// Not Ok: a frame is malformed or the run does not end on a frame boundary.
+template <class OnFrame>
+FrameStatus for_each_prefixed_frame(const std::uint8_t* raw, std::size_t size, std::size_t max_frame_bytes,
+                                    OnFrame&& on_frame) {
+  if (size == 0) return FrameStatus::Empty;
+  for (std::size_t at = 0; at < size;) {
+    if (at % alignof(std::uint64_t) != 0) return FrameStatus::Invalid;
+    const auto decoded = verify_prefixed_frame(raw + at, size - at, max_frame_bytes);
+    if (decoded.status != FrameStatus::Ok) return decoded.status;
+    at += kPrefixBytes + read_length_prefix(raw + at);
+    if (!on_frame(*decoded.frame)) break;
+  }
+  return FrameStatus::Ok;
 }
 
 }  // namespace rover_alerts::link

@@ -71,16 +71,13 @@ inline BatchStatus decompress_batch(const Lz4Batch& batch, std::uint8_t* out, st
 template <class OnFrame>
 BatchStatus for_each_inner_frame(const std::uint8_t* raw, std::size_t size, std::size_t max_frame_bytes,
                                  OnFrame&& on_frame) {
-  if (size == 0) return BatchStatus::BadInnerFrame;
-  for (std::size_t at = 0; at < size;) {
-    if (at % alignof(std::uint64_t) != 0) return BatchStatus::BadInnerFrame;
-    const auto decoded = verify_prefixed_frame(raw + at, size - at, max_frame_bytes);
-    if (decoded.status != FrameStatus::Ok) return BatchStatus::BadInnerFrame;
-    if (decoded.frame->payload_type() == Payload::Lz4Batch) return BatchStatus::NestedBatch;
-    at += kPrefixBytes + read_length_prefix(raw + at);
-    if (!on_frame(*decoded.frame)) break;
-  }
-  return BatchStatus::Ok;
+  bool nested = false;
+  const auto status = for_each_prefixed_frame(raw, size, max_frame_bytes, [&](const Frame& frame) {
+    nested = frame.payload_type() == Payload::Lz4Batch;
+    return !nested && on_frame(frame);
+  });
+  if (nested) return BatchStatus::NestedBatch;
+  return status == FrameStatus::Ok ? BatchStatus::Ok : BatchStatus::BadInnerFrame;
 }
 
 }  // namespace rover_alerts::link

@@ -56,6 +56,8 @@ typedef struct rover_alerts_config {
   uint64_t boot_id;                    /* 0: random */
   uint32_t lz4_min_batch_bytes;        /* frames pending beyond this go lz4-batched if the relay agrees; 0: never */
   bool precise_timestamps;             /* false: timestamps at the kernel tick's resolution (cheaper raise) */
+  bool has_link_key;                   /* true: authenticate the link with link_key (the relay's --rovers line) */
+  uint8_t link_key[32];                /* this rover's secret; without it only an --insecure-links relay accepts the rover */
 } rover_alerts_config;
 
 typedef struct rover_alerts_kv {
@@ -109,6 +111,7 @@ typedef struct rover_alerts_counters {
   uint64_t connects;
   uint64_t operator_acks;
   uint64_t relay_refused; /* alerts the relay acknowledged but refused to store (its per-rover cap) */
+  uint64_t auth_failures; /* connections the relay did not authenticate itself on (wrong key, no challenge) */
 } rover_alerts_counters;
 
 typedef struct rover_alerts_emitter rover_alerts_emitter;

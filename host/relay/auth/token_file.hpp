@@ -4,6 +4,7 @@
 // line; blank lines are ignored. A token may appear once only.
 
 #include "auth/identity.hpp"
+#include "auth/secret_file.hpp"
 
 #include <cstddef>
 #include <filesystem>
@@ -14,13 +15,7 @@
 
 namespace rover_alerts::relay {
 
-struct TokenFileError {
-  std::size_t line = 0;  // 1-based; 0 when the error is about the whole file
-  std::string message;
-
-  // "<origin>:<line>: <message>" (or "<origin>: <message>").
-  std::string describe(std::string_view origin) const;
-};
+using TokenFileError = SecretFileError;
 
 class TokenFile {
  public:

@@ -59,6 +59,11 @@ constexpr MetricInfo kMetrics[] = {
     {"link_connections_refused_total", "counter", "Link connections closed at once, by the cap they hit."},
     {"link_alerts_refused_total", "counter", "New rover alerts acknowledged but not stored: past the per-rover cap."},
     {"link_hello_timeouts_total", "counter", "Link connections closed for not saying Hello in time."},
+    {"link_authenticated_total", "counter", "Rover links that proved their rover's key (handshake complete)."},
+    {"link_auth_failures_total", "counter",
+     "Rover links refused before touching any state: unknown_rover, unauthenticated (a configured rover without a "
+     "nonce), no_proof, bad_proof, bad_seal."},
+    {"relay_reloads_total", "counter", "SIGHUP rereads of the tokens and rovers files, by result (ok, failed)."},
     {"link_read_buffer_bytes", "gauge",
      "Bytes the rover link sessions hold to read frames (grows only as a frame's bytes arrive)."},
     {"rover_link_connected", "gauge", "1 while the rover's link is connected."},

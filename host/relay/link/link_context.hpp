@@ -2,6 +2,7 @@
 // What rover link sessions share, owned by the relay server.
 
 #include "counters.hpp"
+#include "link/rover_keys.hpp"
 #include "relay_config.hpp"
 #include "session_registry.hpp"
 #include "store/alert_journal.hpp"
@@ -28,6 +29,12 @@ struct LinkContext {
   // The store's journal. A rover is acknowledged only up to what it has
   // committed; without a journal (tests), up to what the store applied.
   AlertJournal* journal = nullptr;
+  // The rovers and their keys (--rovers); null: none configured. Replaced
+  // whole on reload; a session keeps the key it authenticated with.
+  std::shared_ptr<const RoverKeys> rover_keys;
+  // Rovers that are not configured may connect without authentication
+  // (--insecure-links); a configured rover must always authenticate.
+  bool insecure_links = false;
   // Whether the relay agrees to lz4 batches when a rover offers them.
   bool accept_lz4 = true;
   // Open link connections per peer address (LinkLimits::max_connections_per_address).

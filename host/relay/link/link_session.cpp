@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 
 namespace rover_alerts::relay {
@@ -20,22 +21,12 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::uint16_t kProtocolVersion = 1;
-constexpr std::size_t kMaxRoverIdBytes = 64;
 constexpr std::chrono::seconds kWriteTimeout{30};
 
 std::uint64_t now_ms() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
-}
-
-// Rover ids become part of alert ids and log lines: keep them plain.
-bool valid_rover_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxRoverIdBytes) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-           c == '-';
-  });
 }
 
 std::string_view reason_label(link::FrameStatus status) {
@@ -46,6 +37,7 @@ std::string_view reason_label(link::FrameStatus status) {
     case link::FrameStatus::Truncated: return "truncated";
     case link::FrameStatus::BadIdentifier: return "bad_identifier";
     case link::FrameStatus::Invalid: return "invalid";
+    case link::FrameStatus::Unauthentic: return "bad_seal";
   }
   return "invalid";
 }
@@ -78,7 +70,7 @@ LinkSession::~LinkSession() {
     const auto it = context_.connections_by_address.find(peer_address_);
     if (it != context_.connections_by_address.end() && --it->second == 0) context_.connections_by_address.erase(it);
   }
-  if (hello_received_) {
+  if (admitted()) {
     const auto it = context_.by_rover.find(rover_id_);
     // Only forget the rover if no newer connection took over.
     if (it != context_.by_rover.end() && it->second.expired()) {
@@ -114,16 +106,17 @@ void LinkSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
   quota_timer_.cancel();
-  log::info("link: closing ", peer_, hello_received_ ? " rover " + rover_id_ : std::string(), ": ", reason);
+  log::info("link: closing ", peer_, admitted() ? " rover " + rover_id_ : std::string(), ": ", reason);
   error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.close();
 }
 
 void LinkSession::read_prefix() {
-  frame_.resize(link::kPrefixBytes);
-  // Until Hello, the (short) hello deadline covers the whole first frame.
-  stream_.expires_after(hello_received_ ? std::chrono::duration_cast<std::chrono::nanoseconds>(context_.limits.idle_timeout)
+  // Sealed: the segment header; the payload after it stays 8-byte aligned.
+  frame_.resize(inbound_seal_.active() ? link::kSealHeaderBytes : link::kPrefixBytes);
+  // Until the rover is admitted, the (short) hello deadline covers the handshake.
+  stream_.expires_after(admitted() ? std::chrono::duration_cast<std::chrono::nanoseconds>(context_.limits.idle_timeout)
                                         : std::chrono::duration_cast<std::chrono::nanoseconds>(context_.limits.hello_timeout));
   asio::async_read(stream_, asio::buffer(frame_),
                    beast::bind_front_handler(&LinkSession::on_prefix, shared_from_this()));
@@ -131,6 +124,13 @@ void LinkSession::read_prefix() {
 
 void LinkSession::on_prefix(const error_code& ec, std::size_t) {
   if (ec) return on_read_error(ec, false);
+  if (inbound_seal_.active()) {
+    std::uint32_t payload = 0;
+    if (const auto status = link::read_seal_header(frame_.data(), payload); status != link::SealHeaderStatus::Ok)
+      return refuse_auth("bad_seal", link::to_string(status));
+    body_length_ = payload + link::kSealTagBytes;
+    return read_body();
+  }
   const std::uint32_t length = link::read_length_prefix(frame_.data());
   if (const auto status = link::check_length(length, context_.limits.max_frame_bytes);
       status != link::FrameStatus::Ok)
@@ -141,12 +141,16 @@ void LinkSession::on_prefix(const error_code& ec, std::size_t) {
 
 void LinkSession::read_body() {
   // Within capacity after the first large frame: no allocation per frame.
-  const std::size_t have = frame_.size() - link::kPrefixBytes;
+  const std::size_t have = frame_.size() - header_bytes();
   const std::size_t piece = std::min(body_length_ - have, std::max<std::size_t>(1, context_.limits.read_chunk_bytes));
   frame_.resize(frame_.size() + piece);
   account_buffers();
   asio::async_read(stream_, asio::buffer(frame_.data() + frame_.size() - piece, piece),
                    beast::bind_front_handler(&LinkSession::on_body, shared_from_this()));
+}
+
+std::size_t LinkSession::header_bytes() const {
+  return inbound_seal_.active() ? link::kSealHeaderBytes : link::kPrefixBytes;
 }
 
 void LinkSession::account_buffers() {
@@ -157,13 +161,30 @@ void LinkSession::account_buffers() {
 
 void LinkSession::on_body(const error_code& ec, std::size_t) {
   if (ec) return on_read_error(ec, true);
-  if (frame_.size() - link::kPrefixBytes < body_length_) return read_body();
+  if (frame_.size() - header_bytes() < body_length_) return read_body();
+  if (inbound_seal_.active()) return on_segment();
   const auto decoded = link::verify_prefixed_frame(frame_.data(), frame_.size(), context_.limits.max_frame_bytes);
   if (decoded.status != link::FrameStatus::Ok)
     return reject(reason_label(decoded.status), link::to_string(decoded.status));
   byte_quota_.take(static_cast<double>(frame_.size()));
   handle_frame(*decoded.frame);
   if (!closed_) read_next();
+}
+
+void LinkSession::on_segment() {
+  const std::span<const std::uint8_t> bytes(frame_);
+  const auto payload = bytes.subspan(link::kSealHeaderBytes, body_length_ - link::kSealTagBytes);
+  if (!inbound_seal_.open(bytes.first(link::kSealHeaderBytes), payload, bytes.last(link::kSealTagBytes)))
+    return refuse_auth("bad_seal", "a sealed segment's tag does not match");
+  byte_quota_.take(static_cast<double>(frame_.size()));
+  const auto status = link::for_each_prefixed_frame(payload.data(), payload.size(), context_.limits.max_frame_bytes,
+                                                    [&](const link::Frame& frame) {
+                                                      handle_frame(frame);
+                                                      return !closed_;
+                                                    });
+  if (closed_) return;
+  if (status != link::FrameStatus::Ok) return reject(reason_label(status), link::to_string(status));
+  read_next();
 }
 
 void LinkSession::read_next() {
@@ -193,7 +214,7 @@ void LinkSession::read_next() {
 
 void LinkSession::on_read_error(const error_code& ec, bool mid_frame) {
   if (closed_) return;  // we closed it ourselves
-  if (ec == beast::error::timeout && !hello_received_) {
+  if (ec == beast::error::timeout && !admitted()) {
     context_.counters.increment("link_hello_timeouts_total");
     return close("no Hello within the hello timeout");
   }
@@ -205,9 +226,15 @@ void LinkSession::on_read_error(const error_code& ec, bool mid_frame) {
 void LinkSession::handle_frame(const link::Frame& frame) {
   frame_quota_.take(1);
   const auto type = frame.payload_type();
-  if (!hello_received_ && type != link::Payload::Hello) return reject("before_hello", "first frame must be Hello");
+  if (stage_ == Stage::AwaitingHello && type != link::Payload::Hello)
+    return reject("before_hello", "first frame must be Hello");
+  if (stage_ == Stage::AwaitingProof && type != link::Payload::Proof)
+    return refuse_auth("no_proof", "the frame after Challenge must be Proof");
   switch (type) {
     case link::Payload::Hello: return on_hello(*frame.payload_as_Hello());
+    case link::Payload::Proof:
+      if (stage_ != Stage::AwaitingProof) return reject("unexpected_payload", "Proof outside the handshake");
+      return on_proof(*frame.payload_as_Proof());
     case link::Payload::AlertEvent: return on_alert_event(frame.seq(), *frame.payload_as_AlertEvent());
     case link::Payload::Heartbeat: return on_heartbeat(*frame.payload_as_Heartbeat());
     case link::Payload::Lz4Batch: return on_lz4_batch(*frame.payload_as_Lz4Batch());
@@ -216,19 +243,70 @@ void LinkSession::handle_frame(const link::Frame& frame) {
 }
 
 void LinkSession::on_hello(const link::Hello& hello) {
-  if (hello_received_) return reject("duplicate_hello", "Hello sent twice on one connection");
+  if (stage_ != Stage::AwaitingHello) return reject("duplicate_hello", "Hello sent twice on one connection");
   if (hello.protocol_version() != kProtocolVersion)
     return reject("bad_hello", "unsupported protocol version " + std::to_string(hello.protocol_version()));
   const std::string_view rover_id = hello.rover_id()->string_view();
   if (!valid_rover_id(rover_id)) return reject("bad_hello", "rover id must be 1-64 of [A-Za-z0-9._-]");
   if (hello.boot_id() == 0) return reject("bad_hello", "boot id 0");
-
-  hello_received_ = true;
   rover_id_ = rover_id;
   boot_id_ = hello.boot_id();
   announced_seq_ = hello.latest_seq();
-  lz4_ = hello.lz4() && context_.accept_lz4;
+  lz4_offered_ = hello.lz4();
 
+  // Nothing below touches shared state until the rover is admitted.
+  const link::LinkKey* key = context_.rover_keys ? context_.rover_keys->find(rover_id_) : nullptr;
+  const auto* nonce = hello.nonce();
+  if (nonce == nullptr) {
+    if (key != nullptr) return refuse_auth("unauthenticated", "a configured rover sent no nonce (it has no key?)");
+    if (!context_.insecure_links)
+      return refuse_auth("unknown_rover", context_.rover_keys ? "rover not in the rovers file"
+                                                               : "no rovers configured (--rovers FILE)");
+    return admit();  // --insecure-links: an unconfigured rover goes unauthenticated
+  }
+  if (nonce->size() != link::kNonceBytes) return reject("bad_hello", "nonce must be 32 bytes");
+  if (key == nullptr) return refuse_auth("unknown_rover", "rover not in the rovers file");
+  key_ = *key;
+  hello_bytes_.assign(frame_.begin(), frame_.end());
+  link::LinkNonce ours{};
+  if (!link::fill_random(ours)) return close("no random bytes for a challenge");
+  flatbuffers::FlatBufferBuilder builder(96);
+  auto challenge = finish_frame(builder, link::Payload::Challenge,
+                                link::CreateChallenge(builder, builder.CreateVector(ours.data(), ours.size())));
+  challenge_bytes_.assign(challenge.data(), challenge.data() + challenge.size());
+  stage_ = Stage::AwaitingProof;
+  queue_frame(std::move(challenge));
+}
+
+void LinkSession::on_proof(const link::Proof& proof) {
+  link::LinkProof expected{};
+  std::array<std::uint8_t, 32> session_key{};
+  if (!link::handshake_mac(key_, link::kRoverProofLabel, hello_bytes_, challenge_bytes_, expected))
+    return close("libcrypto failed");
+  if (!link::proofs_equal(expected, {proof.mac()->data(), proof.mac()->size()}))
+    return refuse_auth("bad_proof", "the proof does not match the rover's key");
+  if (!link::handshake_mac(key_, link::kSessionKeyLabel, hello_bytes_, challenge_bytes_, session_key) ||
+      !inbound_seal_.init() || !outbound_seal_.init() ||
+      !inbound_seal_.start(session_key, link::Direction::RoverToRelay) ||
+      !outbound_seal_.start(session_key, link::Direction::RelayToRover))
+    return close("libcrypto failed");
+  // The challenge went out before this proof could come back: everything
+  // queued from here on is sealed.
+  assert(outbound_.empty());
+  context_.counters.increment("link_authenticated_total");
+  admit();
+}
+
+void LinkSession::refuse_auth(std::string_view reason, std::string_view detail) {
+  context_.counters.increment(Counters::series("link_auth_failures_total", "reason", reason));
+  log::warn("link: refused ", rover_id_.empty() ? std::string("a rover") : "rover " + rover_id_, " from ", peer_,
+            ": ", detail);
+  close("authentication failed");
+}
+
+void LinkSession::admit() {
+  stage_ = Stage::Admitted;
+  lz4_ = lz4_offered_ && context_.accept_lz4;
   auto& current = context_.by_rover[rover_id_];
   if (auto previous = current.lock()) previous->close("superseded by a new connection from the same rover");
   current = weak_from_this();
@@ -236,8 +314,8 @@ void LinkSession::on_hello(const link::Hello& hello) {
 
   const std::uint64_t acked = context_.durable_seq(rover_id_, boot_id_);
   acked_seq_ = acked;
-  log::info("link: rover ", rover_id_, " boot ", boot_id_, " hello from ", peer_, " (rover latest seq ",
-            hello.latest_seq(), ", relay holds up to ", acked, ")");
+  log::info("link: rover ", rover_id_, " boot ", boot_id_, inbound_seal_.active() ? " authenticated" : " unauthenticated",
+            " from ", peer_, " (rover latest seq ", announced_seq_, ", relay holds up to ", acked, ")");
   flatbuffers::FlatBufferBuilder builder(64);
   queue_frame(finish_frame(builder, link::Payload::HelloReply,
                            link::CreateHelloReply(builder, kProtocolVersion, boot_id_, acked, lz4_)));
@@ -286,7 +364,7 @@ void LinkSession::on_alert_event(std::uint64_t seq, const link::AlertEvent& even
 }
 
 void LinkSession::on_durable() {
-  if (hello_received_ && !closed_) ack_if_durable();
+  if (admitted() && !closed_) ack_if_durable();
   if (paused_ && !closed_) read_next();
 }
 
@@ -297,7 +375,7 @@ void LinkSession::ack_if_durable() {
 }
 
 bool LinkSession::send_operator_ack(const Alert& alert) {
-  if (closed_ || !hello_received_ || outbound_.size() >= context_.limits.max_outbound_frames) return false;
+  if (closed_ || !admitted() || outbound_.size() >= context_.limits.max_outbound_frames) return false;
   flatbuffers::FlatBufferBuilder builder(128);
   const auto payload = link::CreateOperatorAckDirect(builder, alert.key.c_str(), alert.id.c_str(),
                                                      alert.acknowledged_by.c_str(), alert.acknowledged_at_ms);
@@ -365,7 +443,7 @@ void LinkSession::on_lz4_batch(const link::Lz4Batch& batch) {
 
 void LinkSession::reject(std::string_view reason, std::string_view detail) {
   context_.counters.increment(Counters::series("link_frames_rejected_total", "reason", reason));
-  log::warn("link: rejected frame from ", peer_, hello_received_ ? " rover " + rover_id_ : std::string(), ": ",
+  log::warn("link: rejected frame from ", peer_, admitted() ? " rover " + rover_id_ : std::string(), ": ",
             detail);
   close("protocol error");
 }
@@ -394,8 +472,20 @@ void LinkSession::write_next() {
   }
   writing_ = true;
   stream_.expires_after(kWriteTimeout);
-  asio::async_write(stream_, asio::buffer(in_flight_.data(), in_flight_.size()),
-                    beast::bind_front_handler(&LinkSession::on_write, shared_from_this()));
+  if (!outbound_seal_.active()) {
+    asio::async_write(stream_, asio::buffer(in_flight_.data(), in_flight_.size()),
+                      beast::bind_front_handler(&LinkSession::on_write, shared_from_this()));
+    return;
+  }
+  // One segment per frame: the rover reads small ones (LinkConnection).
+  link::write_seal_header(out_header_.data(), static_cast<std::uint32_t>(in_flight_.size()));
+  if (!outbound_seal_.seal(out_header_, {in_flight_.data(), in_flight_.size()}, out_tag_)) {
+    writing_ = false;
+    return close("libcrypto failed");
+  }
+  const std::array<asio::const_buffer, 3> segment{asio::buffer(out_header_), asio::buffer(in_flight_.data(), in_flight_.size()),
+                                                  asio::buffer(out_tag_)};
+  asio::async_write(stream_, segment, beast::bind_front_handler(&LinkSession::on_write, shared_from_this()));
 }
 
 void LinkSession::on_write(const error_code& ec, std::size_t) {

@@ -1,6 +1,15 @@
 #pragma once
 // One rover's TCP link.
 //
+// Authentication (link_auth.hpp): a configured rover's Hello carries a nonce;
+// the session answers Challenge, checks the rover's Proof, and only then
+// touches any state (stats, the rover's current connection, the store). An
+// unknown rover, a missing or bad proof, or a segment whose tag fails closes
+// the link, counted by reason (link_auth_failures_total) and logged with the
+// peer address. After the proof, both directions go in sealed segments: each
+// segment read whole (same bounds as a frame), its tag checked, then its
+// frames handled as below; each frame written goes in a segment of its own.
+//
 // Reads size-prefixed frames one at a time into a buffer reused for the whole
 // connection: the 4-byte prefix is checked against the size cap before any
 // body byte is read, the body is read in pieces so that the buffer grows only
@@ -27,6 +36,7 @@
 
 #include "link/link_context.hpp"
 
+#include <rover_alerts/link_auth.hpp>
 #include <rover_alerts/link_framing.hpp>
 
 #include "token_bucket.hpp"
@@ -34,6 +44,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -65,10 +76,18 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   void read_prefix();
   void on_prefix(const boost::system::error_code& ec, std::size_t bytes);
   void read_body();  // the next piece of the body (LinkLimits::read_chunk_bytes)
-  void account_buffers();  // tells the stats what frame_ and batch_raw_ hold now
+  void account_buffers();
+  std::size_t header_bytes() const;  // before the body: a frame's length prefix or a segment's header  // tells the stats what frame_ and batch_raw_ hold now
   void on_body(const boost::system::error_code& ec, std::size_t bytes);
+  void on_segment();  // a whole sealed segment is in frame_
   void handle_frame(const link::Frame& frame);
   void on_hello(const link::Hello& hello);
+  void on_proof(const link::Proof& proof);
+  // The rover is who it says (or may go unauthenticated): take over its link
+  // and answer HelloReply.
+  void admit();
+  // Refused before any state was touched: counts link_auth_failures_total{reason}.
+  void refuse_auth(std::string_view reason, std::string_view detail);
   void on_alert_event(std::uint64_t seq, const link::AlertEvent& event);
   void on_heartbeat(const link::Heartbeat& heartbeat);
   void on_lz4_batch(const link::Lz4Batch& batch);
@@ -91,9 +110,20 @@ class LinkSession : public std::enable_shared_from_this<LinkSession> {
   std::size_t body_length_ = 0;  // of the frame being read
   std::size_t accounted_bytes_ = 0;  // what account_buffers() last reported
 
+  enum class Stage : std::uint8_t { AwaitingHello, AwaitingProof, Admitted };
+  Stage stage_ = Stage::AwaitingHello;
   std::string rover_id_;  // set by Hello
   std::uint64_t boot_id_ = 0;
-  bool hello_received_ = false;
+  bool admitted() const { return stage_ == Stage::Admitted; }
+  // Handshake: the key of the rover Hello named, both frames as they went.
+  link::LinkKey key_{};
+  std::vector<std::uint8_t> hello_bytes_;
+  std::vector<std::uint8_t> challenge_bytes_;
+  bool lz4_offered_ = false;
+  link::SegmentSeal inbound_seal_;   // rover -> relay, once the proof checked
+  link::SegmentSeal outbound_seal_;  // relay -> rover
+  std::array<std::uint8_t, link::kSealHeaderBytes> out_header_{};
+  link::SealTag out_tag_{};
   // The highest seq this boot has announced (Hello, Heartbeat.latest_seq).
   std::uint64_t announced_seq_ = 0;
   bool lz4_ = false;  // agreed in this connection's hello
