@@ -71,6 +71,7 @@ Status Emitter::init(const EmitterConfig& config) {
       (config.lz4_min_batch_bytes > 0 && !batch_encoder_.init()))
     return Status::OutOfMemory;
   if (!link_.init(config.relay_host, config.relay_port, config.has_link_key)) return Status::InvalidArgument;
+  if (config.has_link_key && !handshake_mac_.init(config.link_key)) return Status::OutOfMemory;
   config_ = config;
   rover_id_.assign(config.rover_id);
   config_.rover_id = rover_id_.view();
@@ -465,8 +466,8 @@ bool Emitter::on_challenge(std::span<const std::uint8_t> challenge_frame, const 
   if (challenge.nonce()->size() != link::kNonceBytes) return false;
   const std::span<const std::uint8_t> hello(hello_sent_.data(), hello_sent_bytes_);
   link::LinkProof proof{};
-  if (!link::handshake_mac(config_.link_key, link::kRoverProofLabel, hello, challenge_frame, proof) ||
-      !link::handshake_mac(config_.link_key, link::kSessionKeyLabel, hello, challenge_frame, session_key_) ||
+  if (!handshake_mac_.compute(link::kRoverProofLabel, hello, challenge_frame, proof) ||
+      !handshake_mac_.compute(link::kSessionKeyLabel, hello, challenge_frame, session_key_) ||
       !link_.start_opening(session_key_))
     return false;
   control_out_ = {};

@@ -50,22 +50,36 @@ bool fill_random(std::span<std::uint8_t> out) {
   return true;
 }
 
-bool handshake_mac(const LinkKey& key, std::string_view label, std::span<const std::uint8_t> hello,
-                   std::span<const std::uint8_t> challenge, std::array<std::uint8_t, 32>& out) {
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  EVP_MAC_CTX* ctx = mac != nullptr ? EVP_MAC_CTX_new(mac) : nullptr;
+HandshakeMac::~HandshakeMac() {
+  EVP_MAC_CTX_free(ctx_);
+  EVP_MAC_free(mac_);
+}
+
+bool HandshakeMac::init(const LinkKey& key) {
+  if (mac_ == nullptr) mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac_ != nullptr && ctx_ == nullptr) ctx_ = EVP_MAC_CTX_new(mac_);
+  if (ctx_ == nullptr) return false;
   char digest[] = "SHA256";
   const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                                OSSL_PARAM_construct_end()};
+  return EVP_MAC_init(ctx_, key.data(), key.size(), params) == 1;
+}
+
+bool HandshakeMac::compute(std::string_view label, std::span<const std::uint8_t> hello,
+                           std::span<const std::uint8_t> challenge, std::array<std::uint8_t, 32>& out) {
   std::size_t written = 0;
-  const bool ok = ctx != nullptr && EVP_MAC_init(ctx, key.data(), key.size(), params) == 1 &&
-                  EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(label.data()), label.size()) == 1 &&
-                  EVP_MAC_update(ctx, hello.data(), hello.size()) == 1 &&
-                  EVP_MAC_update(ctx, challenge.data(), challenge.size()) == 1 &&
-                  EVP_MAC_final(ctx, out.data(), &written, out.size()) == 1 && written == out.size();
-  EVP_MAC_CTX_free(ctx);
-  EVP_MAC_free(mac);
-  return ok;
+  // A null key restarts the HMAC under the key init() set.
+  return ctx_ != nullptr && EVP_MAC_init(ctx_, nullptr, 0, nullptr) == 1 &&
+         EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(label.data()), label.size()) == 1 &&
+         EVP_MAC_update(ctx_, hello.data(), hello.size()) == 1 &&
+         EVP_MAC_update(ctx_, challenge.data(), challenge.size()) == 1 &&
+         EVP_MAC_final(ctx_, out.data(), &written, out.size()) == 1 && written == out.size();
+}
+
+bool handshake_mac(const LinkKey& key, std::string_view label, std::span<const std::uint8_t> hello,
+                   std::span<const std::uint8_t> challenge, std::array<std::uint8_t, 32>& out) {
+  HandshakeMac mac;
+  return mac.init(key) && mac.compute(label, hello, challenge, out);
 }
 
 bool proofs_equal(const LinkProof& a, std::span<const std::uint8_t> b) {

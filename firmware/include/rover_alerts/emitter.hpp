@@ -214,6 +214,7 @@ class Emitter {
   std::array<std::uint8_t, kMaxHelloBytes> hello_sent_{};  // this connection's Hello, for the handshake
   std::size_t hello_sent_bytes_ = 0;
   std::array<std::uint8_t, 32> session_key_{};  // this connection's, once challenged
+  link::HandshakeMac handshake_mac_;             // keyed once by init() when there is a key
   Outbound control_out_;          // a control frame goes between whole alert frames
   Outbound batch_out_;            // an Lz4Batch of the ring's frames from send_seq_
   std::size_t batch_raw_bytes_ = 0;  // ring bytes batch_out_ carries

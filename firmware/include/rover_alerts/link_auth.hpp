@@ -32,6 +32,8 @@
 #include <string_view>
 
 typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+typedef struct evp_mac_st EVP_MAC;
+typedef struct evp_mac_ctx_st EVP_MAC_CTX;
 
 namespace rover_alerts::link {
 
@@ -58,7 +60,26 @@ bool parse_key_hex(std::string_view hex, LinkKey& key);
 // Fills `out` from the kernel's random source (getrandom); false if it failed.
 bool fill_random(std::span<std::uint8_t> out);
 
-// HMAC-SHA-256(key, label || hello || challenge); false if libcrypto failed.
+// HMAC-SHA-256(key, label || hello || challenge) under one key, with the
+// keyed context made once by init(). Each compute() makes libcrypto allocate
+// (and free) two blocks: OpenSSL 3 duplicates the digest state per HMAC.
+class HandshakeMac {
+ public:
+  HandshakeMac() = default;
+  ~HandshakeMac();
+  HandshakeMac(const HandshakeMac&) = delete;
+  HandshakeMac& operator=(const HandshakeMac&) = delete;
+
+  bool init(const LinkKey& key);
+  bool compute(std::string_view label, std::span<const std::uint8_t> hello, std::span<const std::uint8_t> challenge,
+               std::array<std::uint8_t, 32>& out);
+
+ private:
+  EVP_MAC* mac_ = nullptr;
+  EVP_MAC_CTX* ctx_ = nullptr;
+};
+
+// The same, one-shot (where allocating per call does not matter); false if libcrypto failed.
 bool handshake_mac(const LinkKey& key, std::string_view label, std::span<const std::uint8_t> hello,
                    std::span<const std::uint8_t> challenge, std::array<std::uint8_t, 32>& out);
 

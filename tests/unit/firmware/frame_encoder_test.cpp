@@ -1,6 +1,7 @@
 #include "test_alerts.hpp"
 
 #include <rover_alerts/frame_encoder.hpp>
+#include <rover_alerts/link_auth.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -63,7 +64,7 @@ BOOST_AUTO_TEST_CASE(encoder_is_reusable_and_each_frame_stands_alone) {
   const std::array<std::uint64_t, kPriorityCount> lost{};
   for (std::uint64_t seq = 1; seq <= 100; ++seq) {
     const auto bytes = seq % 2 ? enc.encode_heartbeat(seq, lost, 0, 0, 0, 0)
-                               : enc.encode_hello("rover-7", 99, seq, seq, false, 0);
+                               : enc.encode_hello("rover-7", 99, seq, seq, false, {}, 0);
     const auto decoded = link::verify_prefixed_frame(bytes.data(), bytes.size());
     BOOST_REQUIRE(decoded.status == link::FrameStatus::Ok);
     const auto* heartbeat = decoded.frame->payload_as_Heartbeat();
@@ -76,11 +77,20 @@ BOOST_AUTO_TEST_CASE(encoder_is_reusable_and_each_frame_stands_alone) {
 BOOST_AUTO_TEST_CASE(control_frames_fit_the_control_builder) {
   FrameEncoder enc;
   BOOST_REQUIRE(enc.init(FrameEncoder::kControlBuilderBytes));
-  const auto hello = enc.encode_hello(std::string(limits::kRoverIdBytes, 'r'), 5, 1, 9, true, 77);
+  // The largest hello: the longest rover id and a nonce (Emitter keeps a copy of it, kMaxHelloBytes).
+  const link::LinkNonce nonce{};
+  const auto hello = enc.encode_hello(std::string(limits::kRoverIdBytes, 'r'), 5, 1, 9, true, nonce, 77);
+  BOOST_TEST(hello.size() <= FrameEncoder::kControlBuilderBytes);
   auto decoded = link::verify_prefixed_frame(hello.data(), hello.size());
   BOOST_REQUIRE(decoded.status == link::FrameStatus::Ok);
   BOOST_TEST(decoded.frame->payload_as_Hello()->latest_seq() == 9u);
   BOOST_TEST(decoded.frame->payload_as_Hello()->lz4());
+  BOOST_TEST(decoded.frame->payload_as_Hello()->nonce()->size() == link::kNonceBytes);
+  const link::LinkProof mac{};
+  const auto proof = enc.encode_proof(mac, 0);
+  decoded = link::verify_prefixed_frame(proof.data(), proof.size());
+  BOOST_REQUIRE(decoded.status == link::FrameStatus::Ok);
+  BOOST_TEST(decoded.frame->payload_as_Proof()->mac()->size() == link::kProofBytes);
   const std::array<std::uint64_t, kPriorityCount> lost{1, 2, 3, 4, 5};
   const auto hb = enc.encode_heartbeat(9, lost, 6, 7, 8, 0);
   decoded = link::verify_prefixed_frame(hb.data(), hb.size());

@@ -7,8 +7,12 @@
 // Tests can hold hello replies or acks, make it forget what it holds (a relay
 // restarted without its journal) and send operator acks. It agrees to lz4
 // batches when told to and then unpacks them (rover_alerts/lz4_batch.hpp) and
-// records each inner frame as if it had come on its own.
+// records each inner frame as if it had come on its own. Given a key, it
+// authenticates rovers as the relay does (link_auth.hpp): Challenge, Proof,
+// then sealed segments both ways; as an impostor it skips checking the proof
+// and seals under the key it has.
 
+#include <rover_alerts/link_auth.hpp>
 #include <rover_alerts/link_framing.hpp>
 #include <rover_alerts/lz4_batch.hpp>
 #include "support/loopback_listener.hpp"
@@ -77,6 +81,18 @@ class LoopbackRelay {
   // Forgets everything applied (a relay restarted without its journal); the
   // next hello is answered with acked_seq 0. Takes effect with the next hello.
   void forget() { forget_ = true; }
+  // Rovers with a nonce in their hello are challenged and must prove `key`.
+  // Set before the emitter connects.
+  void use_key(const link::LinkKey& key) {
+    key_ = key;
+    has_key_ = true;
+  }
+  // Accepts any proof (a relay that does not know the rover's key).
+  void impostor(bool on) { impostor_ = on; }
+  std::uint64_t proofs_accepted() const { return proofs_accepted_; }
+  std::uint64_t proofs_refused() const { return proofs_refused_; }
+  std::uint64_t segments_refused() const { return segments_refused_; }
+
   // Whether the next hello replies agree to lz4 (when the rover offers it).
   void agree_lz4(bool agree) { agree_lz4_ = agree; }
   // Sends an OperatorAck on the current (or next) connection.
@@ -136,9 +152,24 @@ class LoopbackRelay {
     }
   }
 
+  // One frame; in a segment of its own once the session is sealed.
   void send_frame(int fd, flatbuffers::FlatBufferBuilder& b) {
-    const auto* data = b.GetBufferPointer();
-    std::size_t left = b.GetSize();
+    const std::span<const std::uint8_t> frame(b.GetBufferPointer(), b.GetSize());
+    if (!outbound_.active()) return send_bytes(fd, frame);
+    std::array<std::uint8_t, link::kSealHeaderBytes> header{};
+    link::write_seal_header(header.data(), static_cast<std::uint32_t>(frame.size()));
+    link::SealTag tag{};
+    if (!outbound_.seal(header, frame, tag)) return;
+    // One send: small writes in a row would wait on Nagle and the peer's delayed ack.
+    std::vector<std::uint8_t> segment(header.begin(), header.end());
+    segment.insert(segment.end(), frame.begin(), frame.end());
+    segment.insert(segment.end(), tag.begin(), tag.end());
+    send_bytes(fd, segment);
+  }
+
+  void send_bytes(int fd, std::span<const std::uint8_t> bytes) {
+    const auto* data = bytes.data();
+    std::size_t left = bytes.size();
     while (left > 0) {
       const ssize_t n = ::send(fd, data, left, MSG_NOSIGNAL);
       if (n <= 0) return;
@@ -169,10 +200,83 @@ class LoopbackRelay {
     }
   }
 
+  // Handshake: the rover's hello as it came, our challenge as it went.
+  void challenge(int fd) {
+    link::LinkNonce nonce{};
+    link::fill_random(nonce);
+    flatbuffers::FlatBufferBuilder b;
+    link::FinishSizePrefixedFrameBuffer(
+        b, link::CreateFrame(b, 0, 0, link::Payload::Challenge,
+                             link::CreateChallenge(b, b.CreateVector(nonce.data(), nonce.size())).Union()));
+    challenge_bytes_.assign(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+    send_frame(fd, b);
+  }
+
+  // False: the proof is wrong (the connection is dropped).
+  bool check_proof(const link::Proof& proof) {
+    link::LinkProof expected{};
+    std::array<std::uint8_t, 32> session{};
+    link::handshake_mac(key_, link::kRoverProofLabel, hello_bytes_, challenge_bytes_, expected);
+    if (!impostor_ && !link::proofs_equal(expected, {proof.mac()->data(), proof.mac()->size()})) {
+      ++proofs_refused_;
+      return false;
+    }
+    ++proofs_accepted_;
+    link::handshake_mac(key_, link::kSessionKeyLabel, hello_bytes_, challenge_bytes_, session);
+    inbound_.start(session, link::Direction::RoverToRelay);
+    outbound_.start(session, link::Direction::RelayToRover);
+    return true;
+  }
+
+  // Takes the next whole frame (plain) or segment (sealed) off the front of
+  // `buffer` and hands each frame to `on_frame`; false when the stream is bad.
+  template <class OnFrame>
+  bool take(std::vector<std::uint8_t>& buffer, bool& progressed, OnFrame&& on_frame) {
+    progressed = false;
+    if (inbound_.active()) {
+      if (buffer.size() < link::kSealHeaderBytes) return true;
+      std::uint32_t payload = 0;
+      if (link::read_seal_header(buffer.data(), payload) != link::SealHeaderStatus::Ok) return false;
+      const std::size_t whole = link::kSealHeaderBytes + payload + link::kSealTagBytes;
+      if (buffer.size() < whole) return true;
+      const std::span<const std::uint8_t> bytes(buffer.data(), whole);
+      if (!inbound_.open(bytes.first(link::kSealHeaderBytes), bytes.subspan(link::kSealHeaderBytes, payload),
+                         bytes.last(link::kSealTagBytes))) {
+        ++segments_refused_;
+        return false;
+      }
+      bool ok = true;
+      const auto status = link::for_each_prefixed_frame(
+          buffer.data() + link::kSealHeaderBytes, payload, link::kMaxFrameBytes, [&](const link::Frame& f) {
+            ok = on_frame(f, std::span<const std::uint8_t>());
+            return ok;
+          });
+      buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(whole));
+      progressed = true;
+      return ok && status == link::FrameStatus::Ok;
+    }
+    if (buffer.size() < link::kPrefixBytes) return true;
+    const auto length = link::read_length_prefix(buffer.data());
+    if (link::check_length(length) != link::FrameStatus::Ok) return false;
+    const std::size_t whole = link::kPrefixBytes + length;
+    if (buffer.size() < whole) return true;
+    const auto decoded = link::verify_prefixed_frame(buffer.data(), whole);
+    if (decoded.status != link::FrameStatus::Ok) return false;
+    const bool ok = on_frame(*decoded.frame, std::span<const std::uint8_t>(buffer.data(), whole));
+    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(whole));
+    progressed = true;
+    return ok;
+  }
+
   void serve(int fd) {
     std::vector<std::uint8_t> buffer;
     std::uint8_t chunk[4096];
     bool reply_owed = false;
+    inbound_.init();
+    outbound_.init();
+    inbound_.stop();
+    outbound_.stop();
+    awaiting_proof_ = false;
     while (!stop_) {
       if (drop_.exchange(false)) return;
       if (reply_owed && !hold_replies_) {
@@ -187,34 +291,39 @@ class LoopbackRelay {
       buffer.insert(buffer.end(), chunk, chunk + n);
       bytes_received_ += static_cast<std::uint64_t>(n);
       for (;;) {
-        if (buffer.size() < link::kPrefixBytes) break;
-        const auto length = link::read_length_prefix(buffer.data());
-        if (link::check_length(length) != link::FrameStatus::Ok) {
-          ++bad_frames_;
-          return;
-        }
-        if (buffer.size() < link::kPrefixBytes + length) break;
-        const auto decoded = link::verify_prefixed_frame(buffer.data(), buffer.size());
-        if (decoded.status != link::FrameStatus::Ok) {
-          ++bad_frames_;
-          return;
-        }
-        if (const auto* batch = decoded.frame->payload_as_Lz4Batch()) {
-          std::size_t raw_size = 0;
-          if (!lz4_agreed_ ||
-              link::decompress_batch(*batch, batch_raw_, sizeof batch_raw_, raw_size) != link::BatchStatus::Ok ||
-              link::for_each_inner_frame(batch_raw_, raw_size, link::kMaxFrameBytes, [&](const link::Frame& f) {
-                handle(fd, f, reply_owed, true);
-                return true;
-              }) != link::BatchStatus::Ok) {
-            ++bad_frames_;
-            return;
+        bool progressed = false;
+        const bool ok = take(buffer, progressed, [&](const link::Frame& frame, std::span<const std::uint8_t> bytes) {
+          if (awaiting_proof_ && frame.payload_type() != link::Payload::Proof) return false;
+          if (const auto* hello = frame.payload_as_Hello(); hello != nullptr && hello->nonce() != nullptr && has_key_) {
+            hello_bytes_.assign(bytes.begin(), bytes.end());
+            awaiting_proof_ = true;
           }
-          ++lz4_batches_;
-        } else {
-          handle(fd, *decoded.frame, reply_owed, false);
+          if (const auto* proof = frame.payload_as_Proof()) {
+            if (!awaiting_proof_ || !check_proof(*proof)) return false;
+            awaiting_proof_ = false;
+            handle_hello(fd, reply_owed);
+            return true;
+          }
+          if (const auto* batch = frame.payload_as_Lz4Batch()) {
+            std::size_t raw_size = 0;
+            if (!lz4_agreed_ ||
+                link::decompress_batch(*batch, batch_raw_, sizeof batch_raw_, raw_size) != link::BatchStatus::Ok ||
+                link::for_each_inner_frame(batch_raw_, raw_size, link::kMaxFrameBytes, [&](const link::Frame& f) {
+                  handle(fd, f, reply_owed, true);
+                  return true;
+                }) != link::BatchStatus::Ok)
+              return false;
+            ++lz4_batches_;
+            return true;
+          }
+          handle(fd, frame, reply_owed, false);
+          return true;
+        });
+        if (!ok) {
+          ++bad_frames_;
+          return;
         }
-        buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(link::kPrefixBytes + length));
+        if (!progressed) break;
       }
     }
   }
@@ -233,11 +342,8 @@ class LoopbackRelay {
       rf.oldest_held_seq = hello->oldest_held_seq();
       rf.lz4 = hello->lz4();
       lz4_agreed_ = hello->lz4() && agree_lz4_;
-      reply_owed = true;
-      if (!hold_replies_) {
-        reply_owed = false;
-        send_hello_reply(fd);
-      }
+      if (awaiting_proof_) challenge(fd);  // the reply waits for the proof
+      else handle_hello(fd, reply_owed);
     } else if (const auto* alert = frame.payload_as_AlertEvent()) {
       rf.key = alert->key()->str();
       rf.source = alert->source()->str();
@@ -266,6 +372,14 @@ class LoopbackRelay {
     frames_.push_back(std::move(rf));
   }
 
+  void handle_hello(int fd, bool& reply_owed) {
+    reply_owed = true;
+    if (!hold_replies_) {
+      reply_owed = false;
+      send_hello_reply(fd);
+    }
+  }
+
   struct PendingOperatorAck {
     std::string key, alert_id, by;
     std::uint64_t at_ms = 0;
@@ -288,6 +402,15 @@ class LoopbackRelay {
   std::atomic<std::uint64_t> bad_frames_{0};
   std::uint64_t boot_ = 0;   // relay thread only
   std::uint64_t acked_ = 0;  // relay thread only, kept across connections of one boot
+  link::LinkKey key_{};
+  bool has_key_ = false;
+  std::atomic<bool> impostor_{false};
+  bool awaiting_proof_ = false;  // relay thread only
+  std::vector<std::uint8_t> hello_bytes_, challenge_bytes_;
+  link::SegmentSeal inbound_, outbound_;
+  std::atomic<std::uint64_t> proofs_accepted_{0};
+  std::atomic<std::uint64_t> proofs_refused_{0};
+  std::atomic<std::uint64_t> segments_refused_{0};
   std::mutex mutex_;
   std::vector<ReceivedFrame> frames_;
   std::vector<PendingOperatorAck> operator_acks_;
