@@ -18,6 +18,12 @@ bin=build/dev
 mkdir -p data
 # The relay refuses a tokens file other users may read (a file in git is 0644).
 install -m 600 host/relay/demo.tokens data/demo.tokens
+# The demo rover's link key: made once, kept with the data, known to the relay
+# (--rovers) and to the rover (--key-file) only.
+if [[ ! -s data/rover-1.key ]]; then
+  (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > data/rover-1.key && echo >> data/rover-1.key)
+  (umask 077 && echo "rover-1 $(cat data/rover-1.key)" > data/rovers)
+fi
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -30,7 +36,7 @@ trap cleanup INT TERM EXIT
 
 # The relay prints one line once it listens; wait for it before going on.
 exec {relay_out}< <("$bin/host/relay/alert-relay" --listen "$HTTP" --link-listen "$LINK" --data data \
-                      --tokens data/demo.tokens 2> >(sed 's/^/relay: /' >&2))
+                      --tokens data/demo.tokens --rovers data/rovers 2> >(sed 's/^/relay: /' >&2))
 pids+=($!)
 if ! read -r -t 10 -u "$relay_out" ready || [[ $ready != listening* ]]; then
   echo "demo: the relay did not start (is $HTTP or $LINK in use?)" >&2
@@ -53,6 +59,6 @@ TXT
 /usr/bin/python3 scripts/watch-alerts.py "ws://$HTTP/ws" demo-viewer-token &
 pids+=($!)
 sleep 0.5
-"$bin/firmware/rover-sim" --relay "$LINK" --rover-id rover-1 --rate "$RATE" --count 0 > >(sed 's/^/rover: /') &
+"$bin/firmware/rover-sim" --relay "$LINK" --rover-id rover-1 --key-file data/rover-1.key --rate "$RATE" --count 0 > >(sed 's/^/rover: /') &
 pids+=($!)
 wait -n "${pids[@]}" || true

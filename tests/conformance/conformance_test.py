@@ -17,6 +17,7 @@ import collections
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -168,7 +169,8 @@ async def scenario(contract, http, link, rover_sim):
         check(r["ok"], r)
 
         # Five rover alerts reach every subscriber, ordered by rev.
-        sim = subprocess.run([rover_sim, "--relay", link, "--rover-id", "rover-c", "--rate", "100", "--count", "5"],
+        sim = subprocess.run([rover_sim, "--relay", link, "--rover-id", "rover-c", "--key-file", ROVER_KEY_FILE,
+                              "--rate", "100", "--count", "5"],
                              capture_output=True, text=True, timeout=60)
         check(sim.returncode == 0, f"rover-sim failed: {sim.stdout}{sim.stderr}")
         for c in (viewer, operator, admin):
@@ -331,11 +333,27 @@ async def resync_scenario(contract, http):
         check(all(a["rev"] > notice["rev"] for a in r["result"]["alerts"]), "sync went back before the rev")
 
 
+ROVER_KEY_FILE = None  # the current relay's rover-c key (start_relay)
+
+
+def write_rover_key(folder):
+    """An owner-only key file for rover-c and the relay's rovers file naming it."""
+    key = secrets.token_hex(32)
+    for name, text in (("rover-c.key", key + "\n"), ("rovers", f"rover-c {key}\n")):
+        path = os.path.join(folder, name)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(text)
+    return os.path.join(folder, "rover-c.key"), os.path.join(folder, "rovers")
+
+
 def start_relay(relay_path, tokens, extra=()):
     """A relay on a fresh data folder: (process, folder, http address, link address)."""
+    global ROVER_KEY_FILE
     data = tempfile.mkdtemp(prefix="rover-alerts-conformance-")
+    ROVER_KEY_FILE, rovers = write_rover_key(data)
     relay = subprocess.Popen([relay_path, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0",
-                              "--data", data, "--tokens", tokens, *extra], stdout=subprocess.PIPE, text=True)
+                              "--data", os.path.join(data, "db"), "--tokens", tokens, "--rovers", rovers, *extra],
+                             stdout=subprocess.PIPE, text=True)
     line = relay.stdout.readline().strip()
     m = re.fullmatch(r"listening http=(\S+) link=(\S+)", line)
     if not m:

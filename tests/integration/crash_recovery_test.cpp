@@ -39,6 +39,7 @@ namespace fs = std::filesystem;
 using rover_alerts::testing::ChildProcess;
 using rover_alerts::testing::kill_hard;
 using rover_alerts::testing::TempDir;
+using rover_alerts::testing::TestFleet;
 using rover_alerts::testing::start_relay;
 using Relay = rover_alerts::testing::RelayProcess;
 using rover_alerts::testing::WsTestClient;

@@ -23,6 +23,7 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using rover_alerts::testing::ChildProcess;
 using rover_alerts::testing::TempDir;
+using rover_alerts::testing::TestFleet;
 using rover_alerts::testing::WsTestClient;
 
 namespace {

@@ -6,6 +6,7 @@
 // sent, so a test can replay a recorded session on a new connection.
 
 #include "relay_under_test.hpp"
+#include "support/link_handshake.hpp"
 #include "support/test_fleet.hpp"
 
 #include <rover_alerts/link_auth.hpp>
@@ -81,12 +82,8 @@ class LinkClient {
   // Whole frames: sealed in one segment once authenticated, as they are before.
   void send(const std::vector<std::uint8_t>& frames) {
     if (!outbound_.active()) return send_raw(frames);
-    std::vector<std::uint8_t> segment(link::kSealHeaderBytes);
-    link::write_seal_header(segment.data(), static_cast<std::uint32_t>(frames.size()));
-    link::SealTag tag{};
-    BOOST_REQUIRE(outbound_.seal(segment, frames, tag));
-    segment.insert(segment.end(), frames.begin(), frames.end());
-    segment.insert(segment.end(), tag.begin(), tag.end());
+    const auto segment = sealed_segment(outbound_, frames);
+    BOOST_REQUIRE(!segment.empty());
     send_raw(segment);
   }
   // Bytes as they are, whatever the session's state.

@@ -30,10 +30,13 @@
 #include <vector>
 
 #include "support/allocation_counter.hpp"
+#include "support/link_handshake.hpp"
 #include "support/loopback_listener.hpp"
 
 using rover_alerts::testing::g_allocations;
 using rover_alerts::testing::listen_on_loopback;
+using rover_alerts::testing::RelayHandshake;
+using rover_alerts::testing::sealed_segment;
 using rover_alerts::testing::t_count_allocations;
 
 namespace rover_alerts::bench {
@@ -121,9 +124,13 @@ Percentiles percentiles(std::vector<std::uint32_t>& v) {
 // A minimal relay on a loopback socket, on its own thread: answers hello,
 // counts alert frames, acks cumulatively every few frames. It trusts the
 // emitter's frames (no verification) to keep its own cost out of the figure.
+// Given a key it authenticates the rover and checks every segment's tag, as
+// the relay does (that cost is on its core, not the emitter's).
 class SinkRelay {
  public:
-  explicit SinkRelay(unsigned cpu) {
+  explicit SinkRelay(unsigned cpu, const link::LinkKey* key = nullptr) : handshake_(key ? *key : link::LinkKey{}) {
+    from_rover_.init();
+    to_rover_.init();
     listen_fd_ = listen_on_loopback(port_);
     buffer_.resize(1 << 20);
     thread_ = std::thread([this, cpu] {
@@ -140,9 +147,20 @@ class SinkRelay {
   std::uint64_t alerts() const { return alerts_.load(std::memory_order_acquire); }
 
  private:
+  void reply(int fd, flatbuffers::FlatBufferBuilder& b, std::uint64_t boot, std::uint64_t acked) {
+    b.Clear();
+    link::FinishSizePrefixedFrameBuffer(
+        b, link::CreateFrame(b, 0, 0, link::Payload::HelloReply, link::CreateHelloReply(b, 1, boot, acked).Union()));
+    send_frame(fd, b);
+  }
   void send_frame(int fd, flatbuffers::FlatBufferBuilder& b) {
-    const auto* data = b.GetBufferPointer();
-    std::size_t left = b.GetSize();
+    const std::span<const std::uint8_t> frame(b.GetBufferPointer(), b.GetSize());
+    if (to_rover_.active()) return send_bytes(fd, sealed_segment(to_rover_, frame));
+    send_bytes(fd, frame);
+  }
+  void send_bytes(int fd, std::span<const std::uint8_t> bytes) {
+    const auto* data = bytes.data();
+    std::size_t left = bytes.size();
     while (left > 0) {
       const ssize_t n = ::send(fd, data, left, MSG_NOSIGNAL);
       if (n <= 0) return;
@@ -165,6 +183,21 @@ class SinkRelay {
     std::size_t have = 0;
     std::uint64_t boot = 0, acked = 0, unacked = 0;
     flatbuffers::FlatBufferBuilder b(256);
+    from_rover_.stop();
+    to_rover_.stop();
+    const auto on_frame = [&](const link::Frame* frame, std::span<const std::uint8_t> bytes) {
+      if (frame->payload_type() == link::Payload::AlertEvent) {
+        acked = frame->seq();
+        alerts_.fetch_add(1, std::memory_order_release);
+        ++unacked;
+      } else if (const auto* hello = frame->payload_as_Hello()) {
+        boot = hello->boot_id();
+        if (hello->nonce() != nullptr) return send_bytes(fd, handshake_.challenge(bytes));
+        reply(fd, b, boot, acked);
+      } else if (const auto* proof = frame->payload_as_Proof()) {
+        if (handshake_.accept(*proof, from_rover_, to_rover_)) reply(fd, b, boot, acked);
+      }
+    };
     while (!stop_) {
       pollfd p{fd, POLLIN, 0};
       if (::poll(&p, 1, 10) <= 0) continue;
@@ -172,21 +205,26 @@ class SinkRelay {
       if (n <= 0) return;
       have += static_cast<std::size_t>(n);
       std::size_t at = 0;
-      while (have - at >= link::kPrefixBytes) {
+      while (from_rover_.active() && have - at >= link::kSealHeaderBytes) {
+        const std::uint32_t payload = link::read_length_prefix(buffer_.data() + at);
+        const std::size_t whole = link::kSealHeaderBytes + payload + link::kSealTagBytes;
+        if (have - at < whole) break;
+        const std::span<const std::uint8_t> segment(buffer_.data() + at, whole);
+        if (!from_rover_.open(segment.first(link::kSealHeaderBytes), segment.subspan(link::kSealHeaderBytes, payload),
+                              segment.last(link::kSealTagBytes)))
+          return;
+        for (std::size_t in = link::kSealHeaderBytes; in < link::kSealHeaderBytes + payload;) {
+          const std::size_t frame_bytes = link::kPrefixBytes + link::read_length_prefix(buffer_.data() + at + in);
+          on_frame(link::GetSizePrefixedFrame(buffer_.data() + at + in), segment.subspan(in, frame_bytes));
+          in += frame_bytes;
+        }
+        at += whole;
+      }
+      while (!from_rover_.active() && have - at >= link::kPrefixBytes) {
         const std::uint32_t len = link::read_length_prefix(buffer_.data() + at);
         if (have - at < link::kPrefixBytes + len) break;
-        const auto* frame = link::GetSizePrefixedFrame(buffer_.data() + at);
-        if (frame->payload_type() == link::Payload::AlertEvent) {
-          acked = frame->seq();
-          alerts_.fetch_add(1, std::memory_order_release);
-          ++unacked;
-        } else if (const auto* hello = frame->payload_as_Hello()) {
-          boot = hello->boot_id();
-          b.Clear();
-          link::FinishSizePrefixedFrameBuffer(
-              b, link::CreateFrame(b, 0, 0, link::Payload::HelloReply, link::CreateHelloReply(b, 1, boot, acked).Union()));
-          send_frame(fd, b);
-        }
+        on_frame(link::GetSizePrefixedFrame(buffer_.data() + at),
+                 std::span<const std::uint8_t>(buffer_.data() + at, link::kPrefixBytes + len));
         at += link::kPrefixBytes + len;
       }
       if (unacked > 0) {  // one cumulative ack per read, as a relay batching its acks would
@@ -207,6 +245,8 @@ class SinkRelay {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> alerts_{0};
+  RelayHandshake handshake_;
+  link::SegmentSeal from_rover_, to_rover_;
 };
 
 // The alert a control loop typically raises: metadata, an action, a title.
@@ -465,11 +505,17 @@ double thread_cpu_s() {
 // would not be a throughput); any that are lost anyway are reported.
 constexpr std::uint64_t kMaxBacklog = 2048;
 
-LinkResult link_throughput(std::size_t alerts, const std::vector<std::string>& keys) {
+// `sealed`: the link authenticated with a key, every segment sealed and checked.
+LinkResult link_throughput(std::size_t alerts, const std::vector<std::string>& keys, bool sealed) {
   LinkResult r;
-  SinkRelay relay(kProducerCpu);
+  link::LinkKey key{};
+  key.fill(0x42);
+  SinkRelay relay(kProducerCpu, sealed ? &key : nullptr);
   Emitter e;
-  if (e.init(bench_config(relay.port(), 1)) != Status::Ok) return r;
+  EmitterConfig config = bench_config(relay.port(), 1);
+  config.has_link_key = sealed;
+  config.link_key = key;
+  if (e.init(config) != Status::Ok) return r;
   std::atomic<bool> stop{false};
   // Connect first, so the figure is the steady stream.
   while (!e.link_up()) e.poll(1);
@@ -566,11 +612,16 @@ std::string run_emitter_suite() {
   auto alone = raise_latencies_one_core(200000, condition_keys, scale);
   const auto p_alone = percentiles(alone.samples);
   const double encode = frame_encode_p50();
-  std::vector<double> link_rates, link_busy;
+  std::vector<double> link_rates, link_busy, sealed_rates;
   std::uint64_t delivered = 0, lost = 0, allocations = 0;
   bool counted = true;
   for (int round = 0; round < kRounds; ++round) {
-    const auto link = link_throughput(1000000, keys);
+    const auto sealed = link_throughput(1000000, keys, true);
+    sealed_rates.push_back(sealed.alerts_per_s);
+    delivered += sealed.delivered;
+    lost += sealed.lost;
+    allocations += sealed.allocations;
+    const auto link = link_throughput(1000000, keys, false);
     link_rates.push_back(link.alerts_per_s);
     link_busy.push_back(link.link_busy);
     delivered += link.delivered;
@@ -593,7 +644,8 @@ std::string run_emitter_suite() {
                 "\"raise_ns_p50_isolated_2t\":%.0f,\"raise_ns_p99_isolated_2t\":%.0f,\"raise_ns_p999_isolated_2t\":%.0f,"
                 "\"raise_ns_p50_one_core\":%.0f,\"raise_ns_p99_one_core\":%.0f,\"raise_samples_1t\":%zu,\"raise_samples_2t\":%zu,\"raise_refused_1t\":%zu,\"raise_refused_2t\":%zu,\"raise_refused_isolated\":%zu,"
                 "\"timer_overhead_ns\":%.0f,\"allocs_after_init\":%s,\"frame_encode_ns_p50\":%.0f,"
-                "\"link_alerts_per_s\":%.0f,\"link_alerts_per_s_rounds\":[%.0f,%.0f,%.0f],\"link_thread_busy_rounds\":[%.2f,%.2f,%.2f],"
+                "\"link_alerts_per_s\":%.0f,\"link_alerts_per_s_rounds\":[%.0f,%.0f,%.0f],"
+                "\"link_alerts_per_s_sealed\":%.0f,\"link_alerts_per_s_sealed_rounds\":[%.0f,%.0f,%.0f],\"link_thread_busy_rounds\":[%.2f,%.2f,%.2f],"
                 "\"link_alerts_delivered\":%llu,\"link_alerts_lost\":%llu,\"rounds\":%d,\"ram_bytes_default_config\":%zu,"
                 "\"host_core_ghz\":%.2f,\"host_core_to_core_ns\":%.0f}",
                 worse(one.p.p50, two.p.p50), worse(one.p.p99, two.p.p99), worse(one.p.p999, two.p.p999), one.p.p50,
@@ -601,7 +653,8 @@ std::string run_emitter_suite() {
                 one_isolated.p.p99, one_isolated.p.p999, two_isolated.p.p50, two_isolated.p.p99, two_isolated.p.p999,
                 p_alone.p50, p_alone.p99, one.samples, two.samples, one.refused, two.refused,
                 one_isolated.refused + two_isolated.refused, timer, counted ? std::to_string(allocations).c_str() : "null", encode, median(link_rates),
-                link_rates[0], link_rates[1], link_rates[2], link_busy[0], link_busy[1], link_busy[2], static_cast<unsigned long long>(delivered),
+                link_rates[0], link_rates[1], link_rates[2], median(sealed_rates), sealed_rates[0], sealed_rates[1],
+                sealed_rates[2], link_busy[0], link_busy[1], link_busy[2], static_cast<unsigned long long>(delivered),
                 static_cast<unsigned long long>(lost), kRounds, ram, ghz, c2c);
   return json;
 }

@@ -15,6 +15,7 @@
 #include <rover_alerts/link_auth.hpp>
 #include <rover_alerts/link_framing.hpp>
 #include <rover_alerts/lz4_batch.hpp>
+#include "support/link_handshake.hpp"
 #include "support/loopback_listener.hpp"
 
 #include <arpa/inet.h>
@@ -84,7 +85,7 @@ class LoopbackRelay {
   // Rovers with a nonce in their hello are challenged and must prove `key`.
   // Set before the emitter connects.
   void use_key(const link::LinkKey& key) {
-    key_ = key;
+    handshake_ = RelayHandshake(key);
     has_key_ = true;
   }
   // Accepts any proof (a relay that does not know the rover's key).
@@ -156,15 +157,8 @@ class LoopbackRelay {
   void send_frame(int fd, flatbuffers::FlatBufferBuilder& b) {
     const std::span<const std::uint8_t> frame(b.GetBufferPointer(), b.GetSize());
     if (!outbound_.active()) return send_bytes(fd, frame);
-    std::array<std::uint8_t, link::kSealHeaderBytes> header{};
-    link::write_seal_header(header.data(), static_cast<std::uint32_t>(frame.size()));
-    link::SealTag tag{};
-    if (!outbound_.seal(header, frame, tag)) return;
     // One send: small writes in a row would wait on Nagle and the peer's delayed ack.
-    std::vector<std::uint8_t> segment(header.begin(), header.end());
-    segment.insert(segment.end(), frame.begin(), frame.end());
-    segment.insert(segment.end(), tag.begin(), tag.end());
-    send_bytes(fd, segment);
+    send_bytes(fd, sealed_segment(outbound_, frame));
   }
 
   void send_bytes(int fd, std::span<const std::uint8_t> bytes) {
@@ -200,31 +194,13 @@ class LoopbackRelay {
     }
   }
 
-  // Handshake: the rover's hello as it came, our challenge as it went.
-  void challenge(int fd) {
-    link::LinkNonce nonce{};
-    link::fill_random(nonce);
-    flatbuffers::FlatBufferBuilder b;
-    link::FinishSizePrefixedFrameBuffer(
-        b, link::CreateFrame(b, 0, 0, link::Payload::Challenge,
-                             link::CreateChallenge(b, b.CreateVector(nonce.data(), nonce.size())).Union()));
-    challenge_bytes_.assign(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
-    send_frame(fd, b);
-  }
-
   // False: the proof is wrong (the connection is dropped).
   bool check_proof(const link::Proof& proof) {
-    link::LinkProof expected{};
-    std::array<std::uint8_t, 32> session{};
-    link::handshake_mac(key_, link::kRoverProofLabel, hello_bytes_, challenge_bytes_, expected);
-    if (!impostor_ && !link::proofs_equal(expected, {proof.mac()->data(), proof.mac()->size()})) {
+    if (!handshake_.accept(proof, inbound_, outbound_, impostor_)) {
       ++proofs_refused_;
       return false;
     }
     ++proofs_accepted_;
-    link::handshake_mac(key_, link::kSessionKeyLabel, hello_bytes_, challenge_bytes_, session);
-    inbound_.start(session, link::Direction::RoverToRelay);
-    outbound_.start(session, link::Direction::RelayToRover);
     return true;
   }
 
@@ -295,7 +271,7 @@ class LoopbackRelay {
         const bool ok = take(buffer, progressed, [&](const link::Frame& frame, std::span<const std::uint8_t> bytes) {
           if (awaiting_proof_ && frame.payload_type() != link::Payload::Proof) return false;
           if (const auto* hello = frame.payload_as_Hello(); hello != nullptr && hello->nonce() != nullptr && has_key_) {
-            hello_bytes_.assign(bytes.begin(), bytes.end());
+            challenge_ = handshake_.challenge(bytes);
             awaiting_proof_ = true;
           }
           if (const auto* proof = frame.payload_as_Proof()) {
@@ -342,7 +318,7 @@ class LoopbackRelay {
       rf.oldest_held_seq = hello->oldest_held_seq();
       rf.lz4 = hello->lz4();
       lz4_agreed_ = hello->lz4() && agree_lz4_;
-      if (awaiting_proof_) challenge(fd);  // the reply waits for the proof
+      if (awaiting_proof_) send_bytes(fd, challenge_);  // the reply waits for the proof
       else handle_hello(fd, reply_owed);
     } else if (const auto* alert = frame.payload_as_AlertEvent()) {
       rf.key = alert->key()->str();
@@ -402,11 +378,11 @@ class LoopbackRelay {
   std::atomic<std::uint64_t> bad_frames_{0};
   std::uint64_t boot_ = 0;   // relay thread only
   std::uint64_t acked_ = 0;  // relay thread only, kept across connections of one boot
-  link::LinkKey key_{};
+  RelayHandshake handshake_{link::LinkKey{}};
+  std::vector<std::uint8_t> challenge_;
   bool has_key_ = false;
   std::atomic<bool> impostor_{false};
   bool awaiting_proof_ = false;  // relay thread only
-  std::vector<std::uint8_t> hello_bytes_, challenge_bytes_;
   link::SegmentSeal inbound_, outbound_;
   std::atomic<std::uint64_t> proofs_accepted_{0};
   std::atomic<std::uint64_t> proofs_refused_{0};
