@@ -59,6 +59,13 @@ set(ENV{PKG_CONFIG_LIBDIR} "${_rover_libdir}/pkgconfig:${ROVER_ALERTS_SYSROOT}/u
 set(ENV{PKG_CONFIG_SYSROOT_DIR} "${ROVER_ALERTS_SYSROOT}")
 unset(ENV{PKG_CONFIG_PATH})
 
+# Debian's multiarch headers (OpenSSL's opensslconf.h, configuration.h) sit in
+# usr/include/<triple>, which the cross compiler does not search in a sysroot
+# it was not configured with.
+foreach(_lang C CXX)
+  set(CMAKE_${_lang}_STANDARD_INCLUDE_DIRECTORIES "${ROVER_ALERTS_SYSROOT}/usr/include/${ROVER_ALERTS_TRIPLE}")
+endforeach()
+
 # Sysroot libraries may depend on each other; let the linker find those.
 foreach(_kind EXE SHARED MODULE)
   set(CMAKE_${_kind}_LINKER_FLAGS_INIT "-Wl,-rpath-link,${_rover_libdir}")
