@@ -64,6 +64,7 @@ std::string parse_store_option(std::string_view arg, std::string_view value, Sto
 // Client-port security options (TLS, origins, limits). --allow-plain takes no value.
 bool is_client_option(std::string_view arg) {
   return arg == "--tls-cert" || arg == "--tls-key" || arg == "--allow-origin" || arg == "--max-clients" ||
+         arg == "--max-clients-per-address" || arg == "--max-unauthenticated" ||
          arg == "--rate-limit" || arg == "--auth-timeout" || arg == "--http-timeout" || arg == "--max-message-bytes" ||
          arg == "--client-high-water" || arg == "--client-max-queued" || arg == "--stall-deadline" ||
          arg == "--deflate" || arg == "--ping-interval";
@@ -128,6 +129,21 @@ std::string parse_client_option(std::string_view arg, std::string_view value, Cl
     clients.max_sessions = *n;
     // Upgrades pass through HTTP first: that cap must not be the lower one.
     clients.max_http_connections = std::max(clients.max_http_connections, clients.max_sessions);
+  } else if (arg == "--max-clients-per-address") {
+    const auto n = positive_integer(value, 1'000'000);
+    if (!n) return bad("a number of connections (1..1000000)");
+    clients.admission.max_connections_per_address = *n;
+  } else if (arg == "--max-unauthenticated") {
+    // N[/PER_ADDRESS]
+    const auto slash = value.find('/');
+    const auto n = positive_integer(value.substr(0, slash), 1'000'000);
+    const auto per = slash == std::string_view::npos
+                         ? std::optional<std::uint64_t>(std::min<std::uint64_t>(
+                               clients.admission.max_unauthenticated_per_address, n.value_or(1)))
+                         : positive_integer(value.substr(slash + 1), 1'000'000);
+    if (!n || !per) return bad("N[/PER_ADDRESS] sessions (1..1000000)");
+    clients.admission.max_unauthenticated = *n;
+    clients.admission.max_unauthenticated_per_address = *per;
   } else if (arg == "--client-high-water" || arg == "--client-max-queued") {
     const auto n = positive_integer(value, OutboxLimits::kMaxRoutineChanges);
     if (!n) return bad("a number of changes (1.." + std::to_string(OutboxLimits::kMaxRoutineChanges) + ")");
@@ -247,7 +263,8 @@ std::string usage(std::string_view program) {
       " --tokens FILE [--rovers FILE | --insecure-links] [--listen HOST:PORT] [--link-listen HOST:PORT]\n"
       "       [--data DIR]\n"
       "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
-      "       [--max-clients N] [--rate-limit R[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
+      "       [--max-clients N] [--max-clients-per-address N] [--max-unauthenticated N[/PER_ADDRESS]]\n"
+      "       [--rate-limit R[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
       "       [--max-message-bytes N] [--client-high-water N] [--client-max-queued N]\n"
       "       [--stall-deadline S] [--ping-interval S] [--deflate off|BITS[/LEVEL]]\n"
       "       [--durability full|normal] [--history-max-tombstones N] [--history-max-age SECONDS]\n"
@@ -292,7 +309,14 @@ std::string usage(std::string_view program) {
       "  --allow-origin ORIGIN    repeatable: WebSocket upgrades with an Origin header must\n"
       "                           match one (e.g. https://console.example:8443); without\n"
       "                           this option any origin is accepted\n"
-      "  --max-clients N          concurrent WebSocket clients; more get 503 (default 1000)\n"
+      "  --max-clients N          concurrent authenticated WebSocket clients; more get 503\n"
+      "                           (default " + number(ClientLimits{}.max_sessions) + ")\n"
+      "  --max-clients-per-address N  HTTP and WebSocket connections from one address; more are\n"
+      "                           closed at once (default " + number(ClientLimits{}.admission.max_connections_per_address) + ")\n"
+      "  --max-unauthenticated N[/PER_ADDRESS]  WebSocket sessions that have not authenticated\n"
+      "                           yet, a pool apart from --max-clients (default " +
+      number(ClientLimits{}.admission.max_unauthenticated) + "/" +
+      number(ClientLimits{}.admission.max_unauthenticated_per_address) + ")\n"
       "  --rate-limit R[/BURST]   requests per second per client (default 50/100); over it\n"
       "                           RATE_LIMITED, far over it the client is closed\n"
       "  --auth-timeout SECONDS   a client must authenticate within this (default 10)\n"

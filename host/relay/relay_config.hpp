@@ -103,6 +103,14 @@ struct AuthBackoffLimits {
   std::size_t max_addresses = 10'000;     // remembered at once
 };
 
+// Connections per address and the pool of WebSocket sessions that have not
+// authenticated yet (http/client_admission.hpp).
+struct AdmissionLimits {
+  std::size_t max_connections_per_address = 256;  // HTTP and WebSocket, from one address
+  std::size_t max_unauthenticated = 128;          // WebSocket sessions before their auth, in all
+  std::size_t max_unauthenticated_per_address = 16;
+};
+
 // The client port's policy: sizes, deadlines, rates, TLS and allowed origins.
 struct ClientLimits {
   std::size_t max_request_bytes = 64 * 1024;  // one WebSocket message
@@ -117,8 +125,11 @@ struct ClientLimits {
   std::chrono::seconds auth_timeout{10};
   RateLimit requests;
   AuthBackoffLimits auth_backoff;
-  // Concurrent WebSocket sessions; upgrades over it get 503.
+  // Concurrent authenticated WebSocket sessions; upgrades (or auths) over it
+  // get 503 (or RATE_LIMITED and close 1013). Sessions still to authenticate
+  // are in `admission`'s pool instead.
   std::size_t max_sessions = 1000;
+  AdmissionLimits admission;
   // Concurrent HTTP connections not (yet) upgraded; more are closed at once.
   std::size_t max_http_connections = 1000;
   TlsOptions tls;

@@ -342,26 +342,83 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(client_policies)
 
-BOOST_AUTO_TEST_CASE(upgrades_over_the_session_cap_get_503) {
-  RelayUnderTest relay({"--max-clients", "2"});
-  auto first = std::make_unique<WsProbe>(relay.http());
-  WsProbe second(relay.http());
-  const std::string upgrade =
-      "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
-  BOOST_TEST(http_request(relay.http(), "/", upgrade).status == 503);
-  BOOST_TEST(metric(relay.http(), "ws_upgrades_refused_total{reason=\"over_capacity\"}") == 1u);
-  // Plain HTTP is still served, and a freed slot is available again.
-  BOOST_TEST(http_request(relay.http(), "/healthz").status == 200);
-  first->auth("demo-viewer-token");
-  first.reset();  // closes the TCP connection
+// A WebSocket upgrade sent from `local`; `status` gets its status (101, 503,
+// ...). The connection stays open while the result is kept.
+std::unique_ptr<RawConnection> upgrade(const Endpoint& at, const std::string& local, int& status,
+                                       const std::string& extra_headers = {}) {
+  auto connection = std::make_unique<RawConnection>(at, 10000, local);
+  connection->send("GET /ws HTTP/1.1\r\nHost: relay\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+                   extra_headers + "\r\n");
+  std::string head;
+  for (char c = 0; head.size() < 12 && connection->read_exact(&c, 1);) head += c;
+  status = head.size() == 12 ? std::stoi(head.substr(9, 3)) : 0;
+  return connection;
+}
+
+int upgrade_status(const Endpoint& at, const std::string& local, const std::string& extra_headers = {}) {
   int status = 0;
-  for (int attempt = 0; attempt < 100 && status != 101; ++attempt) {
-    status = http_request(relay.http(), "/", upgrade).status;
-    if (status != 101) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  upgrade(at, local, status, extra_headers);
+  return status;
+}
+
+// --max-clients caps authenticated sessions; those still to authenticate sit
+// in a pool of their own (in all and per address), so strangers who connect
+// and never authenticate take no operator's place.
+BOOST_AUTO_TEST_CASE(authenticated_sessions_are_capped_and_the_unauthenticated_have_a_pool_of_their_own) {
+  RelayUnderTest relay({"--max-clients", "2", "--max-unauthenticated", "3/2"});
+  const std::string bearer = "Authorization: Bearer demo-viewer-token\r\n";
+  std::vector<std::unique_ptr<WsProbe>> strangers;
+  strangers.push_back(std::make_unique<WsProbe>(relay.http(), 10000, 0, "127.0.0.2"));
+  strangers.push_back(std::make_unique<WsProbe>(relay.http(), 10000, 0, "127.0.0.2"));
+  BOOST_TEST(upgrade_status(relay.http(), "127.0.0.2") == 503);  // that address's share
+  strangers.push_back(std::make_unique<WsProbe>(relay.http(), 10000, 0, "127.0.0.3"));
+  BOOST_TEST(upgrade_status(relay.http(), "127.0.0.4") == 503);  // the whole pool
+  BOOST_TEST(metric(relay.http(), "ws_upgrades_refused_total{reason=\"unauthenticated_cap\"}") == 2u);
+  BOOST_TEST(metric(relay.http(), "ws_unauthenticated_sessions") == 3u);
+  // The pool is full, yet an operator with a token in the upgrade gets in.
+  int status = 0;
+  const auto operator_session = upgrade(relay.http(), "127.0.0.1", status, bearer);
   BOOST_TEST(status == 101);
+  // A pool slot comes back when its session goes; then one authenticates by
+  // message and leaves the pool: the second of --max-clients.
+  strangers.pop_back();
+  for (int i = 0; i < 100 && metric(relay.http(), "ws_unauthenticated_sessions") != 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  WsProbe by_message(relay.http());
+  by_message.auth("demo-viewer-token");
+  BOOST_TEST(metric(relay.http(), "ws_unauthenticated_sessions") == 2u);
+  BOOST_TEST(upgrade_status(relay.http(), "127.0.0.1", bearer) == 503);  // a third is over --max-clients
+  // One that authenticates by message past the cap is told so and closed.
+  WsProbe late(relay.http());
+  BOOST_TEST(error_for(late, R"({"type":"auth","reqId":"a","token":"demo-viewer-token"})", "a") == "RATE_LIMITED");
+  BOOST_TEST(late.read_until_closed().code == boost::beast::websocket::close_code::try_again_later);
+  BOOST_TEST(metric(relay.http(), "ws_upgrades_refused_total{reason=\"over_capacity\"}") == 2u);
+  BOOST_TEST(http_request(relay.http(), "/healthz").status == 200);
   BOOST_TEST(relay.alive());
+}
+
+// One address holds at most --max-clients-per-address connections; others are served.
+BOOST_AUTO_TEST_CASE(connections_from_one_address_are_capped) {
+  RelayUnderTest relay({"--max-clients-per-address", "3"});
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawConnection>(relay.http(), 10000, "127.0.0.5"));
+    held.back()->send("GET /healthz HTTP/1.1\r\nHost: relay\r\n");  // a request never finished
+  }
+  for (int i = 0; i < 100 && metric(relay.http(), "http_connections") < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  RawConnection fourth(relay.http(), 10000, "127.0.0.5");
+  BOOST_TEST(fourth.closed_by_peer());
+  BOOST_TEST(metric(relay.http(), "http_connections_refused_total{reason=\"address_cap\"}") == 1u);
+  BOOST_TEST(http_request(relay.http(), "/healthz").status == 200);  // from 127.0.0.1
+  held.clear();
+  int status = 0;
+  for (int i = 0; i < 100 && status != 101; ++i) {
+    status = upgrade_status(relay.http(), "127.0.0.5");
+    if (status != 101) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  BOOST_TEST(status == 101);  // the address's slots came back
 }
 
 BOOST_AUTO_TEST_CASE(a_client_gone_before_auth_is_forgotten_at_once) {

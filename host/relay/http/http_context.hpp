@@ -5,6 +5,7 @@
 #include "counters.hpp"
 #include "delivery/publisher.hpp"
 #include "http/auth_backoff.hpp"
+#include "http/client_admission.hpp"
 #include "http/origin_policy.hpp"
 #include "requests/alert_request_handler.hpp"
 #include "protocol/request_decoder.hpp"
@@ -55,10 +56,11 @@ struct HttpContext {
 
   OriginPolicy origins;
   AuthBackoff auth_backoff{limits.auth_backoff};
+  ClientAdmission admission{limits.admission};
   std::unique_ptr<boost::asio::ssl::context> tls;  // null: no TLS
   // Live connections, for the caps in `limits` and for /metrics.
   std::size_t http_connections = 0;      // HttpSessions (not yet upgraded)
-  std::size_t websocket_connections = 0;  // WebsocketSessions
+  std::size_t websocket_connections = 0;  // authenticated WebsocketSessions
 };
 
 }  // namespace rover_alerts::relay

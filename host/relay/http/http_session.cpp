@@ -60,6 +60,11 @@ void HttpSession::start() {
     context_.counters.increment(Counters::series("http_connections_refused_total", "reason", "over_capacity"));
     return close();
   }
+  connection_slot_ = context_.admission.connect(peer_address_);
+  if (!connection_slot_.held()) {
+    context_.counters.increment(Counters::series("http_connections_refused_total", "reason", "address_cap"));
+    return close();
+  }
   if (!context_.tls) {
     transport_ = make_plain_http_transport(std::move(*raw_));
     raw_.reset();
@@ -182,6 +187,7 @@ void HttpSession::handle_request(const Request& request) {
     const Gauge gauges[] = {
         {"http_connections", static_cast<double>(context_.http_connections)},
         {"ws_sessions", static_cast<double>(context_.websocket_connections)},
+        {"ws_unauthenticated_sessions", static_cast<double>(context_.admission.unauthenticated_sessions())},
     };
     response.set(http::field::content_type, kMetricsContentType);
     response.body() = render_metrics(context_.counters, gauges) +
@@ -210,18 +216,25 @@ void HttpSession::handle_upgrade(const Request& request) {
     log::warn("http: WebSocket upgrade from origin `", origin->value().substr(0, 128), "` refused");
     return respond(plain_response(request, http::status::forbidden, "origin not allowed\n"));
   }
-  if (context_.websocket_connections >= context_.limits.max_sessions) {
-    context_.counters.increment(Counters::series("ws_upgrades_refused_total", "reason", "over_capacity"));
+  const auto unavailable = [&](std::string_view reason) {
+    context_.counters.increment(Counters::series("ws_upgrades_refused_total", "reason", reason));
     auto response = plain_response(request, http::status::service_unavailable, "too many clients; retry later\n");
     response.set(http::field::retry_after, "5");
-    return respond(std::move(response));
-  }
+    respond(std::move(response));
+  };
   std::optional<Identity> identity;
   std::chrono::steady_clock::duration wait{};
   const Bearer verdict = check_bearer(request, identity, wait);
-  if (verdict == Bearer::Missing) return upgrade(std::nullopt);  // the auth message comes next
-  if (verdict == Bearer::Known) return upgrade(std::move(identity));
-  refuse_bearer(request, verdict, wait);
+  if (verdict == Bearer::Missing) {
+    // The auth message comes next: until then the session is in the
+    // unauthenticated pool, not among the --max-clients.
+    auto slot = context_.admission.unauthenticated(peer_address_);
+    if (!slot.held()) return unavailable("unauthenticated_cap");
+    return upgrade(std::nullopt, std::move(slot));
+  }
+  if (verdict != Bearer::Known) return refuse_bearer(request, verdict, wait);
+  if (context_.websocket_connections >= context_.limits.max_sessions) return unavailable("over_capacity");
+  upgrade(std::move(identity));
 }
 
 HttpSession::Bearer HttpSession::check_bearer(const Request& request, std::optional<Identity>& identity,
@@ -257,14 +270,16 @@ void HttpSession::refuse_bearer(const Request& request, Bearer verdict, std::chr
   respond(std::move(response));
 }
 
-void HttpSession::upgrade(std::optional<Identity> identity) {
+void HttpSession::upgrade(std::optional<Identity> identity, ClientAdmission::Slot unauthenticated) {
   // The WebSocket session owns the connection from here; the stream's own
   // timeouts give way to the WebSocket ones.
   transport_->expires_never();
   auto websocket = transport_->into_websocket();
   transport_.reset();
   closed_ = true;
-  std::make_shared<WebsocketSession>(std::move(websocket), context_, std::move(identity))->start(parser_->release());
+  std::make_shared<WebsocketSession>(std::move(websocket), context_, std::move(identity), std::move(connection_slot_),
+                                     std::move(unauthenticated))
+      ->start(parser_->release());
 }
 
 void HttpSession::respond(Response response) {

@@ -47,7 +47,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_read(const boost::system::error_code& ec, std::size_t bytes);
   void handle_request(const Request& request);
   void handle_upgrade(const Request& request);
-  void upgrade(std::optional<Identity> identity);
+  // `unauthenticated`: the session's place in the unauthenticated pool (none with an identity).
+  void upgrade(std::optional<Identity> identity, ClientAdmission::Slot unauthenticated = {});
   // The request's `Authorization: Bearer` token, after the address's
   // back-off (AuthBackoff); on Blocked, `wait` says for how long.
   enum class Bearer : std::uint8_t { Missing, Blocked, Unknown, Known };
@@ -65,6 +66,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::unique_ptr<HttpTransport> transport_;
   bool refuse_plain_ = false;  // TLS required and this connection is plain
   std::string peer_address_;   // what AuthBackoff counts
+  ClientAdmission::Slot connection_slot_;  // this address's connection cap; moves to the WebsocketSession
   bool closed_ = false;
   boost::beast::flat_buffer buffer_;
   std::optional<HttpTransport::Parser> parser_;

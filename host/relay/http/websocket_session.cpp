@@ -39,16 +39,22 @@ std::uint64_t now_ms() {
 }  // namespace
 
 WebsocketSession::WebsocketSession(std::unique_ptr<WebsocketTransport> transport, HttpContext& context,
-                                   std::optional<Identity> identity)
+                                   std::optional<Identity> identity, ClientAdmission::Slot connection,
+                                   ClientAdmission::Slot unauthenticated)
     : ws_(std::move(transport)),
       context_(context),
       identity_(std::move(identity)),
+      connection_slot_(std::move(connection)),
+      unauthenticated_slot_(std::move(unauthenticated)),
       rate_limiter_(context.limits.requests, std::chrono::steady_clock::now()),
       auth_deadline_(ws_->get_executor()),
       feed_(context.publisher, *this),
       ping_timer_(ws_->get_executor()),
       close_deadline_(ws_->get_executor()) {
-  ++context_.websocket_connections;
+  if (identity_) {
+    ++context_.websocket_connections;
+    counted_ = true;
+  }
   error_code ec;
   const auto remote = ws_->socket().remote_endpoint(ec);
   peer_ = ec ? std::string("unknown peer") : remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -56,7 +62,7 @@ WebsocketSession::WebsocketSession(std::unique_ptr<WebsocketTransport> transport
 }
 
 WebsocketSession::~WebsocketSession() {
-  --context_.websocket_connections;
+  if (counted_) --context_.websocket_connections;
   context_.websocket_sessions.remove(this);
 }
 
@@ -241,8 +247,17 @@ void WebsocketSession::handle_auth(const Request& request, const AuthRequest& au
     return close({websocket::close_code::policy_error, "authentication failed"}, false);
   }
   context_.auth_backoff.on_success(peer_address_);
-  // `welcome` is the answer to auth, whether or not it carried a reqId.
   auth_deadline_.cancel();
+  // Out of the unauthenticated pool, into --max-clients.
+  unauthenticated_slot_.release();
+  if (context_.websocket_connections >= context_.limits.max_sessions) {
+    context_.counters.increment(Counters::series("ws_upgrades_refused_total", "reason", "over_capacity"));
+    send(error_message(request.req_id, ErrorCode::RateLimited, "too many clients; retry later"));
+    return close({websocket::close_code::try_again_later, "too many clients"}, false);
+  }
+  ++context_.websocket_connections;
+  counted_ = true;
+  // `welcome` is the answer to auth, whether or not it carried a reqId.
   send_welcome();
 }
 

@@ -43,7 +43,8 @@ class WebsocketSession : public FeedSink, public std::enable_shared_from_this<We
  public:
   // `identity` is set when the upgrade request carried a valid bearer token.
   WebsocketSession(std::unique_ptr<WebsocketTransport> transport, HttpContext& context,
-                   std::optional<Identity> identity);
+                   std::optional<Identity> identity, ClientAdmission::Slot connection = {},
+                   ClientAdmission::Slot unauthenticated = {});
   ~WebsocketSession() override;
   WebsocketSession(const WebsocketSession&) = delete;
   WebsocketSession& operator=(const WebsocketSession&) = delete;
@@ -96,6 +97,9 @@ class WebsocketSession : public FeedSink, public std::enable_shared_from_this<We
   std::string client_id_;
   boost::beast::flat_buffer read_buffer_;
   std::optional<Identity> identity_;
+  ClientAdmission::Slot connection_slot_;       // the address's connection cap
+  ClientAdmission::Slot unauthenticated_slot_;  // held until auth
+  bool counted_ = false;  // among HttpContext::websocket_connections (authenticated)
   RequestRateLimiter rate_limiter_;
   boost::asio::steady_timer auth_deadline_;
 

@@ -1,7 +1,9 @@
 // The client port's defences that need no socket: the request rate limiter,
-// the Origin allow-list and the /metrics rendering.
+// the Origin allow-list, failed-auth back-off, connection admission and the
+// /metrics rendering.
 
 #include "http/auth_backoff.hpp"
+#include "http/client_admission.hpp"
 #include "http/metrics.hpp"
 #include "http/origin_policy.hpp"
 #include "http/rate_limiter.hpp"
@@ -9,7 +11,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <map>
+#include <random>
 #include <string>
+#include <vector>
 
 using namespace rover_alerts::relay;
 using namespace std::chrono_literals;
@@ -160,6 +165,95 @@ BOOST_AUTO_TEST_CASE(at_most_max_addresses_are_remembered) {
   backoff.on_failure("e", t0 + 10500ms);  // all three still blocked: the oldest goes
   BOOST_TEST(backoff.size() == 3u);
   BOOST_TEST(backoff.blocked_for("e", t0 + 10500ms).count() > 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(client_admission)
+
+BOOST_AUTO_TEST_CASE(each_address_gets_its_cap_and_a_slot_gives_it_back) {
+  AdmissionLimits limits;
+  limits.max_connections_per_address = 2;
+  ClientAdmission admission(limits);
+  auto a1 = admission.connect("a");
+  auto a2 = admission.connect("a");
+  BOOST_TEST(a1.held());
+  BOOST_TEST(a2.held());
+  BOOST_TEST(!admission.connect("a").held());  // at its cap
+  BOOST_TEST(admission.connect("b").held());   // another address is not
+  a1.release();
+  BOOST_TEST(admission.connections_from("a") == 1u);
+  ClientAdmission::Slot moved = std::move(a2);  // an HttpSession's slot going to its WebsocketSession
+  BOOST_TEST(!a2.held());
+  BOOST_TEST(admission.connections_from("a") == 1u);
+  { auto again = admission.connect("a"); BOOST_TEST(again.held()); }
+  moved.release();
+  BOOST_TEST(admission.connections_from("a") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_unauthenticated_pool_is_capped_in_all_and_per_address) {
+  AdmissionLimits limits;
+  limits.max_unauthenticated = 3;
+  limits.max_unauthenticated_per_address = 2;
+  ClientAdmission admission(limits);
+  std::vector<ClientAdmission::Slot> held;
+  held.push_back(admission.unauthenticated("a"));
+  held.push_back(admission.unauthenticated("a"));
+  BOOST_TEST(!admission.unauthenticated("a").held());  // the address's share
+  held.push_back(admission.unauthenticated("b"));
+  BOOST_TEST(!admission.unauthenticated("c").held());  // the pool
+  BOOST_TEST(admission.unauthenticated_sessions() == 3u);
+  held.front().release();  // one authenticated
+  BOOST_TEST(admission.unauthenticated("c").held());  // (and given back at once)
+  BOOST_TEST(admission.unauthenticated_sessions() == 2u);
+}
+
+// Random connects, unauthenticated entries and releases against a std::map model.
+BOOST_AUTO_TEST_CASE(admission_matches_a_model_under_random_traffic) {
+  AdmissionLimits limits;
+  limits.max_connections_per_address = 3;
+  limits.max_unauthenticated = 5;
+  limits.max_unauthenticated_per_address = 2;
+  ClientAdmission admission(limits);
+  std::map<std::string, std::size_t> connections, unauthenticated;
+  std::size_t unauthenticated_total = 0;
+  struct Held {
+    ClientAdmission::Slot slot;
+    std::string address;
+    bool pool;
+  };
+  std::vector<Held> held;
+  std::mt19937 random(7);
+  for (int step = 0; step < 20000; ++step) {
+    const std::string address(1, static_cast<char>('a' + random() % 4));
+    const auto op = random() % 3;
+    if (op == 0) {
+      auto slot = admission.connect(address);
+      const bool expect = connections[address] < limits.max_connections_per_address;
+      BOOST_REQUIRE(slot.held() == expect);
+      if (expect) {
+        ++connections[address];
+        held.push_back({std::move(slot), address, false});
+      }
+    } else if (op == 1) {
+      auto slot = admission.unauthenticated(address);
+      const bool expect = unauthenticated_total < limits.max_unauthenticated &&
+                          unauthenticated[address] < limits.max_unauthenticated_per_address;
+      BOOST_REQUIRE(slot.held() == expect);
+      if (expect) {
+        ++unauthenticated[address];
+        ++unauthenticated_total;
+        held.push_back({std::move(slot), address, true});
+      }
+    } else if (!held.empty()) {
+      const std::size_t i = random() % held.size();
+      (held[i].pool ? unauthenticated[held[i].address] : connections[held[i].address])--;
+      if (held[i].pool) --unauthenticated_total;
+      held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    BOOST_REQUIRE(admission.unauthenticated_sessions() == unauthenticated_total);
+    BOOST_REQUIRE(admission.connections_from(address) == connections[address]);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
