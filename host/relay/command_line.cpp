@@ -67,7 +67,7 @@ bool is_client_option(std::string_view arg) {
          arg == "--max-clients-per-address" || arg == "--max-unauthenticated" ||
          arg == "--rate-limit" || arg == "--auth-timeout" || arg == "--http-timeout" || arg == "--max-message-bytes" ||
          arg == "--client-high-water" || arg == "--client-max-queued" || arg == "--stall-deadline" ||
-         arg == "--deflate" || arg == "--ping-interval";
+         arg == "--deflate" || arg == "--ping-interval" || arg == "--read-budget";
 }
 
 std::optional<std::uint64_t> positive_integer(std::string_view text, std::uint64_t max) {
@@ -187,6 +187,14 @@ std::string parse_client_option(std::string_view arg, std::string_view value, Cl
     clients.requests.per_second = static_cast<double>(*rate);
     clients.requests.burst = static_cast<double>(slash == std::string_view::npos ? 2 * *rate : *burst);
     clients.requests.close_after = 2 * clients.requests.burst;
+  } else if (arg == "--read-budget") {
+    // ENTRIES_PER_SECOND[/BURST]
+    const std::size_t slash = value.find('/');
+    const auto rate = positive_integer(value.substr(0, slash), 100'000'000);
+    const auto burst = slash == std::string_view::npos ? rate : positive_integer(value.substr(slash + 1), 100'000'000);
+    if (!rate || !burst) return bad("ENTRIES_PER_SECOND[/BURST], both positive");
+    clients.delivery.read_budget.entries_per_s = static_cast<double>(*rate);
+    clients.delivery.read_budget.burst = static_cast<double>(slash == std::string_view::npos ? *rate / 10 + 1 : *burst);
   } else if (arg == "--auth-timeout" || arg == "--http-timeout") {
     const auto seconds = positive_integer(value, 3600);
     if (!seconds) return bad("SECONDS (1..3600)");
@@ -264,7 +272,7 @@ std::string usage(std::string_view program) {
       "       [--data DIR]\n"
       "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
       "       [--max-clients N] [--max-clients-per-address N] [--max-unauthenticated N[/PER_ADDRESS]]\n"
-      "       [--rate-limit R[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
+      "       [--rate-limit R[/BURST]] [--read-budget N[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
       "       [--max-message-bytes N] [--client-high-water N] [--client-max-queued N]\n"
       "       [--stall-deadline S] [--ping-interval S] [--deflate off|BITS[/LEVEL]]\n"
       "       [--durability full|normal] [--history-max-tombstones N] [--history-max-age SECONDS]\n"
@@ -319,6 +327,10 @@ std::string usage(std::string_view program) {
       number(ClientLimits{}.admission.max_unauthenticated_per_address) + ")\n"
       "  --rate-limit R[/BURST]   requests per second per client (default 50/100); over it\n"
       "                           RATE_LIMITED, far over it the client is closed\n"
+      "  --read-budget N[/BURST]  store entries read per second for alert_sync and catch-up\n"
+      "                           pages, all clients together (default " +
+      number(static_cast<std::uint64_t>(delivery.read_budget.entries_per_s)) + "/" +
+      number(static_cast<std::uint64_t>(delivery.read_budget.burst)) + "); past it they wait\n"
       "  --auth-timeout SECONDS   a client must authenticate within this (default 10)\n"
       "  --http-timeout SECONDS   to send one HTTP request or finish TLS (default 30)\n"
       "  --max-message-bytes N    largest client message decoded (default 65536)\n"

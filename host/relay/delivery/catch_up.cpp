@@ -27,6 +27,7 @@ CatchUp::Page CatchUp::next_page(const AlertStore& store, std::uint64_t committe
   query.up_to_rev = committed_rev;
   query.removals_after = removals_after_;
   const SyncPage entries = store.changes_since(query);
+  page.entries_read = entries.alerts.size() + entries.removed.size() + 1;  // + the read itself
   if (entries.reset) {
     // Only when history was pruned past what the walk still needs.
     page.history_lost = true;

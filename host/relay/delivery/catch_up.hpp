@@ -45,6 +45,7 @@ class CatchUp {
     // when nothing matched.
     std::shared_ptr<const std::string> message;
     std::size_t changes = 0;
+    std::size_t entries_read = 0;  // from the store, matched or not: what the read budget is charged
     bool done = false;  // caught up with `committed_rev`: go live
     // The history the walk needed was pruned while it ran: the subscriber
     // must resync (the walk stops).

@@ -139,7 +139,7 @@ void ClientFeed::poll(Clock::time_point now) {
     too_slow_ = true;
     return sink_.feed_too_slow("client too slow: high/medium alerts not taken in time");
   }
-  if (outbox_.has_urgent() || routine_due(now) || outbox_.resync_owed()) sink_.feed_ready();
+  if (outbox_.has_urgent() || routine_due(now) || outbox_.resync_owed() || catching_up()) sink_.feed_ready();
 }
 
 std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
@@ -159,6 +159,11 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
   } else if (draining_) {
     return std::nullopt;
   } else if (catching_up()) {
+    // Pages share the relay's read budget: past it, wait (the publisher polls again).
+    if (!publisher_.read_budget_available()) {
+      publisher_.wait_for_read_budget();
+      return std::nullopt;
+    }
     out = next_catch_up_page();
   } else if (routine_due(now)) {
     out = routine_write(now);
@@ -191,6 +196,7 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next_catch_up_page() {
       // Live from here: everything up to the published rev has been walked.
       outbox_.push_urgent(std::make_shared<const std::string>(catch_up_complete_message(catch_up_->cursor())));
     }
+    publisher_.charge_read(page.entries_read);
     if (page.message) {
       ++publisher_.metrics().catch_up_pages;
       publisher_.metrics().catch_up_changes += page.changes;

@@ -87,8 +87,20 @@ struct KeepAliveLimits {
   std::chrono::milliseconds ping_timeout{20'000};
 };
 
+// Expensive reads, alert_sync pages and catch-up (snapshot, sinceRev) pages,
+// share one relay-wide budget of entries read per second, so that clients
+// paging through the store take a bounded share of the io thread and never
+// raise another client's latency beyond one page. Past it, syncs wait in a
+// bounded FIFO (beyond it: RATE_LIMITED) and catch-ups wait for the budget.
+struct ReadBudgetLimits {
+  double entries_per_s = 200'000;
+  double burst = 20'000;
+  std::size_t max_waiting_syncs = 256;
+};
+
 struct DeliveryLimits {
   OutboxLimits outbox;
+  ReadBudgetLimits read_budget;
   BatchLimits batching;
   KeepAliveLimits keep_alive;
   DeflateLimits deflate;

@@ -28,6 +28,11 @@ struct DeliveryMetrics {
   std::uint64_t slow_closes = 0;        // clients closed: a queue that is never dropped overflowed or stalled
   std::uint64_t catch_up_pages = 0;
   std::uint64_t catch_up_changes = 0;
+  // The read budget (ReadBudgetLimits): reads that had to wait for it, by
+  // kind, and syncs refused because too many waited.
+  std::uint64_t read_budget_waits_sync = 0;
+  std::uint64_t read_budget_waits_catch_up = 0;
+  std::uint64_t read_budget_refused = 0;
   std::uint64_t publications = 0;       // publish() calls (one per commit with changes)
   // lz4-compressed writes: bytes before and after compression.
   std::uint64_t lz4_messages = 0;

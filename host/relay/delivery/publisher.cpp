@@ -8,10 +8,14 @@
 
 namespace rover_alerts::relay {
 
-Publisher::Publisher(const AlertStore& store, const DeliveryLimits& limits) : store_(store), limits_(limits) {}
+Publisher::Publisher(const AlertStore& store, const DeliveryLimits& limits)
+    : store_(store),
+      limits_(limits),
+      read_budget_(limits.read_budget.entries_per_s, limits.read_budget.burst, TokenBucket::Clock::now()) {}
 
 void Publisher::start(boost::asio::any_io_executor executor, std::uint64_t committed_rev) {
-  tick_ = std::make_unique<boost::asio::steady_timer>(std::move(executor));
+  tick_ = std::make_unique<boost::asio::steady_timer>(executor);
+  budget_timer_ = std::make_unique<boost::asio::steady_timer>(std::move(executor));
   committed_rev_ = committed_rev;
 }
 
@@ -149,9 +153,67 @@ Publisher::Depths Publisher::depths() const {
   return depths;
 }
 
+bool Publisher::read_budget_available() {
+  read_budget_.refill(TokenBucket::Clock::now());
+  return read_budget_.time_to_clear() == TokenBucket::Clock::duration::zero();
+}
+
+void Publisher::charge_read(std::size_t entries) { read_budget_.take(static_cast<double>(entries)); }
+
+bool Publisher::when_read_budget_allows(std::function<void()> read) {
+  // Behind others already waiting, even if the budget has refilled meanwhile: FIFO.
+  if (waiting_syncs_.empty() && read_budget_available()) {
+    read();
+    return true;
+  }
+  if (waiting_syncs_.size() >= limits_.read_budget.max_waiting_syncs) {
+    ++metrics_.read_budget_refused;
+    return false;
+  }
+  ++metrics_.read_budget_waits_sync;
+  waiting_syncs_.push_back(std::move(read));
+  arm_budget_timer();
+  return true;
+}
+
+void Publisher::wait_for_read_budget() {
+  if (!feeds_wait_for_budget_) ++metrics_.read_budget_waits_catch_up;
+  feeds_wait_for_budget_ = true;
+  arm_budget_timer();
+}
+
+void Publisher::arm_budget_timer() {
+  if (budget_timer_armed_ || stopped_ || !budget_timer_) return;
+  read_budget_.refill(TokenBucket::Clock::now());
+  budget_timer_armed_ = true;
+  budget_timer_->expires_after(std::max<TokenBucket::Clock::duration>(read_budget_.time_to_clear(),
+                                                                     std::chrono::milliseconds(1)));
+  budget_timer_->async_wait([this](const boost::system::error_code& ec) {
+    budget_timer_armed_ = false;
+    if (!ec) on_budget_timer();
+  });
+}
+
+void Publisher::on_budget_timer() {
+  // Waiting syncs first, in order, while the budget lasts; then the feeds.
+  while (!waiting_syncs_.empty() && read_budget_available()) {
+    auto read = std::move(waiting_syncs_.front());
+    waiting_syncs_.pop_front();
+    read();
+  }
+  if (feeds_wait_for_budget_ && read_budget_available()) {
+    feeds_wait_for_budget_ = false;
+    const auto now = ClientFeed::Clock::now();
+    for_each_feed([&](ClientFeed& feed) { feed.poll(now); });
+  }
+  if (!waiting_syncs_.empty() || feeds_wait_for_budget_) arm_budget_timer();
+}
+
 void Publisher::stop() {
   stopped_ = true;
   tick_.reset();
+  budget_timer_.reset();
+  waiting_syncs_.clear();
 }
 
 }  // namespace rover_alerts::relay

@@ -14,17 +14,25 @@
 // A tick (BatchLimits::tick) runs while routine changes wait anywhere: it
 // releases partial batches whose timeout passed and closes stalled clients.
 //
+// It also keeps the relay's read budget (ReadBudgetLimits): sync pages and
+// catch-up pages are charged the entries they read; while the budget is in
+// debt, syncs wait in a FIFO and catching-up feeds wait, and a timer wakes
+// them, syncs first, when it has refilled.
+//
 // Threading: the relay's io thread only; nothing here locks.
 
 #include "delivery/client_feed.hpp"
 #include "delivery/delivery_limits.hpp"
 #include "delivery/delivery_metrics.hpp"
 #include "store/alert_store.hpp"
+#include "token_bucket.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -78,11 +86,22 @@ class Publisher {
   // Stops the tick for good (relay shutdown; before the io_context goes).
   void stop();
 
+  // The read budget. read_budget_available(): a read may start now.
+  bool read_budget_available();
+  void charge_read(std::size_t entries);
+  // Runs `read` now if the budget allows, else once it does (FIFO); false
+  // (nothing queued) when max_waiting_syncs already wait.
+  bool when_read_budget_allows(std::function<void()> read);
+  // A catching-up feed found the budget spent: it is polled once it refills.
+  void wait_for_read_budget();
+
  private:
   template <class F>
   void for_each_feed(F&& f);
   void arm_tick();
   void on_tick();
+  void arm_budget_timer();
+  void on_budget_timer();
 
   const AlertStore& store_;
   const DeliveryLimits& limits_;
@@ -98,9 +117,15 @@ class Publisher {
   std::size_t delta_feeds_ = 0;  // subscribed with delta: true: changes get their delta form
   int iterating_ = 0;
 
+  TokenBucket read_budget_;
+  std::deque<std::function<void()>> waiting_syncs_;
+  bool feeds_wait_for_budget_ = false;
+
   // Destroyed by stop(), while the io_context still exists.
   std::unique_ptr<boost::asio::steady_timer> tick_;
   bool tick_armed_ = false;
+  std::unique_ptr<boost::asio::steady_timer> budget_timer_;
+  bool budget_timer_armed_ = false;
   bool stopped_ = false;
 };
 

@@ -42,6 +42,9 @@ constexpr MetricInfo kMetrics[] = {
     {"delivery_slow_closes_total", "counter", "Clients closed as too slow (urgent or kept queue full, or stalled)."},
     {"delivery_catch_up_pages_total", "counter", "Snapshot and sinceRev pages sent."},
     {"delivery_catch_up_changes_total", "counter", "Changes sent in snapshot and sinceRev pages."},
+    {"delivery_read_budget_waits_total", "counter",
+     "Reads that waited for the relay's read budget, by kind: sync (alert_sync pages), catch_up (a feed's pages)."},
+    {"delivery_read_budget_refused_total", "counter", "alert_sync requests answered RATE_LIMITED: too many waited for the read budget."},
     {"delivery_publications_total", "counter", "Commits whose changes were published."},
     {"delivery_lz4_messages_total", "counter", "Batches sent lz4-compressed (binary frames)."},
     {"delivery_lz4_input_bytes_total", "counter", "Bytes of batches before lz4 compression."},
@@ -186,6 +189,9 @@ std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::D
   out << "delivery_encoded_bytes_total{encoding=\"json\"} " << m.bytes_by_encoding[0] << '\n';
   out << "delivery_encoded_bytes_total{encoding=\"lz4\"} " << m.bytes_by_encoding[1] << '\n';
   out << "delivery_encoded_bytes_total{encoding=\"flatbuffers\"} " << m.bytes_by_encoding[2] << '\n';
+  family(out, "delivery_read_budget_waits_total", "counter");
+  out << "delivery_read_budget_waits_total{kind=\"sync\"} " << m.read_budget_waits_sync << '\n';
+  out << "delivery_read_budget_waits_total{kind=\"catch_up\"} " << m.read_budget_waits_catch_up << '\n';
   family(out, "delivery_batch_writes_total", "counter");
   out << "delivery_batch_writes_total{kind=\"shared\"} " << m.shared_batch_writes << '\n';
   out << "delivery_batch_writes_total{kind=\"assembled\"} " << m.assembled_batch_writes << '\n';
@@ -193,6 +199,7 @@ std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::D
       {"delivery_coalesced_total", m.coalesced},         {"delivery_dropped_total", m.dropped},
       {"delivery_resyncs_total", m.resyncs},             {"delivery_slow_closes_total", m.slow_closes},
       {"delivery_catch_up_pages_total", m.catch_up_pages}, {"delivery_catch_up_changes_total", m.catch_up_changes},
+      {"delivery_read_budget_refused_total", m.read_budget_refused},
       {"delivery_publications_total", m.publications},
       {"delivery_lz4_messages_total", m.lz4_messages},
       {"delivery_lz4_input_bytes_total", m.lz4_bytes_in},

@@ -119,8 +119,13 @@ void AlertRequestHandler::handle(const Identity& who, const json::value& req_id,
   if (const auto* r = std::get_if<AckRequest>(&request)) return ack(who, req_id, *r, now_ms, std::move(reply));
   if (const auto* r = std::get_if<SyncRequest>(&request)) {
     // Clients see only committed changes (a rev they saw is never reused after
-    // a crash), so the page is read once the pending batch is committed.
-    return after_commit_([this, req_id, query = *r, reply = std::move(reply)] { reply(sync(req_id, query)); });
+    // a crash), so the page is read once the pending batch is committed, and
+    // within the relay's read budget (shared with catch-up pages).
+    return after_commit_([this, req_id, query = *r, reply = std::move(reply)]() mutable {
+      auto read = [this, req_id, query, reply] { reply(sync(req_id, query)); };
+      if (!publisher_.when_read_budget_allows(std::move(read)))
+        reply(error_message(req_id, ErrorCode::RateLimited, "the relay's read budget is spent; retry shortly"));
+    });
   }
   if (std::holds_alternative<StatsRequest>(request)) return reply(stats(req_id, connection));
   // Changes: answered once durable.
@@ -164,6 +169,7 @@ void AlertRequestHandler::ack(const Identity& who, const json::value& req_id, co
 
 std::string AlertRequestHandler::sync(const json::value& req_id, const SyncRequest& request) const {
   const SyncPage page = store_.changes_since(request.query);
+  publisher_.charge_read(page.alerts.size() + page.removed.size() + 1);
   // Written straight to text: a page may hold thousands of alerts.
   std::string text;
   text.reserve(256 + 400 * (page.alerts.size() + page.removed.size()));

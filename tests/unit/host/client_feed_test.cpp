@@ -536,3 +536,62 @@ BOOST_AUTO_TEST_CASE(a_snapshot_taken_in_pages_loses_no_change_made_while_it_is_
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(read_budget)
+
+// Catch-up pages are charged the entries they read; once the relay's budget
+// is spent the feed writes nothing more until it refills, then resumes.
+BOOST_AUTO_TEST_CASE(catch_up_pages_wait_for_the_relay_read_budget_and_resume_when_it_refills) {
+  DeliveryLimits limits;
+  limits.batching.catch_up_page = 100;
+  limits.read_budget.entries_per_s = 2000;
+  limits.read_budget.burst = 150;
+  Tester t(limits);
+  for (int i = 0; i < 300; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Medium);
+  t.commit();
+  auto client = t.subscriber();
+  const auto later = ClientFeed::Clock::now() + std::chrono::hours(1);
+  BOOST_REQUIRE(client->feed.next(later).has_value());  // 101 of the 150
+  BOOST_REQUIRE(client->feed.next(later).has_value());  // into debt
+  BOOST_TEST(!client->feed.next(later).has_value());    // waits
+  BOOST_TEST(t.publisher.metrics().read_budget_waits_catch_up == 1u);
+  client->ready_calls = 0;
+  std::size_t pages = 2;
+  bool complete = false;
+  for (int round = 0; round < 200 && !complete; ++round) {
+    t.io.run_for(std::chrono::milliseconds(10));  // the budget timer polls the feed
+    while (auto next = client->feed.next(later)) {
+      const auto type = type_of(json::parse(*next->bytes).as_object());
+      if (type == "alert_batch") ++pages;
+      if (type == "catch_up_complete") complete = true;
+    }
+  }
+  BOOST_TEST(complete);
+  BOOST_TEST(pages == 3u);
+  BOOST_TEST(client->ready_calls >= 1u);  // woken by the publisher, not by a publication
+}
+
+// Syncs past the budget wait in arrival order; past the queue's bound they are refused.
+BOOST_AUTO_TEST_CASE(syncs_past_the_budget_wait_in_order_and_past_the_queue_are_refused) {
+  DeliveryLimits limits;
+  limits.read_budget.entries_per_s = 1000;
+  limits.read_budget.burst = 10;
+  limits.read_budget.max_waiting_syncs = 3;
+  Tester t(limits);
+  t.publisher.charge_read(40);  // in debt for ~30 ms
+  std::vector<int> ran;
+  for (int i = 0; i < 5; ++i) {
+    const bool queued = t.publisher.when_read_budget_allows([&, i] {
+      ran.push_back(i);
+      t.publisher.charge_read(20);  // each read charges what it read
+    });
+    BOOST_TEST(queued == (i < 3));
+  }
+  BOOST_TEST(ran.empty());
+  BOOST_TEST(t.publisher.metrics().read_budget_waits_sync == 3u);
+  BOOST_TEST(t.publisher.metrics().read_budget_refused == 2u);
+  for (int round = 0; round < 100 && ran.size() < 3; ++round) t.io.run_for(std::chrono::milliseconds(10));
+  BOOST_TEST((ran == std::vector<int>{0, 1, 2}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
