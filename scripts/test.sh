@@ -5,12 +5,12 @@
 #   scripts/test.sh                 all of: ci asan tsan fuzz aarch64 armhf
 #   scripts/test.sh ci armhf        only these presets (any preset of CMakePresets.json)
 #
-#   ci       host build, warnings as errors: unit + integration tests
+#   ci       host build, warnings as errors: unit + integration tests; the relay's package
 #   asan     host build with AddressSanitizer + UndefinedBehaviorSanitizer
 #   tsan     host build with ThreadSanitizer: the tests labelled concurrency (emitter, journal)
 #   fuzz     clang + libFuzzer: link frames, link authentication, JSON requests, 30 s each
-#   aarch64  cross build for arm64, firmware tests under qemu-aarch64
-#   armhf    cross build for armhf, firmware tests under qemu-arm
+#   aarch64  cross build for arm64, firmware tests under qemu-aarch64; the emitter's package
+#   armhf    cross build for armhf, firmware tests under qemu-arm; the emitter's package
 #
 # Every preset runs even when an earlier one fails (one failure must not hide
 # another); the exit status is non-zero if any step of any preset failed.
@@ -99,6 +99,21 @@ for p in "${presets[@]}"; do
       status="PASS (${summary:-tests ran})"
     else
       status="FAIL (${summary:-ctest exit status $rc})"
+    fi
+  fi
+
+  # Packages (packaging/README.md): the relay's from the host build, installed
+  # and run as its service would; the emitter's from each cross build, linked
+  # into a control-loop project.
+  if [[ $status == PASS* ]]; then
+    check=
+    case $p in
+      ci) check=relay ;;
+      aarch64 | armhf) check=emitter ;;
+    esac
+    if [[ -n $check ]]; then
+      say "$p: packages"
+      scripts/package-check.sh "$check" "build/$p" || status="FAIL (packages)"
     fi
   fi
 

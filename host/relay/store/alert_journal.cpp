@@ -67,6 +67,12 @@ struct AlertJournal::Statement {
 AlertJournal::AlertJournal(std::filesystem::path file, sqlite3* db) : file_(std::move(file)), db_(db) {}
 
 AlertJournal::~AlertJournal() {
+  // open() failed before the journal was usable (e.g. another relay holds
+  // the file): nothing to flush or record.
+  if (begin_ == nullptr) {
+    sqlite3_close(db_);
+    return;
+  }
   // A clean shutdown keeps everything and hands the reservation back: no rev
   // beyond the committed one was shown to anyone (see reserved_rev()).
   const bool clean = flush();

@@ -110,6 +110,16 @@ BOOST_AUTO_TEST_CASE(a_new_database_gets_an_epoch_once) {
   BOOST_TEST(fresh.store.epoch() != epoch);
 }
 
+// A second relay on the same file is a configuration error: a clear
+// JournalError, and the first relay's journal stays as it was.
+BOOST_AUTO_TEST_CASE(a_file_another_journal_holds_is_refused_with_an_error) {
+  TempDir dir("journal-test");
+  Durable first(db_in(dir));
+  AlertStore store{std::string()};
+  BOOST_CHECK_THROW(AlertJournal::open(db_in(dir), JournalOptions{}, store), JournalError);
+  BOOST_TEST(first.journal->healthy());
+}
+
 BOOST_AUTO_TEST_CASE(reopen_gives_the_identical_store) {
   TempDir dir("journal-test");
   auto first = std::make_unique<Durable>(db_in(dir), HistoryLimits{2, 1'000'000'000});
