@@ -175,41 +175,62 @@ BOOST_AUTO_TEST_CASE(a_stranger_cannot_push_the_real_rovers_link_aside) {
   BOOST_TEST(rover.closed_by_peer());
 }
 
-// SIGHUP rereads the rovers file: the new key works, the old one no longer
-// does, and a session opened with the old key goes on undisturbed. A file
-// that fails to load keeps the keys the relay has.
-BOOST_AUTO_TEST_CASE(keys_rotate_on_sighup_without_dropping_sessions) {
+// SIGHUP rereads the rovers and tokens files: the new key and token work,
+// the old ones no longer do, and sessions opened with the old ones go on
+// undisturbed. A file that fails to load keeps what the relay has.
+BOOST_AUTO_TEST_CASE(keys_and_tokens_rotate_on_sighup_without_dropping_sessions) {
   TempDir dir("rotate");
   const auto rovers = dir.path / "rovers";
+  const auto tokens = dir.path / "tokens";
   const std::string old_key = random_key_hex();
   const std::string new_key = random_key_hex();
   write_owner_only(rovers, "rover-rotated " + old_key + "\nrover-bystander " + std::string(kFleetKeyHex) + "\n");
-  RelayUnderTest relay({"--rovers", rovers.string()});
-  LinkClient open_session(relay.link());
-  BOOST_REQUIRE(open_session.authenticate("rover-rotated", old_key));
+  // The viewer token is what the test's /metrics reads use.
+  write_owner_only(tokens, "admin ada old-admin-token-0123456789\nviewer vera demo-viewer-token\n");
+  RelayUnderTest relay({"--rovers", rovers.string(), "--tokens", tokens.string()});
+  LinkClient open_link(relay.link());
+  BOOST_REQUIRE(open_link.authenticate("rover-rotated", old_key));
+  WsProbe open_client(relay.http());
+  open_client.auth("old-admin-token-0123456789");
 
   write_owner_only(rovers, "rover-rotated " + new_key + "\nrover-bystander " + std::string(kFleetKeyHex) + "\n");
+  write_owner_only(tokens, "admin ada new-admin-token-0123456789\nviewer vera demo-viewer-token\n");
   relay.signal(SIGHUP);
-  for (int i = 0; i < 100 && metric(relay.http(), "relay_reloads_total{result=\"ok\"}") == 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  BOOST_REQUIRE(metric(relay.http(), "relay_reloads_total{result=\"ok\"}") == 1u);
+  const auto reloads = [&](const std::string& result) {
+    return metric(relay.http(), "relay_reloads_total{result=\"" + result + "\"}");
+  };
+  for (int i = 0; i < 100 && reloads("ok") == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  BOOST_REQUIRE(reloads("ok") == 1u);
+  // Sessions opened before the reload are served as before.
+  open_link.send(event(1, "probe/across-the-reload"));
+  BOOST_TEST(open_link.acked(1));
+  open_client.send_text(R"({"type":"get_stats","reqId":"s"})");
+  BOOST_TEST(parse_object(open_client.read()).at("ok").as_bool());
+  // New ones need the new secrets.
   {
     LinkClient with_old(relay.link());
     BOOST_TEST(!with_old.authenticate("rover-rotated", old_key));
   }
+  {
+    WsProbe old_token(relay.http());
+    old_token.send_text(R"({"type":"auth","reqId":"a","token":"old-admin-token-0123456789"})");
+    BOOST_TEST(error_code_of(parse_object(old_token.read())) == "UNAUTHENTICATED");
+  }
+  WsProbe new_token(relay.http());
+  new_token.auth("new-admin-token-0123456789");
   LinkClient with_new(relay.link());
   BOOST_TEST(with_new.authenticate("rover-rotated", new_key, 0, kTestBoot + 1));
-  open_session.send(event(1, "probe/before-rotation"));  // the old session: superseded by with_new
-  BOOST_TEST(open_session.closed_by_peer());
   with_new.send(event(1, "probe/after-rotation"));
   BOOST_TEST(with_new.acked(1));
+  BOOST_TEST(open_link.closed_by_peer());  // the rover's new connection took over
 
   // A broken file (open to others) is refused; the relay keeps the new key.
   std::filesystem::permissions(rovers, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
   relay.signal(SIGHUP);
-  for (int i = 0; i < 100 && metric(relay.http(), "relay_reloads_total{result=\"failed\"}") == 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  BOOST_TEST(metric(relay.http(), "relay_reloads_total{result=\"failed\"}") == 1u);
+  for (int i = 0; i < 100 && reloads("failed") == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  BOOST_TEST(reloads("failed") == 1u);
+  LinkClient still_new(relay.link());
+  BOOST_TEST(still_new.authenticate("rover-rotated", new_key, 0, kTestBoot + 2));
   BOOST_TEST(run_rover_sim(relay.link(), "rover-bystander"));
 }
 
