@@ -93,7 +93,10 @@ struct KeepAliveLimits {
 // raise another client's latency beyond one page. Past it, syncs wait in a
 // bounded FIFO (beyond it: RATE_LIMITED) and catch-ups wait for the budget.
 struct ReadBudgetLimits {
-  double entries_per_s = 200'000;
+  // At 50 000/s a saturating pager keeps the io thread about a quarter busy
+  // (docs/performance.md, "Paging history"); the burst lets a 10 000-alert
+  // resync through without waiting.
+  double entries_per_s = 50'000;
   double burst = 20'000;
   std::size_t max_waiting_syncs = 256;
 };
