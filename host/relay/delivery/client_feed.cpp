@@ -139,7 +139,8 @@ void ClientFeed::poll(Clock::time_point now) {
     too_slow_ = true;
     return sink_.feed_too_slow("client too slow: high/medium alerts not taken in time");
   }
-  if (outbox_.has_urgent() || routine_due(now) || outbox_.resync_owed() || catching_up()) sink_.feed_ready();
+  if (outbox_.has_urgent() || routine_due(now) || outbox_.resync_owed() || (waiting_for_budget_ && catching_up()))
+    sink_.feed_ready();
 }
 
 std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
@@ -160,7 +161,8 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
     return std::nullopt;
   } else if (catching_up()) {
     // Pages share the relay's read budget: past it, wait (the publisher polls again).
-    if (!publisher_.read_budget_available()) {
+    waiting_for_budget_ = !publisher_.read_budget_available();
+    if (waiting_for_budget_) {
       publisher_.wait_for_read_budget();
       return std::nullopt;
     }

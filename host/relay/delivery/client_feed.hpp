@@ -136,6 +136,7 @@ class ClientFeed {
   bool too_slow_ = false;
   bool draining_ = false;
   bool stopped_ = false;
+  bool waiting_for_budget_ = false;  // its catch-up stopped on the read budget; poll() wakes it
 };
 
 }  // namespace rover_alerts::relay

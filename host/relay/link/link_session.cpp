@@ -281,11 +281,12 @@ void LinkSession::on_hello(const link::Hello& hello) {
 void LinkSession::on_proof(const link::Proof& proof) {
   link::LinkProof expected{};
   std::array<std::uint8_t, 32> session_key{};
-  if (!link::handshake_mac(key_, link::kRoverProofLabel, hello_bytes_, challenge_bytes_, expected))
+  link::HandshakeMac mac;  // keyed once for both MACs
+  if (!mac.init(key_) || !mac.compute(link::kRoverProofLabel, hello_bytes_, challenge_bytes_, expected))
     return close("libcrypto failed");
   if (!link::proofs_equal(expected, {proof.mac()->data(), proof.mac()->size()}))
     return refuse_auth("bad_proof", "the proof does not match the rover's key");
-  if (!link::handshake_mac(key_, link::kSessionKeyLabel, hello_bytes_, challenge_bytes_, session_key) ||
+  if (!mac.compute(link::kSessionKeyLabel, hello_bytes_, challenge_bytes_, session_key) ||
       !inbound_seal_.init() || !outbound_seal_.init() ||
       !inbound_seal_.start(session_key, link::Direction::RoverToRelay) ||
       !outbound_seal_.start(session_key, link::Direction::RelayToRover))
