@@ -4,8 +4,8 @@
 // permessage-deflate, as browsers offer it, is agreed and carries the stream.
 
 #include "relay_under_test.hpp"
-#include "support/client_frame_decode.hpp"
-#include "support/lz4_frame_decode.hpp"
+
+#include <rover_alerts/ground/frame_decoding.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -13,6 +13,9 @@
 #include <string>
 
 using namespace rover_alerts::testing;
+using rover_alerts::ground::decode_client_frame;
+using rover_alerts::ground::is_client_frame;
+using rover_alerts::ground::lz4_frame_decode;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;

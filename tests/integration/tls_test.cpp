@@ -3,6 +3,7 @@
 // Beast TLS client that verifies the relay against exactly that certificate.
 
 #include "relay_under_test.hpp"
+#include "support/self_signed_certificate.hpp"
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
@@ -25,23 +26,7 @@ using namespace rover_alerts::testing;
 
 namespace {
 
-// A self-signed certificate for 127.0.0.1 / localhost in a fresh folder.
-struct Certificate {
-  TempDir dir{"tls"};
-  fs::path cert;
-  fs::path key;
-
-  Certificate() {
-    cert = dir.path / "cert.pem";
-    key = dir.path / "key.pem";
-    ChildProcess openssl({OPENSSL_PROGRAM, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                          "-nodes", "-keyout", key.string(), "-out", cert.string(), "-days", "2", "-subj",
-                          "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"});
-    BOOST_REQUIRE(openssl.started());
-    BOOST_REQUIRE_EQUAL(openssl.wait_exit(30000), 0);
-    BOOST_REQUIRE(fs::exists(cert) && fs::exists(key));
-  }
-};
+using Certificate = SelfSignedCertificate;
 
 // A client context that trusts only `cert` and checks the host name.
 ssl::context client_context(const Certificate& certificate) {

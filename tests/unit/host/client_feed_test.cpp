@@ -4,10 +4,10 @@
 
 #include "feed_recorder.hpp"
 
-#include "support/client_frame_decode.hpp"
-#include "support/lz4_frame_decode.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <rover_alerts/ground/frame_decoding.hpp>
+
 #include <boost/test/unit_test.hpp>
 
 #include <map>
@@ -65,11 +65,11 @@ std::string priority_of(const json::object& alert) { return std::string(alert.at
 std::uint64_t rev_of(const json::object& alert) { return alert.at("data").at("rev").to_number<std::uint64_t>(); }
 
 // A flatbuffers subscriber's message: a verified frame, decoded.
-rover_alerts::testing::DecodedClientFrame decode_frame(const ClientFeed::Outgoing& out) {
+rover_alerts::ground::DecodedClientFrame decode_frame(const ClientFeed::Outgoing& out) {
   BOOST_TEST_REQUIRE(out.binary);
-  BOOST_TEST_REQUIRE(rover_alerts::testing::is_client_frame(*out.bytes));
+  BOOST_TEST_REQUIRE(rover_alerts::ground::is_client_frame(*out.bytes));
   std::string error;
-  auto frame = rover_alerts::testing::decode_client_frame(*out.bytes, error, out.changes);
+  auto frame = rover_alerts::ground::decode_client_frame(*out.bytes, error, out.changes);
   BOOST_TEST_REQUIRE(frame.has_value(), error);
   BOOST_TEST(frame->changes.size() == out.changes);
   return std::move(*frame);
@@ -250,7 +250,7 @@ BOOST_AUTO_TEST_CASE(lz4_clients_get_large_batches_compressed_once_and_small_one
   BOOST_TEST(from_a->binary);
   BOOST_TEST(!from_plain->binary);
   BOOST_TEST(from_a->bytes.get() == from_b->bytes.get());  // compressed once for both
-  BOOST_TEST(rover_alerts::testing::lz4_frame_decode(*from_a->bytes).value_or("") == *from_plain->bytes);
+  BOOST_TEST(rover_alerts::ground::lz4_frame_decode(*from_a->bytes).value_or("") == *from_plain->bytes);
   BOOST_TEST(from_a->bytes->size() * 2 < from_plain->bytes->size());
   BOOST_TEST(t.publisher.metrics().lz4_messages == 2u);
 
@@ -360,11 +360,11 @@ BOOST_AUTO_TEST_CASE(a_flatbuffers_catch_up_comes_as_alert_batch_frames_and_lz4_
   const auto packed = compressed->feed.next(ClientFeed::Clock::now());
   BOOST_REQUIRE(packed.has_value());
   BOOST_TEST(packed->binary);
-  BOOST_TEST(!rover_alerts::testing::is_client_frame(*packed->bytes));
-  const auto unpacked = rover_alerts::testing::lz4_frame_decode(*packed->bytes);
+  BOOST_TEST(!rover_alerts::ground::is_client_frame(*packed->bytes));
+  const auto unpacked = rover_alerts::ground::lz4_frame_decode(*packed->bytes);
   BOOST_REQUIRE(unpacked.has_value());
   std::string error;
-  const auto inner = rover_alerts::testing::decode_client_frame(*unpacked, error);
+  const auto inner = rover_alerts::ground::decode_client_frame(*unpacked, error);
   BOOST_REQUIRE_MESSAGE(inner.has_value(), error);
   BOOST_TEST(inner->changes == frame.changes);
 }

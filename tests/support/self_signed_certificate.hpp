@@ -1,0 +1,33 @@
+#pragma once
+// A self-signed certificate for 127.0.0.1 / localhost in a fresh folder, made
+// at test time with the openssl command line (OPENSSL_PROGRAM from CMake).
+
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+
+namespace rover_alerts::testing {
+
+#ifdef OPENSSL_PROGRAM
+struct SelfSignedCertificate {
+  TempDir dir{"tls"};
+  std::filesystem::path cert;
+  std::filesystem::path key;
+
+  SelfSignedCertificate() {
+    cert = dir.path / "cert.pem";
+    key = dir.path / "key.pem";
+    ChildProcess openssl({OPENSSL_PROGRAM, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                          "-nodes", "-keyout", key.string(), "-out", cert.string(), "-days", "2", "-subj",
+                          "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"});
+    BOOST_REQUIRE(openssl.started());
+    BOOST_REQUIRE_EQUAL(openssl.wait_exit(30000), 0);
+    BOOST_REQUIRE(std::filesystem::exists(cert) && std::filesystem::exists(key));
+  }
+};
+#endif
+
+}  // namespace rover_alerts::testing
