@@ -145,15 +145,19 @@ BOOST_AUTO_TEST_CASE(a_client_gets_alerts_and_acks_them) {
   RelayProcess relay = start_relay(data.path, 0);
   Loop loop;
   Watcher admin(loop, admin_config(relay.http));
-  Watcher operator_(loop, config_for(relay.http, "demo-operator-token"));
+  ClientConfig operator_config = config_for(relay.http, "demo-operator-token");
+  operator_config.auto_acknowledge_info = true;  // the seed's default
+  Watcher operator_(loop, operator_config);
   BOOST_REQUIRE(operator_.synced());
   BOOST_TEST(operator_.client.identity().user == "oscar");
   BOOST_TEST(operator_.client.identity().role == "operator");
   const std::string critical = create(loop, admin.client, "critical", "power", "E-stop");
   create(loop, admin.client, "high", "power", "Battery low");
   create(loop, admin.client, "low", "nav", "Waypoint");
-  BOOST_REQUIRE(loop.run_until([&] { return operator_.client.alerts().size() == 3; }));
+  create(loop, admin.client, "info", "nav", "Odometry reset");
+  BOOST_REQUIRE(loop.run_until([&] { return operator_.client.alerts().size() == 4; }));
   BOOST_TEST((operator_.client.alerts().find(critical)->priority() == Priority::Critical));
+  BOOST_TEST(operator_.client.status().unacknowledged == 3u);  // info owes none
 
   operator_.client.acknowledge(critical);
   BOOST_REQUIRE(loop.run_until([&] { return !operator_.acks.empty(); }));
@@ -171,7 +175,8 @@ BOOST_AUTO_TEST_CASE(a_client_gets_alerts_and_acks_them) {
   const json::value exported = json::parse(operator_.client.export_metrics());
   BOOST_TEST(exported.at("queueSizes").at("acknowledgments").as_int64() == 0);
   BOOST_TEST(exported.at("state").as_string() == "synced");
-  BOOST_TEST(exported.at("alerts").as_int64() == 3);
+  BOOST_TEST(exported.at("alerts").as_int64() == 4);
+  BOOST_TEST(exported.at("unacknowledged").as_int64() == 2);
 }
 
 BOOST_AUTO_TEST_CASE(after_a_restart_it_reconnects_and_resyncs_from_its_rev) {

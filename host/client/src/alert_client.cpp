@@ -111,6 +111,7 @@ class AlertClient::Impl : public std::enable_shared_from_this<Impl> {
     s.epoch = cache_.epoch();
     s.rev = cache_.resume_rev();
     s.alerts = cache_.size();
+    s.unacknowledged = cache_.unacknowledged(!config_.auto_acknowledge_info);
     s.queue_sizes.outgoing =
         acks_.waiting() + static_cast<std::size_t>(std::count_if(requests_.begin(), requests_.end(),
                                                                  [](const PendingRequest& r) { return !r.sent; }));
@@ -634,6 +635,7 @@ std::string AlertClient::export_metrics() const {
       {"epoch", s.epoch},
       {"rev", s.rev},
       {"alerts", s.alerts},
+      {"unacknowledged", s.unacknowledged},
       {"queueSizes",
        {{"outgoing", s.queue_sizes.outgoing}, {"acknowledgments", s.queue_sizes.acknowledgments},
         {"retries", s.queue_sizes.retries}}},

@@ -76,6 +76,7 @@ struct ClientStatus {
   std::string epoch;
   std::uint64_t rev = 0;  // resume point
   std::size_t alerts = 0;
+  std::size_t unacknowledged = 0;  // alerts owed an acknowledgement (info only without auto_acknowledge_info)
   struct {
     std::size_t outgoing = 0;         // requests waiting to be sent
     std::size_t acknowledgments = 0;  // acks sent, not yet answered
