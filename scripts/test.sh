@@ -8,7 +8,7 @@
 #   ci       host build, warnings as errors: unit + integration tests; the relay's package
 #   asan     host build with AddressSanitizer + UndefinedBehaviorSanitizer
 #   tsan     host build with ThreadSanitizer: the tests labelled concurrency (emitter, journal)
-#   fuzz     clang + libFuzzer: link frames, link authentication, JSON requests, 30 s each
+#   fuzz     clang + libFuzzer: link frames, link authentication, JSON requests, 20 s each
 #   aarch64  cross build for arm64, firmware tests under qemu-aarch64; the emitter's package
 #   armhf    cross build for armhf, firmware tests under qemu-arm; the emitter's package
 #

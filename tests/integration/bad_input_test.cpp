@@ -8,6 +8,8 @@
 
 #include <rover_alerts/link_framing.hpp>
 
+#include <boost/asio/error.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>

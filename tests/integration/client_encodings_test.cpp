@@ -7,6 +7,10 @@
 
 #include <rover_alerts/ground/frame_decoding.hpp>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <map>

@@ -5,6 +5,7 @@
 #include "support/child_process.hpp"
 #include "support/relay_process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/raw_connection.hpp"
 #include "support/ws_test_client.hpp"
 
 #include <rover_alerts/link_framing.hpp>
@@ -187,16 +188,10 @@ BOOST_FIXTURE_TEST_CASE(garbage_on_the_link_is_refused_and_harms_no_one, RelayFi
   auto client = subscribed_client("demo-viewer-token");
   {
     // A peer that speaks nonsense: a length prefix over the cap, then junk.
-    namespace net = boost::asio;
-    net::io_context io;
-    net::ip::tcp::socket junk(io);
-    junk.connect({net::ip::make_address(link.host), link.port});
+    rover_alerts::testing::RawConnection junk(link);
     const std::uint8_t garbage[] = {0xFF, 0xFF, 0xFF, 0x7F, 'n', 'o', 'p', 'e'};
-    boost::system::error_code ec;
-    net::write(junk, net::buffer(garbage), ec);
-    char byte;
-    junk.read_some(net::buffer(&byte, 1), ec);  // the relay hangs up
-    BOOST_TEST((ec == net::error::eof || ec == net::error::connection_reset));
+    junk.send(garbage, sizeof garbage);
+    BOOST_TEST(junk.closed_by_peer());  // the relay hangs up
   }
   auto sim = rover("rover-it", 1);
   boot_id_of(*sim, "rover-it");

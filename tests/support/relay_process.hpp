@@ -7,6 +7,7 @@
 // `extra_args` comes later and wins.
 
 #include "support/child_process.hpp"
+#include "support/endpoint.hpp"
 #include "support/test_fleet.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -19,16 +20,6 @@
 #include <vector>
 
 namespace rover_alerts::testing {
-
-struct Endpoint {
-  std::string host;
-  unsigned short port = 0;
-};
-
-inline Endpoint parse_endpoint(const std::string& text) {
-  const auto colon = text.rfind(':');
-  return {text.substr(0, colon), static_cast<unsigned short>(std::stoi(text.substr(colon + 1)))};
-}
 
 struct RelayProcess {
   std::unique_ptr<ChildProcess> process;

@@ -1,0 +1,61 @@
+#include "support/ws_probe.hpp"
+
+#include "support/raw_connection.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace rover_alerts::testing {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+struct WsProbe::Stream {
+  net::io_context io;
+  beast::websocket::stream<net::ip::tcp::socket> ws{io};
+};
+
+WsProbe::WsProbe(const Endpoint& at, int read_timeout_ms, int receive_buffer, const std::string& local_address)
+    : stream_(std::make_unique<Stream>()) {
+  auto& ws = stream_->ws;
+  if (receive_buffer > 0 || !local_address.empty()) ws.next_layer().open(net::ip::tcp::v4());
+  if (receive_buffer > 0) ws.next_layer().set_option(net::socket_base::receive_buffer_size(receive_buffer));
+  if (!local_address.empty()) ws.next_layer().bind({net::ip::make_address(local_address), 0});
+  ws.next_layer().connect({net::ip::make_address(at.host), at.port});
+  set_socket_timeouts(ws.next_layer().native_handle(), read_timeout_ms);
+  ws.handshake(at.host + ":" + std::to_string(at.port), "/");
+}
+
+WsProbe::~WsProbe() = default;
+
+void WsProbe::send_text(const std::string& text) {
+  stream_->ws.text(true);
+  boost::system::error_code ec;
+  stream_->ws.write(net::buffer(text), ec);
+}
+
+void WsProbe::send_binary(const std::string& bytes) {
+  stream_->ws.binary(true);
+  boost::system::error_code ec;
+  stream_->ws.write(net::buffer(bytes), ec);
+}
+
+std::optional<std::string> WsProbe::read_frame() {
+  beast::flat_buffer buffer;
+  stream_->ws.read(buffer, last_error_);
+  if (last_error_) return std::nullopt;
+  last_binary_ = stream_->ws.got_binary();
+  return beast::buffers_to_string(buffer.data());
+}
+
+CloseReason WsProbe::read_until_closed() {
+  while (read()) {
+  }
+  // A relay that fails the connection (1009, 1007) closes TCP right after its
+  // close frame, so echoing it may fail; the reason was received all the same.
+  const auto& reason = stream_->ws.reason();
+  return {static_cast<std::uint16_t>(reason.code), std::string(reason.reason.data(), reason.reason.size())};
+}
+
+}  // namespace rover_alerts::testing
