@@ -32,6 +32,7 @@ struct RequestFieldLimits {
   std::size_t max_title_bytes = 256;
   std::size_t max_message_bytes = 4096;     // an alert's `message` text
   std::size_t max_source_bytes = 128;
+  std::size_t max_ack_comment_bytes = 256;  // `comment` of alert_ack
   std::size_t max_metadata_entries = 32;    // also action parameters
   std::size_t max_metadata_bytes = 8192;    // keys + values together
   std::size_t max_filter_entries = 64;      // priorities[] / sources[] of a filter

@@ -191,26 +191,32 @@ async def scenario(contract, http, link, rover_sim):
                                     "priority": "low", "source": "ground"})
         check(not r["ok"] and r["error"]["code"] == "FORBIDDEN", r)
 
-        # An operator acks; the relay records the authenticated user, not a claimed name,
-        # and every subscriber learns of it.
+        # An operator acks with a comment; the relay records the authenticated user, not a
+        # claimed name, and every subscriber learns of it, comment included.
+        r = await operator.request({"type": "alert_ack", "reqId": "ack-0", "alertId": battery["id"],
+                                    "comment": "x" * 257}, validate=False)  # over the contract on purpose
+        check(not r["ok"] and r["error"]["code"] == "TOO_LARGE", r)
         r = await operator.request({"type": "alert_ack", "reqId": "ack-1", "alertId": battery["id"],
-                                    "acknowledgedBy": "mallory"})
-        check(r["ok"], r)
+                                    "acknowledgedBy": "mallory", "comment": "rerouting to base"})
+        check(r["ok"] and r["result"]["comment"] == "rerouting to base", r)
         for c in (viewer, admin):
             notice = await c.expect(lambda m: m["type"] == "alert_ack" and m["alertId"] == battery["id"], "ack notice")
-            check(notice["acknowledgedBy"] == "oscar", notice)
+            check(notice["acknowledgedBy"] == "oscar" and notice["comment"] == "rerouting to base", notice)
             upd = await c.expect(lambda m: m["type"] == "alert" and m["data"]["id"] == battery["id"], "ack update")
             check(upd["data"]["data"]["acknowledged"] and upd["data"]["data"]["state"] == "active_acked", upd)
+            check(upd["data"]["data"]["ackComment"] == "rerouting to base", upd)
         # The delta subscriber gets the same update as only what changed, on the rev it had.
         upd = (await delta.expect(lambda m: m["type"] == "alert" and m["data"]["id"] == battery["id"]
                                   and m["data"]["rev"] > battery["rev"], "delta update"))["data"]
         check(upd.get("delta") is True and upd["type"] == "update" and upd["baseRev"] == battery["rev"], upd)
         check(upd["data"]["acknowledged"] and upd["data"]["state"] == "active_acked", upd)
         check(upd["data"]["acknowledgedBy"] == "oscar" and "acknowledgedAt" in upd["data"], upd)
+        check(upd["data"]["ackComment"] == "rerouting to base", upd)
         check("message" not in upd["data"] and "source" not in upd["data"], f"unchanged fields in a delta: {upd}")
-        # Acking again is still a success (idempotent), by a viewer too.
+        # Acking again is still a success (idempotent), by a viewer too; last writer wins,
+        # so its (absent) comment replaces the operator's.
         r = await viewer.request({"type": "alert_ack", "reqId": "ack-2", "alertId": battery["id"]})
-        check(r["ok"], r)
+        check(r["ok"] and "comment" not in r["result"], r)
         r = await viewer.request({"type": "alert_ack", "reqId": "ack-3", "alertId": "no-such-alert"})
         check(not r["ok"] and r["error"]["code"] == "NOT_FOUND", r)
 

@@ -81,6 +81,7 @@ json::object to_json(const fb::AlertChange& c) {
   if (c.expires_at() != 0) data["expiresAt"] = c.expires_at();
   if (!text(c.acknowledged_by()).empty()) data["acknowledgedBy"] = text(c.acknowledged_by());
   if (c.acknowledged_at() != 0) data["acknowledgedAt"] = c.acknowledged_at();
+  if (!text(c.ack_comment()).empty()) data["ackComment"] = text(c.ack_comment());
   return json::object{{"id", text(c.id())},        {"type", change_type(c.type())},
                       {"priority", priority(c.priority())}, {"timestamp", c.timestamp()},
                       {"rev", c.rev()},            {"data", std::move(data)}};

@@ -63,6 +63,8 @@ void write_alert_data(JsonWriter& out, const Alert& alert, ChangeType type, std:
            [&](JsonWriter& w) { w.value(alert.acknowledged_by); });
   optional(kFieldAcknowledgedAt, "acknowledgedAt", alert.acknowledged_at_ms != 0,
            [&](JsonWriter& w) { w.value(alert.acknowledged_at_ms); });
+  optional(kFieldAckComment, "ackComment", !alert.ack_comment.empty(),
+           [&](JsonWriter& w) { w.value(alert.ack_comment); });
   out.end_object();
 }
 

@@ -155,6 +155,7 @@ class FieldReader {
 
 void decode(FieldReader& r, const AlertFieldLimits& limits, AckRequest& out) {
   r.string("alertId", out.alert_id, limits.max_id_bytes, true);
+  r.string("comment", out.comment, limits.max_ack_comment_bytes);
   r.boolean("syncAcrossClients", out.sync_across_clients);
   // A claimed `acknowledgedBy` is ignored on purpose: the relay records the
   // authenticated user.

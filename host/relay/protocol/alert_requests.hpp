@@ -20,6 +20,7 @@ namespace rover_alerts::relay {
 
 struct AckRequest {
   std::string alert_id;
+  std::string comment;               // optional: why, kept with the acknowledgement
   bool sync_across_clients = true;  // false: no alert_ack notice to the other clients
 };
 
@@ -46,6 +47,7 @@ struct AlertFieldLimits {
   std::size_t max_message_bytes = 4096;
   std::size_t max_source_bytes = 128;
   std::size_t max_group_id_bytes = 128;
+  std::size_t max_ack_comment_bytes = 256;
   std::size_t max_metadata_entries = 32;
   std::size_t max_metadata_bytes = 8192;  // keys and values together
   std::size_t max_clear_ids = 1000;

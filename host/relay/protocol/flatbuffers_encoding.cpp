@@ -75,6 +75,7 @@ std::string encode_change_flatbuffer(ChangeType type, const Alert& alert) {
   if (!alert.metadata.empty()) metadata = key_values(builder, alert.metadata);
   const auto group_id = optional_string(builder, alert.group_id);
   const auto acknowledged_by = optional_string(builder, alert.acknowledged_by);
+  const auto ack_comment = optional_string(builder, alert.ack_comment);
 
   fb::AlertChangeBuilder change(builder);
   change.add_id(id);
@@ -102,6 +103,7 @@ std::string encode_change_flatbuffer(ChangeType type, const Alert& alert) {
   change.add_expires_at(alert.expires_at_ms);
   change.add_acknowledged_by(acknowledged_by);
   change.add_acknowledged_at(alert.acknowledged_at_ms);
+  change.add_ack_comment(ack_comment);
   builder.Finish(change.Finish(), fb::ServerFrameIdentifier());
   return finished(builder);
 }

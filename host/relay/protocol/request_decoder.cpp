@@ -186,6 +186,7 @@ AlertFieldLimits alert_field_limits(const RequestFieldLimits& fields) {
   limits.max_message_bytes = fields.max_message_bytes;
   limits.max_source_bytes = fields.max_source_bytes;
   limits.max_group_id_bytes = fields.max_group_id_bytes;
+  limits.max_ack_comment_bytes = fields.max_ack_comment_bytes;
   limits.max_metadata_entries = fields.max_metadata_entries;
   limits.max_metadata_bytes = fields.max_metadata_bytes;
   limits.max_clear_ids = fields.max_ids;

@@ -137,13 +137,14 @@ void AlertRequestHandler::handle(const Identity& who, const json::value& req_id,
 
 void AlertRequestHandler::ack(const Identity& who, const json::value& req_id, const AckRequest& request,
                               std::uint64_t now_ms, Reply reply) {
-  const AckResult result = store_.acknowledge(request.alert_id, who.user, now_ms);
+  const AckResult result = store_.acknowledge(request.alert_id, who.user, now_ms, request.comment);
   if (!result.ok()) return reply(error_message(req_id, ErrorCode::NotFound, "no alert with this id"));
 
   json::object ack;
   ack.emplace("alertId", result.alert.id);
   ack.emplace("acknowledgedBy", result.alert.acknowledged_by);
   ack.emplace("acknowledgedAt", result.alert.acknowledged_at_ms);
+  if (!result.alert.ack_comment.empty()) ack.emplace("comment", result.alert.ack_comment);
   ack.emplace("rev", result.rev);
   std::shared_ptr<const std::string> notice;
   if (request.sync_across_clients) {

@@ -68,6 +68,7 @@ std::uint32_t changed_fields(const Alert& a, const Alert& b) {
   note(a.expires_at_ms != b.expires_at_ms, kFieldExpiresAt);
   note(a.acknowledged_by != b.acknowledged_by, kFieldAcknowledgedBy);
   note(a.acknowledged_at_ms != b.acknowledged_at_ms, kFieldAcknowledgedAt);
+  note(a.ack_comment != b.ack_comment, kFieldAckComment);
   return changed;
 }
 

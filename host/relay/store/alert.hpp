@@ -52,6 +52,7 @@ struct Alert {
   bool acknowledged = false;
   std::string acknowledged_by;
   std::uint64_t acknowledged_at_ms = 0;
+  std::string ack_comment;  // why, in the acknowledger's words (optional, bounded by the protocol)
   bool active = true;
   std::uint32_t occurrences = 1;
   std::uint64_t first_seen_ms = 0;
@@ -91,8 +92,9 @@ enum AlertField : std::uint32_t {
   kFieldExpiresAt = 1u << 14,
   kFieldAcknowledgedBy = 1u << 15,
   kFieldAcknowledgedAt = 1u << 16,
+  kFieldAckComment = 1u << 17,
 };
-inline constexpr std::uint32_t kAllFields = (1u << 17) - 1;
+inline constexpr std::uint32_t kAllFields = (1u << 18) - 1;
 
 // The fields that differ between two states of one alert.
 std::uint32_t changed_fields(const Alert& before, const Alert& after);

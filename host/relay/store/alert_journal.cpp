@@ -583,6 +583,7 @@ void AlertJournal::encode(const Alert& a, ByteWriter& w) {
   w.u64(a.rev);
   w.u64(a.created_rev);
   w.str(a.created_by);
+  w.str(a.ack_comment);  // added last: records written before it end at created_by
 }
 
 bool AlertJournal::decode(std::string_view bytes, Alert& a) {
@@ -603,7 +604,8 @@ bool AlertJournal::decode(std::string_view bytes, Alert& a) {
   if (!r.str(extra) || !AlertText::decode_extra(extra, a.action, a.metadata)) return false;
   return r.str(a.group_id) && r.u64(a.expires_at_ms) && r.str(a.acknowledged_by) &&
          r.u64(a.acknowledged_at_ms) && r.num(a.occurrences) && r.u64(a.first_seen_ms) && r.u64(a.last_seen_ms) &&
-         r.u64(a.timestamp_ms) && r.u64(a.rev) && r.u64(a.created_rev) && r.str(a.created_by) && r.done();
+         r.u64(a.timestamp_ms) && r.u64(a.rev) && r.u64(a.created_rev) && r.str(a.created_by) &&
+         (r.done() || (r.str(a.ack_comment) && r.done()));
 }
 
 std::string AlertJournal::encode(const Tombstone& t) {

@@ -71,6 +71,7 @@ struct AlertRecord {
   StringPool::Id source = StringPool::kEmpty;
   StringPool::Id acknowledged_by = StringPool::kEmpty;
   StringPool::Id created_by = StringPool::kEmpty;
+  StringPool::Id ack_comment = StringPool::kEmpty;
   std::uint32_t occurrences = 1;
   Priority priority = Priority::Info;
   std::uint8_t flags = 0;

@@ -56,6 +56,7 @@ void AlertStore::free_slot(Slot slot) {
   strings_.release(r.rover);
   strings_.release(r.source);
   strings_.release(r.acknowledged_by);
+  strings_.release(r.ack_comment);
   strings_.release(r.created_by);
   r = AlertRecord{};  // rev 0: free; the text block is freed
   free_slots_.push_back(slot);
@@ -99,6 +100,7 @@ Alert AlertStore::to_alert(const AlertRecord& r) const {
   a.acknowledged = r.has(AlertRecord::kAcknowledged);
   a.acknowledged_by.assign(strings_.view(r.acknowledged_by));
   a.acknowledged_at_ms = r.acknowledged_at_ms;
+  a.ack_comment.assign(strings_.view(r.ack_comment));
   a.active = r.has(AlertRecord::kActive);
   a.occurrences = r.occurrences;
   a.first_seen_ms = r.first_seen_ms;
@@ -321,6 +323,7 @@ void AlertStore::update_existing(Slot slot, const RoverEvent& event, const std::
     r.set(AlertRecord::kActive, true);
     r.set(AlertRecord::kAcknowledged, false);
     set_string(r.acknowledged_by, {});
+    set_string(r.ack_comment, {});
     r.acknowledged_at_ms = 0;
   }
   commit(ChangeType::Update, slot, event.last_seen_ms, old_expiry, before);
@@ -339,7 +342,8 @@ void AlertStore::clear_existing(Slot slot, std::uint64_t at_ms) {
 
 // ---- operator input -------------------------------------------------------
 
-AckResult AlertStore::acknowledge(std::string_view alert_id, std::string_view user, std::uint64_t at_ms) {
+AckResult AlertStore::acknowledge(std::string_view alert_id, std::string_view user, std::uint64_t at_ms,
+                                  std::string_view comment) {
   AckResult result;
   const Slot slot = find_slot_by_id(alert_id);
   if (slot == kNoSlot) return result;
@@ -347,6 +351,7 @@ AckResult AlertStore::acknowledge(std::string_view alert_id, std::string_view us
   AlertRecord& r = records_[slot];
   r.set(AlertRecord::kAcknowledged, true);
   set_string(r.acknowledged_by, user);
+  set_string(r.ack_comment, comment);
   r.acknowledged_at_ms = at_ms;
   result.status = AckStatus::Ok;
   if (!r.has(AlertRecord::kActive) && !r.has(AlertRecord::kPersistent)) {
@@ -540,6 +545,7 @@ bool AlertStore::restore_alert(const Alert& alert) {
   r.expires_at_ms = alert.expires_at_ms;
   r.acknowledged_by = strings_.acquire(alert.acknowledged_by);
   r.acknowledged_at_ms = alert.acknowledged_at_ms;
+  r.ack_comment = strings_.acquire(alert.ack_comment);
   r.occurrences = alert.occurrences;
   r.first_seen_ms = alert.first_seen_ms;
   r.last_seen_ms = alert.last_seen_ms;

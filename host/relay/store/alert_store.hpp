@@ -275,10 +275,11 @@ class AlertStore {
   // ---- operator input ----------------------------------------------------
 
   // alert_ack. Idempotent: acking an acked alert is Ok again and updates
-  // acknowledgedBy/At (last writer wins, in call order) - a change with a new
+  // acknowledgedBy/At and the comment (last writer wins, in call order) - a change with a new
   // rev. Acking an alert that returned to normal removes it (type Remove)
   // unless persistent.
-  AckResult acknowledge(std::string_view alert_id, std::string_view user, std::uint64_t at_ms);
+  AckResult acknowledge(std::string_view alert_id, std::string_view user, std::uint64_t at_ms,
+                        std::string_view comment = {});
 
   // alert_create: a new alert with id "ground-<rev>", key "<source>/ground-<rev>",
   // empty rover, first/last seen = now. Returns its state.
@@ -392,7 +393,7 @@ class AlertStore {
   std::uint64_t rev_ = 0;
   std::uint64_t history_floor_rev_ = 0;
 
-  StringPool strings_;              // rover, source, acknowledgedBy, createdBy
+  StringPool strings_;              // rover, source, acknowledgedBy, createdBy, ack comments
   std::vector<AlertRecord> records_;
   std::vector<Slot> free_slots_;
   // Records per rover (ground alerts not counted), kept by index()/unindex().

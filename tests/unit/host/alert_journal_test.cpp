@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(reopen_gives_the_identical_store) {
   criteria.priority = Priority::Low;
   BOOST_TEST(s.clear(criteria, 3100) == 1u);  // a third removal: the oldest tombstone is pruned
   s.apply_rover_event("R1", kBoot, ++seq, clear_of("ghost"));  // only the seq moves
-  BOOST_TEST(s.acknowledge(s.find("R1", "drive/overtemp")->id, "oscar", 3200).ok());  // an ack that stays
+  BOOST_TEST(s.acknowledge(s.find("R1", "drive/overtemp")->id, "oscar", 3200, "cooling down").ok());  // stays
   BOOST_TEST(first->journal->flush());
   BOOST_TEST(first->journal->healthy());
 
@@ -174,6 +174,31 @@ BOOST_AUTO_TEST_CASE(reopen_gives_the_identical_store) {
   BOOST_TEST(overtemp->acknowledged);
   BOOST_TEST(overtemp->acknowledged_by == "oscar");
   BOOST_TEST(overtemp->acknowledged_at_ms == 3200u);
+  BOOST_TEST(overtemp->ack_comment == "cooling down");
+}
+
+// A record journaled before acknowledgements had comments ends at createdBy:
+// it still decodes (with no comment); one with trailing garbage does not.
+BOOST_AUTO_TEST_CASE(records_from_before_ack_comments_still_decode) {
+  Alert a;
+  a.id = "R1-0000000000000001-1";
+  a.key = "a";
+  a.rover = "R1";
+  a.source = "s";
+  a.acknowledged = true;
+  a.acknowledged_by = "ada";
+  a.ack_comment = "why";
+  const std::string current = AlertJournal::encode(a);
+  Alert decoded;
+  BOOST_TEST_REQUIRE(AlertJournal::decode(current, decoded));
+  BOOST_TEST(decoded.ack_comment == "why");
+  // The old format: the same bytes without the trailing string (a varint length and its bytes).
+  const std::string old = current.substr(0, current.size() - 1 - a.ack_comment.size());
+  Alert from_old;
+  BOOST_TEST_REQUIRE(AlertJournal::decode(old, from_old));
+  BOOST_TEST(from_old.ack_comment.empty());
+  BOOST_TEST(from_old.acknowledged_by == "ada");
+  BOOST_TEST(!AlertJournal::decode(current + "x", decoded));
 }
 
 // Boots the store forgets leave the file and the journal's acknowledgeable
@@ -528,6 +553,7 @@ BOOST_AUTO_TEST_CASE(encoding_round_trips_and_rejects_garbage) {
   a.timestamp_ms = 5;
   a.rev = 6;
   a.created_by = "ann";
+  a.ack_comment = "c";
   Alert b;
   BOOST_TEST(AlertJournal::decode(AlertJournal::encode(a), b));
   BOOST_TEST((a == b));

@@ -115,6 +115,40 @@ BOOST_AUTO_TEST_CASE(ack_is_idempotent_and_the_last_writer_wins) {
   BOOST_TEST(f.store.rev() == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(ack_comment_is_kept_replaced_by_the_next_ack_and_forgotten_on_reraise) {
+  Fixture f;
+  auto e = raise("a");
+  f.apply(e);
+  const std::string id = f.id_of("a");
+  const AckResult first = f.store.acknowledge(id, "ada", 2000, "rerouting to base");
+  BOOST_TEST(first.alert.ack_comment == "rerouting to base");
+  BOOST_TEST(f.store.find_by_id(id)->ack_comment == "rerouting to base");
+  BOOST_TEST((changed_fields(f.changes[0].alert, f.changes[1].alert) & kFieldAckComment) != 0u);
+  // Last writer wins, comment included: no comment replaces one.
+  f.store.acknowledge(id, "bob", 2100);
+  BOOST_TEST(f.store.find_by_id(id)->ack_comment.empty());
+  f.store.acknowledge(id, "bob", 2200, "seen");
+  // Returned to normal, then raised again: a fresh acknowledgement is owed, and
+  // the old one's comment must not pose as its reason.
+  f.apply(clear_of("a"));
+  BOOST_TEST(f.store.find_by_id(id).has_value() == false);  // acked and returned: removed
+  f.apply(e);
+  const std::string again = f.id_of("a");
+  BOOST_TEST(f.store.find_by_id(again)->ack_comment.empty());
+  auto p = raise("p");
+  p.persistent = true;
+  f.apply(p);
+  const std::string latched = f.id_of("p");
+  auto c = clear_of("p");
+  c.persistent = true;
+  f.apply(c);
+  f.store.acknowledge(latched, "ada", 2300, "latched on purpose");
+  BOOST_TEST(f.store.find_by_id(latched)->ack_comment == "latched on purpose");
+  f.apply(p);  // the condition comes back on the same occurrence
+  BOOST_TEST(f.store.find_by_id(latched)->ack_comment.empty());
+  BOOST_TEST(f.store.find_by_id(latched)->acknowledged_by.empty());
+}
+
 BOOST_AUTO_TEST_CASE(ack_of_a_returned_alert_removes_it_and_reports_rover_and_key) {
   Fixture f;
   f.apply(raise("a"));

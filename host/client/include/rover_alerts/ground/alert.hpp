@@ -57,6 +57,7 @@ class Alert {
   std::string_view rover() const { return text("rover"); }
   std::string_view group_id() const { return text("groupId"); }
   std::string_view acknowledged_by() const { return text("acknowledgedBy"); }
+  std::string_view ack_comment() const { return text("ackComment"); }
   bool acknowledged() const { return flag("acknowledged"); }
 
   // The whole AlertWebSocketMessage of its latest change.
