@@ -208,6 +208,20 @@ std::string parse_client_option(std::string_view arg, std::string_view value, Cl
   return {};
 }
 
+// "operator,admin": a non-empty set of known roles.
+std::optional<RoleSet> parse_roles(std::string_view list) {
+  RoleSet roles;
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    const auto role = role_from_string(list.substr(0, comma));
+    if (!role) return std::nullopt;
+    roles.add(*role);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+  }
+  if (roles.empty()) return std::nullopt;
+  return roles;
+}
+
 }  // namespace
 
 CommandLine parse_command_line(std::span<const char* const> args) {
@@ -231,7 +245,7 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       continue;
     }
     if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens" && arg != "--rovers" &&
-        !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
+        arg != "--ack-roles" && !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
       return fail("unknown option `" + std::string(arg) + "`");
     if (i + 1 == args.size()) return fail("option `" + std::string(arg) + "` needs a value");
     const std::string_view value = args[++i];
@@ -245,6 +259,11 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       const auto endpoint = parse_host_port(value);
       if (!endpoint) return fail("`" + std::string(arg) + "` expects HOST:PORT, got `" + std::string(value) + "`");
       (arg == "--listen" ? result.config.http_listen : result.config.link_listen) = *endpoint;
+    } else if (arg == "--ack-roles") {
+      const auto roles = parse_roles(value);
+      if (!roles) return fail("`--ack-roles` expects roles separated by commas (admin, operator, viewer), got `" +
+                              std::string(value) + "`");
+      result.config.permissions.ack = *roles;
     } else if (arg == "--data") {
       result.config.data_dir = std::string(value);
     } else if (arg == "--rovers") {
@@ -269,7 +288,7 @@ std::string usage(std::string_view program) {
   std::string text = "usage: ";
   text.append(program).append(
       " --tokens FILE [--rovers FILE | --insecure-links] [--listen HOST:PORT] [--link-listen HOST:PORT]\n"
-      "       [--data DIR]\n"
+      "       [--data DIR] [--ack-roles ROLE[,ROLE]...]\n"
       "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
       "       [--max-clients N] [--max-clients-per-address N] [--max-unauthenticated N[/PER_ADDRESS]]\n"
       "       [--rate-limit R[/BURST]] [--read-budget N[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
@@ -290,6 +309,8 @@ std::string usage(std::string_view program) {
       "  --listen HOST:PORT       HTTP and WebSocket clients (default 127.0.0.1:8000)\n"
       "  --link-listen HOST:PORT  rover links (default 127.0.0.1:8100)\n"
       "  --data DIR               relay state, created if missing (default ./data)\n"
+      "  --ack-roles ROLES        who may acknowledge, e.g. operator,admin (default: every role,\n"
+      "                           admin,operator,viewer)\n"
       "  --durability full|normal journal fsync: full survives power loss, normal only\n"
       "                           a relay crash (default full)\n"
       "  --history-max-tombstones N   removed alerts remembered for resync (default 100000)\n"

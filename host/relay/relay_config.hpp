@@ -3,6 +3,7 @@
 // limits with their defaults.
 
 #include "delivery/delivery_limits.hpp"
+#include "requests/permissions.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 
@@ -157,6 +158,7 @@ struct RelayConfig {
   LinkLimits link;
   ClientLimits clients;
   StoreConfig store;
+  Permissions permissions;                  // --ack-roles
 };
 
 }  // namespace rover_alerts::relay

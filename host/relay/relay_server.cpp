@@ -75,6 +75,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
   http_context_.links = &link_stats_;
   http_context_.journal = &journal_->counters();
   alert_requests_.set_journal(&journal_->counters());
+  alert_requests_.set_permissions(config.permissions);
   store_.set_recorder(journal_.get());
   link_context_.journal = journal_.get();
   link_context_.rover_keys = std::move(rover_keys);

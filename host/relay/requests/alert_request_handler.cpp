@@ -112,7 +112,7 @@ AlertRequestHandler::AlertRequestHandler(AlertStore& store, Publisher& publisher
 void AlertRequestHandler::handle(const Identity& who, const json::value& req_id, const AlertRequest& request,
                                  std::uint64_t now_ms, const ConnectionFigures& connection, Reply reply) {
   const Operation operation = operation_of(request);
-  if (!role_may(who.role, operation))
+  if (!role_may(who.role, operation, permissions_))
     return reply(error_message(req_id, ErrorCode::Forbidden,
                                std::string(to_string(operation)) + " is not allowed for role " +
                                    std::string(to_string(who.role))));

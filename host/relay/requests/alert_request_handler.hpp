@@ -14,6 +14,7 @@
 #include "auth/identity.hpp"
 #include "delivery/publisher.hpp"
 #include "protocol/alert_requests.hpp"
+#include "requests/permissions.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 #include "store/rover_link_stats.hpp"
@@ -63,6 +64,9 @@ class AlertRequestHandler {
   // none are): for anything that shows clients the store's state.
   void after_commit(std::function<void()> callback) { after_commit_(std::move(callback)); }
 
+  // Which roles may acknowledge (the rest of the table is fixed).
+  void set_permissions(const Permissions& permissions) { permissions_ = permissions; }
+
   // get_stats shows the journal's commit latency once it is given.
   void set_journal(const JournalCounters* journal) { journal_ = journal; }
 
@@ -83,6 +87,7 @@ class AlertRequestHandler {
   AfterCommit after_commit_;
   WhenShowable when_showable_;
   const JournalCounters* journal_ = nullptr;
+  Permissions permissions_;
 };
 
 }  // namespace rover_alerts::relay

@@ -1,7 +1,8 @@
 #pragma once
 // Who may do what (the seed's permission table), enforced by the relay:
 //   alert_subscribe, alert_sync, get_stats   every role
-//   alert_ack                                 every authenticated user
+//   alert_ack                                 every authenticated user (configurable:
+//                                             ISA-18.2 sites allow operator and admin only)
 //   alert_clear                               operator, admin
 //   alert_create                              admin
 
@@ -14,14 +15,36 @@ namespace rover_alerts::relay {
 
 enum class Operation : std::uint8_t { Subscribe, Sync, Stats, Ack, Clear, Create };
 
-constexpr bool role_may(Role role, Operation operation) {
+// A set of roles, a bit each.
+class RoleSet {
+ public:
+  static constexpr RoleSet all() { return RoleSet(kAll); }
+  constexpr RoleSet() = default;
+  constexpr bool has(Role role) const { return (bits_ & bit(role)) != 0; }
+  constexpr void add(Role role) { bits_ = static_cast<std::uint8_t>(bits_ | bit(role)); }
+  constexpr bool empty() const { return bits_ == 0; }
+  constexpr bool operator==(const RoleSet&) const = default;
+
+ private:
+  static constexpr std::uint8_t kAll = 0b111;
+  static constexpr std::uint8_t bit(Role role) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(role)); }
+  constexpr explicit RoleSet(std::uint8_t bits) : bits_(bits) {}
+  std::uint8_t bits_ = 0;
+};
+
+// What a site configures of the table above.
+struct Permissions {
+  RoleSet ack = RoleSet::all();  // --ack-roles
+};
+
+constexpr bool role_may(Role role, Operation operation, const Permissions& permissions = {}) {
   switch (operation) {
     case Operation::Create: return role == Role::Admin;
     case Operation::Clear: return role == Role::Admin || role == Role::Operator;
+    case Operation::Ack: return permissions.ack.has(role);
     case Operation::Subscribe:
     case Operation::Sync:
-    case Operation::Stats:
-    case Operation::Ack: return true;
+    case Operation::Stats: return true;
   }
   return false;
 }

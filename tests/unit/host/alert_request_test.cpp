@@ -181,20 +181,44 @@ BOOST_FIXTURE_TEST_CASE(permissions_for_every_role_and_request, HandlerFixture) 
   }
 }
 
+// An ISA-18.2 site lets only operators and admins acknowledge (--ack-roles).
+BOOST_FIXTURE_TEST_CASE(ack_roles_are_configuration, HandlerFixture) {
+  store.apply_rover_event("r1", 1, 1, raise("power/low", Priority::High));
+  const std::string id = store.snapshot().front().id;
+  const std::string ack = R"({"type":"alert_ack","alertId":")" + id + R"("})";
+  Permissions permissions;
+  permissions.ack = RoleSet{};
+  permissions.ack.add(Role::Operator);
+  permissions.ack.add(Role::Admin);
+  handler.set_permissions(permissions);
+  const auto refused = run(viewer, ack);
+  BOOST_TEST(code(refused) == "FORBIDDEN");
+  BOOST_TEST(!store.find_by_id(id)->acknowledged);
+  BOOST_TEST(ok(run(operator_, ack)));
+  BOOST_TEST(ok(run(admin, ack)));
+  handler.set_permissions(Permissions{});  // the seed's default: everyone
+  BOOST_TEST(ok(run(viewer, ack)));
+}
+
 BOOST_FIXTURE_TEST_CASE(ack_records_the_authenticated_user_notifies_and_forwards, HandlerFixture) {
   store.apply_rover_event("r1", 1, 1, raise("power/low", Priority::High));
   const std::string id = store.snapshot().front().id;
   commit();
   watcher->received.clear();
-  const auto reply = run(operator_, R"({"type":"alert_ack","alertId":")" + id + R"(","acknowledgedBy":"mallory"})");
+  const auto reply = run(operator_, R"({"type":"alert_ack","alertId":")" + id +
+                                        R"(","acknowledgedBy":"mallory","comment":"on it"})");
   BOOST_REQUIRE(ok(reply));
   BOOST_TEST(reply.at("result").at("acknowledgedBy").as_string() == "oscar");
+  BOOST_TEST(reply.at("result").at("comment").as_string() == "on it");
+  BOOST_TEST(store.find_by_id(id)->ack_comment == "on it");
   BOOST_TEST(store.find_by_id(id)->acknowledged_by == "oscar");
   // Subscribers get the store's change and the ack notice, with the same rev.
   BOOST_REQUIRE(watcher->received.size() == 2u);
   BOOST_TEST(watcher->received[0].at("type").as_string() == "alert");
   BOOST_TEST(watcher->received[1].at("type").as_string() == "alert_ack");
   BOOST_TEST(watcher->received[1].at("rev") == watcher->received[0].at("data").at("rev"));
+  BOOST_TEST(watcher->received[1].at("comment").as_string() == "on it");
+  BOOST_TEST(watcher->received[0].at("data").at("data").at("ackComment").as_string() == "on it");
   BOOST_TEST(forwarded == std::vector<std::string>{id});
 
   // Idempotent, last writer wins.

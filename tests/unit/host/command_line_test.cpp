@@ -36,6 +36,17 @@ BOOST_AUTO_TEST_CASE(all_options) {
   BOOST_TEST(result.config.data_dir == "/tmp/d");
 }
 
+BOOST_AUTO_TEST_CASE(ack_roles) {
+  BOOST_TEST((parse({"--tokens", "t"}).config.permissions.ack == RoleSet::all()));
+  const auto result = parse({"--tokens", "t", "--ack-roles", "operator,admin"});
+  BOOST_TEST_REQUIRE(result.error.empty(), result.error);
+  BOOST_TEST(result.config.permissions.ack.has(Role::Operator));
+  BOOST_TEST(result.config.permissions.ack.has(Role::Admin));
+  BOOST_TEST(!result.config.permissions.ack.has(Role::Viewer));
+  for (const char* bad : {"", ",", "root", "operator,,admin", "Operator"})
+    BOOST_TEST(!parse({"--tokens", "t", "--ack-roles", bad}).error.empty(), bad);
+}
+
 BOOST_AUTO_TEST_CASE(store_options) {
   const auto result = parse({"--tokens", "t", "--durability", "normal", "--history-max-tombstones", "50",
                              "--history-max-age", "60", "--journal-max-bytes", "65536", "--journal-max-backlog", "9"});
