@@ -5,8 +5,10 @@
 #   scripts/install-deps.sh [host] [cross]     (no argument = both)
 #
 #   host   compiler, CMake, Ninja, ccache and the libraries of the host build
-#          (firmware, relay, clients, tests), Python modules of the tests, and
-#          promtool (Prometheus' linter) in build/tools/bin (see fetch_promtool)
+#          (firmware, relay, clients, tests), Python modules of the tests,
+#          promtool (Prometheus' linter) in build/tools/bin (see fetch_promtool),
+#          and for the browser test Chromium, Node.js and npm, and the npm
+#          packages of tests/browser (npm ci, see install_browser_test_packages)
 #   cross  ARM cross compilers (arm64, armhf) and qemu-user to run their tests;
 #          target libraries are not installed here: toolchains/make-sysroot.sh
 #          fetches them into a sysroot under the build folder
@@ -22,7 +24,13 @@ HOST_PACKAGES=(
   liblz4-dev libsqlite3-dev libssl-dev
   python3 python3-websockets python3-jsonschema python3-lz4
   curl ca-certificates
+  chromium fonts-liberation
 )
+# Node.js and npm for tests/browser, from Debian unless a node is already on
+# the PATH (another build of Node.js brings its own npm, which Debian's npm
+# package would conflict with).
+NODE_PACKAGES=(nodejs npm)
+BROWSER_TEST_DIR=tests/browser
 # Where fetch_promtool puts promtool; tests/integration/CMakeLists.txt looks there.
 PROMTOOL_DIR=build/tools/bin
 CROSS_PACKAGES=(
@@ -35,9 +43,13 @@ groups=("$@")
 [[ ${#groups[@]} -gt 0 ]] || groups=(host cross)
 wanted=()
 want_promtool=
+want_npm=
 for g in "${groups[@]}"; do
   case $g in
-    host) wanted+=("${HOST_PACKAGES[@]}"); want_promtool=1 ;;
+    host)
+      wanted+=("${HOST_PACKAGES[@]}"); want_promtool=1; want_npm=1
+      if ! command -v node >/dev/null || ! command -v npm >/dev/null; then wanted+=("${NODE_PACKAGES[@]}"); fi
+      ;;
     cross) wanted+=("${CROSS_PACKAGES[@]}") ;;
     -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown group '$g' (host, cross)" >&2; exit 2 ;;
@@ -103,6 +115,18 @@ fetch_promtool() {
   fi
 }
 
+# The browser test's npm packages, exactly as package-lock.json pins them;
+# again only when the lock file changed since the last install.
+install_browser_test_packages() {
+  local dir
+  dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/$BROWSER_TEST_DIR
+  if [[ -f $dir/node_modules/.package-lock.json && ! $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+    return 0
+  fi
+  echo "install-deps: npm ci in $BROWSER_TEST_DIR"
+  (cd "$dir" && npm ci --no-audit --no-fund) || { echo "install-deps: npm ci in $BROWSER_TEST_DIR failed" >&2; return 1; }
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-deps: all ${#wanted[@]} packages present (${groups[*]})"
 else
@@ -118,3 +142,4 @@ else
   echo "install-deps: done"
 fi
 [[ -z $want_promtool ]] || fetch_promtool
+[[ -z $want_npm ]] || install_browser_test_packages

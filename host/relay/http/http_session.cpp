@@ -1,5 +1,6 @@
 #include "http/http_session.hpp"
 
+#include "http/console_assets.hpp"
 #include "http/metrics.hpp"
 #include "http/websocket_session.hpp"
 #include "log.hpp"
@@ -19,13 +20,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::string_view kServerName = "alert-relay";
-
-constexpr std::string_view kPlaceholderPage =
-    "<!doctype html>\n"
-    "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Rover alerts</title></head>\n"
-    "<body><h1>Rover alerts relay</h1>\n"
-    "<p>The operator console comes later. WebSocket clients connect to this address.</p>\n"
-    "</body></html>\n";
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
@@ -194,9 +188,14 @@ void HttpSession::handle_request(const Request& request) {
                       render_delivery_metrics(context_.publisher.metrics(), context_.publisher.depths(),
                                               context_.publisher.size(), context_.store.stats());
     if (context_.links != nullptr) response.body() += render_link_metrics(*context_.links, context_.journal);
-  } else if (path == "/") {
-    response.set(http::field::content_type, "text/html; charset=utf-8");
-    response.body() = kPlaceholderPage;
+  } else if (const ConsoleAsset* asset = find_console_asset(path)) {
+    response.set(http::field::content_type, asset->content_type);
+    response.set("Content-Security-Policy", kConsoleContentSecurityPolicy);
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Referrer-Policy", "no-referrer");
+    // Revalidated on every load: a relay upgrade brings its own console.
+    response.set(http::field::cache_control, "no-cache");
+    response.body() = asset->body;
   } else {
     response.result(http::status::not_found);
     response.set(http::field::content_type, "text/plain");

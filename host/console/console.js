@@ -1,0 +1,383 @@
+// The operator console: sign-in, the live alert table with its filters,
+// acknowledgement and clearing, the critical banner and sound, keyboard
+// operation, the connection indicator and the side panels. Modules: the
+// connection (connection.js), the alerts held (alert_state.js), the table
+// (alert_table.js), sound (alarm.js), the side panels (stats_panel.js).
+import { byId, el, asText } from './dom.js';
+import { AlertState, needsAck } from './alert_state.js';
+import { Connection } from './connection.js';
+import { AlertTable } from './alert_table.js';
+import { Alarm } from './alarm.js';
+import { StatsPanel } from './stats_panel.js';
+
+const TOKEN_KEY = 'rover-alerts.token';
+const STATS_EVERY_MS = 3000;
+const CLEAR_ROLES = new Set(['operator', 'admin']);
+
+const root = document.documentElement;
+const state = new AlertState();
+const alarm = new Alarm(root);
+const stats = new StatsPanel(byId('rovers'), byId('stats'));
+let connection = null;
+let role = '';
+let statsTimer = null;
+let renderQueued = false;
+
+const table = new AlertTable(byId('alert-rows'), byId('empty'), {
+  ack: (id) => askAck([id]),
+  clear: (id) => askClear(id),
+  selectionChanged: () => showSelection(),
+});
+
+// --- sign-in ------------------------------------------------------------------
+
+function signIn(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+  byId('signin').hidden = true;
+  byId('app').hidden = false;
+  byId('signin-error').textContent = '';
+  connection = new Connection(token, state, {
+    status: showConnection,
+    welcome: onWelcome,
+    changes: onChanges,
+    caughtUp: onCaughtUp,
+    signedOut: (reason) => signOut(`Signed out: ${reason}`),
+  });
+  connection.start();
+  statsTimer = setInterval(pollStats, STATS_EVERY_MS);
+}
+
+function signOut(message = '') {
+  sessionStorage.removeItem(TOKEN_KEY);
+  if (connection) connection.stop();
+  connection = null;
+  clearInterval(statsTimer);
+  state.epoch = null;
+  state.reset();
+  table.selected.clear();
+  alarm.setCritical(false);
+  alarm.unmute();
+  root.dataset.conn = 'signed-out';
+  byId('app').hidden = true;
+  byId('signin').hidden = false;
+  byId('signin-error').textContent = message;
+  byId('token').value = '';
+  byId('token').focus();
+  render();
+}
+
+byId('signin-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = byId('token').value.trim();
+  if (!token) return;
+  alarm.unlock();  // the click (or Enter) is the gesture the browser wants before any sound
+  signIn(token);
+});
+byId('signout').addEventListener('click', () => signOut());
+
+// --- connection ---------------------------------------------------------------
+
+function showConnection(status, detail) {
+  const indicator = byId('conn');
+  root.dataset.conn = status;
+  indicator.className = `conn conn-${status}`;
+  indicator.textContent = detail && status === 'reconnecting' ? `${status} · ${detail}` : status;
+}
+
+function onWelcome(welcome) {
+  role = asText(welcome.role);
+  byId('who').textContent = `${asText(welcome.user)} · ${role}`;
+  table.setCanClear(CLEAR_ROLES.has(role));
+  render();
+}
+
+function onChanges(applied, live) {
+  if (live) {
+    for (const { change, alert } of applied) {
+      if (change.type === 'new' && alert && alert.priority === 'high') alarm.chime();
+    }
+  }
+  scheduleRender();
+}
+
+// After a reconnect the indicator says what the resync brought back.
+function onCaughtUp(recovered, how) {
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (how === 'first') showConnection('connected', '');
+  else {
+    showConnection('resynced', '');
+    byId('conn').textContent = how === 'resumed'
+      ? `resynced · ${plural(recovered, 'change')} recovered`
+      : `resynced · new history, ${plural(recovered, 'alert')} loaded`;
+  }
+  root.dataset.recovered = String(recovered);
+  pollStats();
+  scheduleRender();
+}
+
+async function pollStats() {
+  if (!connection) return;
+  try {
+    stats.render(await connection.request({ type: 'get_stats' }));
+  } catch {
+    // Disconnected or refused: the next poll tries again.
+  }
+}
+
+// --- rendering ----------------------------------------------------------------
+
+// Changes come in bursts: one render for each burst. A timer, not
+// requestAnimationFrame, so that a console in a background tab still raises
+// its alarm.
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  setTimeout(() => {
+    renderQueued = false;
+    render();
+  }, 30);
+}
+
+function filters() {
+  return {
+    priority: byId('filter-priority').value,
+    source: byId('filter-source').value,
+    rover: byId('filter-rover').value,
+    state: byId('filter-state').value,
+    text: byId('search').value.trim().toLowerCase(),
+  };
+}
+
+function matches(alert, f) {
+  const d = alert.data;
+  if (f.priority && alert.priority !== f.priority) return false;
+  if (f.source && d.source !== f.source) return false;
+  if (f.rover && (d.rover ?? '') !== f.rover) return false;
+  if (f.state === 'unacked' && !needsAck(alert)) return false;
+  if (f.state === 'acked' && needsAck(alert)) return false;
+  if (f.state && f.state !== 'unacked' && f.state !== 'acked' && d.state !== f.state) return false;
+  if (f.text) {
+    const haystack = [alert.id, d.title, d.message, d.source, d.rover, d.key, d.acknowledgedBy, d.ackComment]
+      .map(asText).join('\n').toLowerCase();
+    if (!haystack.includes(f.text)) return false;
+  }
+  return true;
+}
+
+// Keeps a filter's <select> in step with the values present, keeping its choice.
+function fillOptions(select, values) {
+  const chosen = select.value;
+  const wanted = ['', ...[...values].sort()];
+  if (chosen && !values.has(chosen)) wanted.push(chosen);
+  const current = [...select.options].map((o) => o.value);
+  if (current.length === wanted.length && current.every((v, i) => v === wanted[i])) return;
+  select.replaceChildren(...wanted.map((v) => el('option', { value: v, text: v === '' ? 'all' : v })));
+  select.value = chosen;
+}
+
+function render() {
+  const sources = new Set();
+  const rovers = new Set();
+  for (const alert of state.alerts.values()) {
+    if (typeof alert.data.source === 'string') sources.add(alert.data.source);
+    rovers.add(typeof alert.data.rover === 'string' ? alert.data.rover : '');
+  }
+  rovers.delete('');
+  fillOptions(byId('filter-source'), sources);
+  fillOptions(byId('filter-rover'), rovers);
+
+  const f = filters();
+  const shown = state.sorted((alert) => matches(alert, f));
+  table.pruneSelection(state.alerts);
+  table.render(shown);
+  const unacked = shown.filter(needsAck).length;
+  byId('counts').textContent = `${shown.length} shown · ${unacked} unacked · ${state.alerts.size} held`;
+  showSelection();
+
+  const critical = state.unackedCount('critical');
+  const banner = byId('banner');
+  banner.hidden = critical === 0;
+  banner.textContent = critical === 0 ? '' :
+    `${critical} critical alert${critical === 1 ? '' : 's'} not acknowledged`;
+  alarm.setCritical(critical > 0);
+}
+
+function showSelection() {
+  const n = table.selected.size;
+  const button = byId('bulk-ack');
+  button.disabled = n === 0;
+  button.textContent = n ? `Ack selected (${n})` : 'Ack selected';
+}
+
+for (const id of ['filter-priority', 'filter-source', 'filter-rover', 'filter-state']) {
+  byId(id).addEventListener('change', render);
+}
+byId('search').addEventListener('input', render);
+setInterval(() => table.tickAges(), 1000);
+
+// --- mute ---------------------------------------------------------------------
+
+function showMute() {
+  const button = byId('mute');
+  const left = alarm.muteLeft;
+  button.setAttribute('aria-pressed', left > 0 ? 'true' : 'false');
+  button.classList.toggle('muted', left > 0);
+  if (left > 0) {
+    const s = Math.ceil(left / 1000);
+    button.textContent = `Muted ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  } else {
+    button.textContent = 'Mute';
+  }
+}
+alarm.onChange(showMute);
+showMute();
+byId('mute').addEventListener('click', () => alarm.toggleMute());
+
+// --- acknowledge and clear ----------------------------------------------------
+
+let confirmAction = null;
+
+function ask({ title, text, ok, comment, action }) {
+  const dialog = byId('confirm');
+  byId('confirm-title').textContent = title;
+  byId('confirm-text').textContent = text;
+  byId('confirm-ok').textContent = ok;
+  byId('comment').value = '';
+  byId('comment').hidden = !comment;
+  byId('comment-label').hidden = !comment;
+  confirmAction = action;
+  dialog.showModal();
+  (comment ? byId('comment') : byId('confirm-ok')).focus();
+}
+
+byId('confirm-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const action = confirmAction;
+  confirmAction = null;
+  byId('confirm').close();
+  if (action) action(byId('comment').value.trim());
+});
+byId('confirm-cancel').addEventListener('click', () => {
+  confirmAction = null;
+  byId('confirm').close();
+});
+
+function describe(id) {
+  const alert = state.alerts.get(id);
+  if (!alert) return id;
+  return [alert.data.rover, alert.data.title || alert.data.message].map(asText).filter(Boolean).join(': ');
+}
+
+function askAck(ids) {
+  if (!connection || !ids.length) return;
+  ask({
+    title: ids.length === 1 ? 'Acknowledge alert' : `Acknowledge ${ids.length} alerts`,
+    text: ids.length === 1 ? describe(ids[0]) : `${ids.length} selected alerts`,
+    ok: 'Acknowledge',
+    comment: true,
+    action: (comment) => acknowledge(ids, comment),
+  });
+}
+
+async function acknowledge(ids, comment) {
+  const results = await Promise.allSettled(ids.map((alertId) => {
+    const request = { type: 'alert_ack', alertId };
+    if (comment) request.comment = comment;
+    return connection.request(request);
+  }));
+  for (const id of ids) table.selected.delete(id);
+  const failed = results.filter((r) => r.status === 'rejected');
+  if (failed.length) notify(`Acknowledgement failed: ${failed[0].reason.message}`);
+  render();
+}
+
+function askClear(id) {
+  if (!connection || !CLEAR_ROLES.has(role) || !state.alerts.has(id)) return;
+  ask({
+    title: 'Clear alert',
+    text: describe(id),
+    ok: 'Clear',
+    comment: false,
+    action: async () => {
+      try {
+        await connection.request({ type: 'alert_clear', ids: [id] });
+      } catch (error) {
+        notify(`Clear failed: ${error.message}`);
+      }
+    },
+  });
+}
+
+byId('bulk-ack').addEventListener('click', () => askAck([...table.selected]));
+
+// A short message at the bottom of the screen, read out by screen readers.
+let toastTimer = null;
+function notify(message) {
+  let toast = byId('toast');
+  if (!toast) {
+    toast = el('div', { id: 'toast', class: 'toast', role: 'status', 'aria-live': 'polite' });
+    document.body.append(toast);
+  }
+  toast.textContent = message;
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { toast.hidden = true; }, 6000);
+}
+
+// --- keyboard -----------------------------------------------------------------
+
+function cycle(select) {
+  select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
+  render();
+}
+
+const help = byId('help');
+byId('help-button').addEventListener('click', () => help.showModal());
+byId('help-close').addEventListener('click', () => help.close());
+
+document.addEventListener('keydown', (event) => {
+  if (byId('app').hidden || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (byId('confirm').open || help.open) return;  // the dialog handles its own keys (Esc closes it)
+  const target = event.target;
+  const typing = target instanceof HTMLInputElement && target.type !== 'checkbox' ||
+    target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement;
+  if (typing) {
+    if (event.key === 'Escape') {
+      target.blur();
+      event.preventDefault();
+    }
+    return;
+  }
+  const key = event.key;
+  let handled = true;
+  if (key === 'j' || key === 'ArrowDown') table.move(1);
+  else if (key === 'k' || key === 'ArrowUp') table.move(-1);
+  else if (key === 'Home') table.move(-Infinity);
+  else if (key === 'End') table.move(Infinity);
+  else if (key === 'A') askAck([...table.selected]);
+  else if (key === 'a') {
+    const alert = state.alerts.get(table.cursorId);
+    if (alert && needsAck(alert)) askAck([alert.id]);
+  } else if (key === 'c') askClear(table.cursorId);
+  else if (key === 'x') table.toggleSelected();
+  else if (key === '/') byId('search').focus();
+  else if (key === 'm') alarm.toggleMute();
+  else if (key === 'p') cycle(byId('filter-priority'));
+  else if (key === 'u') {
+    const select = byId('filter-state');
+    select.value = select.value === 'unacked' ? '' : 'unacked';
+    render();
+  } else if (key === '?') help.showModal();
+  else handled = false;
+  if (handled) event.preventDefault();
+});
+
+// Any click or key may be the gesture that lets sound play after a reload.
+document.addEventListener('pointerdown', () => alarm.unlock());
+document.addEventListener('keydown', () => alarm.unlock());
+
+// --- start --------------------------------------------------------------------
+
+const saved = sessionStorage.getItem(TOKEN_KEY);
+if (saved) signIn(saved);
+else byId('token').focus();

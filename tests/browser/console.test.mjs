@@ -1,0 +1,271 @@
+// The operator console in real headless Chromium against a real alert-relay
+// and real rover-sims: sign-in, live alerts, acknowledgement across consoles,
+// roles, rendering hostile text, sound, and a relay crash and restart under
+// an open page. Run by CTest (console_browser_test); needs ALERT_RELAY,
+// ROVER_SIM, and Chromium (CHROMIUM, default /usr/bin/chromium).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { Relay, TOKENS, Workspace, runRover } from './processes.mjs';
+
+const ARTIFACTS = process.env.BROWSER_ARTIFACTS || join(process.cwd(), 'browser-artifacts');
+const VIEWPORT = { width: 1280, height: 720 };
+
+let workspace;
+let relay;
+let browser;
+const pages = [];
+const problems = [];  // uncaught exceptions and CSP violations, from every page
+
+async function openConsole(origin = relay.origin, { fakeClock = false } = {}) {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  if (fakeClock) await page.clock.install();
+  page.setDefaultTimeout(10000);
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) problems.push(`csp: ${message.text()}`);
+  });
+  if (process.env.CONSOLE_TEST_VERBOSE) {
+    page.on('websocket', (socket) => {
+      socket.on('framesent', (frame) => console.log('>', frame.payload));
+      socket.on('framereceived', (frame) => console.log('<', frame.payload));
+    });
+    page.on('console', (message) => console.log('console:', message.text()));
+  }
+  await page.goto(`${origin}/`);
+  pages.push(page);
+  return page;
+}
+
+async function closeConsole(page) {
+  pages.splice(pages.indexOf(page), 1);
+  await page.context().close();
+}
+
+async function signIn(page, token) {
+  await page.fill('#token', token);
+  await page.click('#signin-button');
+  await waitForData(page, 'conn', 'connected');
+}
+
+async function waitForData(page, name, value, timeout = 10000) {
+  await page.waitForFunction(([n, v]) => document.documentElement.dataset[n] === v, [name, value], { timeout });
+}
+
+// The table row of `title` raised by `rover`.
+function row(page, title, rover) {
+  let rows = page.locator('#alert-rows tr').filter({ has: page.locator('.title', { hasText: title }) });
+  if (rover) rows = rows.filter({ has: page.locator('.rover', { hasText: rover }) });
+  return rows;
+}
+
+// In the page: a raw WebSocket to its own relay, signed in with `token`,
+// sending `request`; resolves with the relay's answer.
+function rawRequest(page, token, request) {
+  return page.evaluate(({ token, request }) => new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://${location.host}/ws`);
+    const timer = setTimeout(() => reject(new Error('no answer')), 5000);
+    socket.onopen = () => socket.send(JSON.stringify({ type: 'auth', token }));
+    socket.onerror = () => reject(new Error('WebSocket error'));
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === 'welcome') socket.send(JSON.stringify({ ...request, reqId: 'forged' }));
+      else if (message.type === 'response' || message.type === 'error') {
+        clearTimeout(timer);
+        socket.close();
+        resolve(message);
+      }
+    };
+  }), { token, request });
+}
+
+describe('operator console', () => {
+  let operator;
+  let viewer;
+
+  before(async () => {
+    workspace = new Workspace(['rover-1', 'rover-2']);
+    relay = await Relay.start(workspace);
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+    });
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (relay) await relay.stop();
+    if (workspace) workspace.remove();
+  });
+
+  it('refuses a bad token and signs in with a good one', async () => {
+    operator = await openConsole();
+    assert.equal(await operator.isVisible('#app'), false);
+    await operator.fill('#token', 'not-a-token');
+    await operator.click('#signin-button');
+    await operator.locator('#signin-error').filter({ hasText: /refused|token/i }).waitFor();
+    assert.equal(await operator.isVisible('#signin'), true);
+    assert.equal(await operator.evaluate(() => sessionStorage.length), 0);
+
+    await signIn(operator, TOKENS.operator);
+    assert.equal(await operator.textContent('#who'), 'oscar · operator');
+    assert.equal(await operator.isVisible('#signin'), false);
+  });
+
+  it('shows the alerts rover-sim raises, sorted, with the rovers panel and a chime', async () => {
+    // Two rounds of the scenario on rover-1 (each alert raised twice), one on rover-2.
+    await Promise.all([runRover(workspace, relay, 'rover-1', 10), runRover(workspace, relay, 'rover-2', 5)]);
+    for (const title of ['Emergency Stop', 'Battery Low', 'Motor Over-Temperature', 'Comms Degraded']) {
+      await row(operator, title, 'rover-1').waitFor();
+      await row(operator, title, 'rover-2').waitFor();
+    }
+    const battery = row(operator, 'Battery Low', 'rover-1');
+    assert.equal(await battery.locator('td.num').textContent(), '2');
+    assert.match(await battery.locator('td.action').textContent(), /Return to Base/);
+    assert.match(await battery.locator('td.message').textContent(), /^Battery at \d+%: return to base recommended/);
+
+    // Unacknowledged first, then by priority: the critical ones lead.
+    const priorities = await operator.locator('#alert-rows tr .badge').allTextContents();
+    assert.deepEqual(priorities.slice(0, 2), ['critical', 'critical']);
+    const order = ['critical', 'high', 'medium', 'low', 'info'];
+    for (let i = 1; i < priorities.length; ++i) {
+      assert.ok(order.indexOf(priorities[i - 1]) <= order.indexOf(priorities[i]), priorities.join(','));
+    }
+    // New high alerts arrived live: chimed.
+    assert.ok(Number(await operator.evaluate(() => document.documentElement.dataset.chimes)) >= 1);
+    // get_stats every few seconds: both rovers, and the alerts by priority.
+    await operator.locator('#rovers li[data-rover="rover-2"]').waitFor();
+    assert.match(await operator.locator('#stats').textContent(), /Clients/);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await operator.screenshot({ path: join(ARTIFACTS, 'console.png') });
+  });
+
+  it('sounds the critical alarm until every critical alert is acknowledged; mute shows and ends', async () => {
+    await waitForData(operator, 'alarm', 'critical');
+    assert.equal(await operator.isVisible('#banner'), true);
+    assert.match(await operator.textContent('#banner'), /2 critical alerts not acknowledged/);
+
+    await operator.locator('body').press('m');
+    await waitForData(operator, 'alarm', 'muted');
+    assert.match(await operator.textContent('#mute'), /^Muted [45]:\d\d$/);
+    await operator.locator('body').press('m');
+    await waitForData(operator, 'alarm', 'critical');
+
+    // A mute runs out by itself: another console, on a fake clock five minutes on.
+    const muter = await openConsole(relay.origin, { fakeClock: true });
+    await signIn(muter, TOKENS.viewer);
+    await waitForData(muter, 'alarm', 'critical');
+    await muter.click('#mute');
+    await waitForData(muter, 'alarm', 'muted');
+    await muter.clock.fastForward('05:01');
+    await waitForData(muter, 'alarm', 'critical');
+    assert.equal(await muter.textContent('#mute'), 'Mute');
+    await closeConsole(muter);
+
+    // Select both emergency stops from the keyboard (Home: the first row, the
+    // latest raise), acknowledge them together with a comment; muted meanwhile.
+    await operator.locator('body').press('m');
+    await waitForData(operator, 'alarm', 'muted');
+    await operator.locator('body').press('Home');
+    await operator.locator('body').press('x');
+    await operator.locator('body').press('j');
+    await operator.locator('body').press('x');
+    assert.equal(await operator.textContent('#bulk-ack'), 'Ack selected (2)');
+    await operator.locator('body').press('Shift+A');
+    await operator.fill('#comment', 'crew inspecting bumpers');
+    await operator.locator('#comment').press('Enter');
+    await waitForData(operator, 'alarm', 'muted');
+    await operator.locator('body').press('m');
+    await waitForData(operator, 'alarm', 'off');
+    assert.equal(await operator.isVisible('#banner'), false);
+    const estop = row(operator, 'Emergency Stop', 'rover-1');
+    await estop.locator('td.acked', { hasText: 'oscar' }).waitFor();
+    assert.match(await estop.locator('.state').textContent(), /acked/);
+  });
+
+  it('shows an acknowledgement made in one console in another within a second', async () => {
+    viewer = await openConsole();
+    await signIn(viewer, TOKENS.viewer);
+    const seen = row(viewer, 'Battery Low', 'rover-2');
+    await seen.waitFor();
+    assert.equal(await seen.locator('td.acked').textContent(), '');
+
+    await row(operator, 'Battery Low', 'rover-2').locator('button.ack').click();
+    await operator.locator('#confirm[open]').waitFor();
+    const started = Date.now();
+    await operator.click('#confirm-ok');
+    await seen.locator('td.acked', { hasText: 'oscar' }).waitFor({ timeout: 1000 });
+    assert.ok(Date.now() - started < 1000);
+  });
+
+  it('shows a viewer no clear button, and the relay refuses a clear forged from the page', async () => {
+    assert.ok(await operator.locator('#alert-rows button.clear').count() > 0);
+    assert.equal(await viewer.locator('#alert-rows button.clear').count(), 0);
+    const id = await row(viewer, 'Comms Degraded', 'rover-1').getAttribute('data-id');
+    const answer = await rawRequest(viewer, TOKENS.viewer, { type: 'alert_clear', ids: [id] });
+    assert.equal(answer.ok, false);
+    assert.equal(answer.error.code, 'FORBIDDEN');
+    await row(viewer, 'Comms Degraded', 'rover-1').waitFor();  // still there
+  });
+
+  it('renders markup in alert fields as text and runs none of it', async () => {
+    const title = '<img src=x onerror="window.__pwned=1">';
+    const message = '<script>window.__pwned=2</script><b>bold?</b>';
+    const created = await rawRequest(viewer, TOKENS.admin, {
+      type: 'alert_create', priority: 'high', source: 'ground-test', title, message,
+      metadata: { note: '<svg onload="window.__pwned=3">' },
+    });
+    assert.equal(created.ok, true, JSON.stringify(created));
+    for (const page of [operator, viewer]) {
+      const hostile = page.locator(`#alert-rows tr[data-id="${created.result.alertId}"]`);
+      await hostile.waitFor();
+      assert.equal(await hostile.locator('td.title').textContent(), title);
+      assert.match(await hostile.locator('td.message').textContent(), /^<script>window.__pwned=2<\/script><b>bold\?<\/b>/);
+      assert.equal(await page.locator('#alert-rows img, #alert-rows script, #alert-rows svg, #alert-rows b').count(), 0);
+      assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    }
+  });
+
+  it('reconnects by itself after the relay is killed and shows what changed meanwhile', async () => {
+    const port = relay.http.split(':').pop();
+    await relay.kill();
+    await waitForData(operator, 'conn', 'reconnecting');
+
+    // While the console cannot reach it, the relay runs again on another port:
+    // an admin raises two alerts there.
+    const elsewhere = await Relay.start(workspace);
+    const admin = await openConsole(elsewhere.origin);
+    for (const title of ['Raised during the outage 1', 'Raised during the outage 2']) {
+      const created = await rawRequest(admin, TOKENS.admin,
+        { type: 'alert_create', priority: 'medium', source: 'ground-test', title, message: 'while the console was away' });
+      assert.equal(created.ok, true, JSON.stringify(created));
+    }
+    await closeConsole(admin);
+    await elsewhere.kill();
+
+    relay = await Relay.start(workspace, { http: `127.0.0.1:${port}` });
+    await row(operator, 'Raised during the outage 1').waitFor({ timeout: 20000 });
+    await row(operator, 'Raised during the outage 2').waitFor();
+    await waitForData(operator, 'conn', 'resynced');
+    assert.match(await operator.textContent('#conn'), /^resynced · (\d+ changes? recovered|new history, \d+ alerts? loaded)$/);
+    // What it held before is still there, acknowledgements included.
+    await row(operator, 'Emergency Stop', 'rover-1').locator('td.acked', { hasText: 'oscar' }).waitFor();
+  });
+
+  it('signs out and forgets the token', async () => {
+    await viewer.click('#signout');
+    assert.equal(await viewer.isVisible('#signin'), true);
+    assert.equal(await viewer.evaluate(() => sessionStorage.length), 0);
+    await viewer.reload();
+    assert.equal(await viewer.isVisible('#signin'), true);
+  });
+
+  it('raised no script error and no Content-Security-Policy violation', () => {
+    assert.deepEqual(problems, []);
+  });
+});
