@@ -185,6 +185,7 @@ describe('operator console', () => {
     assert.equal(await operator.isVisible('#banner'), false);
     const estop = row(operator, 'Emergency Stop', 'rover-1');
     await estop.locator('td.acked', { hasText: 'oscar' }).waitFor();
+    assert.equal(await estop.locator('td.acked .comment').textContent(), 'crew inspecting bumpers');
     assert.match(await estop.locator('.state').textContent(), /acked/);
   });
 
@@ -203,7 +204,7 @@ describe('operator console', () => {
     assert.ok(Date.now() - started < 1000);
   });
 
-  it('shows a viewer no clear button, and the relay refuses a clear forged from the page', async () => {
+  it('shows a viewer no clear button, refuses a clear forged from the page, clears for an operator', async () => {
     assert.ok(await operator.locator('#alert-rows button.clear').count() > 0);
     assert.equal(await viewer.locator('#alert-rows button.clear').count(), 0);
     const id = await row(viewer, 'Comms Degraded', 'rover-1').getAttribute('data-id');
@@ -211,6 +212,12 @@ describe('operator console', () => {
     assert.equal(answer.ok, false);
     assert.equal(answer.error.code, 'FORBIDDEN');
     await row(viewer, 'Comms Degraded', 'rover-1').waitFor();  // still there
+
+    // An operator may: the row goes from both consoles.
+    await row(operator, 'Comms Degraded', 'rover-1').locator('button.clear').click();
+    await operator.click('#confirm-ok');
+    await row(viewer, 'Comms Degraded', 'rover-1').waitFor({ state: 'detached' });
+    await row(operator, 'Comms Degraded', 'rover-1').waitFor({ state: 'detached' });
   });
 
   it('renders markup in alert fields as text and runs none of it', async () => {
