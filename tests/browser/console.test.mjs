@@ -238,30 +238,38 @@ describe('operator console', () => {
     }
   });
 
-  it('reconnects by itself after the relay is killed and shows what changed meanwhile', async () => {
+  // While the console cannot reach it, the relay runs on another port and an
+  // admin raises alerts there; then it comes back on the console's port.
+  async function outage(stopRelay, titles) {
     const port = relay.http.split(':').pop();
-    await relay.kill();
+    await stopRelay();
     await waitForData(operator, 'conn', 'reconnecting');
-
-    // While the console cannot reach it, the relay runs again on another port:
-    // an admin raises two alerts there.
     const elsewhere = await Relay.start(workspace);
     const admin = await openConsole(elsewhere.origin);
-    for (const title of ['Raised during the outage 1', 'Raised during the outage 2']) {
+    for (const title of titles) {
       const created = await rawRequest(admin, TOKENS.admin,
         { type: 'alert_create', priority: 'medium', source: 'ground-test', title, message: 'while the console was away' });
       assert.equal(created.ok, true, JSON.stringify(created));
     }
     await closeConsole(admin);
-    await elsewhere.kill();
-
+    await elsewhere.stop();
     relay = await Relay.start(workspace, { http: `127.0.0.1:${port}` });
-    await row(operator, 'Raised during the outage 1').waitFor({ timeout: 20000 });
-    await row(operator, 'Raised during the outage 2').waitFor();
+    for (const title of titles) await row(operator, title).waitFor({ timeout: 20000 });
     await waitForData(operator, 'conn', 'resynced');
-    assert.match(await operator.textContent('#conn'), /^resynced · (\d+ changes? recovered|new history, \d+ alerts? loaded)$/);
+  }
+
+  it('reconnects by itself after the relay is killed and shows what changed meanwhile', async () => {
+    // A crash renews the relay's epoch: the console reloads everything.
+    await outage(() => relay.kill(), ['Raised during the outage 1', 'Raised during the outage 2']);
+    assert.match(await operator.textContent('#conn'), /^resynced · new history, \d+ alerts loaded$/);
     // What it held before is still there, acknowledgements included.
     await row(operator, 'Emergency Stop', 'rover-1').locator('td.acked', { hasText: 'oscar' }).waitFor();
+  });
+
+  it('resumes from its rev after a clean restart and tells how many changes it recovered', async () => {
+    await outage(() => relay.stop(), ['Raised during the restart 1', 'Raised during the restart 2']);
+    assert.equal(await operator.textContent('#conn'), 'resynced · 2 changes recovered');
+    await row(operator, 'Raised during the outage 1').waitFor();
   });
 
   it('signs out and forgets the token', async () => {
