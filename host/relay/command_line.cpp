@@ -208,6 +208,28 @@ std::string parse_client_option(std::string_view arg, std::string_view value, Cl
   return {};
 }
 
+// --flood START/END (alarms per window: a flood starts above START, ends below
+// END) and --alarm-window SECONDS.
+std::string parse_alarm_option(std::string_view arg, std::string_view value, AlarmRateLimits& alarms) {
+  const auto bad = [&](std::string_view expected) {
+    return "`" + std::string(arg) + "` expects " + std::string(expected) + ", got `" + std::string(value) + "`";
+  };
+  if (arg == "--alarm-window") {
+    const auto seconds = positive_integer(value, 24 * 3600);
+    if (!seconds) return bad("SECONDS (1..86400)");
+    alarms.window_ms = *seconds * 1000;
+    return {};
+  }
+  const std::size_t slash = value.find('/');
+  if (slash == std::string_view::npos) return bad("START/END");
+  const auto start = positive_integer(value.substr(0, slash), 1'000'000);
+  const auto end = positive_integer(value.substr(slash + 1), 1'000'000);
+  if (!start || !end || *end > *start) return bad("START/END, both positive, END at most START");
+  alarms.flood_start = static_cast<std::uint32_t>(*start);
+  alarms.flood_end = static_cast<std::uint32_t>(*end);
+  return {};
+}
+
 // "operator,admin": a non-empty set of known roles.
 std::optional<RoleSet> parse_roles(std::string_view list) {
   RoleSet roles;
@@ -245,7 +267,7 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       continue;
     }
     if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens" && arg != "--rovers" &&
-        arg != "--ack-roles" && !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
+        arg != "--ack-roles" && arg != "--flood" && arg != "--alarm-window" && !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
       return fail("unknown option `" + std::string(arg) + "`");
     if (i + 1 == args.size()) return fail("option `" + std::string(arg) + "` needs a value");
     const std::string_view value = args[++i];
@@ -264,6 +286,8 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       if (!roles) return fail("`--ack-roles` expects roles separated by commas (admin, operator, viewer), got `" +
                               std::string(value) + "`");
       result.config.permissions.ack = *roles;
+    } else if (arg == "--flood" || arg == "--alarm-window") {
+      if (auto error = parse_alarm_option(arg, value, result.config.alarms); !error.empty()) return fail(error);
     } else if (arg == "--data") {
       result.config.data_dir = std::string(value);
     } else if (arg == "--rovers") {
@@ -288,7 +312,7 @@ std::string usage(std::string_view program) {
   std::string text = "usage: ";
   text.append(program).append(
       " --tokens FILE [--rovers FILE | --insecure-links] [--listen HOST:PORT] [--link-listen HOST:PORT]\n"
-      "       [--data DIR] [--ack-roles ROLE[,ROLE]...]\n"
+      "       [--data DIR] [--ack-roles ROLE[,ROLE]...] [--flood START/END] [--alarm-window S]\n"
       "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
       "       [--max-clients N] [--max-clients-per-address N] [--max-unauthenticated N[/PER_ADDRESS]]\n"
       "       [--rate-limit R[/BURST]] [--read-budget N[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
@@ -311,6 +335,12 @@ std::string usage(std::string_view program) {
       "  --data DIR               relay state, created if missing (default ./data)\n"
       "  --ack-roles ROLES        who may acknowledge, e.g. operator,admin (default: every role,\n"
       "                           admin,operator,viewer)\n"
+      "  --flood START/END        an alarm flood starts when more than START alarms came in\n"
+      "                           the alarm window and ends when fewer than END did; every\n"
+      "                           client is told, with the first alarm of it (default " +
+      number(AlarmRateLimits{}.flood_start) + "/" + number(AlarmRateLimits{}.flood_end) + ")\n"
+      "  --alarm-window SECONDS   the window of the alarm rate (default " +
+      number(AlarmRateLimits{}.window_ms / 1000) + ", ISA-18.2's 10 minutes)\n"
       "  --durability full|normal journal fsync: full survives power loss, normal only\n"
       "                           a relay crash (default full)\n"
       "  --history-max-tombstones N   removed alerts remembered for resync (default 100000)\n"

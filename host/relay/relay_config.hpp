@@ -4,6 +4,7 @@
 
 #include "delivery/delivery_limits.hpp"
 #include "requests/permissions.hpp"
+#include "store/alarm_rates.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 
@@ -159,6 +160,7 @@ struct RelayConfig {
   ClientLimits clients;
   StoreConfig store;
   Permissions permissions;                  // --ack-roles
+  AlarmRateLimits alarms;                   // --flood, --alarm-window
 };
 
 }  // namespace rover_alerts::relay

@@ -5,7 +5,9 @@
 #include "http/websocket_session.hpp"
 #include "link/link_session.hpp"
 #include "log.hpp"
+#include "protocol/alarm_json.hpp"
 #include "protocol/alert_json.hpp"
+#include "unix_time.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -24,12 +26,6 @@ namespace {
 constexpr std::chrono::seconds kShutdownGrace{3};
 // Housekeeping runs at least this often (history pruning, commit retries).
 constexpr std::uint64_t kHousekeepingPeriodMs = 1000;
-
-std::uint64_t now_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
 
 asio::ip::tcp::endpoint endpoint_of(const HostPort& host_port) {
   const std::string host = host_port.host == "localhost" ? std::string("127.0.0.1") : host_port.host;
@@ -51,6 +47,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
       tokens_(std::move(tokens)),
       decoder_(decoder_limits(config_.clients)),
       store_(std::string(), config_.store.history),
+      alarm_rates_(config_.alarms),
       publisher_(store_, config_.clients.delivery),
       link_context_{config_.link, store_, link_stats_, counters_, link_sessions_, {}, nullptr, {}, false, true, {}},
       alert_requests_(
@@ -75,7 +72,9 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
   http_context_.links = &link_stats_;
   http_context_.journal = &journal_->counters();
   alert_requests_.set_journal(&journal_->counters());
-  alert_requests_.set_permissions(config.permissions);
+  alert_requests_.set_permissions(config_.permissions);
+  alert_requests_.set_alarm_rates(&alarm_rates_);
+  http_context_.alarms = &alarm_rates_;
   store_.set_recorder(journal_.get());
   link_context_.journal = journal_.get();
   link_context_.rover_keys = std::move(rover_keys);
@@ -107,11 +106,12 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
     } else {
       unpublished_.push_back(change);
     }
+    count_annunciation(change);
     // An alert that expires before the timer fires: bring the timer forward.
     if (change.alert.expires_at_ms != 0 && housekeeping_due_ms_ != 0 &&
         change.alert.expires_at_ms < housekeeping_due_ms_ &&
         (change.type == ChangeType::New || change.type == ChangeType::Update))
-      arm_housekeeping(now_ms());
+      arm_housekeeping(unix_ms_now());
   });
 }
 
@@ -160,12 +160,32 @@ void RelayServer::arm_housekeeping(std::uint64_t now) {
 }
 
 void RelayServer::housekeeping() {
-  const std::uint64_t now = now_ms();
+  const std::uint64_t now = unix_ms_now();
   if (const std::size_t expired = store_.expire(now); expired > 0) counters_.increment("alerts_expired_total", expired);
   store_.prune_history(now);
+  announce_flood(alarm_rates_.tick(now));
   // Retries a failed commit; otherwise the posted flush handles the batch.
   if (!journal_->healthy()) journal_->start_flush();
   arm_housekeeping(now);
+}
+
+// An annunciation is a new alert or a re-raise (one more occurrence); acks,
+// clears and removals are not alarms.
+void RelayServer::count_annunciation(const AlertChange& change) {
+  const bool raised = change.type == ChangeType::New ||
+                      (change.type == ChangeType::Update && (change.changed & kFieldOccurrences) != 0);
+  if (!raised) return;
+  announce_flood(alarm_rates_.on_annunciation(
+      AlarmEvent{change.alert.id, change.alert.rover, change.alert.key, change.alert.priority, unix_ms_now()}));
+}
+
+// Every screen learns at once that a flood started (with its first-out alarm) or ended.
+void RelayServer::announce_flood(const std::optional<FloodChange>& change) {
+  if (!change) return;
+  counters_.increment(change->started ? "alarm_floods_started_total" : "alarm_floods_ended_total");
+  log::warn("relay: alarm flood ", change->started ? "started" : "ended", ", ", change->rate, " alarms in the last ",
+            config_.alarms.window_ms / 1000, " s");
+  publisher_.broadcast_notice(std::make_shared<const std::string>(alarm_flood_message(*change, config_.alarms)));
 }
 
 void RelayServer::bind() {
@@ -195,7 +215,7 @@ void RelayServer::run() {
   wait_for_reload();
   link_listener_->start();
   http_listener_->start();
-  arm_housekeeping(now_ms());
+  arm_housekeeping(unix_ms_now());
   io_.run();
   if (stopping) {
     // Let the close handshakes started by stop() run; returns as soon as no

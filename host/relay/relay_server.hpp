@@ -73,6 +73,8 @@ class RelayServer {
   void count_journal(const JournalCounters& before);
   void arm_housekeeping(std::uint64_t now);
   void housekeeping();
+  void count_annunciation(const AlertChange& change);
+  void announce_flood(const std::optional<FloodChange>& change);
 
   RelayConfig config_;
   TokenFile tokens_;
@@ -83,6 +85,7 @@ class RelayServer {
   std::vector<AlertChange> unpublished_;  // recorded, not yet committed
   std::vector<AlertChange> showable_;     // urgent, within the rev reservation: published at once
   RoverLinkStats link_stats_;
+  AlarmRates alarm_rates_;
   Publisher publisher_;
   SessionRegistry<LinkSession> link_sessions_;
   SessionRegistry<HttpSession> http_sessions_;

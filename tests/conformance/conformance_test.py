@@ -296,6 +296,36 @@ async def scenario(contract, http, link, rover_sim):
         check(e["error"]["code"] == "UNAUTHENTICATED", e)
 
 
+async def flood_scenario(contract, http, link, rover_sim):
+    """A flood raised by rover-sim turns the flood state on at the configured
+    threshold (with its first-out alarm), for every client whatever its filter,
+    and off once the window holds fewer than the end threshold."""
+    url = f"ws://{http}/ws"
+    async with Client(contract, url, "viewer") as viewer:
+        viewer.timeout = 15
+        await viewer.login("demo-viewer-token")
+        r = await viewer.request({"type": "alert_subscribe", "reqId": "sub", "priorities": ["critical"]})
+        check(r["ok"], r)
+        r = await viewer.request({"type": "get_stats", "reqId": "st-0"})
+        check(not r["result"]["alarms"]["flood"]["active"] and r["result"]["alarms"]["flood"]["start"] == 10, r)
+        sim = subprocess.run([rover_sim, "--relay", link, "--rover-id", "rover-c", "--key-file", ROVER_KEY_FILE,
+                              "--rate", "200", "--count", "30", "--distinct-keys"],
+                             capture_output=True, text=True, timeout=60)
+        check(sim.returncode == 0, f"rover-sim failed: {sim.stdout}{sim.stderr}")
+        on = await viewer.expect(lambda m: m["type"] == "alarm_flood" and m["active"], "the flood starting")
+        check(on["rate"] == 11 and on["floodStart"] == 10 and on["floodEnd"] == 5, on)
+        check(on["firstOut"]["rover"] == "rover-c" and on["firstOut"]["priority"] != "info", on)
+        r = await viewer.request({"type": "get_stats", "reqId": "st-1"})
+        alarms = r["result"]["alarms"]
+        check(alarms["flood"]["active"] and alarms["flood"]["firstOut"] == on["firstOut"], alarms)
+        check(alarms["rate"] > 10 and alarms["rateByRover"]["rover-c"] == alarms["rate"], alarms)
+        # Nothing more is raised: the 3 s window empties and the flood ends.
+        off = await viewer.expect(lambda m: m["type"] == "alarm_flood" and not m["active"], "the flood ending")
+        check(off["rate"] < 5 and "firstOut" not in off, off)
+        r = await viewer.request({"type": "get_stats", "reqId": "st-2"})
+        check(not r["result"]["alarms"]["flood"]["active"] and r["result"]["alarms"]["flood"]["count"] == 1, r)
+
+
 async def resync_scenario(contract, http):
     """A client that stops reading while far more low alerts are raised than its
     socket buffers hold: past its high-water mark (the relay runs with a small
@@ -389,6 +419,12 @@ def main():
     relay, data, http, link = start_relay(args.relay, args.tokens)
     try:
         asyncio.run(scenario(contract, http, link, args.rover_sim))
+        check(relay.poll() is None, "the relay died")
+    finally:
+        stop_relay(relay, data)
+    relay, data, http, link = start_relay(args.relay, args.tokens, ["--flood", "10/5", "--alarm-window", "3"])
+    try:
+        asyncio.run(flood_scenario(contract, http, link, args.rover_sim))
         check(relay.poll() is None, "the relay died")
     finally:
         stop_relay(relay, data)

@@ -122,6 +122,10 @@ void Publisher::publish_notice(const std::shared_ptr<const std::string>& message
   });
 }
 
+void Publisher::broadcast_notice(const std::shared_ptr<const std::string>& message) {
+  for_each_feed([&](ClientFeed& feed) { feed.push_notice(message); });
+}
+
 void Publisher::arm_tick() {
   if (tick_armed_ || stopped_ || !tick_) return;
   bool waiting = false;

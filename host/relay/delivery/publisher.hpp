@@ -67,6 +67,8 @@ class Publisher {
   // An urgent notice (an acknowledgement) for every feed that wants alerts of
   // this priority and source.
   void publish_notice(const std::shared_ptr<const std::string>& message, Priority priority, std::string_view source);
+  // An urgent notice for every subscribed feed, whatever its filter (an alarm flood).
+  void broadcast_notice(const std::shared_ptr<const std::string>& message);
 
   // Everything at or below this rev has been published.
   std::uint64_t committed_rev() const { return committed_rev_; }

@@ -11,6 +11,7 @@
 #include "protocol/request_decoder.hpp"
 #include "relay_config.hpp"
 #include "session_registry.hpp"
+#include "store/alarm_rates.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 #include "store/rover_link_stats.hpp"
@@ -50,6 +51,7 @@ struct HttpContext {
   // For /metrics: each rover's link, and the journal's commit latency. Unset: not shown.
   const RoverLinkStats* links = nullptr;
   const JournalCounters* journal = nullptr;
+  const AlarmRates* alarms = nullptr;  // the alarm-management figures
   // False while the relay cannot do its job (its journal cannot commit):
   // /healthz then answers 503. Unset: always healthy.
   std::function<bool()> healthy;

@@ -28,6 +28,13 @@ constexpr MetricInfo kMetrics[] = {
      "Client connections closed at once: over_capacity (all connections), address_cap (one address's)."},
     {"ws_upgrades_refused_total", "counter",
      "WebSocket upgrades (or authentications) refused: origin, over_capacity (--max-clients), unauthenticated_cap."},
+    {"alarm_rate", "gauge", "Alarms (new alerts and re-raises, info excluded) in the last alarm window (10 min by default)."},
+    {"alarm_rate_by_rover", "gauge", "Alarms in the last alarm window, by rover."},
+    {"alarm_flood_active", "gauge", "1 while the alarm rate is in flood (ISA-18.2: over 10 per 10 min by default)."},
+    {"alarm_floods_started_total", "counter", "Alarm floods that started."},
+    {"alarm_floods_ended_total", "counter", "Alarm floods that ended."},
+    {"alarm_chattering_keys", "gauge", "Alert keys raised 3 times or more within a minute."},
+    {"alarm_annunciations_kpi", "gauge", "Alarms over the KPI window (24 h), by priority."},
     {"delivery_subscribers", "gauge", "Subscribed WebSocket clients."},
     {"delivery_messages_total", "counter", "Messages written to clients, by delivery class."},
     {"delivery_changes_total", "counter", "Alert changes written to clients (deliveries), by delivery class."},
@@ -220,6 +227,26 @@ std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::D
   }
   histogram(out, "delivery_batch_changes", m.batch_changes);
   histogram(out, "delivery_publish_to_write_seconds", m.publish_to_write_us, 1e6);
+  return out.str();
+}
+
+std::string render_alarm_metrics(const AlarmRates& rates, std::uint64_t now_ms) {
+  std::ostringstream out;
+  family(out, "alarm_rate", "gauge");
+  out << "alarm_rate " << rates.rate(now_ms) << '\n';
+  const auto by_rover = rates.rate_by_rover(now_ms);
+  if (!by_rover.empty()) {
+    family(out, "alarm_rate_by_rover", "gauge");
+    for (const auto& [rover, rate] : by_rover) out << "alarm_rate_by_rover{rover=\"" << label_value(rover) << "\"} " << rate << '\n';
+  }
+  family(out, "alarm_flood_active", "gauge");
+  out << "alarm_flood_active " << (rates.in_flood() ? 1 : 0) << '\n';
+  family(out, "alarm_chattering_keys", "gauge");
+  out << "alarm_chattering_keys " << rates.chattering(now_ms).size() << '\n';
+  family(out, "alarm_annunciations_kpi", "gauge");
+  const auto counts = rates.by_priority(now_ms);
+  for (std::size_t p = 0; p + 1 < kPriorityCount; ++p)
+    out << "alarm_annunciations_kpi{priority=\"" << to_string(static_cast<Priority>(p)) << "\"} " << counts[p] << '\n';
   return out.str();
 }
 

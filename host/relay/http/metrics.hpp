@@ -8,6 +8,7 @@
 #include "counters.hpp"
 #include "delivery/delivery_metrics.hpp"
 #include "delivery/publisher.hpp"
+#include "store/alarm_rates.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 #include "store/rover_link_stats.hpp"
@@ -33,5 +34,8 @@ std::string render_delivery_metrics(const DeliveryMetrics& metrics, const Publis
 // Each rover's link and ingest (labelled by rover id), and the journal's
 // commit latency when a journal is given.
 std::string render_link_metrics(const RoverLinkStats& links, const JournalCounters* journal);
+// The ISA-18.2 figures: alarm rate per window (overall, per rover), flood state,
+// chattering keys, annunciations by priority over the KPI window.
+std::string render_alarm_metrics(const AlarmRates& rates, std::uint64_t now_ms);
 
 }  // namespace rover_alerts::relay

@@ -5,6 +5,7 @@
 #include "requests/alert_request_handler.hpp"
 #include "protocol/request_decoder.hpp"
 #include "protocol/response_json.hpp"
+#include "unix_time.hpp"
 
 #include <boost/beast/websocket/error.hpp>
 #include <boost/json.hpp>
@@ -29,12 +30,6 @@ constexpr std::chrono::seconds kCloseDeadline{5};
 // Requests a little over the decoder's limit still reach it and get a
 // TOO_LARGE answer; anything larger fails the WebSocket (close code 1009).
 constexpr std::size_t kReadMessageMaxFactor = 4;
-
-std::uint64_t now_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
 
 }  // namespace
 
@@ -221,7 +216,7 @@ void WebsocketSession::dispatch(const Request& request) {
   // answered after the journal commit, when this session may be gone.
   const ConnectionFigures connection{feed_.rtt(), feed_.batch_size(), feed_.batch_timeout(),
                                      feed_.outbox().urgent_messages(), feed_.outbox().routine_changes()};
-  context_.alert_requests.handle(*identity_, request.req_id, std::get<AlertRequest>(request.body), now_ms(),
+  context_.alert_requests.handle(*identity_, request.req_id, std::get<AlertRequest>(request.body), unix_ms_now(),
                                  connection, [weak = weak_from_this()](std::string reply) {
                                    if (auto self = weak.lock()) self->send(std::move(reply));
                                  });
@@ -264,7 +259,7 @@ void WebsocketSession::handle_auth(const Request& request, const AuthRequest& au
 void WebsocketSession::send_welcome() {
   log::info("ws: client ", client_id_, " authenticated as ", identity_->user, " (", to_string(identity_->role), ")");
   send(welcome_message(
-      Welcome{client_id_, *identity_, context_.store.epoch(), context_.store.rev(), now_ms()}));
+      Welcome{client_id_, *identity_, context_.store.epoch(), context_.store.rev(), unix_ms_now()}));
 }
 
 void WebsocketSession::handle_subscribe(const Request& request, const SubscribeRequest& subscribe) {

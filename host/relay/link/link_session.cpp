@@ -2,6 +2,7 @@
 
 #include "link/rover_event_reader.hpp"
 #include "log.hpp"
+#include "unix_time.hpp"
 
 #include <rover_alerts/lz4_batch.hpp>
 
@@ -23,12 +24,6 @@ namespace {
 constexpr std::uint16_t kProtocolVersion = 1;
 constexpr std::chrono::seconds kWriteTimeout{30};
 
-std::uint64_t now_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
 std::string_view reason_label(link::FrameStatus status) {
   switch (status) {
     case link::FrameStatus::Ok: return "ok";
@@ -45,7 +40,7 @@ std::string_view reason_label(link::FrameStatus status) {
 template <class Payload>
 flatbuffers::DetachedBuffer finish_frame(flatbuffers::FlatBufferBuilder& builder, link::Payload type,
                                          flatbuffers::Offset<Payload> payload) {
-  const auto frame = link::CreateFrame(builder, 0, now_ms(), type, payload.Union());
+  const auto frame = link::CreateFrame(builder, 0, unix_ms_now(), type, payload.Union());
   builder.FinishSizePrefixed(frame, link::FrameIdentifier());
   return builder.Release();
 }

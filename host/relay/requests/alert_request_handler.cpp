@@ -1,5 +1,7 @@
 #include "requests/alert_request_handler.hpp"
 
+#include "protocol/alarm_json.hpp"
+
 #include "protocol/alert_json.hpp"
 #include "requests/permissions.hpp"
 #include "protocol/response_json.hpp"
@@ -127,7 +129,7 @@ void AlertRequestHandler::handle(const Identity& who, const json::value& req_id,
         reply(error_message(req_id, ErrorCode::RateLimited, "the relay's read budget is spent; retry shortly"));
     });
   }
-  if (std::holds_alternative<StatsRequest>(request)) return reply(stats(req_id, connection));
+  if (std::holds_alternative<StatsRequest>(request)) return reply(stats(req_id, connection, now_ms));
   // Changes: answered once durable.
   std::string answer;
   if (const auto* r = std::get_if<CreateRequest>(&request)) answer = create(who, req_id, *r, now_ms);
@@ -213,7 +215,8 @@ std::string AlertRequestHandler::clear(const Identity& who, const json::value& r
   return ok_response(req_id, std::move(result));
 }
 
-std::string AlertRequestHandler::stats(const json::value& req_id, const ConnectionFigures& connection) const {
+std::string AlertRequestHandler::stats(const json::value& req_id, const ConnectionFigures& connection,
+                                       std::uint64_t now_ms) const {
   const StoreStats s = store_.stats();
   json::object result;
   // The seed's names first.
@@ -256,6 +259,7 @@ std::string AlertRequestHandler::stats(const json::value& req_id, const Connecti
   if (journal_ != nullptr)
     result.emplace("journal", json::object{{"commits", journal_->commits}, {"commitUs", histogram(journal_->commit_us)}});
   result.emplace("connection", connection_figures(connection));
+  if (alarm_rates_ != nullptr) result.emplace("alarms", alarm_figures(*alarm_rates_, now_ms));
   return ok_response(req_id, std::move(result));
 }
 

@@ -15,6 +15,7 @@
 #include "delivery/publisher.hpp"
 #include "protocol/alert_requests.hpp"
 #include "requests/permissions.hpp"
+#include "store/alarm_rates.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 #include "store/rover_link_stats.hpp"
@@ -64,6 +65,9 @@ class AlertRequestHandler {
   // none are): for anything that shows clients the store's state.
   void after_commit(std::function<void()> callback) { after_commit_(std::move(callback)); }
 
+  // get_stats shows the alarm-management figures once they are given.
+  void set_alarm_rates(const AlarmRates* rates) { alarm_rates_ = rates; }
+
   // Which roles may acknowledge (the rest of the table is fixed).
   void set_permissions(const Permissions& permissions) { permissions_ = permissions; }
 
@@ -78,7 +82,8 @@ class AlertRequestHandler {
                      std::uint64_t now_ms);
   std::string clear(const Identity& who, const boost::json::value& req_id, const ClearRequest& request,
                     std::uint64_t now_ms);
-  std::string stats(const boost::json::value& req_id, const ConnectionFigures& connection) const;
+  std::string stats(const boost::json::value& req_id, const ConnectionFigures& connection,
+                    std::uint64_t now_ms) const;
 
   AlertStore& store_;
   Publisher& publisher_;
@@ -88,6 +93,7 @@ class AlertRequestHandler {
   WhenShowable when_showable_;
   const JournalCounters* journal_ = nullptr;
   Permissions permissions_;
+  const AlarmRates* alarm_rates_ = nullptr;
 };
 
 }  // namespace rover_alerts::relay

@@ -47,6 +47,22 @@ BOOST_AUTO_TEST_CASE(ack_roles) {
     BOOST_TEST(!parse({"--tokens", "t", "--ack-roles", bad}).error.empty(), bad);
 }
 
+BOOST_AUTO_TEST_CASE(alarm_options) {
+  const auto defaults = parse({"--tokens", "t"}).config.alarms;
+  BOOST_TEST(defaults.flood_start == 10u);  // ISA-18.2: 10 alarms per 10 minutes
+  BOOST_TEST(defaults.flood_end == 5u);
+  BOOST_TEST(defaults.window_ms == 600'000u);
+  const auto result = parse({"--tokens", "t", "--flood", "20/8", "--alarm-window", "60"});
+  BOOST_TEST_REQUIRE(result.error.empty(), result.error);
+  BOOST_TEST(result.config.alarms.flood_start == 20u);
+  BOOST_TEST(result.config.alarms.flood_end == 8u);
+  BOOST_TEST(result.config.alarms.window_ms == 60'000u);
+  for (const char* bad : {"10", "5/10", "0/0", "10/", "/5", "a/b", "10/0"})
+    BOOST_TEST(!parse({"--tokens", "t", "--flood", bad}).error.empty(), bad);
+  for (const char* bad : {"0", "86401", "ten"})
+    BOOST_TEST(!parse({"--tokens", "t", "--alarm-window", bad}).error.empty(), bad);
+}
+
 BOOST_AUTO_TEST_CASE(store_options) {
   const auto result = parse({"--tokens", "t", "--durability", "normal", "--history-max-tombstones", "50",
                              "--history-max-age", "60", "--journal-max-bytes", "65536", "--journal-max-backlog", "9"});
