@@ -30,7 +30,7 @@ if(CMAKE_CROSSCOMPILING)
   set(CPACK_COMPONENTS_ALL emitter sim)
   set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${ROVER_ALERTS_DEB_ARCH})
 elseif(ROVER_ALERTS_BUILD_HOST)
-  install(TARGETS alert-relay RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT relay)
+  install(TARGETS alert-relay alertctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT relay)
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/relay/rover-alerts-relay.service
           DESTINATION lib/systemd/system COMPONENT relay)
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/relay/relay.conf DESTINATION /etc/rover-alerts COMPONENT relay)

@@ -63,6 +63,7 @@ check_relay() {
   http=$(sed -n 's/^listening http=\([^ ]*\) .*/\1/p' "$out")
   [[ -n $http ]] || { cat "$out.err" >&2; fail "the installed relay did not start"; }
   healthz "$http" || fail "/healthz"
+  /usr/bin/alertctl --help >/dev/null || fail "the installed alertctl does not run"
   kill -HUP "$relay_pid"
   for _ in $(seq 50); do grep -q 'reloaded' "$out.err" && break; sleep 0.1; done
   grep -q 'reloaded' "$out.err" || { cat "$out.err" >&2; fail "no reload on SIGHUP"; }
@@ -70,7 +71,7 @@ check_relay() {
   wait "$relay_pid" || fail "the relay did not stop cleanly"
   relay_pid=
   [[ -f /var/lib/rover-alerts/alerts.db ]] || fail "no journal in /var/lib/rover-alerts"
-  say "rover-alerts-relay: installed, started as rover-alerts, /healthz 200, SIGHUP reload, clean stop"
+  say "rover-alerts-relay: installed, started as rover-alerts, /healthz 200, alertctl runs, SIGHUP reload, clean stop"
 }
 
 check_emitter() {

@@ -124,6 +124,7 @@ class AlertClient::Impl : public std::enable_shared_from_this<Impl> {
     s.counters = counters_;
     s.counters.evicted = cache_.evicted();
     s.last_error = last_error_;
+    s.refused = refused_;
     return s;
   }
 
@@ -178,9 +179,11 @@ class AlertClient::Impl : public std::enable_shared_from_this<Impl> {
       if (generation != self->generation_) return;
       if (!ec) return self->read();
       const unsigned status = transport->refused_status();
-      if (status == 401 || status == 403)
+      if (status == 401 || status == 403) {
+        self->refused_ = true;
         return self->stop_with(status == 401 ? "the relay refused the token (HTTP 401)"
                                              : "the relay refused the connection (HTTP 403)");
+      }
       self->connection_lost(status != 0 ? "the relay refused the upgrade (HTTP " + std::to_string(status) + ")"
                                         : "cannot connect: " + ec.message());
     });
@@ -294,9 +297,13 @@ class AlertClient::Impl : public std::enable_shared_from_this<Impl> {
     if (type == "error") {
       const json::value* e = message->if_contains("error");
       last_error_ = e != nullptr && e->is_object() ? string_of(e->as_object(), "message") : "error";
-      if (e != nullptr && e->is_object() && string_of(e->as_object(), "code") == "UNAUTHENTICATED")
+      if (e != nullptr && e->is_object() && string_of(e->as_object(), "code") == "UNAUTHENTICATED") {
+        refused_ = true;
         return stop_with("the relay refused the token: " + last_error_);
+      }
+      return;
     }
+    if (events_.notice) events_.notice(*message);
   }
 
   void on_welcome(const json::object& m) {
@@ -606,6 +613,7 @@ class AlertClient::Impl : public std::enable_shared_from_this<Impl> {
   std::uint64_t latency_samples_ = 0;
   std::uint64_t relay_batch_size_ = 0;
   std::string last_error_;
+  bool refused_ = false;
   std::minstd_rand random_;
 };
 

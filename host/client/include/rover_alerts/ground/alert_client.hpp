@@ -15,6 +15,7 @@
 #include <rover_alerts/ground/client_config.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -93,6 +94,7 @@ struct ClientStatus {
                   binary_messages = 0;
   } counters;
   std::string last_error;
+  bool refused = false;  // the relay refused the token or the connection (401, 403, UNAUTHENTICATED): no retry helps
 };
 
 // Event handlers; each may be empty. They run on the io_context's thread.
@@ -103,6 +105,8 @@ struct ClientEvents {
   std::function<void(ConnectionState, std::string_view why)> connection_state;
   std::function<void(const AckOutcome&)> ack_result;
   std::function<void(std::uint64_t rev, std::string_view reason)> resync_required;
+  // Any other message from the relay (alarm_flood, and kinds newer than this library).
+  std::function<void(const boost::json::object&)> notice;
 };
 
 class AlertClient {
