@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The whole path in one command: builds alert-relay and rover-sim, starts the
-# relay on 127.0.0.1:8000 (database under ./data), a simulated rover raising a
-# realistic mix of alerts into it, and a subscribed client that prints every
-# alert as it arrives. Ctrl-C stops everything.
+# The whole path in one command: builds alert-relay, rover-sim and alertctl,
+# starts the relay on 127.0.0.1:8000 (database under ./data; the operator
+# console at http://127.0.0.1:8000/), a simulated rover raising a realistic mix
+# of alerts into it, and `alertctl watch` printing every change as it arrives.
+# Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,7 @@ RATE=${RATE:-2}
 
 scripts/install-deps.sh host
 cmake --preset dev >/dev/null
-cmake --build --preset dev --target alert-relay rover-sim -- -j"$(nproc)"
+cmake --build --preset dev --target alert-relay rover-sim alertctl -- -j"$(nproc)"
 
 bin=build/dev
 mkdir -p data
@@ -46,17 +47,20 @@ fi
 cat <<TXT
 
   rover-alerts demo: $ready
-  WebSocket:  ws://$HTTP/ws   (health: http://$HTTP/healthz)
+  Operator console:  http://$HTTP/   (open it in a browser, sign in with a token)
   Tokens (host/relay/demo.tokens, demo only):
     admin     ada    demo-admin-token
     operator  oscar  demo-operator-token
     viewer    vera   demo-viewer-token
-  Try:  curl http://$HTTP/healthz
+  WebSocket:  ws://$HTTP/ws   (health: http://$HTTP/healthz)
+  CLI:  export ALERT_URL=ws://$HTTP/ws ALERT_TOKEN=demo-operator-token
+        $bin/host/alertctl/alertctl list     (then: ack ID --comment "...", stats, --help)
   Ctrl-C stops everything.
 
 TXT
 
-/usr/bin/python3 scripts/watch-alerts.py "ws://$HTTP/ws" demo-viewer-token &
+"$bin/host/alertctl/alertctl" --url "ws://$HTTP/ws" --token demo-viewer-token --color always watch \
+  > >(sed 's/^/watch: /') &
 pids+=($!)
 sleep 0.5
 "$bin/firmware/rover-sim" --relay "$LINK" --rover-id rover-1 --key-file data/rover-1.key --rate "$RATE" --count 0 > >(sed 's/^/rover: /') &

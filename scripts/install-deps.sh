@@ -2,13 +2,14 @@
 # Install the Debian 12 packages this project needs. Idempotent and fast: when
 # everything is already installed it only runs dpkg-query (no apt-get at all).
 #
-#   scripts/install-deps.sh [host] [cross]     (no argument = both)
+#   scripts/install-deps.sh [host] [browser] [cross]     (no argument = all three)
 #
 #   host   compiler, CMake, Ninja, ccache and the libraries of the host build
 #          (firmware, relay, clients, tests), Python modules of the tests,
-#          promtool (Prometheus' linter) in build/tools/bin (see fetch_promtool),
-#          and for the browser test Chromium, Node.js and npm, and the npm
-#          packages of tests/browser (npm ci, see install_browser_test_packages)
+#          and promtool (Prometheus' linter) in build/tools/bin (see fetch_promtool)
+#   browser  for the console's browser test (ci preset): Chromium, Node.js and
+#          npm, and the npm packages of tests/browser (npm ci, see
+#          install_browser_test_packages); the demo does not need them
 #   cross  ARM cross compilers (arm64, armhf) and qemu-user to run their tests;
 #          target libraries are not installed here: toolchains/make-sysroot.sh
 #          fetches them into a sysroot under the build folder
@@ -24,8 +25,8 @@ HOST_PACKAGES=(
   liblz4-dev libsqlite3-dev libssl-dev
   python3 python3-websockets python3-jsonschema python3-lz4
   curl ca-certificates
-  chromium fonts-liberation
 )
+BROWSER_PACKAGES=(chromium fonts-liberation)
 # Node.js and npm for tests/browser, from Debian unless a node is already on
 # the PATH (another build of Node.js brings its own npm, which Debian's npm
 # package would conflict with).
@@ -40,19 +41,20 @@ CROSS_PACKAGES=(
 )
 
 groups=("$@")
-[[ ${#groups[@]} -gt 0 ]] || groups=(host cross)
+[[ ${#groups[@]} -gt 0 ]] || groups=(host browser cross)
 wanted=()
 want_promtool=
 want_npm=
 for g in "${groups[@]}"; do
   case $g in
-    host)
-      wanted+=("${HOST_PACKAGES[@]}"); want_promtool=1; want_npm=1
+    host) wanted+=("${HOST_PACKAGES[@]}"); want_promtool=1 ;;
+    browser)
+      wanted+=("${BROWSER_PACKAGES[@]}"); want_npm=1
       if ! command -v node >/dev/null || ! command -v npm >/dev/null; then wanted+=("${NODE_PACKAGES[@]}"); fi
       ;;
     cross) wanted+=("${CROSS_PACKAGES[@]}") ;;
-    -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "install-deps: unknown group '$g' (host, cross)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "install-deps: unknown group '$g' (host, browser, cross)" >&2; exit 2 ;;
   esac
 done
 

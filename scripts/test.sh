@@ -5,7 +5,8 @@
 #   scripts/test.sh                 all of: ci asan tsan fuzz aarch64 armhf
 #   scripts/test.sh ci armhf        only these presets (any preset of CMakePresets.json)
 #
-#   ci       host build, warnings as errors: unit + integration tests; the relay's package
+#   ci       host build, warnings as errors: unit + integration tests, the console in
+#            headless Chromium; the relay's package
 #   asan     host build with AddressSanitizer + UndefinedBehaviorSanitizer
 #   tsan     host build with ThreadSanitizer: the tests labelled concurrency (emitter, journal)
 #   fuzz     clang + libFuzzer: link frames, link authentication, JSON requests, 20 s each
@@ -38,7 +39,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 root=$(pwd -P)
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-  sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0
+  sed -n '2,23s/^# \{0,1\}//p' "$0"; exit 0
 fi
 presets=("$@")
 [[ ${#presets[@]} -gt 0 ]] || presets=("${DEFAULT_PRESETS[@]}")
@@ -51,6 +52,9 @@ fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 # --- dependencies ----------------------------------------------------------------
 groups=(host)
+for p in "${presets[@]}"; do
+  [[ $p == ci ]] && { groups+=(browser); break; }  # the console's browser test
+done
 for p in "${presets[@]}"; do
   [[ -n $(sysroot_arch "$p") ]] && { groups+=(cross); break; }
 done
