@@ -129,6 +129,7 @@ export class Connection {
       case 'catch_up_complete': return this.onCaughtUp(message);
       case 'resync_required': return this.onResyncRequired(message);
       case 'error': return this.onError(message.error);
+      case 'alarm_flood': return this.handlers.flood?.(message);
       default: return undefined;  // alert_ack notices: the change itself comes as an alert
     }
   }

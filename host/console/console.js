@@ -41,6 +41,7 @@ function signIn(token) {
     welcome: onWelcome,
     changes: onChanges,
     caughtUp: onCaughtUp,
+    flood: showFlood,
     signedOut: (reason) => signOut(`Signed out: ${reason}`),
   });
   connection.start();
@@ -57,6 +58,7 @@ function signOut(message = '') {
   table.selected.clear();
   alarm.setCritical(false);
   alarm.unmute();
+  showFlood({ active: false });
   root.dataset.conn = 'signed-out';
   byId('app').hidden = true;
   byId('signin').hidden = false;
@@ -118,10 +120,39 @@ function onCaughtUp(recovered, how) {
 async function pollStats() {
   if (!connection) return;
   try {
-    stats.render(await connection.request({ type: 'get_stats' }));
+    const result = await connection.request({ type: 'get_stats' });
+    stats.render(result);
+    // A console that connected during a flood learns of it here.
+    const flood = result?.alarms?.flood;
+    if (flood && typeof flood === 'object') {
+      showFlood({ active: flood.active === true, firstOut: flood.firstOut, rate: result.alarms.rate,
+                  windowMs: result.alarms.windowMs, floodStart: flood.start });
+    }
   } catch {
     // Disconnected or refused: the next poll tries again.
   }
+}
+
+// An alarm flood (ISA-18.2: more alarms than an operator can handle) buries
+// the alarm that started it: the banner names that first-out alarm.
+function showFlood(flood) {
+  const banner = byId('flood-banner');
+  const active = flood.active === true;
+  root.dataset.flood = active ? 'on' : 'off';
+  banner.hidden = !active;
+  if (!active) {
+    banner.textContent = '';
+    return;
+  }
+  const minutes = Number.isFinite(flood.windowMs) ? Math.max(1, Math.round(flood.windowMs / 60000)) : 10;
+  let text = `Alarm flood: ${asText(flood.rate)} alarms in ${minutes} min (over ${asText(flood.floodStart)}).`;
+  const first = flood.firstOut;
+  if (first && typeof first === 'object') {
+    const held = state.alerts.get(first.id);
+    const what = held?.data?.title || held?.data?.message || first.key;
+    text += ` First out: ${asText(what)} (${asText(first.priority)}${first.rover ? `, ${asText(first.rover)}` : ''}).`;
+  }
+  banner.textContent = text;
 }
 
 // --- rendering ----------------------------------------------------------------

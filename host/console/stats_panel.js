@@ -50,12 +50,15 @@ export class StatsPanel {
     const latency = stats.delivery?.publishToWriteUs;
     const latencyBefore = this.previous?.delivery?.publishToWriteUs;
     const byPriority = stats.alerts_by_priority ?? {};
+    const alarms = stats.alarms && typeof stats.alarms === 'object' ? stats.alarms : null;
+    const windowMin = alarms && Number.isFinite(alarms.windowMs) ? Math.max(1, Math.round(alarms.windowMs / 60000)) : 10;
     const rows = [
       ['Ingest', rate === null ? '—' : `${rate.toFixed(1)} alerts/s`],
       ['Clients', asText(stats.subscribed_clients)],
       ['Delivery p50', formatMicros(quantile(latency, latencyBefore, 0.5))],
       ['Delivery p95', formatMicros(quantile(latency, latencyBefore, 0.95))],
       ['Active alerts', asText(stats.active_alerts)],
+      ['Alarm rate', alarms ? `${asText(alarms.rate)} / ${windowMin} min${alarms.flood?.active === true ? ' · flood' : ''}` : '—'],
     ];
     const items = rows.flatMap(([name, value]) => [el('dt', { text: name }), el('dd', { text: value })]);
     items.push(el('dt', { text: 'By priority' }),

@@ -88,7 +88,8 @@ describe('operator console', () => {
 
   before(async () => {
     workspace = new Workspace(['rover-1', 'rover-2']);
-    relay = await Relay.start(workspace);
+    // Floods over 10 alarms in 2 s: short enough to see one start and end.
+    relay = await Relay.start(workspace, { args: ['--flood', '10/5', '--alarm-window', '2'] });
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -235,6 +236,31 @@ describe('operator console', () => {
       assert.match(await hostile.locator('td.message').textContent(), /^<script>window.__pwned=2<\/script><b>bold\?<\/b>/);
       assert.equal(await page.locator('#alert-rows img, #alert-rows script, #alert-rows svg, #alert-rows b').count(), 0);
       assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    }
+  });
+
+  it('announces an alarm flood with its first-out alarm, and its end', async () => {
+    // A quiet window first, so the flood's first alarm is the one raised here.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await waitForData(operator, 'flood', 'off').catch(() => {});  // never flooded: no dataset yet
+    assert.notEqual(await operator.evaluate(() => document.documentElement.dataset.flood), 'on');
+    for (let i = 0; i < 11; ++i) {
+      const created = await rawRequest(operator, TOKENS.admin, {
+        type: 'alert_create', priority: i === 0 ? 'high' : 'low', source: 'ground-flood',
+        title: i === 0 ? 'Cascade start' : `Cascade ${i}`, message: 'flood',
+      });
+      assert.equal(created.ok, true, JSON.stringify(created));
+    }
+    for (const page of [operator, viewer]) {
+      await waitForData(page, 'flood', 'on');
+      const banner = page.locator('#flood-banner');
+      assert.equal(await banner.isVisible(), true);
+      assert.match(await banner.textContent(), /Alarm flood: 11 alarms .*First out: Cascade start \(high\)/);
+    }
+    // Nothing more: the 2 s window empties and every console hears the end.
+    for (const page of [operator, viewer]) {
+      await waitForData(page, 'flood', 'off', 8000);
+      assert.equal(await page.locator('#flood-banner').isVisible(), false);
     }
   });
 

@@ -68,10 +68,11 @@ function exited(child) {
 
 export class Relay {
   // Starts alert-relay; `http` is 'HOST:PORT' (port 0: any free one).
-  static async start(workspace, { http = '127.0.0.1:0', link = '127.0.0.1:0' } = {}) {
+  // `args`: more of the relay's options.
+  static async start(workspace, { http = '127.0.0.1:0', link = '127.0.0.1:0', args = [] } = {}) {
     const child = track(spawn(required('ALERT_RELAY'), [
       '--listen', http, '--link-listen', link, '--data', workspace.data,
-      '--tokens', workspace.tokens, '--rovers', workspace.rovers,
+      '--tokens', workspace.tokens, '--rovers', workspace.rovers, ...args,
     ], { stdio: ['ignore', 'pipe', 'pipe'] }));
     const lines = createInterface({ input: child.stdout });
     const first = await new Promise((resolve, reject) => {
