@@ -251,7 +251,16 @@ void Printer::stats(const json::object& r) {
       const json::value* active = f->as_object().if_contains("active");
       if (active != nullptr && active->is_bool() && active->as_bool()) out_ << "   FLOOD";
     }
+    if (const json::value* s = alarms.if_contains("standing"); s != nullptr && s->is_object())
+      out_ << "   standing " << count(s->as_object(), "count");
     out_ << '\n';
+    if (const json::value* top = alarms.if_contains("topKeys"); top != nullptr && top->is_array()) {
+      for (const json::value& k : top->as_array()) {
+        if (!k.is_object()) continue;
+        out_ << "top key     " << printable(text_of(k.as_object(), "rover")) << ' '
+             << printable(text_of(k.as_object(), "key")) << "  " << count(k.as_object(), "count") << '\n';
+      }
+    }
   }
 }
 

@@ -220,6 +220,12 @@ std::string parse_alarm_option(std::string_view arg, std::string_view value, Ala
     alarms.window_ms = *seconds * 1000;
     return {};
   }
+  if (arg == "--standing-after") {
+    const auto seconds = positive_integer(value, 365ull * 24 * 3600);
+    if (!seconds) return bad("SECONDS (1..31536000)");
+    alarms.standing_after_ms = *seconds * 1000;
+    return {};
+  }
   const std::size_t slash = value.find('/');
   if (slash == std::string_view::npos) return bad("START/END");
   const auto start = positive_integer(value.substr(0, slash), 1'000'000);
@@ -267,7 +273,7 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       continue;
     }
     if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens" && arg != "--rovers" &&
-        arg != "--ack-roles" && arg != "--flood" && arg != "--alarm-window" && !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
+        arg != "--ack-roles" && arg != "--flood" && arg != "--alarm-window" && arg != "--standing-after" && !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
       return fail("unknown option `" + std::string(arg) + "`");
     if (i + 1 == args.size()) return fail("option `" + std::string(arg) + "` needs a value");
     const std::string_view value = args[++i];
@@ -286,7 +292,7 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       if (!roles) return fail("`--ack-roles` expects roles separated by commas (admin, operator, viewer), got `" +
                               std::string(value) + "`");
       result.config.permissions.ack = *roles;
-    } else if (arg == "--flood" || arg == "--alarm-window") {
+    } else if (arg == "--flood" || arg == "--alarm-window" || arg == "--standing-after") {
       if (auto error = parse_alarm_option(arg, value, result.config.alarms); !error.empty()) return fail(error);
     } else if (arg == "--data") {
       result.config.data_dir = std::string(value);
@@ -313,6 +319,7 @@ std::string usage(std::string_view program) {
   text.append(program).append(
       " --tokens FILE [--rovers FILE | --insecure-links] [--listen HOST:PORT] [--link-listen HOST:PORT]\n"
       "       [--data DIR] [--ack-roles ROLE[,ROLE]...] [--flood START/END] [--alarm-window S]\n"
+      "       [--standing-after S]\n"
       "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
       "       [--max-clients N] [--max-clients-per-address N] [--max-unauthenticated N[/PER_ADDRESS]]\n"
       "       [--rate-limit R[/BURST]] [--read-budget N[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
@@ -341,6 +348,9 @@ std::string usage(std::string_view program) {
       number(AlarmRateLimits{}.flood_start) + "/" + number(AlarmRateLimits{}.flood_end) + ")\n"
       "  --alarm-window SECONDS   the window of the alarm rate (default " +
       number(AlarmRateLimits{}.window_ms / 1000) + ", ISA-18.2's 10 minutes)\n"
+      "  --standing-after SECONDS an alarm whose condition has held longer is standing (stale),\n"
+      "                           counted in get_stats and /metrics (default " +
+      number(AlarmRateLimits{}.standing_after_ms / 1000) + ")\n"
       "  --durability full|normal journal fsync: full survives power loss, normal only\n"
       "                           a relay crash (default full)\n"
       "  --history-max-tombstones N   removed alerts remembered for resync (default 100000)\n"

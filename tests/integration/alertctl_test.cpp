@@ -292,7 +292,10 @@ BOOST_FIXTURE_TEST_CASE(clear_sync_and_stats, Fixture) {
   BOOST_TEST(stats.at("active_alerts").to_number<int>() == 3);
   const auto rev = stats.at("rev").to_number<std::uint64_t>();
   BOOST_TEST(stats.contains("alarms"));
-  BOOST_TEST(viewer({"stats"}).out.find("alerts      3") != std::string::npos);
+  const Run summary = viewer({"stats"});
+  BOOST_TEST(summary.out.find("alerts      3") != std::string::npos);
+  BOOST_TEST(summary.out.find("alarm rate  3 per 10 min   standing 0") != std::string::npos, summary.out);
+  BOOST_TEST(summary.out.find("top key") != std::string::npos);
 
   const Run cleared = operator_({"clear", "--source", "comms"});
   BOOST_TEST_REQUIRE(cleared.status == 0, cleared.err);

@@ -189,7 +189,7 @@ void HttpSession::handle_request(const Request& request) {
                       render_delivery_metrics(context_.publisher.metrics(), context_.publisher.depths(),
                                               context_.publisher.size(), context_.store.stats());
     if (context_.links != nullptr) response.body() += render_link_metrics(*context_.links, context_.journal);
-    if (context_.alarms != nullptr) response.body() += render_alarm_metrics(*context_.alarms, unix_ms_now());
+    if (context_.alarms != nullptr) response.body() += render_alarm_metrics(*context_.alarms, context_.store, unix_ms_now());
   } else if (const ConsoleAsset* asset = find_console_asset(path)) {
     response.set(http::field::content_type, asset->content_type);
     response.set("Content-Security-Policy", kConsoleContentSecurityPolicy);

@@ -34,6 +34,7 @@ constexpr MetricInfo kMetrics[] = {
     {"alarm_floods_started_total", "counter", "Alarm floods that started."},
     {"alarm_floods_ended_total", "counter", "Alarm floods that ended."},
     {"alarm_chattering_keys", "gauge", "Alert keys raised 3 times or more within a minute."},
+    {"alarm_standing", "gauge", "Alarms (info excluded) whose condition has held longer than --standing-after (24 h)."},
     {"alarm_annunciations_kpi", "gauge", "Alarms over the KPI window (24 h), by priority."},
     {"delivery_subscribers", "gauge", "Subscribed WebSocket clients."},
     {"delivery_messages_total", "counter", "Messages written to clients, by delivery class."},
@@ -230,7 +231,7 @@ std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::D
   return out.str();
 }
 
-std::string render_alarm_metrics(const AlarmRates& rates, std::uint64_t now_ms) {
+std::string render_alarm_metrics(const AlarmRates& rates, const AlertStore& store, std::uint64_t now_ms) {
   std::ostringstream out;
   family(out, "alarm_rate", "gauge");
   out << "alarm_rate " << rates.rate(now_ms) << '\n';
@@ -241,6 +242,9 @@ std::string render_alarm_metrics(const AlarmRates& rates, std::uint64_t now_ms) 
   }
   family(out, "alarm_flood_active", "gauge");
   out << "alarm_flood_active " << (rates.in_flood() ? 1 : 0) << '\n';
+  const std::uint64_t standing_after = rates.limits().standing_after_ms;
+  family(out, "alarm_standing", "gauge");
+  out << "alarm_standing " << store.stats(now_ms > standing_after ? now_ms - standing_after : 0).standing << '\n';
   family(out, "alarm_chattering_keys", "gauge");
   out << "alarm_chattering_keys " << rates.chattering(now_ms).size() << '\n';
   family(out, "alarm_annunciations_kpi", "gauge");

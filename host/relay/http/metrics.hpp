@@ -36,6 +36,6 @@ std::string render_delivery_metrics(const DeliveryMetrics& metrics, const Publis
 std::string render_link_metrics(const RoverLinkStats& links, const JournalCounters* journal);
 // The ISA-18.2 figures: alarm rate per window (overall, per rover), flood state,
 // chattering keys, annunciations by priority over the KPI window.
-std::string render_alarm_metrics(const AlarmRates& rates, std::uint64_t now_ms);
+std::string render_alarm_metrics(const AlarmRates& rates, const AlertStore& store, std::uint64_t now_ms);
 
 }  // namespace rover_alerts::relay

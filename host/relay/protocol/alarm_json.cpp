@@ -38,7 +38,7 @@ std::string alarm_flood_message(const FloodChange& change, const AlarmRateLimits
   return json::serialize(out);
 }
 
-json::object alarm_figures(const AlarmRates& rates, std::uint64_t now_ms) {
+json::object alarm_figures(const AlarmRates& rates, const StoreStats& store, std::uint64_t now_ms) {
   const AlarmRateLimits& limits = rates.limits();
   json::object by_rover;
   for (const auto& [rover, rate] : rates.rate_by_rover(now_ms)) by_rover.emplace(rover, rate);
@@ -60,6 +60,9 @@ json::object alarm_figures(const AlarmRates& rates, std::uint64_t now_ms) {
     by_priority.emplace(name, counts[p]);
     share.emplace(name, total == 0 ? 0.0 : static_cast<double>(counts[p]) / static_cast<double>(total));
   }
+  json::object standing{{"count", store.standing}, {"afterMs", limits.standing_after_ms}};
+  if (store.standing > 0)
+    standing.emplace("oldest", json::object{{"id", store.oldest_standing_id}, {"since", store.oldest_standing_since_ms}});
   return json::object{{"windowMs", limits.window_ms},
                       {"rate", rates.rate(now_ms)},
                       {"rateByRover", std::move(by_rover)},
@@ -69,6 +72,7 @@ json::object alarm_figures(const AlarmRates& rates, std::uint64_t now_ms) {
                       {"kpiWindowMs", limits.kpi_window_ms},
                       {"byPriority", std::move(by_priority)},
                       {"priorityShare", std::move(share)},
+                      {"standing", std::move(standing)},
                       {"keysForgotten", rates.keys_forgotten()}};
 }
 

@@ -4,6 +4,7 @@
 // ends, and the `alarms` section of get_stats.
 
 #include "store/alarm_rates.hpp"
+#include "store/alert_store.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -19,6 +20,7 @@ std::string alarm_flood_message(const FloodChange& change, const AlarmRateLimits
 // {"windowMs","rate","rateByRover":{…},"flood":{"active","since"?,"firstOut"?,"count","start","end"},
 //  "chattering":[{"rover","key","count"}…],"topKeys":[…],"kpiWindowMs","byPriority":{…},
 //  "priorityShare":{…},"keysForgotten"}
-boost::json::object alarm_figures(const AlarmRates& rates, std::uint64_t now_ms);
+// `store`: the store's stats() taken with standing_before_ms = now_ms - standing_after_ms.
+boost::json::object alarm_figures(const AlarmRates& rates, const StoreStats& store, std::uint64_t now_ms);
 
 }  // namespace rover_alerts::relay

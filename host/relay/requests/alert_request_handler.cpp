@@ -259,7 +259,11 @@ std::string AlertRequestHandler::stats(const json::value& req_id, const Connecti
   if (journal_ != nullptr)
     result.emplace("journal", json::object{{"commits", journal_->commits}, {"commitUs", histogram(journal_->commit_us)}});
   result.emplace("connection", connection_figures(connection));
-  if (alarm_rates_ != nullptr) result.emplace("alarms", alarm_figures(*alarm_rates_, now_ms));
+  if (alarm_rates_ != nullptr) {
+    const std::uint64_t standing_after = alarm_rates_->limits().standing_after_ms;
+    const StoreStats with_standing = store_.stats(now_ms > standing_after ? now_ms - standing_after : 0);
+    result.emplace("alarms", alarm_figures(*alarm_rates_, with_standing, now_ms));
+  }
   return ok_response(req_id, std::move(result));
 }
 

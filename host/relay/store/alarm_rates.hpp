@@ -35,6 +35,7 @@ struct AlarmRateLimits {
   std::uint32_t chatter_count = 3;
   std::uint64_t chatter_window_ms = 60'000;
   std::uint64_t kpi_window_ms = 24ull * 3600'000;
+  std::uint64_t standing_after_ms = 24ull * 3600'000;  // an alarm active longer is standing (stale)
   std::size_t max_keys = 4096;
   std::size_t max_rovers = 1024;
 };

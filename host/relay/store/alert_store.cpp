@@ -705,14 +705,23 @@ SyncPage AlertStore::changes_since(const SyncQuery& query) const {
   return page;
 }
 
-StoreStats AlertStore::stats() const {
+StoreStats AlertStore::stats(std::uint64_t standing_before_ms) const {
   StoreStats stats;
   stats.alerts = size();
+  const AlertRecord* oldest = nullptr;
   for (const AlertRecord& r : records_) {
     if (!r.live()) continue;
     ++stats.by_priority[static_cast<std::size_t>(r.priority)];
     const AlertState state = alert_state(r.has(AlertRecord::kActive), r.has(AlertRecord::kAcknowledged));
     ++stats.by_state[static_cast<std::size_t>(state)];
+    if (r.has(AlertRecord::kActive) && r.priority != Priority::Info && r.first_seen_ms < standing_before_ms) {
+      ++stats.standing;
+      if (oldest == nullptr || r.first_seen_ms < oldest->first_seen_ms) oldest = &r;
+    }
+  }
+  if (oldest != nullptr) {
+    stats.oldest_standing_id = id_of(*oldest);
+    stats.oldest_standing_since_ms = oldest->first_seen_ms;
   }
   stats.rev = rev_;
   stats.epoch = epoch_;

@@ -209,6 +209,11 @@ struct StoreStats {
   std::size_t tombstones = 0;
   std::uint64_t history_floor_rev = 0;
   std::size_t pending_expiries = 0;  // alerts with an expiresAt
+  // Standing alarms (ISA-18.2 "stale"): alerts other than info whose condition
+  // has held since before the `standing_before_ms` stats() was given.
+  std::size_t standing = 0;
+  std::string oldest_standing_id;
+  std::uint64_t oldest_standing_since_ms = 0;
 };
 
 class AlertStore {
@@ -322,7 +327,8 @@ class AlertStore {
   const std::deque<Tombstone>& tombstones() const { return tombstones_; }
   std::uint64_t history_floor_rev() const { return history_floor_rev_; }
 
-  StoreStats stats() const;
+  // `standing_before_ms` (unix ms; 0: none counted): see StoreStats::standing.
+  StoreStats stats(std::uint64_t standing_before_ms = 0) const;
 
   // ---- footprint (tests, metrics) ----------------------------------------
 

@@ -54,7 +54,14 @@ BOOST_AUTO_TEST_CASE(stats_carry_rate_flood_chatter_top_keys_and_priority_share)
   raise_many(rates, 8, "drive/overtemp", Priority::Critical);
   raise_many(rates, 4, "comms/degraded", Priority::Low);
   raise_many(rates, 3, "nav/waypoint", Priority::Info);  // notifications: not alarms
-  const json::object s = alarm_figures(rates, kT0 + 100);
+  StoreStats store;
+  store.standing = 2;
+  store.oldest_standing_id = "rover-1-0000000000000001-7";
+  store.oldest_standing_since_ms = kT0 - 90'000'000;
+  const json::object s = alarm_figures(rates, store, kT0 + 100);
+  BOOST_TEST(s.at("standing").at("count").to_number<int>() == 2);
+  BOOST_TEST(s.at("standing").at("afterMs").to_number<std::uint64_t>() == 24ull * 3600'000);
+  BOOST_TEST(s.at("standing").at("oldest").at("id").as_string() == "rover-1-0000000000000001-7");
   BOOST_TEST(s.at("rate").to_number<std::uint64_t>() == 12u);
   BOOST_TEST(s.at("rateByRover").at("rover-1").to_number<std::uint64_t>() == 12u);
   BOOST_TEST(s.at("flood").at("active").as_bool());
@@ -69,6 +76,13 @@ BOOST_AUTO_TEST_CASE(stats_carry_rate_flood_chatter_top_keys_and_priority_share)
   BOOST_TEST(!s.at("byPriority").as_object().contains("info"));
   BOOST_TEST(s.at("priorityShare").at("critical").to_number<double>() == 8.0 / 12.0);
   BOOST_TEST(s.at("priorityShare").at("low").to_number<double>() == 4.0 / 12.0);
+}
+
+BOOST_AUTO_TEST_CASE(no_standing_alarm_no_oldest) {
+  AlarmRates rates;
+  const json::object s = alarm_figures(rates, StoreStats{}, kT0);
+  BOOST_TEST(s.at("standing").at("count").to_number<int>() == 0);
+  BOOST_TEST(!s.at("standing").as_object().contains("oldest"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

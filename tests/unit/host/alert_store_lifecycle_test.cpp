@@ -530,6 +530,25 @@ BOOST_AUTO_TEST_CASE(stats_count_by_priority_and_state) {
   BOOST_TEST(st.pending_expiries == 1u);
 }
 
+// Standing (stale) alarms: active since before the threshold; info alerts and
+// alerts that returned to normal are not.
+BOOST_AUTO_TEST_CASE(stats_count_standing_alarms_and_name_the_oldest) {
+  Fixture f;
+  f.apply(raise("old", Priority::Medium, 1000));
+  f.apply(raise("older", Priority::Low, 900));
+  f.apply(raise("fresh", Priority::High, 5000));
+  f.apply(raise("chatter", Priority::Info, 100));
+  f.apply(raise("returned", Priority::High, 200));
+  f.apply(clear_of("returned"));
+  f.apply(raise("old", Priority::Medium, 4000));  // a re-raise keeps its first seen
+  BOOST_TEST(f.store.stats().standing == 0u);      // no threshold, none counted
+  const StoreStats st = f.store.stats(2000);
+  BOOST_TEST(st.standing == 2u);
+  BOOST_TEST(st.oldest_standing_id == f.id_of("older"));
+  BOOST_TEST(st.oldest_standing_since_ms == 900u);
+  BOOST_TEST(f.store.stats(100).standing == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(image_restores_an_identical_store) {
   Fixture f(HistoryLimits{2, 1'000'000});
   for (int i = 0; i < 4; ++i) f.apply(raise("k" + std::to_string(i), Priority::Info));

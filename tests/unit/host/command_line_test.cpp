@@ -52,11 +52,14 @@ BOOST_AUTO_TEST_CASE(alarm_options) {
   BOOST_TEST(defaults.flood_start == 10u);  // ISA-18.2: 10 alarms per 10 minutes
   BOOST_TEST(defaults.flood_end == 5u);
   BOOST_TEST(defaults.window_ms == 600'000u);
-  const auto result = parse({"--tokens", "t", "--flood", "20/8", "--alarm-window", "60"});
+  BOOST_TEST(defaults.standing_after_ms == 24ull * 3600'000);
+  const auto result = parse({"--tokens", "t", "--flood", "20/8", "--alarm-window", "60", "--standing-after", "3600"});
   BOOST_TEST_REQUIRE(result.error.empty(), result.error);
   BOOST_TEST(result.config.alarms.flood_start == 20u);
   BOOST_TEST(result.config.alarms.flood_end == 8u);
   BOOST_TEST(result.config.alarms.window_ms == 60'000u);
+  BOOST_TEST(result.config.alarms.standing_after_ms == 3'600'000u);
+  BOOST_TEST(!parse({"--tokens", "t", "--standing-after", "0"}).error.empty());
   for (const char* bad : {"10", "5/10", "0/0", "10/", "/5", "a/b", "10/0"})
     BOOST_TEST(!parse({"--tokens", "t", "--flood", bad}).error.empty(), bad);
   for (const char* bad : {"0", "86401", "ten"})
