@@ -23,6 +23,7 @@ export class AlertTable {
     this.cursorId = null;
     this.selected = new Set();
     this.canClear = false;
+    this.canAck = true;
     tbody.addEventListener('click', (event) => this.onClick(event));
     tbody.addEventListener('change', (event) => {
       const box = event.target.closest('input.select');
@@ -34,10 +35,12 @@ export class AlertTable {
     });
   }
 
-  setCanClear(canClear) {
-    if (canClear === this.canClear) return;
-    this.canClear = canClear;
-    this.rows.clear();  // the clear buttons come or go: rebuild every row
+  // What the relay lets this user do (welcome's `may`): the buttons shown.
+  setAllowed({ ack, clear }) {
+    if (ack === this.canAck && clear === this.canClear) return;
+    this.canAck = ack;
+    this.canClear = clear;
+    this.rows.clear();  // buttons come or go: rebuild every row
   }
 
   render(alerts, now = Date.now()) {
@@ -134,7 +137,7 @@ export class AlertTable {
       el('td', { class: 'action' }, this.action(d.action)),
       el('td', { class: 'acked' }, this.acknowledgement(d, now)),
       el('td', { class: 'commands' },
-        unacked ? el('button', { type: 'button', class: 'ack', dataset: { command: 'ack' }, text: 'Ack' }) : null,
+        unacked && this.canAck ? el('button', { type: 'button', class: 'ack', dataset: { command: 'ack' }, text: 'Ack' }) : null,
         this.canClear ? el('button', { type: 'button', class: 'clear', dataset: { command: 'clear' }, text: 'Clear' }) : null));
     return { row, rev: alert.rev, age, seen };
   }

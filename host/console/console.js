@@ -12,7 +12,10 @@ import { StatsPanel } from './stats_panel.js';
 
 const TOKEN_KEY = 'rover-alerts.token';
 const STATS_EVERY_MS = 3000;
-const CLEAR_ROLES = new Set(['operator', 'admin']);
+// What a role may do when the relay does not say (welcome's `may`).
+const DEFAULT_MAY = { viewer: ['alert_ack'], operator: ['alert_ack', 'alert_clear'],
+                      admin: ['alert_ack', 'alert_clear', 'alert_create'] };
+let may = new Set();
 
 const root = document.documentElement;
 const state = new AlertState();
@@ -89,7 +92,9 @@ function showConnection(status, detail) {
 function onWelcome(welcome) {
   role = asText(welcome.role);
   byId('who').textContent = `${asText(welcome.user)} · ${role}`;
-  table.setCanClear(CLEAR_ROLES.has(role));
+  may = new Set(Array.isArray(welcome.may) ? welcome.may.map(asText) : (DEFAULT_MAY[role] ?? []));
+  table.setAllowed({ ack: may.has('alert_ack'), clear: may.has('alert_clear') });
+  byId('bulk-ack').hidden = !may.has('alert_ack');
   render();
 }
 
@@ -300,7 +305,7 @@ function describe(id) {
 }
 
 function askAck(ids) {
-  if (!connection || !ids.length) return;
+  if (!connection || !ids.length || !may.has('alert_ack')) return;
   ask({
     title: ids.length === 1 ? 'Acknowledge alert' : `Acknowledge ${ids.length} alerts`,
     text: ids.length === 1 ? describe(ids[0]) : `${ids.length} selected alerts`,
@@ -323,7 +328,7 @@ async function acknowledge(ids, comment) {
 }
 
 function askClear(id) {
-  if (!connection || !CLEAR_ROLES.has(role) || !state.alerts.has(id)) return;
+  if (!connection || !may.has('alert_clear') || !state.alerts.has(id)) return;
   ask({
     title: 'Clear alert',
     text: describe(id),

@@ -82,14 +82,17 @@ function rawRequest(page, token, request) {
   }), { token, request });
 }
 
+// Floods over 10 alarms in 2 s (short enough to see one start and end); only
+// operators and admins may acknowledge, as ISA-18.2 sites have it.
+const RELAY_ARGS = ['--flood', '10/5', '--alarm-window', '2', '--ack-roles', 'operator,admin'];
+
 describe('operator console', () => {
   let operator;
   let viewer;
 
   before(async () => {
     workspace = new Workspace(['rover-1', 'rover-2']);
-    // Floods over 10 alarms in 2 s: short enough to see one start and end.
-    relay = await Relay.start(workspace, { args: ['--flood', '10/5', '--alarm-window', '2'] });
+    relay = await Relay.start(workspace, { args: RELAY_ARGS });
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -205,13 +208,20 @@ describe('operator console', () => {
     assert.ok(Date.now() - started < 1000);
   });
 
-  it('shows a viewer no clear button, refuses a clear forged from the page, clears for an operator', async () => {
+  it('shows a viewer no clear or ack button, refuses what is forged from the page, clears for an operator', async () => {
     assert.ok(await operator.locator('#alert-rows button.clear').count() > 0);
+    assert.ok(await operator.locator('#alert-rows button.ack').count() > 0);
     assert.equal(await viewer.locator('#alert-rows button.clear').count(), 0);
+    // --ack-roles operator,admin: the relay's welcome says a viewer may not acknowledge.
+    assert.equal(await viewer.locator('#alert-rows button.ack').count(), 0);
+    assert.equal(await viewer.locator('#bulk-ack').isVisible(), false);
     const id = await row(viewer, 'Comms Degraded', 'rover-1').getAttribute('data-id');
     const answer = await rawRequest(viewer, TOKENS.viewer, { type: 'alert_clear', ids: [id] });
     assert.equal(answer.ok, false);
     assert.equal(answer.error.code, 'FORBIDDEN');
+    const ack = await rawRequest(viewer, TOKENS.viewer, { type: 'alert_ack', alertId: id });
+    assert.equal(ack.ok, false);
+    assert.equal(ack.error.code, 'FORBIDDEN');
     await row(viewer, 'Comms Degraded', 'rover-1').waitFor();  // still there
 
     // An operator may: the row goes from both consoles.
@@ -270,7 +280,7 @@ describe('operator console', () => {
     const port = relay.http.split(':').pop();
     await stopRelay();
     await waitForData(operator, 'conn', 'reconnecting');
-    const elsewhere = await Relay.start(workspace);
+    const elsewhere = await Relay.start(workspace, { args: RELAY_ARGS });
     const admin = await openConsole(elsewhere.origin);
     for (const title of titles) {
       const created = await rawRequest(admin, TOKENS.admin,
@@ -279,7 +289,7 @@ describe('operator console', () => {
     }
     await closeConsole(admin);
     await elsewhere.stop();
-    relay = await Relay.start(workspace, { http: `127.0.0.1:${port}` });
+    relay = await Relay.start(workspace, { http: `127.0.0.1:${port}`, args: RELAY_ARGS });
     for (const title of titles) await row(operator, title).waitFor({ timeout: 20000 });
     await waitForData(operator, 'conn', 'resynced');
   }

@@ -154,9 +154,12 @@ async def scenario(contract, http, link, rover_sim):
             Client(contract, url, "delta") as delta:
         w = await viewer.login("demo-viewer-token")
         check(w["user"] == "vera" and w["role"] == "viewer", w)
+        check("alert_ack" in w["may"] and "alert_clear" not in w["may"] and "alert_create" not in w["may"], w)
         epoch = w["epoch"]
         await operator.login("demo-operator-token")
         a = await admin.login("demo-admin-token")
+        check(set(a["may"]) == {"alert_subscribe", "alert_sync", "get_stats", "alert_ack", "alert_clear",
+                                "alert_create"}, a)
         check(a["epoch"] == epoch, "one store, one epoch")
 
         for c in (viewer, operator, admin):

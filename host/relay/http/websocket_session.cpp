@@ -258,8 +258,12 @@ void WebsocketSession::handle_auth(const Request& request, const AuthRequest& au
 
 void WebsocketSession::send_welcome() {
   log::info("ws: client ", client_id_, " authenticated as ", identity_->user, " (", to_string(identity_->role), ")");
-  send(welcome_message(
-      Welcome{client_id_, *identity_, context_.store.epoch(), context_.store.rev(), unix_ms_now()}));
+  Welcome welcome{client_id_, *identity_, context_.store.epoch(), context_.store.rev(), unix_ms_now(), {}};
+  // What this client may ask for, so that a screen offers only that.
+  for (const Operation operation : kOperations)
+    if (role_may(identity_->role, operation, context_.alert_requests.permissions()))
+      welcome.may.push_back(to_string(operation));
+  send(welcome_message(welcome));
 }
 
 void WebsocketSession::handle_subscribe(const Request& request, const SubscribeRequest& subscribe) {

@@ -15,6 +15,9 @@ std::string welcome_message(const Welcome& welcome) {
   message.emplace("epoch", welcome.epoch);
   message.emplace("rev", welcome.rev);
   message.emplace("serverTime", welcome.server_time_ms);
+  json::array may;
+  for (const std::string_view request : welcome.may) may.emplace_back(request);
+  message.emplace("may", std::move(may));
   return json::serialize(message);
 }
 

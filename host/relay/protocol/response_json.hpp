@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rover_alerts::relay {
 
@@ -18,6 +19,7 @@ struct Welcome {
   std::string epoch;
   std::uint64_t rev = 0;
   std::uint64_t server_time_ms = 0;
+  std::vector<std::string_view> may;  // the requests this client may send (its role's, as configured)
 };
 
 // {"type":"welcome","clientId","user","role","epoch","rev","serverTime"}

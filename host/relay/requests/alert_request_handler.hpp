@@ -70,6 +70,7 @@ class AlertRequestHandler {
 
   // Which roles may acknowledge (the rest of the table is fixed).
   void set_permissions(const Permissions& permissions) { permissions_ = permissions; }
+  const Permissions& permissions() const { return permissions_; }
 
   // get_stats shows the journal's commit latency once it is given.
   void set_journal(const JournalCounters* journal) { journal_ = journal; }

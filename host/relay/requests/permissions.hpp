@@ -14,6 +14,8 @@
 namespace rover_alerts::relay {
 
 enum class Operation : std::uint8_t { Subscribe, Sync, Stats, Ack, Clear, Create };
+inline constexpr Operation kOperations[] = {Operation::Subscribe, Operation::Sync, Operation::Stats,
+                                            Operation::Ack,       Operation::Clear, Operation::Create};
 
 // A set of roles, a bit each.
 class RoleSet {
