@@ -20,6 +20,7 @@ constexpr std::array kCommands = {
     Command{"create", "--priority P --source S --message M", "raise a ground alert (admin)"},
     Command{"clear", "--id ID | --source S | --priority P | --group G", "clear alerts (operator, admin)"},
     Command{"stats", "", "the relay's figures: alerts, clients, rovers and their losses, alarm rate"},
+    Command{"log", "", "the audit trail: who acknowledged, created, cleared, signed in or was refused (operator, admin)"},
     Command{"completion", "bash", "print the bash completion script"},
     Command{"help", "[COMMAND]", "this text, or a command's"},
 };
@@ -42,7 +43,7 @@ constexpr std::array kOptions = {
     OptionSpec{"--ca-file", "", "FILE", "*", "wss: trust the certificates in this PEM file"},
     OptionSpec{"--config", "", "FILE", "*", "the config file (default $XDG_CONFIG_HOME/alertctl/config)"},
     OptionSpec{"--output", "-o", "FORMAT", "*", "table, wide, json or ndjson (default table)"},
-    OptionSpec{"--quiet", "-q", "", "watch list sync ack create clear", "ids only, one per line (for pipes)"},
+    OptionSpec{"--quiet", "-q", "", "watch list sync ack create clear log", "ids only, one per line (for pipes)"},
     OptionSpec{"--color", "", "WHEN", "*", "auto, always or never (default auto: a terminal, and NO_COLOR unset)"},
     OptionSpec{"--timeout", "", "SECONDS", "*", "give up connecting or waiting for an answer after this (default 10)"},
     OptionSpec{"--priority", "-p", "P[,P]", "watch list sync create clear",
@@ -61,6 +62,10 @@ constexpr std::array kOptions = {
     OptionSpec{"--group", "-g", "G", "create clear", "the alert's group id"},
     OptionSpec{"--persistent", "", "", "create", "kept until cleared, even once acknowledged"},
     OptionSpec{"--id", "", "ID", "clear", "clear this alert (repeatable)"},
+    OptionSpec{"--user", "-u", "USER", "log", "only what this user did"},
+    OptionSpec{"--alert", "", "ID", "log", "only what concerned this alert"},
+    OptionSpec{"--action", "", "ACTION", "log", "alert_ack, alert_create, alert_clear, auth, reload, ..."},
+    OptionSpec{"--since", "", "AGE", "log", "only the last AGE: 90s, 30m, 12h, 7d"},
     OptionSpec{"--help", "-h", "", "*", "this text"},
 };
 
@@ -156,6 +161,17 @@ std::string apply(const OptionSpec& o, std::string_view value, Options& out) {
   else if (n == "--action-type") out.action_type = std::string(value);
   else if (n == "--group") out.group = std::string(value);
   else if (n == "--id") out.ids.emplace_back(value);
+  else if (n == "--user") out.user = std::string(value);
+  else if (n == "--alert") out.alert = std::string(value);
+  else if (n == "--action") out.action = std::string(value);
+  else if (n == "--since") {
+    const auto count = value.empty() ? std::nullopt : number(value.substr(0, value.size() - 1));
+    const char unit = value.empty() ? '?' : value.back();
+    const std::uint64_t scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
+    if (!count || scale == 0 || *count == 0 || *count > 3650ull * 86400 / scale)
+      return bad("an age like 90s, 30m, 12h or 7d");
+    out.since = std::chrono::seconds(static_cast<std::int64_t>(*count * scale));
+  }
   return {};
 }
 

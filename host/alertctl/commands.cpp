@@ -239,6 +239,46 @@ int run_clear(const Options& o, bool color) {
   });
 }
 
+int run_log(const Options& o, bool color) {
+  Printer printer(o, std::cout, color);
+  RelaySession session(o, false, false, {});
+  std::vector<json::object> entries;
+  std::int64_t from_ms = 0;
+  if (o.since) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    from_ms = std::max<std::int64_t>(0, (now - *o.since).count());
+  }
+  std::function<void(std::uint64_t)> page = [&](std::uint64_t after) {
+    json::object request{{"type", "audit_query"}, {"after", after}, {"maxCount", 500}, {"from", from_ms}};
+    if (o.user) request["user"] = *o.user;
+    if (o.alert) request["alertId"] = *o.alert;
+    if (o.action) request["action"] = *o.action;
+    session.client().request(std::move(request), [&](const Reply& reply) {
+      if (!reply.ok) {
+        std::cerr << "alertctl: " << reply.code << ": " << reply.message << '\n';
+        return session.finish(session.exit_code_of(reply));
+      }
+      const json::object& r = reply.result.as_object();
+      std::uint64_t last = after;
+      if (const json::value* list = r.if_contains("entries"); list != nullptr && list->is_array()) {
+        for (const json::value& e : list->as_array()) {
+          if (!e.is_object()) continue;
+          entries.push_back(e.as_object());
+          if (const json::value* seq = e.as_object().if_contains("seq"); seq != nullptr && seq->is_number())
+            last = seq->to_number<std::uint64_t>();
+        }
+      }
+      const json::value* more = r.if_contains("more");
+      if (more != nullptr && more->is_bool() && more->as_bool() && last > after) return page(last);
+      printer.audit(entries);
+      session.finish(kExitOk);
+    });
+  };
+  page(0);
+  return session.run();
+}
+
 int run_stats(const Options& o, bool color) {
   return one_request(o, color, json::object{{"type", "get_stats"}},
                      [](Printer& printer, const json::object& result) { printer.stats(result); });

@@ -13,5 +13,6 @@ int run_ack(const Options& options, bool color);
 int run_create(const Options& options, bool color);
 int run_clear(const Options& options, bool color);
 int run_stats(const Options& options, bool color);
+int run_log(const Options& options, bool color);
 
 }  // namespace rover_alerts::alertctl

@@ -41,6 +41,7 @@ int run(Options& o) {
   if (o.command == "ack") return run_ack(o, color);
   if (o.command == "create") return run_create(o, color);
   if (o.command == "clear") return run_clear(o, color);
+  if (o.command == "log") return run_log(o, color);
   return run_stats(o, color);
 }
 

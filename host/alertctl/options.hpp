@@ -54,6 +54,10 @@ struct Options {
   bool persistent = false;
   // clear
   std::vector<std::string> ids;
+  // log
+  std::optional<std::string> user, action;
+  std::optional<std::string> alert;
+  std::optional<std::chrono::seconds> since;
 };
 
 }  // namespace rover_alerts::alertctl

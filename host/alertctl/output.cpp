@@ -264,6 +264,39 @@ void Printer::stats(const json::object& r) {
   }
 }
 
+void Printer::audit(const std::vector<json::object>& entries) {
+  if (options_.quiet) {
+    for (const auto& e : entries) out_ << number_of(e, "seq") << '\n';
+    return;
+  }
+  if (options_.output == Output::Json) {
+    json::array all;
+    for (const auto& e : entries) all.push_back(e);
+    return json_line(all);
+  }
+  if (options_.output == Output::Ndjson) {
+    for (const auto& e : entries) json_line(e);
+    return;
+  }
+  const bool wide = options_.output == Output::Wide;
+  Row header{"SEQ", "TIME", "USER", "ROLE", "ADDRESS", "ACTION", "ALERT", "OUTCOME", "DETAIL"};
+  std::vector<Row> rows;
+  std::vector<std::string> outcomes;
+  for (const auto& e : entries) {
+    const std::string detail = printable(text_of(e, "detail"));
+    rows.push_back(Row{std::to_string(number_of(e, "seq")), clock_time(number_of(e, "at")),
+                       printable(text_of(e, "user")), printable(text_of(e, "role")), printable(text_of(e, "address")),
+                       printable(text_of(e, "action")), printable(text_of(e, "alertId")),
+                       printable(text_of(e, "outcome")), wide ? detail : cut(detail, 48)});
+    outcomes.emplace_back(text_of(e, "outcome"));
+  }
+  // Refusals stand out as a high alert would.
+  print_table(out_, header, rows, [&](std::size_t i, const std::string& line) {
+    return outcomes[i] == "ok" ? line : paint("high", line);
+  });
+  if (rows.empty()) out_ << "(no entries)\n";
+}
+
 void Printer::answer(const std::string& text, const json::value& result, const std::string& id) {
   if (options_.quiet) {
     if (!id.empty()) out_ << printable(id) << '\n';

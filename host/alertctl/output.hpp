@@ -33,6 +33,8 @@ class Printer {
   void notice(std::string_view what, const boost::json::object& message);
   // get_stats' result.
   void stats(const boost::json::object& result);
+  // Audit trail entries (audit_query), oldest first.
+  void audit(const std::vector<boost::json::object>& entries);
   // An answer: `text` for a table, `result` as JSON, `id` with -q.
   void answer(const std::string& text, const boost::json::value& result, const std::string& id);
 

@@ -273,7 +273,8 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       continue;
     }
     if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens" && arg != "--rovers" &&
-        arg != "--ack-roles" && arg != "--flood" && arg != "--alarm-window" && arg != "--standing-after" && !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
+        arg != "--ack-roles" && arg != "--flood" && arg != "--alarm-window" && arg != "--standing-after" &&
+        arg != "--audit-max-entries" && arg != "--audit-max-days" && !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
       return fail("unknown option `" + std::string(arg) + "`");
     if (i + 1 == args.size()) return fail("option `" + std::string(arg) + "` needs a value");
     const std::string_view value = args[++i];
@@ -292,6 +293,11 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       if (!roles) return fail("`--ack-roles` expects roles separated by commas (admin, operator, viewer), got `" +
                               std::string(value) + "`");
       result.config.permissions.ack = *roles;
+    } else if (arg == "--audit-max-entries" || arg == "--audit-max-days") {
+      const auto n = positive_integer(value, arg == "--audit-max-days" ? 3650 : 100'000'000);
+      if (!n) return fail("`" + std::string(arg) + "` expects a positive number, got `" + std::string(value) + "`");
+      if (arg == "--audit-max-days") result.config.audit.max_age_ms = *n * 24 * 3600'000;
+      else result.config.audit.max_entries = *n;
     } else if (arg == "--flood" || arg == "--alarm-window" || arg == "--standing-after") {
       if (auto error = parse_alarm_option(arg, value, result.config.alarms); !error.empty()) return fail(error);
     } else if (arg == "--data") {
@@ -319,7 +325,7 @@ std::string usage(std::string_view program) {
   text.append(program).append(
       " --tokens FILE [--rovers FILE | --insecure-links] [--listen HOST:PORT] [--link-listen HOST:PORT]\n"
       "       [--data DIR] [--ack-roles ROLE[,ROLE]...] [--flood START/END] [--alarm-window S]\n"
-      "       [--standing-after S]\n"
+      "       [--standing-after S] [--audit-max-entries N] [--audit-max-days D]\n"
       "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
       "       [--max-clients N] [--max-clients-per-address N] [--max-unauthenticated N[/PER_ADDRESS]]\n"
       "       [--rate-limit R[/BURST]] [--read-budget N[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
@@ -351,6 +357,11 @@ std::string usage(std::string_view program) {
       "  --standing-after SECONDS an alarm whose condition has held longer is standing (stale),\n"
       "                           counted in get_stats and /metrics (default " +
       number(AlarmRateLimits{}.standing_after_ms / 1000) + ")\n"
+      "  --audit-max-entries N    the audit trail (who acknowledged, created, cleared, signed\n"
+      "                           in or was refused) keeps this many entries (default " +
+      number(AuditLimits{}.max_entries) + ")\n"
+      "  --audit-max-days D       ... for this long (default " +
+      number(AuditLimits{}.max_age_ms / (24 * 3600'000)) + "); the oldest go first\n"
       "  --durability full|normal journal fsync: full survives power loss, normal only\n"
       "                           a relay crash (default full)\n"
       "  --history-max-tombstones N   removed alerts remembered for resync (default 100000)\n"

@@ -6,6 +6,7 @@
 #include "requests/permissions.hpp"
 #include "store/alarm_rates.hpp"
 #include "store/alert_journal.hpp"
+#include "store/audit_log.hpp"
 #include "store/alert_store.hpp"
 
 #include <rover_alerts/link_framing.hpp>
@@ -160,7 +161,8 @@ struct RelayConfig {
   ClientLimits clients;
   StoreConfig store;
   Permissions permissions;                  // --ack-roles
-  AlarmRateLimits alarms;                   // --flood, --alarm-window
+  AlarmRateLimits alarms;                   // --flood, --alarm-window, --standing-after
+  AuditLimits audit;                        // --audit-max-entries, --audit-max-days
 };
 
 }  // namespace rover_alerts::relay

@@ -48,6 +48,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
       decoder_(decoder_limits(config_.clients)),
       store_(std::string(), config_.store.history),
       alarm_rates_(config_.alarms),
+      audit_log_(config_.audit),
       publisher_(store_, config_.clients.delivery),
       link_context_{config_.link, store_, link_stats_, counters_, link_sessions_, {}, nullptr, {}, false, true, {}},
       alert_requests_(
@@ -65,7 +66,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
       signals_(io_, SIGINT, SIGTERM),
       reload_signals_(io_, SIGHUP),
       housekeeping_timer_(io_) {
-  journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, store_);
+  journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, store_, &audit_log_);
   store_.set_max_alerts_per_rover(config_.link.max_alerts_per_rover);
   publisher_.start(io_.get_executor(), store_.rev());
   http_context_.healthy = [this] { return journal_->healthy(); };
@@ -75,6 +76,8 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
   alert_requests_.set_permissions(config_.permissions);
   alert_requests_.set_alarm_rates(&alarm_rates_);
   http_context_.alarms = &alarm_rates_;
+  http_context_.audit = &audit_log_;
+  alert_requests_.set_audit_log(&audit_log_);
   store_.set_recorder(journal_.get());
   link_context_.journal = journal_.get();
   link_context_.rover_keys = std::move(rover_keys);
@@ -164,6 +167,7 @@ void RelayServer::housekeeping() {
   if (const std::size_t expired = store_.expire(now); expired > 0) counters_.increment("alerts_expired_total", expired);
   store_.prune_history(now);
   announce_flood(alarm_rates_.tick(now));
+  audit_log_.prune(now);
   // Retries a failed commit; otherwise the posted flush handles the batch.
   if (!journal_->healthy()) journal_->start_flush();
   arm_housekeeping(now);
@@ -234,9 +238,14 @@ void RelayServer::wait_for_reload() {
 }
 
 void RelayServer::reload() {
-  const auto failed = [this](std::string_view what, const SecretFileError& error, const std::filesystem::path& path) {
+  const auto audit = [this](std::string_view outcome, std::string detail) {
+    audit_log_.append(AuditEntry{0, unix_ms_now(), {}, {}, {}, "reload", {}, std::string(outcome), std::move(detail)});
+  };
+  const auto failed = [this, &audit](std::string_view what, const SecretFileError& error,
+                                     const std::filesystem::path& path) {
     counters_.increment(Counters::series("relay_reloads_total", "result", "failed"));
     log::error("relay: reload: ", what, " kept: ", error.describe(path.string()));
+    audit("failed", std::string(what) + " kept: " + error.describe(path.string()));
   };
   SecretFileError error;
   auto tokens = TokenFile::load(config_.tokens_path, error);
@@ -252,6 +261,8 @@ void RelayServer::reload() {
   counters_.increment(Counters::series("relay_reloads_total", "result", "ok"));
   log::info("relay: reloaded ", tokens_.size(), " users and ",
             link_context_.rover_keys ? link_context_.rover_keys->size() : 0, " rovers; open sessions unchanged");
+  audit("ok", std::to_string(tokens_.size()) + " users, " +
+                  std::to_string(link_context_.rover_keys ? link_context_.rover_keys->size() : 0) + " rovers");
 }
 
 void RelayServer::stop() {

@@ -86,6 +86,7 @@ class RelayServer {
   std::vector<AlertChange> showable_;     // urgent, within the rev reservation: published at once
   RoverLinkStats link_stats_;
   AlarmRates alarm_rates_;
+  AuditLog audit_log_;  // journal_ keeps what it appends (AuditRecorder)
   Publisher publisher_;
   SessionRegistry<LinkSession> link_sessions_;
   SessionRegistry<HttpSession> http_sessions_;

@@ -49,6 +49,7 @@ class Contract:
         self.client = validator("client-message.schema.json")
         self.server = validator("server-message.schema.json")
         self.stats_result = validator("get_stats_result.schema.json")
+        self.audit_result = validator("audit_query_result.schema.json")
         self.validated = 0
 
     def check(self, validator, message, direction):
@@ -159,7 +160,7 @@ async def scenario(contract, http, link, rover_sim):
         await operator.login("demo-operator-token")
         a = await admin.login("demo-admin-token")
         check(set(a["may"]) == {"alert_subscribe", "alert_sync", "get_stats", "alert_ack", "alert_clear",
-                                "alert_create"}, a)
+                                "alert_create", "audit_query"}, a)
         check(a["epoch"] == epoch, "one store, one epoch")
 
         for c in (viewer, operator, admin):
@@ -297,6 +298,46 @@ async def scenario(contract, http, link, rover_sim):
         await skipper.send({"type": "get_stats", "reqId": "early"})
         e = await skipper.expect(lambda m: m["type"] in ("error", "response"), "auth required")
         check(e["error"]["code"] == "UNAUTHENTICATED", e)
+
+    # The audit trail has every action above, refused ones included, and only
+    # operators and admins may read it.
+    async with Client(contract, url, "auditor") as auditor:
+        w = await auditor.login("demo-operator-token")
+        check("audit_query" in w["may"], w)
+        entries, after = [], 0
+        while True:
+            r = await auditor.request({"type": "audit_query", "reqId": f"audit-{after}", "after": after,
+                                       "maxCount": 5})
+            check(r["ok"], r)
+            contract.check(contract.audit_result, r["result"], "audit_query result")
+            entries += r["result"]["entries"]
+            if not r["result"]["more"]:
+                break
+            after = r["result"]["entries"][-1]["seq"]
+        seqs = [e["seq"] for e in entries]
+        check(seqs == sorted(seqs) and len(set(seqs)) == len(seqs), f"audit pages overlap or are out of order: {seqs}")
+        def has(**want):
+            return any(all(e.get(k) == v for k, v in want.items()) for e in entries)
+        check(has(action="alert_ack", user="oscar", outcome="ok", detail="rerouting to base"), entries)
+        check(has(action="alert_ack", user="vera", outcome="not_found", alertId="no-such-alert"), entries)
+        check(has(action="alert_clear", user="vera", role="viewer", outcome="refused"), entries)
+        check(has(action="alert_create", user="oscar", outcome="refused"), entries)
+        check(has(action="alert_create", user="ada", outcome="ok"), entries)
+        check(has(action="alert_clear", user="oscar", outcome="ok"), entries)
+        check(has(action="auth", user="", outcome="refused", detail="unknown token"), entries)
+        check(all(e["address"] == "127.0.0.1" for e in entries), entries)
+        r = await auditor.request({"type": "audit_query", "reqId": "audit-by-user", "user": "ada",
+                                   "action": "alert_create"})
+        check(r["result"]["entries"] and all(e["user"] == "ada" and e["action"] == "alert_create"
+                                             for e in r["result"]["entries"]), r)
+        r = await viewer_only_query(contract, url)
+        check(not r["ok"] and r["error"]["code"] == "FORBIDDEN", r)
+
+
+async def viewer_only_query(contract, url):
+    async with Client(contract, url, "viewer-auditor") as v:
+        await v.login("demo-viewer-token")
+        return await v.request({"type": "audit_query", "reqId": "v-audit"})
 
 
 async def flood_scenario(contract, http, link, rover_sim):

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -318,6 +319,38 @@ BOOST_FIXTURE_TEST_CASE(clear_sync_and_stats, Fixture) {
   BOOST_TEST(viewer({"list", "--since-rev", std::to_string(rev), "-q"}).lines().size() == 3u);
 }
 
+BOOST_FIXTURE_TEST_CASE(log_shows_the_audit_trail_to_operators_only, Fixture) {
+  const std::string id = create("high", "power", "battery");
+  BOOST_TEST(operator_({"ack", id, "--comment", "returning"}).status == 0);
+  BOOST_TEST(viewer({"clear", "--id", id}).status == 3);  // refused, and recorded
+
+  const Run table = operator_({"log"});
+  BOOST_TEST_REQUIRE(table.status == 0, table.err);
+  BOOST_TEST(table.lines()[0].rfind("SEQ", 0) == 0u);
+  BOOST_TEST(table.out.find("returning") != std::string::npos);
+
+  std::vector<json::object> entries;
+  for (const auto& line : operator_({"log", "-o", "ndjson", "--since", "1h"}).lines())
+    entries.push_back(parse(line).as_object());
+  const auto has = [&](const std::string& action, const std::string& user, const std::string& outcome) {
+    return std::any_of(entries.begin(), entries.end(), [&](const json::object& e) {
+      return e.at("action").as_string() == action && e.at("user").as_string() == user &&
+             e.at("outcome").as_string() == outcome;
+    });
+  };
+  BOOST_TEST(has("alert_create", "ada", "ok"));
+  BOOST_TEST(has("alert_ack", "oscar", "ok"));
+  BOOST_TEST(has("alert_clear", "vera", "refused"));
+  BOOST_TEST(has("auth", "vera", "ok"));
+
+  const Run mine = operator_({"log", "-o", "ndjson", "--user", "oscar", "--action", "alert_ack"});
+  BOOST_TEST_REQUIRE(mine.lines().size() == 1u);
+  BOOST_TEST(parse(mine.lines()[0]).at("alertId").as_string() == id);
+  BOOST_TEST(operator_({"log", "-q", "--alert", id}).lines().size() == 3u);  // create, ack, refused clear
+  BOOST_TEST(viewer({"log"}).status == 3);
+  BOOST_TEST(operator_({"log", "--since", "yesterday"}).status == 2);
+}
+
 BOOST_FIXTURE_TEST_CASE(watch_prints_changes_live_and_stops_cleanly, Fixture) {
   Alertctl watch({"--url", url, "--token", "demo-viewer-token", "watch", "-o", "ndjson"});
   const std::string before = create("high", "power", "raised before the watch");  // part of the snapshot
@@ -382,7 +415,7 @@ BOOST_FIXTURE_TEST_CASE(alert_text_cannot_drive_the_terminal, Fixture) {
 }
 
 BOOST_AUTO_TEST_CASE(help_for_every_command_and_bash_completion) {
-  for (const char* command : {"watch", "list", "sync", "ack", "create", "clear", "stats", "completion", "help"}) {
+  for (const char* command : {"watch", "list", "sync", "ack", "create", "clear", "stats", "log", "completion", "help"}) {
     const Run r = run({command, "--help"});
     BOOST_TEST(r.status == 0, command);
     const std::string expected = std::string(command) == "help" ? "usage: alertctl [OPTIONS] COMMAND"

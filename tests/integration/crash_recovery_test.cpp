@@ -280,4 +280,54 @@ BOOST_AUTO_TEST_CASE(kill_9_loses_nothing_acknowledged) {
   }
 }
 
+// Every action answered before the crash is in the audit trail after it,
+// refusals included; the audit trail reads the same on the relay that came back.
+BOOST_AUTO_TEST_CASE(the_audit_trail_survives_kill_9) {
+  rover_alerts::testing::TempDir data_dir("audit-crash");
+  Relay first = start_relay(data_dir.path, 0);
+  const auto request = [](WsTestClient& client, const std::string& token, const std::string& message) {
+    client.send(R"({"type":"auth","token":")" + token + R"("})");
+    BOOST_REQUIRE(client.read());  // welcome (or, for a bad token, the error)
+    client.send(message);
+    const auto answer = client.read();
+    BOOST_REQUIRE(answer);
+    return json::parse(*answer).as_object();
+  };
+  {
+    WsTestClient admin(first.http.host, first.http.port, "/", 10000);
+    const auto created = request(admin, "demo-admin-token",
+                                 R"({"type":"alert_create","reqId":"c","priority":"high","source":"s","message":"m"})");
+    BOOST_REQUIRE(created.at("ok").as_bool());
+    const std::string id(created.at("result").at("alertId").as_string());
+    WsTestClient viewer(first.http.host, first.http.port, "/", 10000);
+    BOOST_REQUIRE(!request(viewer, "demo-viewer-token", R"({"type":"alert_clear","reqId":"x","ids":[")" + id + R"("]})")
+                       .at("ok").as_bool());
+    WsTestClient stranger(first.http.host, first.http.port, "/", 10000);
+    stranger.send(R"({"type":"auth","token":"not-a-token"})");
+    BOOST_REQUIRE(stranger.read());
+    // The ack is answered once committed, and with it everything recorded before it.
+    WsTestClient op(first.http.host, first.http.port, "/", 10000);
+    BOOST_REQUIRE(request(op, "demo-operator-token",
+                          R"({"type":"alert_ack","reqId":"a","alertId":")" + id + R"(","comment":"before the crash"})")
+                      .at("ok").as_bool());
+  }
+  kill_hard(first);
+
+  Relay second = start_relay(data_dir.path, 0);
+  WsTestClient auditor(second.http.host, second.http.port, "/", 10000);
+  const auto page = request(auditor, "demo-admin-token", R"({"type":"audit_query","reqId":"q","maxCount":500})");
+  BOOST_REQUIRE_MESSAGE(page.at("ok").as_bool(), json::serialize(page));
+  std::map<std::string, int> seen;
+  for (const auto& e : page.at("result").at("entries").as_array()) {
+    const auto& o = e.as_object();
+    seen[std::string(o.at("action").as_string()) + "/" + std::string(o.at("outcome").as_string()) + "/" +
+         std::string(o.at("user").as_string())]++;
+    if (o.at("action").as_string() == "alert_ack") BOOST_TEST(o.at("detail").as_string() == "before the crash");
+  }
+  for (const char* expected : {"alert_create/ok/ada", "alert_ack/ok/oscar", "alert_clear/refused/vera",
+                               "auth/refused/", "auth/ok/ada", "auth/ok/oscar", "auth/ok/vera"})
+    BOOST_TEST(seen.count(expected) == 1u, expected);
+  BOOST_TEST(second.process->terminate() == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -75,7 +75,7 @@ struct Watcher {
                             [this](ConnectionState s, std::string_view why) {
                               states.push_back(std::string(connection_state_name(s)) + ": " + std::string(why));
                             },
-                            [this](const AckOutcome& o) { acks.push_back(o); }, nullptr}) {
+                            [this](const AckOutcome& o) { acks.push_back(o); }, nullptr, nullptr}) {
     client.start();
   }
   bool synced(std::size_t count = 1) {

@@ -12,6 +12,7 @@
 #include "relay_config.hpp"
 #include "session_registry.hpp"
 #include "store/alarm_rates.hpp"
+#include "store/audit_log.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 #include "store/rover_link_stats.hpp"
@@ -52,6 +53,10 @@ struct HttpContext {
   const RoverLinkStats* links = nullptr;
   const JournalCounters* journal = nullptr;
   const AlarmRates* alarms = nullptr;  // the alarm-management figures
+  AuditLog* audit = nullptr;           // sign-ins and refused tokens go to the audit trail
+
+  // A sign-in (who: the identity) or a refused token (who: null), to the audit trail.
+  void audit_sign_in(std::string_view address, const Identity* who, std::string detail);
   // False while the relay cannot do its job (its journal cannot commit):
   // /healthz then answers 503. Unset: always healthy.
   std::function<bool()> healthy;

@@ -254,6 +254,7 @@ HttpSession::Bearer HttpSession::check_bearer(const Request& request, std::optio
     return Bearer::Known;
   }
   context_.auth_backoff.on_failure(peer_address_, now);
+  context_.audit_sign_in(peer_address_, nullptr, "unknown bearer token");
   context_.counters.increment("ws_auth_failures_total");
   return Bearer::Unknown;
 }

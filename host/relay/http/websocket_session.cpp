@@ -215,7 +215,8 @@ void WebsocketSession::dispatch(const Request& request) {
   // alert_ack, alert_sync, alert_create, alert_clear, get_stats. Changes are
   // answered after the journal commit, when this session may be gone.
   const ConnectionFigures connection{feed_.rtt(), feed_.batch_size(), feed_.batch_timeout(),
-                                     feed_.outbox().urgent_messages(), feed_.outbox().routine_changes()};
+                                     feed_.outbox().urgent_messages(), feed_.outbox().routine_changes(),
+                                     peer_address_};
   context_.alert_requests.handle(*identity_, request.req_id, std::get<AlertRequest>(request.body), unix_ms_now(),
                                  connection, [weak = weak_from_this()](std::string reply) {
                                    if (auto self = weak.lock()) self->send(std::move(reply));
@@ -238,6 +239,7 @@ void WebsocketSession::handle_auth(const Request& request, const AuthRequest& au
     context_.counters.increment("ws_auth_failures_total");
     context_.auth_backoff.on_failure(peer_address_, now);
     log::warn("ws: client ", client_id_, " from ", peer_, " sent an unknown token");
+    context_.audit_sign_in(peer_address_, nullptr, "unknown token");
     send(error_message(request.req_id, ErrorCode::Unauthenticated, "unknown token"));
     return close({websocket::close_code::policy_error, "authentication failed"}, false);
   }
@@ -258,6 +260,7 @@ void WebsocketSession::handle_auth(const Request& request, const AuthRequest& au
 
 void WebsocketSession::send_welcome() {
   log::info("ws: client ", client_id_, " authenticated as ", identity_->user, " (", to_string(identity_->role), ")");
+  context_.audit_sign_in(peer_address_, &*identity_, "client " + client_id_);
   Welcome welcome{client_id_, *identity_, context_.store.epoch(), context_.store.rev(), unix_ms_now(), {}};
   // What this client may ask for, so that a screen offers only that.
   for (const Operation operation : kOperations)

@@ -203,6 +203,24 @@ void decode(FieldReader& r, const AlertFieldLimits& limits, ClearRequest& out) {
 
 void decode(FieldReader&, const AlertFieldLimits&, StatsRequest&) {}
 
+void decode(FieldReader& r, const AlertFieldLimits& limits, AuditQueryRequest& out) {
+  AuditQuery& q = out.query;
+  std::optional<std::uint64_t> from, to, after, count;
+  r.unsigned_integer("from", from);
+  r.unsigned_integer("to", to);
+  r.unsigned_integer("after", after);
+  r.unsigned_integer("maxCount", count);
+  r.optional_string("user", q.user, limits.max_source_bytes);
+  r.optional_string("alertId", q.alert_id, limits.max_id_bytes);
+  r.optional_string("action", q.action, limits.max_source_bytes);
+  if (count && (*count == 0 || *count > limits.max_audit_count))
+    r.fail("maxCount", "between 1 and " + std::to_string(limits.max_audit_count));
+  q.from_ms = from.value_or(0);
+  q.to_ms = to.value_or(UINT64_MAX);
+  q.after_seq = after.value_or(0);
+  q.limit = count ? static_cast<std::size_t>(*count) : limits.default_audit_count;
+}
+
 template <typename T>
 std::optional<FieldProblem> decode_as(const json::object& object, const AlertFieldLimits& limits, AlertRequest& out) {
   FieldReader reader(object);
@@ -217,7 +235,7 @@ std::optional<FieldProblem> decode_as(const json::object& object, const AlertFie
 
 bool is_alert_request_type(std::string_view type) {
   return type == "alert_ack" || type == "alert_sync" || type == "alert_create" || type == "alert_clear" ||
-         type == "get_stats";
+         type == "get_stats" || type == "audit_query";
 }
 
 std::optional<FieldProblem> decode_alert_request(std::string_view type, const json::object& object,
@@ -228,6 +246,7 @@ std::optional<FieldProblem> decode_alert_request(std::string_view type, const js
   else if (type == "alert_create") problem = decode_as<CreateRequest>(object, limits, out);
   else if (type == "alert_clear") problem = decode_as<ClearRequest>(object, limits, out);
   else if (type == "get_stats") problem = decode_as<StatsRequest>(object, limits, out);
+  else if (type == "audit_query") problem = decode_as<AuditQueryRequest>(object, limits, out);
   else return FieldProblem{ErrorCode::BadRequest, "unknown request type"};
   if (problem) return problem;
   if (const auto* clear = std::get_if<ClearRequest>(&out)) {

@@ -7,6 +7,7 @@
 
 #include "protocol/error_code.hpp"
 #include "store/alert_store.hpp"
+#include "store/audit_log.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -38,7 +39,11 @@ struct ClearRequest {
 
 struct StatsRequest {};
 
-using AlertRequest = std::variant<AckRequest, SyncRequest, CreateRequest, ClearRequest, StatsRequest>;
+struct AuditQueryRequest {
+  AuditQuery query;
+};
+
+using AlertRequest = std::variant<AckRequest, SyncRequest, CreateRequest, ClearRequest, StatsRequest, AuditQueryRequest>;
 
 // Bounds of the fields of alert requests (and of what a ground alert may hold).
 struct AlertFieldLimits {
@@ -53,6 +58,8 @@ struct AlertFieldLimits {
   std::size_t max_clear_ids = 1000;
   std::size_t max_sync_count = 1000;
   std::size_t default_sync_count = 100;
+  std::size_t max_audit_count = 500;
+  std::size_t default_audit_count = 100;
 };
 
 struct FieldProblem {

@@ -21,8 +21,29 @@ Operation operation_of(const AlertRequest& request) {
     Operation operator()(const CreateRequest&) const { return Operation::Create; }
     Operation operator()(const ClearRequest&) const { return Operation::Clear; }
     Operation operator()(const StatsRequest&) const { return Operation::Stats; }
+    Operation operator()(const AuditQueryRequest&) const { return Operation::AuditQuery; }
   };
   return std::visit(Visitor{}, request);
+}
+
+// alert_clear's criteria as the audit trail shows them: "source=comms, priority=low".
+std::string describe(const ClearCriteria& c) {
+  std::string out;
+  const auto add = [&out](std::string_view name, std::string_view value) {
+    out.append(out.empty() ? "" : ", ").append(name).append("=").append(value);
+  };
+  if (!c.ids.empty()) {
+    std::string ids;
+    constexpr std::size_t kShown = 10;
+    for (std::size_t i = 0; i < std::min(c.ids.size(), kShown); ++i) ids.append(i == 0 ? "" : " ").append(c.ids[i]);
+    if (c.ids.size() > kShown) ids.append(" (+" + std::to_string(c.ids.size() - kShown) + ")");
+    add("ids", ids);
+  }
+  if (c.source) add("source", *c.source);
+  if (c.priority) add("priority", to_string(*c.priority));
+  if (c.group_id) add("groupId", *c.group_id);
+  if (c.acknowledged) add("acknowledged", *c.acknowledged ? "true" : "false");
+  return out;
 }
 
 json::object by_priority(const std::array<std::uint64_t, kPriorityCount>& counts) {
@@ -114,11 +135,30 @@ AlertRequestHandler::AlertRequestHandler(AlertStore& store, Publisher& publisher
 void AlertRequestHandler::handle(const Identity& who, const json::value& req_id, const AlertRequest& request,
                                  std::uint64_t now_ms, const ConnectionFigures& connection, Reply reply) {
   const Operation operation = operation_of(request);
-  if (!role_may(who.role, operation, permissions_))
-    return reply(error_message(req_id, ErrorCode::Forbidden,
-                               std::string(to_string(operation)) + " is not allowed for role " +
-                                   std::string(to_string(who.role))));
-  if (const auto* r = std::get_if<AckRequest>(&request)) return ack(who, req_id, *r, now_ms, std::move(reply));
+  if (!role_may(who.role, operation, permissions_)) {
+    const std::string why = std::string(to_string(operation)) + " is not allowed for role " +
+                            std::string(to_string(who.role));
+    // The alert it was about, when there is one, so that the alert's history shows the refusal.
+    std::string alert_id, what = why;
+    if (const auto* a = std::get_if<AckRequest>(&request)) alert_id = a->alert_id;
+    if (const auto* c = std::get_if<ClearRequest>(&request)) {
+      if (c->criteria.ids.size() == 1) alert_id = c->criteria.ids.front();
+      what += " (" + describe(c->criteria) + ")";
+    }
+    audit(who, connection, now_ms, operation, std::move(alert_id), "refused", std::move(what));
+    return reply(error_message(req_id, ErrorCode::Forbidden, why));
+  }
+  if (const auto* r = std::get_if<AckRequest>(&request)) {
+    const bool known = store_.find_by_id(r->alert_id).has_value();
+    audit(who, connection, now_ms, operation, r->alert_id, known ? "ok" : "not_found", r->comment);
+    return ack(who, req_id, *r, now_ms, std::move(reply));
+  }
+  if (const auto* r = std::get_if<AuditQueryRequest>(&request)) {
+    // Entries are shown once durable, as changes are.
+    return after_commit_([this, req_id, query = r->query, reply = std::move(reply)]() mutable {
+      reply(audit_page(req_id, query));
+    });
+  }
   if (const auto* r = std::get_if<SyncRequest>(&request)) {
     // Clients see only committed changes (a rev they saw is never reused after
     // a crash), so the page is read once the pending batch is committed, and
@@ -132,8 +172,18 @@ void AlertRequestHandler::handle(const Identity& who, const json::value& req_id,
   if (std::holds_alternative<StatsRequest>(request)) return reply(stats(req_id, connection, now_ms));
   // Changes: answered once durable.
   std::string answer;
-  if (const auto* r = std::get_if<CreateRequest>(&request)) answer = create(who, req_id, *r, now_ms);
-  if (const auto* r = std::get_if<ClearRequest>(&request)) answer = clear(who, req_id, *r, now_ms);
+  if (const auto* r = std::get_if<CreateRequest>(&request)) {
+    std::string alert_id;
+    answer = create(who, req_id, *r, now_ms, alert_id);
+    audit(who, connection, now_ms, operation, std::move(alert_id), "ok",
+          std::string(to_string(r->spec.priority)) + " " + r->spec.source + ": " +
+              (r->spec.title.empty() ? r->spec.message : r->spec.title));
+  }
+  if (const auto* r = std::get_if<ClearRequest>(&request)) {
+    std::size_t cleared = 0;
+    answer = clear(who, req_id, *r, now_ms, cleared);
+    audit(who, connection, now_ms, operation, {}, "ok", describe(r->criteria) + ": " + std::to_string(cleared) + " cleared");
+  }
   after_commit_([reply = std::move(reply), answer = std::move(answer)]() mutable { reply(std::move(answer)); });
 }
 
@@ -194,8 +244,9 @@ std::string AlertRequestHandler::sync(const json::value& req_id, const SyncReque
 }
 
 std::string AlertRequestHandler::create(const Identity& who, const json::value& req_id,
-                                        const CreateRequest& request, std::uint64_t now_ms) {
+                                        const CreateRequest& request, std::uint64_t now_ms, std::string& alert_id) {
   const Alert alert = store_.create(request.spec, who.user, now_ms);
+  alert_id = alert.id;
   json::object result;
   result.emplace("alertId", alert.id);
   result.emplace("rev", alert.rev);
@@ -203,16 +254,48 @@ std::string AlertRequestHandler::create(const Identity& who, const json::value& 
 }
 
 std::string AlertRequestHandler::clear(const Identity& who, const json::value& req_id, const ClearRequest& request,
-                                       std::uint64_t now_ms) {
+                                       std::uint64_t now_ms, std::size_t& cleared_out) {
   ClearCriteria criteria = request.criteria;
   // Alerts that must stay while their condition holds (closable: false, e.g.
   // an emergency stop) yield only to an admin.
   criteria.force = who.role == Role::Admin;
   const std::size_t cleared = store_.clear(criteria, now_ms);
+  cleared_out = cleared;
   json::object result;
   result.emplace("cleared", cleared);
   result.emplace("rev", store_.rev());
   return ok_response(req_id, std::move(result));
+}
+
+void AlertRequestHandler::audit(const Identity& who, const ConnectionFigures& connection, std::uint64_t now_ms,
+                                Operation operation, std::string alert_id, std::string_view outcome,
+                                std::string detail) {
+  if (audit_ == nullptr) return;
+  // An entry says why, not everything: a message of kilobytes stays in the alert.
+  constexpr std::size_t kMaxDetailBytes = 300;
+  if (detail.size() > kMaxDetailBytes) {
+    std::size_t cut = kMaxDetailBytes;
+    while (cut > 0 && (static_cast<unsigned char>(detail[cut]) & 0xC0) == 0x80) --cut;  // a character boundary
+    detail.resize(cut);
+    detail += "…";
+  }
+  audit_->append(AuditEntry{0, now_ms, who.user, std::string(to_string(who.role)), std::string(connection.address),
+                            std::string(to_string(operation)), std::move(alert_id), std::string(outcome),
+                            std::move(detail)});
+}
+
+std::string AlertRequestHandler::audit_page(const json::value& req_id, const AuditQuery& query) const {
+  if (audit_ == nullptr) return error_message(req_id, ErrorCode::Internal, "no audit trail");
+  const AuditPage page = audit_->query(query);
+  json::array entries;
+  for (const AuditEntry& e : page.entries) {
+    json::object entry{{"seq", e.seq},       {"at", e.at_ms},        {"user", e.user},     {"role", e.role},
+                       {"address", e.address}, {"action", e.action}, {"outcome", e.outcome}};
+    if (!e.alert_id.empty()) entry.emplace("alertId", e.alert_id);
+    if (!e.detail.empty()) entry.emplace("detail", e.detail);
+    entries.push_back(std::move(entry));
+  }
+  return ok_response(req_id, json::object{{"entries", std::move(entries)}, {"more", page.more}});
 }
 
 std::string AlertRequestHandler::stats(const json::value& req_id, const ConnectionFigures& connection,

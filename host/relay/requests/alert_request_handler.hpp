@@ -16,6 +16,7 @@
 #include "protocol/alert_requests.hpp"
 #include "requests/permissions.hpp"
 #include "store/alarm_rates.hpp"
+#include "store/audit_log.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
 #include "store/rover_link_stats.hpp"
@@ -38,6 +39,7 @@ struct ConnectionFigures {
   std::chrono::milliseconds batch_timeout{0};
   std::size_t queued_urgent = 0;   // messages
   std::size_t queued_routine = 0;  // changes
+  std::string_view address;        // the client's, for the audit trail
 };
 
 class AlertRequestHandler {
@@ -68,6 +70,9 @@ class AlertRequestHandler {
   // get_stats shows the alarm-management figures once they are given.
   void set_alarm_rates(const AlarmRates* rates) { alarm_rates_ = rates; }
 
+  // Operator and admin actions, and refusals, go to the audit trail once it is given.
+  void set_audit_log(AuditLog* audit) { audit_ = audit; }
+
   // Which roles may acknowledge (the rest of the table is fixed).
   void set_permissions(const Permissions& permissions) { permissions_ = permissions; }
   const Permissions& permissions() const { return permissions_; }
@@ -80,11 +85,14 @@ class AlertRequestHandler {
            Reply reply);
   std::string sync(const boost::json::value& req_id, const SyncRequest& request) const;
   std::string create(const Identity& who, const boost::json::value& req_id, const CreateRequest& request,
-                     std::uint64_t now_ms);
+                     std::uint64_t now_ms, std::string& alert_id);
   std::string clear(const Identity& who, const boost::json::value& req_id, const ClearRequest& request,
-                    std::uint64_t now_ms);
+                    std::uint64_t now_ms, std::size_t& cleared);
   std::string stats(const boost::json::value& req_id, const ConnectionFigures& connection,
                     std::uint64_t now_ms) const;
+  std::string audit_page(const boost::json::value& req_id, const AuditQuery& query) const;
+  void audit(const Identity& who, const ConnectionFigures& connection, std::uint64_t now_ms, Operation operation,
+             std::string alert_id, std::string_view outcome, std::string detail);
 
   AlertStore& store_;
   Publisher& publisher_;
@@ -95,6 +103,7 @@ class AlertRequestHandler {
   const JournalCounters* journal_ = nullptr;
   Permissions permissions_;
   const AlarmRates* alarm_rates_ = nullptr;
+  AuditLog* audit_ = nullptr;
 };
 
 }  // namespace rover_alerts::relay

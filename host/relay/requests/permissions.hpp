@@ -5,6 +5,7 @@
 //                                             ISA-18.2 sites allow operator and admin only)
 //   alert_clear                               operator, admin
 //   alert_create                              admin
+//   audit_query                               operator, admin
 
 #include "auth/identity.hpp"
 
@@ -13,9 +14,10 @@
 
 namespace rover_alerts::relay {
 
-enum class Operation : std::uint8_t { Subscribe, Sync, Stats, Ack, Clear, Create };
-inline constexpr Operation kOperations[] = {Operation::Subscribe, Operation::Sync, Operation::Stats,
-                                            Operation::Ack,       Operation::Clear, Operation::Create};
+enum class Operation : std::uint8_t { Subscribe, Sync, Stats, Ack, Clear, Create, AuditQuery };
+inline constexpr Operation kOperations[] = {Operation::Subscribe, Operation::Sync,   Operation::Stats,
+                                            Operation::Ack,       Operation::Clear,  Operation::Create,
+                                            Operation::AuditQuery};
 
 // A set of roles, a bit each.
 class RoleSet {
@@ -42,7 +44,8 @@ struct Permissions {
 constexpr bool role_may(Role role, Operation operation, const Permissions& permissions = {}) {
   switch (operation) {
     case Operation::Create: return role == Role::Admin;
-    case Operation::Clear: return role == Role::Admin || role == Role::Operator;
+    case Operation::Clear:
+    case Operation::AuditQuery: return role == Role::Admin || role == Role::Operator;
     case Operation::Ack: return permissions.ack.has(role);
     case Operation::Subscribe:
     case Operation::Sync:
@@ -59,6 +62,7 @@ constexpr std::string_view to_string(Operation operation) {
     case Operation::Ack: return "alert_ack";
     case Operation::Clear: return "alert_clear";
     case Operation::Create: return "alert_create";
+    case Operation::AuditQuery: return "audit_query";
   }
   return "unknown";
 }

@@ -18,6 +18,7 @@ namespace {
 // (AlertText::encode_extra), instead of a codec of the journal's own.
 constexpr std::uint8_t kAlertFormat = 3;
 constexpr std::uint8_t kTombstoneFormat = 1;
+constexpr std::uint8_t kAuditFormat = 1;
 // 2: alerts are keyed by the rev that created them (an integer that only
 // grows, so new rows append to the table's B-tree instead of landing at
 // random places in a text key order).
@@ -118,7 +119,7 @@ void AlertJournal::exec(const char* sql) {
 }
 
 std::unique_ptr<AlertJournal> AlertJournal::open(const std::filesystem::path& file, const JournalOptions& options,
-                                                 AlertStore& store) {
+                                                 AlertStore& store, AuditLog* audit) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
@@ -147,9 +148,11 @@ std::unique_ptr<AlertJournal> AlertJournal::open(const std::filesystem::path& fi
       "CREATE TABLE IF NOT EXISTS tombstones(rev INTEGER PRIMARY KEY, body BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS applied(rover TEXT NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL,"
       " PRIMARY KEY(rover, boot)) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS audit(seq INTEGER PRIMARY KEY, body BLOB NOT NULL);"
       "COMMIT;");
   journal->prepare_statements();
-  journal->load(store);
+  journal->load(store, audit);
+  if (audit != nullptr) audit->set_recorder(journal.get());
   // From here on the connection belongs to the writer thread.
   journal->writer_ = std::thread([j = journal.get()] { j->writer_loop(); });
   return journal;
@@ -175,9 +178,11 @@ void AlertJournal::prepare_statements() {
       "excluded.seq");
   delete_applied_ = make("DELETE FROM applied WHERE rover = ?1 AND boot = ?2");
   set_meta_ = make("INSERT OR REPLACE INTO meta(name, value) VALUES(?1, ?2)");
+  insert_audit_ = make("INSERT OR REPLACE INTO audit(seq, body) VALUES(?1, ?2)");
+  prune_audit_ = make("DELETE FROM audit WHERE seq <= ?1");
 }
 
-void AlertJournal::load(AlertStore& store) {
+void AlertJournal::load(AlertStore& store, AuditLog* audit) {
   StoreImage image;  // the meta part; alerts and tombstones go to the store row by row
   const auto query = [this](const char* sql, const auto& row) {
     sqlite3_stmt* stmt = nullptr;
@@ -265,8 +270,19 @@ void AlertJournal::load(AlertStore& store) {
     store.restore_applied(rover, boot, seq);
   });
   store.restore_end();
+  if (audit != nullptr) {
+    std::vector<AuditEntry> entries;
+    query("SELECT body, seq FROM audit ORDER BY seq", [&](sqlite3_stmt* stmt) {
+      AuditEntry entry;
+      if (!decode(blob(stmt, 0), entry)) throw JournalError("corrupt audit record in " + file_.string());
+      entry.seq = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1));
+      entries.push_back(std::move(entry));
+    });
+    audit->restore(std::move(entries));
+  }
   log::info("journal: opened ", file_.string(), " epoch ", epoch, " rev ", store.rev(), ", ", store.size(),
-            " alerts, ", store.tombstones().size(), " tombstones");
+            " alerts, ", store.tombstones().size(), " tombstones", audit != nullptr ? ", " : "",
+            audit != nullptr ? std::to_string(audit->size()) + " audit entries" : std::string());
 }
 
 // ---- recording ------------------------------------------------------------
@@ -305,6 +321,19 @@ void AlertJournal::record_applied_forgotten(const std::string& rover, std::uint6
   record_applied_seq(rover, boot_id, kForgotten);
 }
 
+void AlertJournal::record_audit(const AuditEntry& entry) {
+  ByteWriter& bytes = pending_.bytes;
+  const std::size_t offset = bytes.bytes().size();
+  encode(entry, bytes);
+  pending_.audit.push_back(PendingRow{entry.seq, offset, bytes.bytes().size() - offset});
+  note_pending();
+}
+
+void AlertJournal::record_audit_pruned(std::uint64_t floor_seq) {
+  pending_.audit_floor = std::max(pending_.audit_floor, floor_seq);
+  note_pending();
+}
+
 void AlertJournal::record_history_pruned(std::uint64_t floor_rev) {
   pending_.floor = std::max(pending_.floor, floor_rev);
   note_pending();
@@ -335,6 +364,11 @@ void AlertJournal::Batch::append(Batch&& later) {
     row.offset += shift;
     tombstones.push_back(row);
   }
+  for (PendingRow row : later.audit) {
+    row.offset += shift;
+    audit.push_back(row);
+  }
+  audit_floor = std::max(audit_floor, later.audit_floor);
   for (const auto& [rover_boot, seq] : later.applied) applied[rover_boot] = seq;
   floor = std::max(floor, later.floor);
   rev = std::max(rev, later.rev);
@@ -346,6 +380,8 @@ void AlertJournal::Batch::clear() {
   bytes.clear();
   alerts.clear();
   tombstones.clear();
+  audit.clear();
+  audit_floor = 0;
   applied.clear();
   floor = 0;
   rev = 0;
@@ -414,12 +450,21 @@ bool AlertJournal::write_batch() {
     upsert_alert_->bind_blob(2, bytes.substr(upserts_[next]->offset, upserts_[next]->size));
     ok = upsert_alert_->run(error);
   }
-  for (const PendingRow& row : batch.tombstones) {
-    if (!ok) break;
-    ++written;
-    insert_tombstone_->bind(1, row.key);
-    insert_tombstone_->bind_blob(2, bytes.substr(row.offset, row.size));
-    ok = insert_tombstone_->run(error);
+  // Tombstones and audit entries: new rows (key, body), one insert each.
+  const auto insert_rows = [&](Statement* insert, const std::vector<PendingRow>& rows) {
+    for (const PendingRow& row : rows) {
+      if (!ok) return;
+      ++written;
+      insert->bind(1, row.key);
+      insert->bind_blob(2, bytes.substr(row.offset, row.size));
+      ok = insert->run(error);
+    }
+  };
+  insert_rows(insert_tombstone_, batch.tombstones);
+  insert_rows(insert_audit_, batch.audit);
+  if (ok && batch.audit_floor > 0) {
+    prune_audit_->bind(1, batch.audit_floor);
+    ok = prune_audit_->run(error);
   }
   batch.rows = written;
   // committed_floor_/committed_rev_ change only in complete(), never while a
@@ -606,6 +651,25 @@ bool AlertJournal::decode(std::string_view bytes, Alert& a) {
          r.u64(a.acknowledged_at_ms) && r.num(a.occurrences) && r.u64(a.first_seen_ms) && r.u64(a.last_seen_ms) &&
          r.u64(a.timestamp_ms) && r.u64(a.rev) && r.u64(a.created_rev) && r.str(a.created_by) &&
          (r.done() || (r.str(a.ack_comment) && r.done()));
+}
+
+void AlertJournal::encode(const AuditEntry& e, ByteWriter& w) {
+  w.u64(kAuditFormat);
+  w.u64(e.at_ms);
+  w.str(e.user);
+  w.str(e.role);
+  w.str(e.address);
+  w.str(e.action);
+  w.str(e.alert_id);
+  w.str(e.outcome);
+  w.str(e.detail);
+}
+
+bool AlertJournal::decode(std::string_view bytes, AuditEntry& e) {
+  ByteReader r(bytes);
+  std::uint64_t format = 0;
+  return r.u64(format) && format == kAuditFormat && r.u64(e.at_ms) && r.str(e.user) && r.str(e.role) &&
+         r.str(e.address) && r.str(e.action) && r.str(e.alert_id) && r.str(e.outcome) && r.str(e.detail) && r.done();
 }
 
 std::string AlertJournal::encode(const Tombstone& t) {

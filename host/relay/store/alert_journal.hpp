@@ -40,6 +40,7 @@
 // unaware of sockets and the journal of the io loop (callbacks schedule work).
 
 #include "store/alert_store.hpp"
+#include "store/audit_log.hpp"
 #include "store/byte_codec.hpp"
 #include "histogram.hpp"
 
@@ -99,13 +100,14 @@ struct JournalCounters {
   Histogram<10> commit_us{{100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000}};
 };
 
-class AlertJournal final : public StoreRecorder {
+class AlertJournal final : public StoreRecorder, public AuditRecorder {
  public:
   // Opens `file`, creating it (and a fresh epoch) when missing, and restores
   // `store` to the stored state (row by row: no second copy of a large store
-  // in memory). Throws JournalError.
+  // in memory), and `audit` (when given) to the audit entries kept, then
+  // records what it appends. Throws JournalError.
   static std::unique_ptr<AlertJournal> open(const std::filesystem::path& file, const JournalOptions& options,
-                                            AlertStore& store);
+                                            AlertStore& store, AuditLog* audit = nullptr);
   ~AlertJournal() override;
   AlertJournal(const AlertJournal&) = delete;
   AlertJournal& operator=(const AlertJournal&) = delete;
@@ -159,6 +161,12 @@ class AlertJournal final : public StoreRecorder {
   void record_applied_forgotten(const std::string& rover, std::uint64_t boot_id) override;
   void record_history_pruned(std::uint64_t floor_rev) override;
 
+  // AuditRecorder: the entries go in the next group commit.
+  void record_audit(const AuditEntry& entry) override;
+  void record_audit_pruned(std::uint64_t floor_seq) override;
+  static void encode(const AuditEntry& entry, ByteWriter& out);  // appends
+  static bool decode(std::string_view bytes, AuditEntry& entry);
+
   // The compact binary encoding of an alert / tombstone in the database
   // (exposed for tests).
   static std::string encode(const Alert& alert);
@@ -171,7 +179,7 @@ class AlertJournal final : public StoreRecorder {
  private:
   AlertJournal(std::filesystem::path file, sqlite3* db);
   void prepare_statements();
-  void load(AlertStore& store);
+  void load(AlertStore& store, AuditLog* audit);
   void exec(const char* sql);
   // One transaction setting meta rows (owner thread, writer not running).
   using MetaValue = std::variant<std::uint64_t, std::string>;
@@ -203,6 +211,8 @@ class AlertJournal final : public StoreRecorder {
   Statement* delete_applied_ = nullptr;
   static constexpr std::uint64_t kForgotten = 0;  // a batch's applied seq meaning "row deleted"
   Statement* set_meta_ = nullptr;
+  Statement* insert_audit_ = nullptr;
+  Statement* prune_audit_ = nullptr;
 
   // A row body in a batch's buffer: every body is encoded into one buffer (no
   // allocation per change). Several changes of one alert in a batch are
@@ -217,6 +227,8 @@ class AlertJournal final : public StoreRecorder {
     ByteWriter bytes;
     std::vector<PendingRow> alerts;      // in change order
     std::vector<PendingRow> tombstones;  // in rev order
+    std::vector<PendingRow> audit;       // key: the entry's seq
+    std::uint64_t audit_floor = 0;       // entries at or below it are deleted
     std::map<RoverBoot, std::uint64_t> applied;
     std::uint64_t floor = 0;
     std::uint64_t rev = 0;

@@ -177,6 +177,39 @@ BOOST_AUTO_TEST_CASE(reopen_gives_the_identical_store) {
   BOOST_TEST(overtemp->ack_comment == "cooling down");
 }
 
+// The audit trail is journaled with the next commit, comes back on reopening
+// (seqs go on), and what its bounds drop leaves the file too.
+BOOST_AUTO_TEST_CASE(audit_entries_survive_reopening_and_pruning_reaches_the_file) {
+  TempDir dir("journal-test");
+  const auto entry = [](std::uint64_t at, std::string action) {
+    return AuditEntry{0, at, "oscar", "operator", "10.0.0.7", std::move(action), "rover-1-0000000000000001-1", "ok",
+                      "on it, \"really\""};
+  };
+  {
+    AuditLog audit(AuditLimits{3, 1'000'000'000});
+    AlertStore store(std::string(), HistoryLimits{});
+    auto journal = AlertJournal::open(db_in(dir), JournalOptions{}, store, &audit);
+    for (std::uint64_t i = 1; i <= 4; ++i) audit.append(entry(1000 * i, i == 2 ? "alert_clear" : "alert_ack"));
+    BOOST_TEST(journal->flush());
+  }
+  AuditLog audit(AuditLimits{3, 1'000'000'000});
+  AlertStore store(std::string(), HistoryLimits{});
+  auto journal = AlertJournal::open(db_in(dir), JournalOptions{}, store, &audit);
+  BOOST_TEST_REQUIRE(audit.size() == 3u);
+  const AuditPage page = audit.query({});
+  BOOST_TEST(page.entries.front().seq == 2u);  // the first left with the bound
+  BOOST_TEST(page.entries.front().action == "alert_clear");
+  BOOST_TEST((page.entries.back() == [&] { auto e = entry(4000, "alert_ack"); e.seq = 4; return e; }()));
+  BOOST_TEST(audit.append(entry(5000, "auth")) == 5u);
+  BOOST_TEST(journal->flush());
+  journal.reset();
+  AuditLog again(AuditLimits{100, 1'000'000'000});  // a larger bound brings back only what the file kept
+  AlertStore store2(std::string(), HistoryLimits{});
+  auto reopened = AlertJournal::open(db_in(dir), JournalOptions{}, store2, &again);
+  BOOST_TEST(again.size() == 3u);
+  BOOST_TEST(again.query({}).entries.front().seq == 3u);
+}
+
 // A record journaled before acknowledgements had comments ends at createdBy:
 // it still decodes (with no comment); one with trailing garbage does not.
 BOOST_AUTO_TEST_CASE(records_from_before_ack_comments_still_decode) {

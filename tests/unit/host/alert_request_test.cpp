@@ -181,6 +181,45 @@ BOOST_FIXTURE_TEST_CASE(permissions_for_every_role_and_request, HandlerFixture) 
   }
 }
 
+// Actions and refusals go to the audit trail with the requester's address;
+// an entry's detail is bounded (a character boundary kept), and audit_query
+// reads it back once committed.
+BOOST_FIXTURE_TEST_CASE(actions_and_refusals_are_audited, HandlerFixture) {
+  AuditLog audit;
+  handler.set_audit_log(&audit);
+  connection.address = "10.1.2.3";
+  // The detail is "low disk: <message>": the é at bytes 299-300 straddles the 300-byte cut.
+  const auto created = run(admin, R"({"type":"alert_create","priority":"low","source":"disk","message":")" +
+                                      std::string(289, 'y') + "\xc3\xa9" + std::string(400, 'x') + R"("})");
+  BOOST_REQUIRE(ok(created));
+  const std::string id(created.at("result").at("alertId").as_string());
+  BOOST_TEST(code(run(viewer, R"({"type":"alert_clear","ids":[")" + id + R"("]})")) == "FORBIDDEN");
+  BOOST_TEST(code(run(viewer, R"({"type":"audit_query"})")) == "FORBIDDEN");
+  BOOST_TEST(ok(run(operator_, R"({"type":"alert_ack","alertId":")" + id + R"(","comment":"disk full"})")));
+  BOOST_TEST(code(run(operator_, R"({"type":"alert_ack","alertId":"nope"})")) == "NOT_FOUND");
+  BOOST_TEST(ok(run(operator_, R"({"type":"alert_clear","source":"disk"})")));
+
+  const AuditPage page = audit.query({});
+  BOOST_TEST_REQUIRE(page.entries.size() == 6u);
+  const auto& create = page.entries[0];
+  BOOST_TEST(create.action == "alert_create");
+  BOOST_TEST(create.user == "ada");
+  BOOST_TEST(create.address == "10.1.2.3");
+  BOOST_TEST(create.alert_id == id);
+  BOOST_TEST(create.detail == "low disk: " + std::string(289, 'y') + "…");  // no half character
+  BOOST_TEST(page.entries[1].outcome == "refused");
+  BOOST_TEST(page.entries[1].alert_id == id);
+  BOOST_TEST(page.entries[2].action == "audit_query");
+  BOOST_TEST(page.entries[3].detail == "disk full");
+  BOOST_TEST(page.entries[4].outcome == "not_found");
+  BOOST_TEST(page.entries[5].detail == "source=disk: 1 cleared");
+
+  const auto answer = run(operator_, R"({"type":"audit_query","user":"oscar","maxCount":1})");
+  BOOST_REQUIRE(ok(answer));
+  BOOST_TEST(answer.at("result").at("entries").as_array().size() == 1u);
+  BOOST_TEST(answer.at("result").at("more").as_bool());
+}
+
 // An ISA-18.2 site lets only operators and admins acknowledge (--ack-roles).
 BOOST_FIXTURE_TEST_CASE(ack_roles_are_configuration, HandlerFixture) {
   store.apply_rover_event("r1", 1, 1, raise("power/low", Priority::High));

@@ -7,11 +7,12 @@ using namespace rover_alerts::relay;
 
 BOOST_AUTO_TEST_SUITE(response_json)
 
-BOOST_AUTO_TEST_CASE(welcome_lists_who_and_where) {
-  const Welcome welcome{"c7", Identity{"oscar", Role::Operator}, "00ff", 12, 1700000000000};
+BOOST_AUTO_TEST_CASE(welcome_lists_who_where_and_what_they_may_do) {
+  const Welcome welcome{"c7", Identity{"oscar", Role::Operator}, "00ff", 12, 1700000000000,
+                        {"alert_subscribe", "alert_ack"}};
   BOOST_TEST(welcome_message(welcome) ==
              R"({"type":"welcome","clientId":"c7","user":"oscar","role":"operator","epoch":"00ff","rev":12,)"
-             R"("serverTime":1700000000000})");
+             R"("serverTime":1700000000000,"may":["alert_subscribe","alert_ack"]})");
 }
 
 BOOST_AUTO_TEST_CASE(ok_response_echoes_the_req_id) {
