@@ -137,11 +137,13 @@ int run_sync(const Options& o, bool color) {
   Printer printer(o, std::cout, color);
   RelaySession session(o, false, false, {});
   std::vector<json::object> entries;
+  // Each answer asks for the next page: the page number is captured by value, the
+  // lambda that asked has returned by then.
   std::function<void(std::uint64_t)> page = [&](std::uint64_t since) {
     json::object request{{"type", "alert_sync"}, {"sinceRev", since}, {"maxCount", 1000},
                          {"includeAcknowledged", o.include_acknowledged}};
     if (!o.priorities.empty()) request["priorities"] = priority_names(o.priorities);
-    session.client().request(std::move(request), [&](const Reply& reply) {
+    session.client().request(std::move(request), [&, since](const Reply& reply) {
       if (!reply.ok) {
         std::cerr << "alertctl: " << reply.code << ": " << reply.message << '\n';
         return session.finish(session.exit_code_of(reply));
@@ -254,7 +256,7 @@ int run_log(const Options& o, bool color) {
     if (o.user) request["user"] = *o.user;
     if (o.alert) request["alertId"] = *o.alert;
     if (o.action) request["action"] = *o.action;
-    session.client().request(std::move(request), [&](const Reply& reply) {
+    session.client().request(std::move(request), [&, after](const Reply& reply) {
       if (!reply.ok) {
         std::cerr << "alertctl: " << reply.code << ": " << reply.message << '\n';
         return session.finish(session.exit_code_of(reply));
