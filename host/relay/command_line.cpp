@@ -236,6 +236,31 @@ std::string parse_alarm_option(std::string_view arg, std::string_view value, Ala
   return {};
 }
 
+// --shelve-max SECONDS, --shelve-warning SECONDS, --shelve-presets S[,S]...
+std::string parse_shelve_option(std::string_view arg, std::string_view value, SuppressionLimits& limits) {
+  const auto bad = [&](std::string_view expected) {
+    return "`" + std::string(arg) + "` expects " + std::string(expected) + ", got `" + std::string(value) + "`";
+  };
+  constexpr std::uint64_t kWeek = 7 * 24 * 3600;
+  if (arg == "--shelve-max" || arg == "--shelve-warning") {
+    const auto seconds = positive_integer(value, kWeek);
+    if (!seconds) return bad("SECONDS (1..604800)");
+    (arg == "--shelve-max" ? limits.max_shelve_s : limits.shelve_warning_s) = *seconds;
+    return {};
+  }
+  std::vector<std::uint64_t> presets;
+  for (std::string_view list = value; !list.empty();) {
+    const std::size_t comma = list.find(',');
+    const auto seconds = positive_integer(list.substr(0, comma), kWeek);
+    if (!seconds || presets.size() == 16) return bad("up to 16 durations in seconds, separated by commas");
+    presets.push_back(*seconds);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+  }
+  if (presets.empty()) return bad("SECONDS[,SECONDS]...");
+  limits.shelve_presets_s = std::move(presets);
+  return {};
+}
+
 // "operator,admin": a non-empty set of known roles.
 std::optional<RoleSet> parse_roles(std::string_view list) {
   RoleSet roles;
@@ -274,7 +299,8 @@ CommandLine parse_command_line(std::span<const char* const> args) {
     }
     if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens" && arg != "--rovers" &&
         arg != "--ack-roles" && arg != "--flood" && arg != "--alarm-window" && arg != "--standing-after" &&
-        arg != "--audit-max-entries" && arg != "--audit-max-days" && !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
+        arg != "--audit-max-entries" && arg != "--audit-max-days" && arg != "--shelve-max" &&
+        arg != "--shelve-warning" && arg != "--shelve-presets" && !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
       return fail("unknown option `" + std::string(arg) + "`");
     if (i + 1 == args.size()) return fail("option `" + std::string(arg) + "` needs a value");
     const std::string_view value = args[++i];
@@ -300,6 +326,8 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       else result.config.audit.max_entries = *n;
     } else if (arg == "--flood" || arg == "--alarm-window" || arg == "--standing-after") {
       if (auto error = parse_alarm_option(arg, value, result.config.alarms); !error.empty()) return fail(error);
+    } else if (arg == "--shelve-max" || arg == "--shelve-warning" || arg == "--shelve-presets") {
+      if (auto error = parse_shelve_option(arg, value, result.config.suppression); !error.empty()) return fail(error);
     } else if (arg == "--data") {
       result.config.data_dir = std::string(value);
     } else if (arg == "--rovers") {
@@ -313,6 +341,8 @@ CommandLine parse_command_line(std::span<const char* const> args) {
   const TlsOptions& tls = result.config.clients.tls;
   if (tls.cert_file.empty() != tls.key_file.empty()) return fail("--tls-cert and --tls-key go together");
   if (tls.allow_plain && !tls.enabled()) return fail("--allow-plain only makes sense with --tls-cert/--tls-key");
+  for (auto& preset : result.config.suppression.shelve_presets_s)  // no console offers what the relay refuses
+    preset = std::min(preset, result.config.suppression.max_shelve_s);
   return result;
 }
 
@@ -326,6 +356,7 @@ std::string usage(std::string_view program) {
       " --tokens FILE [--rovers FILE | --insecure-links] [--listen HOST:PORT] [--link-listen HOST:PORT]\n"
       "       [--data DIR] [--ack-roles ROLE[,ROLE]...] [--flood START/END] [--alarm-window S]\n"
       "       [--standing-after S] [--audit-max-entries N] [--audit-max-days D]\n"
+      "       [--shelve-max S] [--shelve-presets S[,S]...] [--shelve-warning S]\n"
       "       [--tls-cert FILE --tls-key FILE [--allow-plain]] [--allow-origin ORIGIN]...\n"
       "       [--max-clients N] [--max-clients-per-address N] [--max-unauthenticated N[/PER_ADDRESS]]\n"
       "       [--rate-limit R[/BURST]] [--read-budget N[/BURST]] [--auth-timeout S] [--http-timeout S]\n"
@@ -357,6 +388,16 @@ std::string usage(std::string_view program) {
       "  --standing-after SECONDS an alarm whose condition has held longer is standing (stale),\n"
       "                           counted in get_stats and /metrics (default " +
       number(AlarmRateLimits{}.standing_after_ms / 1000) + ")\n"
+      "  --shelve-max SECONDS     the longest an operator may shelve an alert; every shelf\n"
+      "                           expires (default " + number(SuppressionLimits{}.max_shelve_s) + ")\n"
+      "  --shelve-presets S,...   the shelf durations consoles offer (default " +
+      [] {
+        std::string list;
+        for (const auto s : SuppressionLimits{}.shelve_presets_s) list += (list.empty() ? "" : ",") + std::to_string(s);
+        return list;
+      }() + ")\n"
+      "  --shelve-warning SECONDS every client is warned this long before a shelf ends (default " +
+      number(SuppressionLimits{}.shelve_warning_s) + ")\n"
       "  --audit-max-entries N    the audit trail (who acknowledged, created, cleared, signed\n"
       "                           in or was refused) keeps this many entries (default " +
       number(AuditLimits{}.max_entries) + ")\n"

@@ -163,6 +163,7 @@ struct RelayConfig {
   Permissions permissions;                  // --ack-roles
   AlarmRateLimits alarms;                   // --flood, --alarm-window, --standing-after
   AuditLimits audit;                        // --audit-max-entries, --audit-max-days
+  SuppressionLimits suppression;            // --shelve-max, --shelve-presets, --shelve-warning
 };
 
 }  // namespace rover_alerts::relay

@@ -7,6 +7,7 @@
 #include "log.hpp"
 #include "protocol/alarm_json.hpp"
 #include "protocol/alert_json.hpp"
+#include "protocol/suppression_json.hpp"
 #include "unix_time.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -74,6 +75,8 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
   http_context_.journal = &journal_->counters();
   alert_requests_.set_journal(&journal_->counters());
   alert_requests_.set_permissions(config_.permissions);
+  alert_requests_.set_suppression_limits(config_.suppression);
+  store_.set_suppression_limits(config_.suppression);
   alert_requests_.set_alarm_rates(&alarm_rates_);
   http_context_.alarms = &alarm_rates_;
   http_context_.audit = &audit_log_;
@@ -155,6 +158,7 @@ void RelayServer::flush_journal() {
 void RelayServer::arm_housekeeping(std::uint64_t now) {
   std::uint64_t due = now + kHousekeepingPeriodMs;
   if (const auto expiry = store_.next_expiry()) due = std::min(due, std::max(*expiry, now));
+  if (const auto shelf = store_.next_shelf_expiry()) due = std::min(due, std::max(*shelf, now));
   housekeeping_due_ms_ = due;
   housekeeping_timer_.expires_after(std::chrono::milliseconds(due - now));
   housekeeping_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -165,6 +169,7 @@ void RelayServer::arm_housekeeping(std::uint64_t now) {
 void RelayServer::housekeeping() {
   const std::uint64_t now = unix_ms_now();
   if (const std::size_t expired = store_.expire(now); expired > 0) counters_.increment("alerts_expired_total", expired);
+  end_shelves(now);
   store_.prune_history(now);
   announce_flood(alarm_rates_.tick(now));
   audit_log_.prune(now);
@@ -173,12 +178,35 @@ void RelayServer::housekeeping() {
   arm_housekeeping(now);
 }
 
+// Every screen is warned shortly before a shelf ends (within a housekeeping
+// period); when it ends, the alert's change announces it again, and the
+// audit trail says so. Key shelves ending change the `suppressions` list.
+void RelayServer::end_shelves(std::uint64_t now) {
+  for (const ShelfEnded& soon : store_.take_shelf_warnings(now, config_.suppression.shelve_warning_s * 1000))
+    publisher_.broadcast_notice(std::make_shared<const std::string>(shelve_expiring_message(soon)));
+  const std::vector<ShelfEnded> ended = store_.expire_shelves(now);
+  if (ended.empty()) return;
+  counters_.increment("alarm_shelves_expired_total", ended.size());
+  bool key_shelves = false;
+  for (const ShelfEnded& shelf : ended) {
+    key_shelves = key_shelves || shelf.shelf.by_key;
+    audit_log_.append(AuditEntry{0, now, {}, {}, {}, "shelf_expired", shelf.alert_id, "ok",
+                                 (shelf.rover.empty() ? "" : shelf.rover + "/") + shelf.key + " shelved by " +
+                                     shelf.shelf.by + ": " + shelf.shelf.reason});
+  }
+  if (key_shelves) {
+    journal_->after_commit([this, notice = std::make_shared<const std::string>(suppressions_json(store_, true))] {
+      publisher_.broadcast_notice(notice);
+    });
+  }
+}
+
 // An annunciation is a new alert or a re-raise (one more occurrence); acks,
-// clears and removals are not alarms.
+// clears and removals are not alarms, nor is anything shelved or out of service.
 void RelayServer::count_annunciation(const AlertChange& change) {
   const bool raised = change.type == ChangeType::New ||
                       (change.type == ChangeType::Update && (change.changed & kFieldOccurrences) != 0);
-  if (!raised) return;
+  if (!raised || change.alert.suppressed()) return;
   announce_flood(alarm_rates_.on_annunciation(
       AlarmEvent{change.alert.id, change.alert.rover, change.alert.key, change.alert.priority, unix_ms_now()}));
 }

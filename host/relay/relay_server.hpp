@@ -73,6 +73,7 @@ class RelayServer {
   void count_journal(const JournalCounters& before);
   void arm_housekeeping(std::uint64_t now);
   void housekeeping();
+  void end_shelves(std::uint64_t now);
   void count_annunciation(const AlertChange& change);
   void announce_flood(const std::optional<FloodChange>& change);
 

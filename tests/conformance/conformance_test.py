@@ -50,6 +50,7 @@ class Contract:
         self.server = validator("server-message.schema.json")
         self.stats_result = validator("get_stats_result.schema.json")
         self.audit_result = validator("audit_query_result.schema.json")
+        self.suppression_result = validator("suppression_list_result.schema.json")
         self.validated = 0
 
     def check(self, validator, message, direction):
@@ -160,7 +161,8 @@ async def scenario(contract, http, link, rover_sim):
         await operator.login("demo-operator-token")
         a = await admin.login("demo-admin-token")
         check(set(a["may"]) == {"alert_subscribe", "alert_sync", "get_stats", "alert_ack", "alert_clear",
-                                "alert_create", "audit_query"}, a)
+                                "alert_create", "audit_query", "alert_shelve", "alert_unshelve", "out_of_service",
+                                "return_to_service", "suppression_list"}, a)
         check(a["epoch"] == epoch, "one store, one epoch")
 
         for c in (viewer, operator, admin):
@@ -413,6 +415,105 @@ async def resync_scenario(contract, http):
         check(all(a["rev"] > notice["rev"] for a in r["result"]["alerts"]), "sync went back before the rev")
 
 
+async def shelving_scenario(contract, http):
+    """Shelving and out of service (the relay runs with --shelve-max 30
+    --shelve-warning 1): every client sees who shelved what, why and until
+    when; a shelf ends by itself after a warning and the alert comes back
+    unacknowledged; a key shelf and an out-of-service rule reach every client
+    in the `suppressions` list; viewers may do none of it, operators no out of
+    service; bad requests are refused with a reason; the audit trail has it all."""
+    url = f"ws://{http}/ws"
+    async with Client(contract, url, "viewer") as viewer, Client(contract, url, "operator") as operator, \
+            Client(contract, url, "admin") as admin:
+        w = await viewer.login("demo-viewer-token")
+        check(w["shelving"] == {"presets": [1, 2, 30], "maxSeconds": 30, "warningSeconds": 1}, w)
+        check("alert_shelve" not in w["may"] and "suppression_list" in w["may"], w)
+        w = await operator.login("demo-operator-token")
+        check("alert_shelve" in w["may"] and "out_of_service" not in w["may"], w)
+        await admin.login("demo-admin-token")
+        for c in (viewer, operator, admin):
+            check((await c.request({"type": "alert_subscribe", "reqId": "sub"}))["ok"], "subscribe")
+        r = await admin.request({"type": "alert_create", "reqId": "c1", "message": "pump stalled",
+                                 "priority": "critical", "source": "hydraulics"})
+        alert_id = r["result"]["alertId"]
+
+        r = await viewer.request({"type": "alert_shelve", "reqId": "v", "alertId": alert_id, "durationSeconds": 2,
+                                  "reason": "mine"})
+        check(not r["ok"] and r["error"]["code"] == "FORBIDDEN", r)
+        for bad, why in (({"durationSeconds": 2}, "no reason"), ({"reason": "r"}, "no duration"),
+                         ({"durationSeconds": 31, "reason": "r"}, "over the maximum"),
+                         ({"durationSeconds": 0, "reason": "r"}, "zero")):
+            r = await operator.request({"type": "alert_shelve", "reqId": why, "alertId": alert_id, **bad},
+                                       validate=False)
+            check(not r["ok"] and r["error"]["code"] == "BAD_REQUEST", f"{why}: {r}")
+        r = await operator.request({"type": "alert_shelve", "reqId": "s1", "alertId": "no-such-alert",
+                                    "durationSeconds": 2, "reason": "r"})
+        check(not r["ok"] and r["error"]["code"] == "NOT_FOUND", r)
+
+        # Shelved for 2 s: every screen sees who, why and until when ...
+        r = await operator.request({"type": "alert_shelve", "reqId": "s2", "alertId": alert_id,
+                                    "durationSeconds": 2, "reason": "pump swap"})
+        check(r["ok"] and r["result"]["shelved"]["by"] == "oscar" and r["result"]["shelved"]["scope"] == "alert", r)
+        until = r["result"]["shelved"]["until"]
+        shelved = await viewer.expect(lambda m: m["type"] == "alert" and m["data"]["id"] == alert_id and
+                                      "shelved" in m["data"]["data"], "the alert shelved")
+        check(shelved["data"]["data"]["shelved"]["reason"] == "pump swap", shelved)
+        # ... is warned shortly before the end, and sees it come back unacknowledged.
+        warning = await viewer.expect(lambda m: m["type"] == "shelve_expiring", "the shelf's warning")
+        check(warning["alertId"] == alert_id and warning["until"] == until, warning)
+        back = await viewer.expect(lambda m: m["type"] == "alert" and m["data"]["id"] == alert_id and
+                                   m["data"]["rev"] > shelved["data"]["rev"], "the alert back from the shelf")
+        check("shelved" not in back["data"]["data"], back)
+        check(back["data"]["data"]["state"] == "active_unacked", back)
+
+        # A key shelf, one-shot: the suppressions list reaches every client.
+        key = back["data"]["data"]["key"]
+        r = await operator.request({"type": "alert_shelve", "reqId": "k1", "key": key, "scope": "key",
+                                    "oneShot": True, "reason": "known noise"})
+        check(r["ok"] and r["result"]["shelved"]["oneShot"] and r["result"]["shelved"]["scope"] == "key", r)
+        check(r["result"]["shelved"]["until"] - r["result"]["shelved"]["at"] == 30_000, "one-shot: the maximum")
+        notice = await viewer.expect(lambda m: m["type"] == "suppressions", "the suppressions list")
+        check([k["key"] for k in notice["keyShelves"]] == [key], notice)
+        r = await viewer.request({"type": "suppression_list", "reqId": "list"})
+        contract.check(contract.suppression_result, r["result"], "suppression_list result")
+        check(r["result"]["keyShelves"] == notice["keyShelves"], r)
+        r = await operator.request({"type": "alert_unshelve", "reqId": "u1", "key": key})
+        check(r["ok"] and r["result"]["unshelved"] == 1, r)
+        notice = await viewer.expect(lambda m: m["type"] == "suppressions", "the suppressions list, emptied")
+        check(notice["keyShelves"] == [], notice)
+
+        # Out of service: admins only, visible on the alert, reversible.
+        r = await operator.request({"type": "out_of_service", "reqId": "o0", "scope": "source",
+                                    "value": "hydraulics", "reason": "r"})
+        check(not r["ok"] and r["error"]["code"] == "FORBIDDEN", r)
+        r = await admin.request({"type": "out_of_service", "reqId": "o1", "scope": "source", "value": "hydraulics",
+                                 "reason": "rewiring"})
+        check(r["ok"] and r["result"]["alerts"] == 1, r)
+        m = await viewer.expect(lambda m: m["type"] == "alert" and "outOfService" in m["data"]["data"],
+                                "the alert out of service")
+        check(m["data"]["data"]["outOfService"] == {"scope": "source", "value": "hydraulics", "by": "ada",
+                                                    "reason": "rewiring",
+                                                    "at": m["data"]["data"]["outOfService"]["at"]}, m)
+        notice = await viewer.expect(lambda m: m["type"] == "suppressions", "the rule in the list")
+        check(notice["outOfService"][0]["value"] == "hydraulics", notice)
+        r = await admin.request({"type": "return_to_service", "reqId": "o2", "scope": "source", "value": "hydraulics"})
+        check(r["ok"] and r["result"]["alerts"] == 1, r)
+        r = await admin.request({"type": "return_to_service", "reqId": "o3", "scope": "source", "value": "hydraulics"})
+        check(not r["ok"] and r["error"]["code"] == "NOT_FOUND", r)
+
+        r = await operator.request({"type": "audit_query", "reqId": "audit", "maxCount": 500})
+        entries = r["result"]["entries"]
+        def has(**want):
+            return any(all(e.get(k) == v for k, v in want.items()) for e in entries)
+        check(has(action="alert_shelve", user="vera", outcome="refused", alertId=alert_id), entries)
+        check(has(action="alert_shelve", user="oscar", outcome="ok", alertId=alert_id), entries)
+        check(has(action="shelf_expired", alertId=alert_id, outcome="ok"), entries)
+        check(has(action="alert_unshelve", user="oscar", outcome="ok"), entries)
+        check(has(action="out_of_service", user="oscar", outcome="refused"), entries)
+        check(has(action="out_of_service", user="ada", outcome="ok"), entries)
+        check(has(action="return_to_service", user="ada", outcome="not_found"), entries)
+
+
 ROVER_KEY_FILE = None  # the current relay's rover-c key (start_relay)
 
 
@@ -463,6 +564,13 @@ def main():
     relay, data, http, link = start_relay(args.relay, args.tokens)
     try:
         asyncio.run(scenario(contract, http, link, args.rover_sim))
+        check(relay.poll() is None, "the relay died")
+    finally:
+        stop_relay(relay, data)
+    relay, data, http, link = start_relay(args.relay, args.tokens,
+                                          ["--shelve-max", "30", "--shelve-presets", "1,2,30", "--shelve-warning", "1"])
+    try:
+        asyncio.run(shelving_scenario(contract, http))
         check(relay.poll() is None, "the relay died")
     finally:
         stop_relay(relay, data)

@@ -330,4 +330,54 @@ BOOST_AUTO_TEST_CASE(the_audit_trail_survives_kill_9) {
   BOOST_TEST(second.process->terminate() == 0);
 }
 
+// A shelf (on the alert and its key) and an out-of-service rule answered
+// before the crash are in force after it: the alert is still shelved, with
+// who, why and until when, and the key shelf and the rule are listed.
+BOOST_AUTO_TEST_CASE(shelves_and_out_of_service_survive_kill_9) {
+  rover_alerts::testing::TempDir data_dir("shelf-crash");
+  Relay first = start_relay(data_dir.path, 0);
+  const auto request = [](WsTestClient& client, const std::string& message) {
+    client.send(message);
+    for (;;) {  // past alert changes and notices, to the answer
+      const auto text = client.read();
+      BOOST_REQUIRE(text);
+      auto object = json::parse(*text).as_object();
+      if (object.at("type") == "response" || object.at("type") == "error") return object;
+    }
+  };
+  const auto login = [](WsTestClient& client, const std::string& token) {
+    client.send(R"({"type":"auth","token":")" + token + R"("})");
+    BOOST_REQUIRE(client.read());
+  };
+  std::string id;
+  {
+    WsTestClient admin(first.http.host, first.http.port, "/", 10000);
+    login(admin, "demo-admin-token");
+    id = request(admin, R"({"type":"alert_create","reqId":"c","priority":"critical","source":"s","message":"m"})")
+             .at("result").at("alertId").as_string();
+    BOOST_REQUIRE(request(admin, R"({"type":"alert_shelve","reqId":"s","alertId":")" + id +
+                                     R"(","scope":"key","durationSeconds":3600,"reason":"pump swap"})")
+                      .at("ok").as_bool());
+    BOOST_REQUIRE(request(admin, R"({"type":"out_of_service","reqId":"o","scope":"rover","value":"rover-9","reason":"parked"})")
+                      .at("ok").as_bool());
+  }
+  kill_hard(first);
+
+  Relay second = start_relay(data_dir.path, 0);
+  WsTestClient viewer(second.http.host, second.http.port, "/", 10000);
+  login(viewer, "demo-viewer-token");
+  const auto page = request(viewer, R"({"type":"alert_sync","reqId":"q","maxCount":10})");
+  const auto& alerts = page.at("result").at("alerts").as_array();
+  BOOST_REQUIRE_EQUAL(alerts.size(), 1u);
+  const auto& shelf = alerts[0].at("data").at("shelved").as_object();
+  BOOST_TEST(shelf.at("by").as_string() == "ada");
+  BOOST_TEST(shelf.at("reason").as_string() == "pump swap");
+  BOOST_TEST(shelf.at("scope").as_string() == "key");
+  BOOST_TEST(shelf.at("until").to_number<std::uint64_t>() > shelf.at("at").to_number<std::uint64_t>() + 3'599'000);
+  const auto list = request(viewer, R"({"type":"suppression_list","reqId":"l"})");
+  BOOST_TEST(list.at("result").at("keyShelves").as_array().size() == 1u);
+  BOOST_TEST(list.at("result").at("outOfService").at(0).at("reason").as_string() == "parked");
+  BOOST_TEST(second.process->terminate() == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

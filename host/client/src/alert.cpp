@@ -109,6 +109,11 @@ std::int64_t Alert::number(std::string_view field) const {
   return ec ? 0 : n;
 }
 
+const json::object* Alert::object(std::string_view field) const {
+  const json::value* v = data().if_contains(field);
+  return v != nullptr ? v->if_object() : nullptr;
+}
+
 bool Alert::flag(std::string_view field) const {
   const json::value* v = data().if_contains(field);
   return v != nullptr && v->is_bool() && v->get_bool();

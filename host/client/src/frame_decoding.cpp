@@ -82,6 +82,14 @@ json::object to_json(const fb::AlertChange& c) {
   if (!text(c.acknowledged_by()).empty()) data["acknowledgedBy"] = text(c.acknowledged_by());
   if (c.acknowledged_at() != 0) data["acknowledgedAt"] = c.acknowledged_at();
   if (!text(c.ack_comment()).empty()) data["ackComment"] = text(c.ack_comment());
+  if (const fb::Shelf* s = c.shelved())
+    data["shelved"] = json::object{{"by", text(s->by())},       {"reason", text(s->reason())},
+                                   {"at", s->at()},             {"until", s->until()},
+                                   {"oneShot", s->one_shot()},  {"scope", s->by_key() ? "key" : "alert"}};
+  if (const fb::OutOfService* o = c.out_of_service())
+    data["outOfService"] = json::object{{"scope", text(o->scope())}, {"value", text(o->value())},
+                                        {"by", text(o->by())},       {"reason", text(o->reason())},
+                                        {"at", o->at()}};
   return json::object{{"id", text(c.id())},        {"type", change_type(c.type())},
                       {"priority", priority(c.priority())}, {"timestamp", c.timestamp()},
                       {"rev", c.rev()},            {"data", std::move(data)}};

@@ -36,6 +36,9 @@ constexpr MetricInfo kMetrics[] = {
     {"alarm_chattering_keys", "gauge", "Alert keys raised 3 times or more within a minute."},
     {"alarm_standing", "gauge", "Alarms (info excluded) whose condition has held longer than --standing-after (24 h)."},
     {"alarm_annunciations_kpi", "gauge", "Alarms over the KPI window (24 h), by priority."},
+    {"alarm_shelved", "gauge", "Alerts shelved by an operator (kept and counted, not announced)."},
+    {"alarm_out_of_service", "gauge", "Alerts whose rover or source an admin took out of service."},
+    {"alarm_shelves_expired_total", "counter", "Shelves that ended by their time (the alert is announced again)."},
     {"delivery_subscribers", "gauge", "Subscribed WebSocket clients."},
     {"delivery_messages_total", "counter", "Messages written to clients, by delivery class."},
     {"delivery_changes_total", "counter", "Alert changes written to clients (deliveries), by delivery class."},
@@ -243,8 +246,13 @@ std::string render_alarm_metrics(const AlarmRates& rates, const AlertStore& stor
   family(out, "alarm_flood_active", "gauge");
   out << "alarm_flood_active " << (rates.in_flood() ? 1 : 0) << '\n';
   const std::uint64_t standing_after = rates.limits().standing_after_ms;
+  const StoreStats stats = store.stats(now_ms > standing_after ? now_ms - standing_after : 0);
   family(out, "alarm_standing", "gauge");
-  out << "alarm_standing " << store.stats(now_ms > standing_after ? now_ms - standing_after : 0).standing << '\n';
+  out << "alarm_standing " << stats.standing << '\n';
+  family(out, "alarm_shelved", "gauge");
+  out << "alarm_shelved " << stats.shelved << '\n';
+  family(out, "alarm_out_of_service", "gauge");
+  out << "alarm_out_of_service " << stats.out_of_service << '\n';
   family(out, "alarm_chattering_keys", "gauge");
   out << "alarm_chattering_keys " << rates.chattering(now_ms).size() << '\n';
   family(out, "alarm_annunciations_kpi", "gauge");

@@ -266,6 +266,7 @@ void WebsocketSession::send_welcome() {
   for (const Operation operation : kOperations)
     if (role_may(identity_->role, operation, context_.alert_requests.permissions()))
       welcome.may.push_back(to_string(operation));
+  welcome.shelving = &context_.alert_requests.suppression_limits();
   send(welcome_message(welcome));
 }
 

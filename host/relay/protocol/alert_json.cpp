@@ -1,5 +1,7 @@
 #include "protocol/alert_json.hpp"
 
+#include "protocol/suppression_json.hpp"
+
 #include <cassert>
 
 namespace rover_alerts::relay {
@@ -65,6 +67,9 @@ void write_alert_data(JsonWriter& out, const Alert& alert, ChangeType type, std:
            [&](JsonWriter& w) { w.value(alert.acknowledged_at_ms); });
   optional(kFieldAckComment, "ackComment", !alert.ack_comment.empty(),
            [&](JsonWriter& w) { w.value(alert.ack_comment); });
+  optional(kFieldShelf, "shelved", alert.shelf.has_value(), [&](JsonWriter& w) { write_shelf(w, *alert.shelf); });
+  optional(kFieldOutOfService, "outOfService", alert.out_of_service.has_value(),
+           [&](JsonWriter& w) { write_out_of_service(w, *alert.out_of_service); });
   out.end_object();
 }
 

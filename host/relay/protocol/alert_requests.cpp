@@ -221,6 +221,54 @@ void decode(FieldReader& r, const AlertFieldLimits& limits, AuditQueryRequest& o
   q.limit = count ? static_cast<std::size_t>(*count) : limits.default_audit_count;
 }
 
+// The alert a shelf request names: `alertId`, or `key` with an optional `rover`.
+template <class Request>
+void decode_target(FieldReader& r, const AlertFieldLimits& limits, Request& out) {
+  r.string("alertId", out.alert_id, limits.max_id_bytes);
+  r.string("key", out.key, limits.max_key_bytes);
+  r.string("rover", out.rover, limits.max_source_bytes);
+  if (r.problem()) return;
+  if (out.alert_id.empty() == out.key.empty()) r.fail("alertId", "given, or else `key` (not both)");
+  else if (!out.rover.empty() && out.key.empty()) r.fail("rover", "given only with `key`");
+}
+
+void decode(FieldReader& r, const AlertFieldLimits& limits, ShelveAlertRequest& out) {
+  decode_target(r, limits, out);
+  std::string scope = "alert";
+  r.string("scope", scope, 8);
+  if (!r.problem() && scope != "alert" && scope != "key") r.fail("scope", "\"alert\" or \"key\"");
+  if (!r.problem() && scope == "alert" && out.alert_id.empty()) r.fail("scope", "\"key\" when `key` is given");
+  out.by_key = scope == "key";
+  r.unsigned_integer("durationSeconds", out.duration_s);
+  r.boolean("oneShot", out.one_shot);
+  r.string("reason", out.reason, limits.max_ack_comment_bytes, true);
+  if (!r.problem() && out.duration_s && *out.duration_s == 0) r.fail("durationSeconds", "at least 1");
+  if (!r.problem() && !out.duration_s && !out.one_shot)
+    r.fail("durationSeconds", "present (shelving always expires), unless `oneShot`");
+}
+
+void decode(FieldReader& r, const AlertFieldLimits& limits, UnshelveAlertRequest& out) { decode_target(r, limits, out); }
+
+void scope_and_value(FieldReader& r, const AlertFieldLimits& limits, ServiceScope& scope, std::string& value) {
+  std::string name;
+  r.string("scope", name, 8, true);
+  const auto parsed = service_scope_from_string(name);
+  if (!r.problem() && !parsed) r.fail("scope", "\"rover\" or \"source\"");
+  if (parsed) scope = *parsed;
+  r.string("value", value, limits.max_source_bytes, true);
+}
+
+void decode(FieldReader& r, const AlertFieldLimits& limits, OutOfServiceRequest& out) {
+  scope_and_value(r, limits, out.scope, out.value);
+  r.string("reason", out.reason, limits.max_ack_comment_bytes, true);
+}
+
+void decode(FieldReader& r, const AlertFieldLimits& limits, ReturnToServiceRequest& out) {
+  scope_and_value(r, limits, out.scope, out.value);
+}
+
+void decode(FieldReader&, const AlertFieldLimits&, SuppressionListRequest&) {}
+
 template <typename T>
 std::optional<FieldProblem> decode_as(const json::object& object, const AlertFieldLimits& limits, AlertRequest& out) {
   FieldReader reader(object);
@@ -235,7 +283,8 @@ std::optional<FieldProblem> decode_as(const json::object& object, const AlertFie
 
 bool is_alert_request_type(std::string_view type) {
   return type == "alert_ack" || type == "alert_sync" || type == "alert_create" || type == "alert_clear" ||
-         type == "get_stats" || type == "audit_query";
+         type == "get_stats" || type == "audit_query" || type == "alert_shelve" || type == "alert_unshelve" ||
+         type == "out_of_service" || type == "return_to_service" || type == "suppression_list";
 }
 
 std::optional<FieldProblem> decode_alert_request(std::string_view type, const json::object& object,
@@ -247,6 +296,11 @@ std::optional<FieldProblem> decode_alert_request(std::string_view type, const js
   else if (type == "alert_clear") problem = decode_as<ClearRequest>(object, limits, out);
   else if (type == "get_stats") problem = decode_as<StatsRequest>(object, limits, out);
   else if (type == "audit_query") problem = decode_as<AuditQueryRequest>(object, limits, out);
+  else if (type == "alert_shelve") problem = decode_as<ShelveAlertRequest>(object, limits, out);
+  else if (type == "alert_unshelve") problem = decode_as<UnshelveAlertRequest>(object, limits, out);
+  else if (type == "out_of_service") problem = decode_as<OutOfServiceRequest>(object, limits, out);
+  else if (type == "return_to_service") problem = decode_as<ReturnToServiceRequest>(object, limits, out);
+  else if (type == "suppression_list") problem = decode_as<SuppressionListRequest>(object, limits, out);
   else return FieldProblem{ErrorCode::BadRequest, "unknown request type"};
   if (problem) return problem;
   if (const auto* clear = std::get_if<ClearRequest>(&out)) {

@@ -43,7 +43,43 @@ struct AuditQueryRequest {
   AuditQuery query;
 };
 
-using AlertRequest = std::variant<AckRequest, SyncRequest, CreateRequest, ClearRequest, StatsRequest, AuditQueryRequest>;
+// alert_shelve: `alertId` (scope "alert", or "key" for its key too) or `key`
+// (+ `rover`, empty for ground alerts) alone; the duration is checked
+// against the relay's maximum by the handler.
+struct ShelveAlertRequest {
+  std::string alert_id;
+  std::string rover;
+  std::string key;
+  bool by_key = false;
+  std::optional<std::uint64_t> duration_s;  // none: the relay's maximum (one-shot only)
+  bool one_shot = false;
+  std::string reason;
+};
+
+// alert_unshelve: `alertId`, or `key` (+ `rover`).
+struct UnshelveAlertRequest {
+  std::string alert_id;
+  std::string rover;
+  std::string key;
+};
+
+struct OutOfServiceRequest {
+  ServiceScope scope = ServiceScope::Rover;
+  std::string value;
+  std::string reason;
+};
+
+struct ReturnToServiceRequest {
+  ServiceScope scope = ServiceScope::Rover;
+  std::string value;
+};
+
+struct SuppressionListRequest {};
+
+using AlertRequest =
+    std::variant<AckRequest, SyncRequest, CreateRequest, ClearRequest, StatsRequest, AuditQueryRequest,
+                 ShelveAlertRequest, UnshelveAlertRequest, OutOfServiceRequest, ReturnToServiceRequest,
+                 SuppressionListRequest>;
 
 // Bounds of the fields of alert requests (and of what a ground alert may hold).
 struct AlertFieldLimits {
@@ -52,7 +88,8 @@ struct AlertFieldLimits {
   std::size_t max_message_bytes = 4096;
   std::size_t max_source_bytes = 128;
   std::size_t max_group_id_bytes = 128;
-  std::size_t max_ack_comment_bytes = 256;
+  std::size_t max_ack_comment_bytes = 256;  // also the reason of a shelf or an out-of-service rule
+  std::size_t max_key_bytes = 256;
   std::size_t max_metadata_entries = 32;
   std::size_t max_metadata_bytes = 8192;  // keys and values together
   std::size_t max_clear_ids = 1000;

@@ -76,6 +76,19 @@ std::string encode_change_flatbuffer(ChangeType type, const Alert& alert) {
   const auto group_id = optional_string(builder, alert.group_id);
   const auto acknowledged_by = optional_string(builder, alert.acknowledged_by);
   const auto ack_comment = optional_string(builder, alert.ack_comment);
+  flatbuffers::Offset<fb::Shelf> shelf;
+  if (alert.shelf) {
+    const Shelf& s = *alert.shelf;
+    shelf = fb::CreateShelf(builder, builder.CreateString(s.by), builder.CreateString(s.reason), s.at_ms, s.until_ms,
+                            s.one_shot, s.by_key);
+  }
+  flatbuffers::Offset<fb::OutOfService> out_of_service;
+  if (alert.out_of_service) {
+    const OutOfService& o = *alert.out_of_service;
+    out_of_service = fb::CreateOutOfService(builder, builder.CreateString(to_string(o.scope)),
+                                            builder.CreateString(o.value), builder.CreateString(o.by),
+                                            builder.CreateString(o.reason), o.at_ms);
+  }
 
   fb::AlertChangeBuilder change(builder);
   change.add_id(id);
@@ -104,6 +117,8 @@ std::string encode_change_flatbuffer(ChangeType type, const Alert& alert) {
   change.add_acknowledged_by(acknowledged_by);
   change.add_acknowledged_at(alert.acknowledged_at_ms);
   change.add_ack_comment(ack_comment);
+  change.add_shelved(shelf);
+  change.add_out_of_service(out_of_service);
   builder.Finish(change.Finish(), fb::ServerFrameIdentifier());
   return finished(builder);
 }

@@ -18,6 +18,13 @@ std::string welcome_message(const Welcome& welcome) {
   json::array may;
   for (const std::string_view request : welcome.may) may.emplace_back(request);
   message.emplace("may", std::move(may));
+  if (welcome.shelving != nullptr) {
+    json::array presets;
+    for (const std::uint64_t s : welcome.shelving->shelve_presets_s) presets.emplace_back(s);
+    message.emplace("shelving", json::object{{"presets", std::move(presets)},
+                                             {"maxSeconds", welcome.shelving->max_shelve_s},
+                                             {"warningSeconds", welcome.shelving->shelve_warning_s}});
+  }
   return json::serialize(message);
 }
 

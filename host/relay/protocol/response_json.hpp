@@ -3,6 +3,7 @@
 
 #include "auth/identity.hpp"
 #include "protocol/error_code.hpp"
+#include "store/suppression.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -20,9 +21,11 @@ struct Welcome {
   std::uint64_t rev = 0;
   std::uint64_t server_time_ms = 0;
   std::vector<std::string_view> may;  // the requests this client may send (its role's, as configured)
+  const SuppressionLimits* shelving = nullptr;  // the shelf durations offered and allowed
 };
 
-// {"type":"welcome","clientId","user","role","epoch","rev","serverTime"}
+// {"type":"welcome","clientId","user","role","epoch","rev","serverTime","may",
+//  "shelving":{"presets":[seconds…],"maxSeconds","warningSeconds"}}
 std::string welcome_message(const Welcome& welcome);
 
 // {"type":"response","reqId":…,"ok":true,"result":…}; reqId left out when null.

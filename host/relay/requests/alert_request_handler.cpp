@@ -5,6 +5,7 @@
 #include "protocol/alert_json.hpp"
 #include "requests/permissions.hpp"
 #include "protocol/response_json.hpp"
+#include "protocol/suppression_json.hpp"
 
 #include <boost/json.hpp>
 
@@ -22,6 +23,11 @@ Operation operation_of(const AlertRequest& request) {
     Operation operator()(const ClearRequest&) const { return Operation::Clear; }
     Operation operator()(const StatsRequest&) const { return Operation::Stats; }
     Operation operator()(const AuditQueryRequest&) const { return Operation::AuditQuery; }
+    Operation operator()(const ShelveAlertRequest&) const { return Operation::Shelve; }
+    Operation operator()(const UnshelveAlertRequest&) const { return Operation::Unshelve; }
+    Operation operator()(const OutOfServiceRequest&) const { return Operation::OutOfService; }
+    Operation operator()(const ReturnToServiceRequest&) const { return Operation::ReturnToService; }
+    Operation operator()(const SuppressionListRequest&) const { return Operation::SuppressionList; }
   };
   return std::visit(Visitor{}, request);
 }
@@ -141,6 +147,8 @@ void AlertRequestHandler::handle(const Identity& who, const json::value& req_id,
     // The alert it was about, when there is one, so that the alert's history shows the refusal.
     std::string alert_id, what = why;
     if (const auto* a = std::get_if<AckRequest>(&request)) alert_id = a->alert_id;
+    if (const auto* a = std::get_if<ShelveAlertRequest>(&request)) alert_id = a->alert_id;
+    if (const auto* a = std::get_if<UnshelveAlertRequest>(&request)) alert_id = a->alert_id;
     if (const auto* c = std::get_if<ClearRequest>(&request)) {
       if (c->criteria.ids.size() == 1) alert_id = c->criteria.ids.front();
       what += " (" + describe(c->criteria) + ")";
@@ -170,8 +178,27 @@ void AlertRequestHandler::handle(const Identity& who, const json::value& req_id,
     });
   }
   if (std::holds_alternative<StatsRequest>(request)) return reply(stats(req_id, connection, now_ms));
+  if (std::holds_alternative<SuppressionListRequest>(request))
+    return after_commit_([this, req_id, reply = std::move(reply)] {
+      reply(ok_response(req_id, json::parse(suppressions_json(store_, false))));
+    });
   // Changes: answered once durable.
   std::string answer;
+  bool rules_changed = false;
+  if (const auto* r = std::get_if<ShelveAlertRequest>(&request))
+    answer = shelve(who, req_id, *r, now_ms, connection, rules_changed);
+  if (const auto* r = std::get_if<UnshelveAlertRequest>(&request))
+    answer = unshelve(who, req_id, *r, now_ms, connection, rules_changed);
+  if (const auto* r = std::get_if<OutOfServiceRequest>(&request))
+    answer = out_of_service(who, req_id, *r, now_ms, connection, rules_changed);
+  if (const auto* r = std::get_if<ReturnToServiceRequest>(&request))
+    answer = return_to_service(who, req_id, *r, now_ms, connection, rules_changed);
+  if (rules_changed) {
+    // Every screen holds the same list of key shelves and rules.
+    after_commit_([this, notice = std::make_shared<const std::string>(suppressions_json(store_, true))] {
+      publisher_.broadcast_notice(notice);
+    });
+  }
   if (const auto* r = std::get_if<CreateRequest>(&request)) {
     std::string alert_id;
     answer = create(who, req_id, *r, now_ms, alert_id);

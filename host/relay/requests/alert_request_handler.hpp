@@ -77,6 +77,10 @@ class AlertRequestHandler {
   void set_permissions(const Permissions& permissions) { permissions_ = permissions; }
   const Permissions& permissions() const { return permissions_; }
 
+  // Shelving bounds (and the store's suppression counts, set on the store).
+  void set_suppression_limits(const SuppressionLimits& limits) { suppression_limits_ = limits; }
+  const SuppressionLimits& suppression_limits() const { return suppression_limits_; }
+
   // get_stats shows the journal's commit latency once it is given.
   void set_journal(const JournalCounters* journal) { journal_ = journal; }
 
@@ -93,6 +97,18 @@ class AlertRequestHandler {
   std::string audit_page(const boost::json::value& req_id, const AuditQuery& query) const;
   void audit(const Identity& who, const ConnectionFigures& connection, std::uint64_t now_ms, Operation operation,
              std::string alert_id, std::string_view outcome, std::string detail);
+  // Shelving and out of service (suppression_requests.cpp): the answer, and
+  // `rules_changed` when the key shelves or out-of-service rules changed
+  // (every client then gets the `suppressions` list).
+  std::string shelve(const Identity& who, const boost::json::value& req_id, const ShelveAlertRequest& request,
+                     std::uint64_t now_ms, const ConnectionFigures& connection, bool& rules_changed);
+  std::string unshelve(const Identity& who, const boost::json::value& req_id, const UnshelveAlertRequest& request,
+                       std::uint64_t now_ms, const ConnectionFigures& connection, bool& rules_changed);
+  std::string out_of_service(const Identity& who, const boost::json::value& req_id, const OutOfServiceRequest& request,
+                             std::uint64_t now_ms, const ConnectionFigures& connection, bool& rules_changed);
+  std::string return_to_service(const Identity& who, const boost::json::value& req_id,
+                                const ReturnToServiceRequest& request, std::uint64_t now_ms,
+                                const ConnectionFigures& connection, bool& rules_changed);
 
   AlertStore& store_;
   Publisher& publisher_;
@@ -104,6 +120,7 @@ class AlertRequestHandler {
   Permissions permissions_;
   const AlarmRates* alarm_rates_ = nullptr;
   AuditLog* audit_ = nullptr;
+  SuppressionLimits suppression_limits_;
 };
 
 }  // namespace rover_alerts::relay

@@ -6,6 +6,9 @@
 //   alert_clear                               operator, admin
 //   alert_create                              admin
 //   audit_query                               operator, admin
+//   alert_shelve, alert_unshelve              operator, admin
+//   out_of_service, return_to_service         admin
+//   suppression_list                          every role
 
 #include "auth/identity.hpp"
 
@@ -14,10 +17,14 @@
 
 namespace rover_alerts::relay {
 
-enum class Operation : std::uint8_t { Subscribe, Sync, Stats, Ack, Clear, Create, AuditQuery };
-inline constexpr Operation kOperations[] = {Operation::Subscribe, Operation::Sync,   Operation::Stats,
-                                            Operation::Ack,       Operation::Clear,  Operation::Create,
-                                            Operation::AuditQuery};
+enum class Operation : std::uint8_t {
+  Subscribe, Sync, Stats, Ack, Clear, Create, AuditQuery,
+  Shelve, Unshelve, OutOfService, ReturnToService, SuppressionList,
+};
+inline constexpr Operation kOperations[] = {
+    Operation::Subscribe,    Operation::Sync,    Operation::Stats,           Operation::Ack,
+    Operation::Clear,        Operation::Create,  Operation::AuditQuery,      Operation::Shelve,
+    Operation::Unshelve,     Operation::OutOfService, Operation::ReturnToService, Operation::SuppressionList};
 
 // A set of roles, a bit each.
 class RoleSet {
@@ -43,13 +50,18 @@ struct Permissions {
 
 constexpr bool role_may(Role role, Operation operation, const Permissions& permissions = {}) {
   switch (operation) {
-    case Operation::Create: return role == Role::Admin;
+    case Operation::Create:
+    case Operation::OutOfService:
+    case Operation::ReturnToService: return role == Role::Admin;
     case Operation::Clear:
-    case Operation::AuditQuery: return role == Role::Admin || role == Role::Operator;
+    case Operation::AuditQuery:
+    case Operation::Shelve:
+    case Operation::Unshelve: return role == Role::Admin || role == Role::Operator;
     case Operation::Ack: return permissions.ack.has(role);
     case Operation::Subscribe:
     case Operation::Sync:
-    case Operation::Stats: return true;
+    case Operation::Stats:
+    case Operation::SuppressionList: return true;
   }
   return false;
 }
@@ -63,6 +75,11 @@ constexpr std::string_view to_string(Operation operation) {
     case Operation::Clear: return "alert_clear";
     case Operation::Create: return "alert_create";
     case Operation::AuditQuery: return "audit_query";
+    case Operation::Shelve: return "alert_shelve";
+    case Operation::Unshelve: return "alert_unshelve";
+    case Operation::OutOfService: return "out_of_service";
+    case Operation::ReturnToService: return "return_to_service";
+    case Operation::SuppressionList: return "suppression_list";
   }
   return "unknown";
 }

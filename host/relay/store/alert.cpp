@@ -38,6 +38,14 @@ std::string_view to_string(ChangeType t) {
   return "unknown";
 }
 
+std::string_view to_string(ServiceScope scope) { return scope == ServiceScope::Rover ? "rover" : "source"; }
+
+std::optional<ServiceScope> service_scope_from_string(std::string_view name) {
+  if (name == "rover") return ServiceScope::Rover;
+  if (name == "source") return ServiceScope::Source;
+  return std::nullopt;
+}
+
 AlertState alert_state(bool active, bool acknowledged) {
   if (active) return acknowledged ? AlertState::ActiveAcked : AlertState::ActiveUnacked;
   // Not active and acknowledged only stays in the store when persistent.
@@ -69,6 +77,8 @@ std::uint32_t changed_fields(const Alert& a, const Alert& b) {
   note(a.acknowledged_by != b.acknowledged_by, kFieldAcknowledgedBy);
   note(a.acknowledged_at_ms != b.acknowledged_at_ms, kFieldAcknowledgedAt);
   note(a.ack_comment != b.ack_comment, kFieldAckComment);
+  note(a.shelf != b.shelf, kFieldShelf);
+  note(a.out_of_service != b.out_of_service, kFieldOutOfService);
   return changed;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // The relay's view of one alert occurrence and of one change to it.
 
+#include "store/suppression.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -61,8 +63,12 @@ struct Alert {
   std::uint64_t rev = 0;           // store revision of the latest change
   std::uint64_t created_rev = 0;   // store revision of the change that created this occurrence
   std::string created_by;          // ground-created alerts: the user who created it
+  std::optional<Shelf> shelf;                   // shelved: not announced until it ends
+  std::optional<OutOfService> out_of_service;  // its rover or source is out of service
 
   AlertState state() const;
+  // Kept and counted, not announced (suppression.hpp).
+  bool suppressed() const { return shelf.has_value() || out_of_service.has_value(); }
 
   bool operator==(const Alert&) const = default;
 };
@@ -93,8 +99,10 @@ enum AlertField : std::uint32_t {
   kFieldAcknowledgedBy = 1u << 15,
   kFieldAcknowledgedAt = 1u << 16,
   kFieldAckComment = 1u << 17,
+  kFieldShelf = 1u << 18,
+  kFieldOutOfService = 1u << 19,
 };
-inline constexpr std::uint32_t kAllFields = (1u << 18) - 1;
+inline constexpr std::uint32_t kAllFields = (1u << 20) - 1;
 
 // The fields that differ between two states of one alert.
 std::uint32_t changed_fields(const Alert& before, const Alert& after);

@@ -19,6 +19,9 @@ namespace {
 constexpr std::uint8_t kAlertFormat = 3;
 constexpr std::uint8_t kTombstoneFormat = 1;
 constexpr std::uint8_t kAuditFormat = 1;
+// The kinds of rows in the suppressions table.
+constexpr std::uint64_t kKeyShelfRow = 1;
+constexpr std::uint64_t kOutOfServiceRow = 2;
 // 2: alerts are keyed by the rev that created them (an integer that only
 // grows, so new rows append to the table's B-tree instead of landing at
 // random places in a text key order).
@@ -149,6 +152,8 @@ std::unique_ptr<AlertJournal> AlertJournal::open(const std::filesystem::path& fi
       "CREATE TABLE IF NOT EXISTS applied(rover TEXT NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL,"
       " PRIMARY KEY(rover, boot)) WITHOUT ROWID;"
       "CREATE TABLE IF NOT EXISTS audit(seq INTEGER PRIMARY KEY, body BLOB NOT NULL);"
+      // Key shelves and out-of-service rules: what outlives the alerts they suppress.
+      "CREATE TABLE IF NOT EXISTS suppressions(name BLOB PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;"
       "COMMIT;");
   journal->prepare_statements();
   journal->load(store, audit);
@@ -180,6 +185,8 @@ void AlertJournal::prepare_statements() {
   set_meta_ = make("INSERT OR REPLACE INTO meta(name, value) VALUES(?1, ?2)");
   insert_audit_ = make("INSERT OR REPLACE INTO audit(seq, body) VALUES(?1, ?2)");
   prune_audit_ = make("DELETE FROM audit WHERE seq <= ?1");
+  upsert_suppression_ = make("INSERT OR REPLACE INTO suppressions(name, body) VALUES(?1, ?2)");
+  delete_suppression_ = make("DELETE FROM suppressions WHERE name = ?1");
 }
 
 void AlertJournal::load(AlertStore& store, AuditLog* audit) {
@@ -269,6 +276,20 @@ void AlertJournal::load(AlertStore& store, AuditLog* audit) {
     committed_[{rover, boot}] = seq;
     store.restore_applied(rover, boot, seq);
   });
+  query("SELECT body FROM suppressions", [&](sqlite3_stmt* stmt) {
+    ByteReader r(blob(stmt, 0));
+    std::uint64_t kind = 0;
+    KeyShelf shelf;
+    OutOfService rule;
+    if (r.u64(kind) && kind == kKeyShelfRow && r.str(shelf.rover) && r.str(shelf.key) && decode(r, shelf.shelf) &&
+        r.done()) {
+      store.restore_key_shelf(shelf);
+    } else if (kind == kOutOfServiceRow && decode(r, rule) && r.done()) {
+      store.restore_out_of_service(rule);
+    } else {
+      throw JournalError("corrupt suppression record in " + file_.string());
+    }
+  });
   store.restore_end();
   if (audit != nullptr) {
     std::vector<AuditEntry> entries;
@@ -339,6 +360,41 @@ void AlertJournal::record_history_pruned(std::uint64_t floor_rev) {
   note_pending();
 }
 
+// Row names: kind, then the target's parts, so one target has one row.
+void AlertJournal::record_key_shelf(const std::string& rover, const std::string& key, const Shelf* shelf) {
+  ByteWriter name;
+  name.u64(kKeyShelfRow);
+  name.str(rover);
+  name.str(key);
+  std::optional<std::string> body;
+  if (shelf != nullptr) {
+    ByteWriter w;
+    w.u64(kKeyShelfRow);
+    w.str(rover);
+    w.str(key);
+    encode(*shelf, w);
+    body = w.take();
+  }
+  pending_.suppressions[name.take()] = std::move(body);
+  note_pending();
+}
+
+void AlertJournal::record_out_of_service(ServiceScope scope, const std::string& value, const OutOfService* rule) {
+  ByteWriter name;
+  name.u64(kOutOfServiceRow);
+  name.u64(static_cast<std::uint64_t>(scope));
+  name.str(value);
+  std::optional<std::string> body;
+  if (rule != nullptr) {
+    ByteWriter w;
+    w.u64(kOutOfServiceRow);
+    encode(*rule, w);
+    body = w.take();
+  }
+  pending_.suppressions[name.take()] = std::move(body);
+  note_pending();
+}
+
 void AlertJournal::after_commit(std::function<void()> callback) {
   // Everything recorded so far is in the pending batch, or (nothing pending)
   // in the one being written, or already committed.
@@ -370,6 +426,7 @@ void AlertJournal::Batch::append(Batch&& later) {
   }
   audit_floor = std::max(audit_floor, later.audit_floor);
   for (const auto& [rover_boot, seq] : later.applied) applied[rover_boot] = seq;
+  for (auto& [name, body] : later.suppressions) suppressions[name] = std::move(body);
   floor = std::max(floor, later.floor);
   rev = std::max(rev, later.rev);
   count += later.count;
@@ -383,6 +440,7 @@ void AlertJournal::Batch::clear() {
   audit.clear();
   audit_floor = 0;
   applied.clear();
+  suppressions.clear();
   floor = 0;
   rev = 0;
   count = 0;
@@ -488,6 +546,14 @@ bool AlertJournal::write_batch() {
     upsert_applied_->bind(2, rover_boot.second);
     upsert_applied_->bind(3, seq);
     ok = upsert_applied_->run(error);
+  }
+  for (const auto& [name, body] : batch.suppressions) {
+    if (!ok) break;
+    ++written;
+    Statement* statement = body ? upsert_suppression_ : delete_suppression_;
+    statement->bind_blob(1, name);
+    if (body) statement->bind_blob(2, *body);
+    ok = statement->run(error);
   }
   if (ok && batch.rev > committed_rev_) {
     set_meta_->bind(1, std::string_view("rev"));
@@ -628,11 +694,54 @@ void AlertJournal::encode(const Alert& a, ByteWriter& w) {
   w.u64(a.rev);
   w.u64(a.created_rev);
   w.str(a.created_by);
-  w.str(a.ack_comment);  // added last: records written before it end at created_by
+  w.str(a.ack_comment);  // added: records written before it end at created_by
+  // Added last: records written before suppression end at ack_comment.
+  w.u64((a.shelf ? 1u : 0u) | (a.out_of_service ? 2u : 0u));
+  if (a.shelf) encode(*a.shelf, w);
+  if (a.out_of_service) encode(*a.out_of_service, w);
+}
+
+void AlertJournal::encode(const Shelf& shelf, ByteWriter& w) {
+  w.str(shelf.by);
+  w.str(shelf.reason);
+  w.u64(shelf.at_ms);
+  w.u64(shelf.until_ms);
+  w.u64((shelf.one_shot ? 1u : 0u) | (shelf.by_key ? 2u : 0u));
+}
+
+bool AlertJournal::decode(ByteReader& r, Shelf& shelf) {
+  std::uint64_t flags = 0;
+  if (!r.str(shelf.by) || !r.str(shelf.reason) || !r.u64(shelf.at_ms) || !r.u64(shelf.until_ms) || !r.u64(flags) ||
+      flags > 3)
+    return false;
+  shelf.one_shot = (flags & 1u) != 0;
+  shelf.by_key = (flags & 2u) != 0;
+  return true;
+}
+
+void AlertJournal::encode(const OutOfService& rule, ByteWriter& w) {
+  w.u64(static_cast<std::uint64_t>(rule.scope));
+  w.str(rule.value);
+  w.str(rule.by);
+  w.str(rule.reason);
+  w.u64(rule.at_ms);
+}
+
+bool AlertJournal::decode(ByteReader& r, OutOfService& rule) {
+  std::uint64_t scope = 0;
+  if (!r.u64(scope) || scope > static_cast<std::uint64_t>(ServiceScope::Source) || !r.str(rule.value) ||
+      !r.str(rule.by) || !r.str(rule.reason) || !r.u64(rule.at_ms))
+    return false;
+  rule.scope = static_cast<ServiceScope>(scope);
+  return true;
 }
 
 bool AlertJournal::decode(std::string_view bytes, Alert& a) {
   ByteReader r(bytes);
+  // `a` may be reused from row to row: what an older record lacks is empty.
+  a.ack_comment.clear();
+  a.shelf.reset();
+  a.out_of_service.reset();
   std::uint64_t format = 0;
   std::uint64_t priority = 0;
   std::uint64_t flags = 0;
@@ -650,7 +759,16 @@ bool AlertJournal::decode(std::string_view bytes, Alert& a) {
   return r.str(a.group_id) && r.u64(a.expires_at_ms) && r.str(a.acknowledged_by) &&
          r.u64(a.acknowledged_at_ms) && r.num(a.occurrences) && r.u64(a.first_seen_ms) && r.u64(a.last_seen_ms) &&
          r.u64(a.timestamp_ms) && r.u64(a.rev) && r.u64(a.created_rev) && r.str(a.created_by) &&
-         (r.done() || (r.str(a.ack_comment) && r.done()));
+         (r.done() || (r.str(a.ack_comment) && decode_suppression(r, a) && r.done()));
+}
+
+bool AlertJournal::decode_suppression(ByteReader& r, Alert& a) {
+  if (r.done()) return true;  // written before suppression
+  std::uint64_t which = 0;
+  if (!r.u64(which) || which > 3) return false;
+  if ((which & 1u) != 0 && !decode(r, a.shelf.emplace())) return false;
+  if ((which & 2u) != 0 && !decode(r, a.out_of_service.emplace())) return false;
+  return true;
 }
 
 void AlertJournal::encode(const AuditEntry& e, ByteWriter& w) {

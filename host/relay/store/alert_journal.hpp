@@ -160,6 +160,8 @@ class AlertJournal final : public StoreRecorder, public AuditRecorder {
   void record_applied_seq(const std::string& rover, std::uint64_t boot_id, std::uint64_t seq) override;
   void record_applied_forgotten(const std::string& rover, std::uint64_t boot_id) override;
   void record_history_pruned(std::uint64_t floor_rev) override;
+  void record_key_shelf(const std::string& rover, const std::string& key, const Shelf* shelf) override;
+  void record_out_of_service(ServiceScope scope, const std::string& value, const OutOfService* rule) override;
 
   // AuditRecorder: the entries go in the next group commit.
   void record_audit(const AuditEntry& entry) override;
@@ -175,11 +177,16 @@ class AlertJournal final : public StoreRecorder, public AuditRecorder {
   static std::string encode(const Tombstone& tombstone);
   static void encode(const Tombstone& tombstone, ByteWriter& out);  // appends
   static bool decode(std::string_view bytes, Tombstone& tombstone);
+  static void encode(const Shelf& shelf, ByteWriter& out);
+  static bool decode(ByteReader& in, Shelf& shelf);
+  static void encode(const OutOfService& rule, ByteWriter& out);
+  static bool decode(ByteReader& in, OutOfService& rule);
 
  private:
   AlertJournal(std::filesystem::path file, sqlite3* db);
   void prepare_statements();
   void load(AlertStore& store, AuditLog* audit);
+  static bool decode_suppression(ByteReader& in, Alert& alert);
   void exec(const char* sql);
   // One transaction setting meta rows (owner thread, writer not running).
   using MetaValue = std::variant<std::uint64_t, std::string>;
@@ -213,6 +220,8 @@ class AlertJournal final : public StoreRecorder, public AuditRecorder {
   Statement* set_meta_ = nullptr;
   Statement* insert_audit_ = nullptr;
   Statement* prune_audit_ = nullptr;
+  Statement* upsert_suppression_ = nullptr;
+  Statement* delete_suppression_ = nullptr;
 
   // A row body in a batch's buffer: every body is encoded into one buffer (no
   // allocation per change). Several changes of one alert in a batch are
@@ -230,6 +239,9 @@ class AlertJournal final : public StoreRecorder, public AuditRecorder {
     std::vector<PendingRow> audit;       // key: the entry's seq
     std::uint64_t audit_floor = 0;       // entries at or below it are deleted
     std::map<RoverBoot, std::uint64_t> applied;
+    // Key shelves and out-of-service rules by row name: the latest word on
+    // each (nullopt: the row is deleted).
+    std::map<std::string, std::optional<std::string>> suppressions;
     std::uint64_t floor = 0;
     std::uint64_t rev = 0;
     std::size_t count = 0;  // changes recorded into it

@@ -49,6 +49,14 @@ class AlertText {
   std::unique_ptr<char[]> block_;
 };
 
+// What few alerts have: a shelf, an out-of-service rule. One pointer in the
+// record, null for the rest.
+struct AlertSuppression {
+  std::optional<Shelf> shelf;
+  std::optional<OutOfService> out_of_service;
+  bool warned = false;  // the shelf's coming end was announced (not journaled)
+};
+
 struct AlertRecord {
   enum Flag : std::uint8_t {
     kPersistent = 1u << 0,
@@ -76,10 +84,12 @@ struct AlertRecord {
   Priority priority = Priority::Info;
   std::uint8_t flags = 0;
   AlertText text;
+  std::unique_ptr<AlertSuppression> suppression;  // null: neither shelved nor out of service
 
   bool has(Flag f) const { return (flags & f) != 0; }
   void set(Flag f, bool on) { flags = static_cast<std::uint8_t>(on ? (flags | f) : (flags & ~f)); }
   bool live() const { return rev != 0; }
+  const Shelf* shelf() const { return suppression && suppression->shelf ? &*suppression->shelf : nullptr; }
 };
 
 // The id clients see: "<rover>-<boot as 16 hex digits>-<seq>" or "ground-<seq>".

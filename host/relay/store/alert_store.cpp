@@ -109,6 +109,12 @@ Alert AlertStore::to_alert(const AlertRecord& r) const {
   a.rev = r.rev;
   a.created_rev = r.created_rev;
   a.created_by.assign(strings_.view(r.created_by));
+  a.shelf.reset();
+  a.out_of_service.reset();
+  if (r.suppression) {
+    a.shelf = r.suppression->shelf;
+    a.out_of_service = r.suppression->out_of_service;
+  }
   return a;
 }
 
@@ -164,6 +170,7 @@ void AlertStore::unindex(Slot slot) {
     if (--held->second == 0) held_by_rover_.erase(held);
   }
   if (r.expires_at_ms != 0) by_expiry_.erase({r.expires_at_ms, slot});
+  if (const Shelf* shelf = r.shelf()) by_shelf_end_.erase({shelf->until_ms, slot});
 }
 
 void AlertStore::note_stale_rev() {
@@ -172,15 +179,6 @@ void AlertStore::note_stale_rev() {
   if (++stale_revs_ <= by_key_.size() + kRevLogSlack) return;
   std::erase_if(by_rev_, [this](const RevEntry& e) { return !current(e); });
   stale_revs_ = 0;
-}
-
-template <class F>
-void AlertStore::for_each_after(std::uint64_t since, F&& f) const {
-  auto it = std::upper_bound(by_rev_.begin(), by_rev_.end(), since,
-                             [](std::uint64_t rev, const RevEntry& e) { return rev < e.rev; });
-  for (; it != by_rev_.end(); ++it) {
-    if (current(*it) && !f(it->slot)) return;
-  }
 }
 
 // ---- rover input ----------------------------------------------------------
@@ -302,6 +300,7 @@ void AlertStore::raise_new(const std::string& rover, std::uint64_t boot_id, std:
   r.last_seen_ms = event.last_seen_ms;
   r.created_rev = rev_ + 1;
   index(slot);
+  suppress_new(slot);
   commit(ChangeType::New, slot, event.last_seen_ms, 0);
 }
 
@@ -333,6 +332,12 @@ void AlertStore::clear_existing(Slot slot, std::uint64_t at_ms) {
   const std::optional<Alert> before = state_before_update(slot);
   AlertRecord& r = records_[slot];
   r.set(AlertRecord::kActive, false);
+  // A one-shot shelf lasts until the condition returns to normal; the alert
+  // then shows as what it is (owed an ack, or gone).
+  if (const Shelf* shelf = r.shelf(); shelf != nullptr && shelf->one_shot) {
+    if (shelf->by_key) erase_key_shelf({std::string(strings_.view(r.rover)), std::string(r.text.key())});
+    set_shelf(slot, std::nullopt);
+  }
   if (!owes_ack(r) && !r.has(AlertRecord::kPersistent)) {
     remove(slot, ChangeType::Remove, at_ms);
     return;
@@ -389,6 +394,7 @@ Alert AlertStore::create(const GroundAlertSpec& spec, std::string_view created_b
   r.last_seen_ms = now_ms;
   r.created_by = strings_.acquire(created_by);
   index(slot);
+  suppress_new(slot);
   commit(ChangeType::New, slot, now_ms, 0);
   return to_alert(records_[slot]);
 }
@@ -510,6 +516,9 @@ void AlertStore::restore_begin(std::string epoch, std::uint64_t rev, std::uint64
   by_rev_.clear();
   stale_revs_ = 0;
   by_expiry_.clear();
+  by_shelf_end_.clear();
+  key_shelves_.clear();
+  out_of_service_.clear();
   held_by_rover_.clear();
   tombstones_.clear();
   applied_seq_.clear();
@@ -554,6 +563,8 @@ bool AlertStore::restore_alert(const Alert& alert) {
   r.created_rev = alert.created_rev;
   r.created_by = strings_.acquire(alert.created_by);
   index(slot);
+  if (alert.shelf) set_shelf(slot, alert.shelf);
+  if (alert.out_of_service) set_out_of_service(slot, &*alert.out_of_service);
   by_rev_.push_back(RevEntry{r.rev, slot});  // sorted by restore_end()
   if (r.expires_at_ms != 0) by_expiry_.emplace(r.expires_at_ms, slot);
   rev_ = std::max(rev_, r.rev);
@@ -587,6 +598,8 @@ void AlertStore::restore(StoreImage image) {
             [](const Tombstone& a, const Tombstone& b) { return a.rev < b.rev; });
   for (auto& tombstone : image.tombstones) restore_tombstone(std::move(tombstone));
   for (const auto& applied : image.applied) restore_applied(applied.rover, applied.boot_id, applied.seq);
+  for (const auto& shelf : image.key_shelves) restore_key_shelf(shelf);
+  for (const auto& rule : image.out_of_service) restore_out_of_service(rule);
   restore_end();
 }
 
@@ -599,6 +612,8 @@ StoreImage AlertStore::image() const {
   image.tombstones.assign(tombstones_.begin(), tombstones_.end());
   for (const auto& [key, applied] : applied_seq_)
     image.applied.push_back(AppliedSeq{key.first, key.second, applied.seq});
+  for (const auto& [key, shelf] : key_shelves_) image.key_shelves.push_back(KeyShelf{key.first, key.second, shelf});
+  for (const auto& [key, rule] : out_of_service_) image.out_of_service.push_back(rule);
   return image;
 }
 
@@ -714,6 +729,8 @@ StoreStats AlertStore::stats(std::uint64_t standing_before_ms) const {
     ++stats.by_priority[static_cast<std::size_t>(r.priority)];
     const AlertState state = alert_state(r.has(AlertRecord::kActive), r.has(AlertRecord::kAcknowledged));
     ++stats.by_state[static_cast<std::size_t>(state)];
+    if (r.shelf() != nullptr) ++stats.shelved;
+    if (r.suppression && r.suppression->out_of_service) ++stats.out_of_service;
     if (r.has(AlertRecord::kActive) && r.priority != Priority::Info && r.first_seen_ms < standing_before_ms) {
       ++stats.standing;
       if (oldest == nullptr || r.first_seen_ms < oldest->first_seen_ms) oldest = &r;

@@ -32,7 +32,9 @@
 #include "store/rover_event.hpp"
 #include "store/slot_index.hpp"
 #include "store/string_pool.hpp"
+#include "store/suppression.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -89,6 +91,8 @@ struct StoreImage {
   std::vector<Alert> alerts;           // any order
   std::vector<Tombstone> tombstones;   // any order
   std::vector<AppliedSeq> applied;     // any order
+  std::vector<KeyShelf> key_shelves;   // any order
+  std::vector<OutOfService> out_of_service;  // any order
 };
 
 // Sees every change before the observer does, plus what the observer does not
@@ -106,6 +110,10 @@ class StoreRecorder {
   virtual void record_applied_forgotten(const std::string& rover, std::uint64_t boot_id) = 0;
   // Tombstones with rev <= floor_rev were pruned.
   virtual void record_history_pruned(std::uint64_t floor_rev) = 0;
+  // The shelf of (rover, key) is now `shelf`; nullptr: it ended.
+  virtual void record_key_shelf(const std::string& rover, const std::string& key, const Shelf* shelf) = 0;
+  // (scope, value) is now out of service by `rule`; nullptr: back in service.
+  virtual void record_out_of_service(ServiceScope scope, const std::string& value, const OutOfService* rule) = 0;
 };
 
 // alert_ack
@@ -120,6 +128,41 @@ struct AckResult {
   Alert alert;
 
   bool ok() const { return status == AckStatus::Ok; }
+};
+
+// alert_shelve: by `alert_id` (with `by_key`: its key too, so re-raises stay
+// shelved), or by `rover` + `key` alone (alert_id empty: a key shelf, and
+// the key's current occurrence if one is held).
+struct ShelveRequest {
+  std::string alert_id;
+  std::string rover;
+  std::string key;
+  bool by_key = false;
+  std::string by;
+  std::string reason;
+  std::uint64_t until_ms = 0;  // required: shelving always expires
+  bool one_shot = false;
+};
+
+enum class SuppressionStatus : std::uint8_t {
+  Ok,
+  NotFound,  // no such alert (or key shelf, or out-of-service rule)
+  TooMany,   // SuppressionLimits reached
+};
+
+struct SuppressionResult {
+  SuppressionStatus status = SuppressionStatus::NotFound;
+  std::optional<Alert> alert;  // the alert after the change, when one changed
+  std::size_t alerts = 0;      // alerts that changed
+  bool ok() const { return status == SuppressionStatus::Ok; }
+};
+
+// A shelf that ended by itself (expiry or, one-shot, return to normal).
+struct ShelfEnded {
+  std::string alert_id;  // empty: a key shelf with no occurrence held
+  std::string rover;
+  std::string key;
+  Shelf shelf;
 };
 
 // alert_create: a ground-raised alert. The store assigns id, key and rev.
@@ -209,6 +252,8 @@ struct StoreStats {
   std::size_t tombstones = 0;
   std::uint64_t history_floor_rev = 0;
   std::size_t pending_expiries = 0;  // alerts with an expiresAt
+  std::size_t shelved = 0;           // alerts shelved (counted in alerts and by_priority too)
+  std::size_t out_of_service = 0;    // alerts whose rover or source is out of service
   // Standing alarms (ISA-18.2 "stale"): alerts other than info whose condition
   // has held since before the `standing_before_ms` stats() was given.
   std::size_t standing = 0;
@@ -299,12 +344,41 @@ class AlertStore {
     return r.has(AlertRecord::kClosable) || !r.has(AlertRecord::kActive);
   }
 
+  // ---- suppression (suppression.hpp) --------------------------------------
+
+  void set_suppression_limits(SuppressionLimits limits) { suppression_limits_ = limits; }
+  // alert_shelve. Shelving a shelved alert replaces its shelf.
+  SuppressionResult shelve(const ShelveRequest& request, std::uint64_t now_ms);
+  // alert_unshelve, by alert id or (alert_id empty) by rover + key: ends the
+  // alert's shelf and, when it was by key, the key's. The alert comes back
+  // unacknowledged while its condition holds: it is announced again.
+  SuppressionResult unshelve(std::string_view alert_id, std::string_view rover, std::string_view key,
+                             std::uint64_t now_ms);
+  // out_of_service: every alert of the rover (or source), held now or raised
+  // later, is suppressed until return_to_service(). Replaces a rule for the same target.
+  SuppressionResult set_out_of_service(const OutOfService& rule, std::uint64_t now_ms);
+  SuppressionResult return_to_service(ServiceScope scope, std::string_view value, std::uint64_t now_ms);
+  const std::map<std::pair<std::string, std::string>, Shelf>& key_shelves() const { return key_shelves_; }
+  const std::map<std::pair<ServiceScope, std::string>, OutOfService>& out_of_service_rules() const {
+    return out_of_service_;
+  }
+  void restore_key_shelf(const KeyShelf& shelf);
+  void restore_out_of_service(const OutOfService& rule);
+
   // ---- time --------------------------------------------------------------
 
   // Removes alerts whose expiresAt is <= now_ms (type Remove). Returns the count.
   std::size_t expire(std::uint64_t now_ms);
   // The earliest expiresAt of any alert; nullopt when none expires.
   std::optional<std::uint64_t> next_expiry() const;
+  // Ends shelves whose time is up: each alert comes back unacknowledged (when
+  // its condition holds) and is announced again. Returns what ended.
+  std::vector<ShelfEnded> expire_shelves(std::uint64_t now_ms);
+  // The earliest end of any shelf; nullopt when nothing is shelved.
+  std::optional<std::uint64_t> next_shelf_expiry() const;
+  // Shelves ending within `lead_ms` of now and not warned of yet (each is
+  // returned once; after a restart, again).
+  std::vector<ShelfEnded> take_shelf_warnings(std::uint64_t now_ms, std::uint64_t lead_ms);
   // Prunes tombstones over the age limit (the count limit is kept on every
   // removal). Returns how many were pruned.
   std::size_t prune_history(std::uint64_t now_ms);
@@ -389,6 +463,15 @@ class AlertStore {
   void commit(ChangeType type, Slot slot, std::uint64_t at_ms, std::uint64_t old_expiry,
               const std::optional<Alert>& before = std::nullopt);
   std::optional<Alert> state_before_update(Slot slot) const;
+  // Suppression of one record: set or end, keeping the shelf-expiry index.
+  void set_shelf(Slot slot, std::optional<Shelf> shelf);
+  void set_out_of_service(Slot slot, const OutOfService* rule);
+  const OutOfService* out_of_service_rule_for(const AlertRecord& r) const;
+  std::size_t apply_out_of_service_rules(std::uint64_t now_ms);
+  void suppress_new(Slot slot);  // a new occurrence: its key's shelf, its rover's or source's rule
+  // Ends the shelf of a held alert; it comes back unacknowledged while active.
+  void end_shelf(Slot slot, std::uint64_t at_ms);
+  void erase_key_shelf(const std::pair<std::string, std::string>& key);
   void prune_front(std::size_t count);
   static bool owes_ack(const AlertRecord& r) {
     return !r.has(AlertRecord::kAcknowledged) && r.priority != Priority::Info;
@@ -411,6 +494,10 @@ class AlertStore {
   std::size_t stale_revs_ = 0;
   std::set<std::pair<std::uint64_t, Slot>> by_expiry_;  // (expires_at_ms, slot), only expiring ones
   std::deque<Tombstone> tombstones_;                    // ordered by rev
+  SuppressionLimits suppression_limits_;
+  std::set<std::pair<std::uint64_t, Slot>> by_shelf_end_;  // (until_ms, slot) of shelved alerts
+  std::map<std::pair<std::string, std::string>, Shelf> key_shelves_;         // (rover, key)
+  std::map<std::pair<ServiceScope, std::string>, OutOfService> out_of_service_;
   // One entry per rover boot seen, kept so that a replay after a relay-side
   // disconnect is recognised; at most kBootsKeptPerRover per rover, the most
   // recently applied (a rover replays only its current boot's frames).
@@ -432,5 +519,15 @@ class AlertStore {
 
 // 32 lowercase hex digits from the system's random source.
 std::string make_random_epoch();
+
+// In the header: alert_store.cpp and alert_store_suppression.cpp both walk the log.
+template <class F>
+void AlertStore::for_each_after(std::uint64_t since, F&& f) const {
+  auto it = std::upper_bound(by_rev_.begin(), by_rev_.end(), since,
+                             [](std::uint64_t rev, const RevEntry& e) { return rev < e.rev; });
+  for (; it != by_rev_.end(); ++it) {
+    if (current(*it) && !f(it->slot)) return;
+  }
+}
 
 }  // namespace rover_alerts::relay

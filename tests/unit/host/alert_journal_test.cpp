@@ -210,6 +210,50 @@ BOOST_AUTO_TEST_CASE(audit_entries_survive_reopening_and_pruning_reaches_the_fil
   BOOST_TEST(again.query({}).entries.front().seq == 3u);
 }
 
+// Shelves (on alerts and on keys) and out-of-service rules are in the file:
+// a reopened store has them all, and what ended is gone from it.
+BOOST_AUTO_TEST_CASE(suppression_survives_reopening) {
+  TempDir dir("journal-test");
+  StoreImage before;
+  {
+    Durable d(db_in(dir));
+    d.store.apply_rover_event("R1", kBoot, 1, raise("a"));
+    d.store.apply_rover_event("R1", kBoot, 2, raise("b"));
+    ShelveRequest shelve;
+    shelve.alert_id = d.store.find("R1", "a")->id;
+    shelve.by_key = true;
+    shelve.by = "ada";
+    shelve.reason = "swap";
+    shelve.until_ms = 90'000;
+    shelve.one_shot = true;
+    BOOST_TEST(d.store.shelve(shelve, 2000).ok());
+    ShelveRequest ahead;
+    ahead.rover = "R2";
+    ahead.key = "k";
+    ahead.by = "ada";
+    ahead.reason = "known noise";
+    ahead.until_ms = 80'000;
+    BOOST_TEST(d.store.shelve(ahead, 2000).ok());
+    ahead.key = "gone";
+    BOOST_TEST(d.store.shelve(ahead, 2000).ok());
+    BOOST_TEST(d.store.unshelve({}, "R2", "gone", 2100).ok());
+    BOOST_TEST(d.store.set_out_of_service(OutOfService{ServiceScope::Source, "power", "root", "rewiring", 2200}, 2200).ok());
+    BOOST_TEST(d.store.set_out_of_service(OutOfService{ServiceScope::Rover, "R9", "root", "parked", 2300}, 2300).ok());
+    BOOST_TEST(d.store.return_to_service(ServiceScope::Rover, "R9", 2400).ok());
+    BOOST_TEST(d.journal->flush());
+    before = d.store.image();
+  }
+  Durable again(db_in(dir));
+  const StoreImage after = again.store.image();
+  BOOST_TEST((after.alerts == before.alerts));
+  BOOST_TEST_REQUIRE(after.key_shelves.size() == 2u);  // R1/a (by key) and R2/k
+  BOOST_TEST((after.key_shelves == before.key_shelves));
+  BOOST_TEST_REQUIRE(after.out_of_service.size() == 1u);
+  BOOST_TEST(after.out_of_service[0].reason == "rewiring");
+  BOOST_TEST(again.store.find("R1", "a")->shelf->one_shot);
+  BOOST_TEST(again.store.find("R1", "b")->out_of_service->by == "root");
+}
+
 // A record journaled before acknowledgements had comments ends at createdBy:
 // it still decodes (with no comment); one with trailing garbage does not.
 BOOST_AUTO_TEST_CASE(records_from_before_ack_comments_still_decode) {
@@ -225,11 +269,19 @@ BOOST_AUTO_TEST_CASE(records_from_before_ack_comments_still_decode) {
   Alert decoded;
   BOOST_TEST_REQUIRE(AlertJournal::decode(current, decoded));
   BOOST_TEST(decoded.ack_comment == "why");
-  // The old format: the same bytes without the trailing string (a varint length and its bytes).
-  const std::string old = current.substr(0, current.size() - 1 - a.ack_comment.size());
+  // Before suppression: the same bytes without the trailing flags (one varint, 0).
+  BOOST_TEST_REQUIRE(current.back() == '\0');
+  const std::string before_suppression = current.substr(0, current.size() - 1);
+  BOOST_TEST_REQUIRE(AlertJournal::decode(before_suppression, decoded));
+  BOOST_TEST(decoded.ack_comment == "why");
+  // Before comments: without the comment either (a varint length and its bytes).
+  const std::string old = before_suppression.substr(0, before_suppression.size() - 1 - a.ack_comment.size());
   Alert from_old;
+  from_old.ack_comment = "left from the row before";  // the journal reuses one Alert for every row
+  from_old.shelf = Shelf{"x", "y", 1, 2, false, false};
   BOOST_TEST_REQUIRE(AlertJournal::decode(old, from_old));
   BOOST_TEST(from_old.ack_comment.empty());
+  BOOST_TEST(!from_old.shelf.has_value());
   BOOST_TEST(from_old.acknowledged_by == "ada");
   BOOST_TEST(!AlertJournal::decode(current + "x", decoded));
 }
@@ -587,11 +639,15 @@ BOOST_AUTO_TEST_CASE(encoding_round_trips_and_rejects_garbage) {
   a.rev = 6;
   a.created_by = "ann";
   a.ack_comment = "c";
+  a.shelf = Shelf{"ada", "why", 7, 8, true, true};
+  a.out_of_service = OutOfService{ServiceScope::Source, "s", "root", "rewiring", 9};
   Alert b;
   BOOST_TEST(AlertJournal::decode(AlertJournal::encode(a), b));
   BOOST_TEST((a == b));
   const std::string bytes = AlertJournal::encode(a);
+  // Cut anywhere inside the suppression part (it ends with the rule's time, one byte).
   BOOST_TEST(!AlertJournal::decode(bytes.substr(0, bytes.size() - 1), b));
+  BOOST_TEST(!AlertJournal::decode(bytes.substr(0, bytes.size() - 5), b));
   BOOST_TEST(!AlertJournal::decode(bytes + "x", b));
   BOOST_TEST(!AlertJournal::decode("", b));
   Tombstone t{"id", "R1", "k", "s", Priority::Critical, ChangeType::Clear, 9, 10};

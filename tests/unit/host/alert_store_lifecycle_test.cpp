@@ -1,11 +1,13 @@
 // The store's lifecycle rules beyond rover ingest: acknowledgement, ground
-// alerts, clear by criteria, expiry, history (tombstones) and resync pages.
+// alerts, clear by criteria, expiry, history (tombstones), resync pages, and
+// suppression (shelving, out of service) with a clock the tests hold.
 
 #include "store/alert_store.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -51,6 +53,16 @@ struct Recorder final : StoreRecorder {
   }
   std::vector<AppliedSeq> forgotten;
   void record_history_pruned(std::uint64_t floor_rev) override { floor = floor_rev; }
+  std::map<std::pair<std::string, std::string>, Shelf> key_shelves;  // the latest word on each
+  std::map<std::pair<ServiceScope, std::string>, OutOfService> out_of_service;
+  void record_key_shelf(const std::string& rover, const std::string& key, const Shelf* shelf) override {
+    if (shelf != nullptr) key_shelves[{rover, key}] = *shelf;
+    else key_shelves.erase({rover, key});
+  }
+  void record_out_of_service(ServiceScope scope, const std::string& value, const OutOfService* rule) override {
+    if (rule != nullptr) out_of_service[{scope, value}] = *rule;
+    else out_of_service.erase({scope, value});
+  }
 };
 
 struct Fixture {
@@ -590,6 +602,198 @@ BOOST_AUTO_TEST_CASE(recorder_sees_changes_seqs_and_pruning_first) {
   BOOST_TEST(r.tombstones.size() == 2u);
   BOOST_TEST(r.floor == 3u);
   for (std::size_t i = 0; i < r.changes.size(); ++i) BOOST_TEST(r.changes[i].rev == f.changes[i].rev);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- suppression: shelving and out of service (clock: the tests' ms) --------
+
+BOOST_AUTO_TEST_SUITE(alert_store_suppression)
+
+namespace {
+
+ShelveRequest shelve_id(std::string id, std::uint64_t until, bool one_shot = false) {
+  ShelveRequest r;
+  r.alert_id = std::move(id);
+  r.by = "ada";
+  r.reason = "sensor swap";
+  r.until_ms = until;
+  r.one_shot = one_shot;
+  return r;
+}
+
+ShelveRequest shelve_key(std::string rover, std::string key, std::uint64_t until) {
+  ShelveRequest r;
+  r.rover = std::move(rover);
+  r.key = std::move(key);
+  r.by = "ada";
+  r.reason = "chattering";
+  r.until_ms = until;
+  return r;
+}
+
+OutOfService rule(ServiceScope scope, std::string value) {
+  return OutOfService{scope, std::move(value), "root", "maintenance", 1700};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_shelved_alert_is_kept_updated_and_counted_with_who_why_and_until) {
+  Fixture f;
+  f.apply(raise("a", Priority::Critical));
+  const auto result = f.store.shelve(shelve_id(f.id_of("a"), 9000), 2000);
+  BOOST_TEST_REQUIRE(result.ok());
+  BOOST_TEST_REQUIRE(result.alert->shelf.has_value());
+  BOOST_TEST(result.alert->shelf->by == "ada");
+  BOOST_TEST(result.alert->shelf->reason == "sensor swap");
+  BOOST_TEST(result.alert->shelf->until_ms == 9000u);
+  BOOST_TEST(result.alert->suppressed());
+  BOOST_TEST((f.changes.back().changed & kFieldShelf) != 0u);
+  f.apply(raise("a", Priority::Critical, 2500));  // a re-raise updates it, still shelved
+  BOOST_TEST(f.store.find("R1", "a")->occurrences == 2u);
+  BOOST_TEST(f.store.find("R1", "a")->shelf.has_value());
+  const StoreStats stats = f.store.stats();
+  BOOST_TEST(stats.alerts == 1u);
+  BOOST_TEST(stats.shelved == 1u);
+  BOOST_TEST(stats.by_priority[0] == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_shelf_brings_the_alert_back_unacknowledged_after_a_warning) {
+  Fixture f;
+  f.apply(raise("a"));
+  const std::string id = f.id_of("a");
+  f.store.shelve(shelve_id(id, 9000), 2000);
+  f.store.acknowledge(id, "bob", 2100, "seen");
+  BOOST_TEST((f.store.next_shelf_expiry() == std::optional<std::uint64_t>(9000)));
+  BOOST_TEST(f.store.take_shelf_warnings(7000, 1000).empty());  // 8000 < 9000
+  const auto warned = f.store.take_shelf_warnings(8000, 1000);
+  BOOST_TEST_REQUIRE(warned.size() == 1u);
+  BOOST_TEST(warned[0].alert_id == id);
+  BOOST_TEST(f.store.take_shelf_warnings(8500, 1000).empty());  // once
+  BOOST_TEST(f.store.expire_shelves(8999).empty());
+  const auto ended = f.store.expire_shelves(9000);
+  BOOST_TEST_REQUIRE(ended.size() == 1u);
+  const Alert back = *f.store.find_by_id(id);
+  BOOST_TEST(!back.shelf.has_value());
+  BOOST_TEST((back.state() == AlertState::ActiveUnacked));
+  BOOST_TEST(back.acknowledged_by.empty());
+  BOOST_TEST((f.changes.back().changed & kFieldShelf) != 0u);
+  BOOST_TEST(f.changes.back().alert.timestamp_ms == 9000u);
+  BOOST_TEST(!f.store.next_shelf_expiry().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_one_shot_shelf_ends_when_the_alert_returns_to_normal) {
+  Fixture f;
+  f.apply(raise("a"));
+  const std::string id = f.id_of("a");
+  f.store.shelve(shelve_id(id, 90'000, true), 2000);
+  f.apply(clear_of("a", 3000));
+  const Alert after = *f.store.find_by_id(id);
+  BOOST_TEST(!after.shelf.has_value());
+  BOOST_TEST((after.state() == AlertState::RtnUnacked));  // still owed an ack: nothing hides what happened
+  BOOST_TEST(!f.store.next_shelf_expiry().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_key_shelf_holds_re_raises_and_ends_with_its_time) {
+  Fixture f;
+  Recorder r;
+  f.store.set_recorder(&r);
+  f.apply(raise("a", Priority::Medium));
+  ShelveRequest by_key = shelve_id(f.id_of("a"), 9000);
+  by_key.by_key = true;
+  BOOST_TEST(f.store.shelve(by_key, 2000).ok());
+  BOOST_TEST(r.key_shelves.size() == 1u);
+  f.store.acknowledge(f.id_of("a"), "bob", 2100);
+  f.apply(clear_of("a", 2200));  // acked and normal: removed
+  BOOST_TEST(!f.store.find("R1", "a").has_value());
+  f.apply(raise("a", Priority::Medium, 3000));  // a new occurrence starts shelved
+  const Alert again = *f.store.find("R1", "a");
+  BOOST_TEST_REQUIRE(again.shelf.has_value());
+  BOOST_TEST(again.shelf->by_key);
+  BOOST_TEST(again.shelf->until_ms == 9000u);
+  const auto ended = f.store.expire_shelves(9000);
+  BOOST_TEST_REQUIRE(ended.size() == 1u);  // the key's shelf, with its occurrence
+  BOOST_TEST(ended[0].alert_id == again.id);
+  BOOST_TEST(!f.store.find("R1", "a")->shelf.has_value());
+  BOOST_TEST(r.key_shelves.empty());
+  BOOST_TEST(f.store.key_shelves().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_key_may_be_shelved_before_it_is_raised_and_unshelved_by_key) {
+  Fixture f;
+  BOOST_TEST(f.store.shelve(shelve_key("R1", "b", 9000), 2000).ok());
+  f.apply(raise("b"));
+  BOOST_TEST(f.store.find("R1", "b")->shelf.has_value());
+  const auto result = f.store.unshelve({}, "R1", "b", 3000);
+  BOOST_TEST(result.ok());
+  BOOST_TEST(result.alerts == 1u);
+  BOOST_TEST(!f.store.find("R1", "b")->shelf.has_value());
+  BOOST_TEST(f.store.key_shelves().empty());
+  BOOST_TEST((f.store.unshelve({}, "R1", "b", 3000).status == SuppressionStatus::NotFound));
+}
+
+BOOST_AUTO_TEST_CASE(unshelve_of_an_unknown_or_unshelved_alert_is_not_found) {
+  Fixture f;
+  f.apply(raise("a"));
+  BOOST_TEST((f.store.unshelve(f.id_of("a"), {}, {}, 2000).status == SuppressionStatus::NotFound));
+  BOOST_TEST((f.store.unshelve("R1-0000000000000000-99", {}, {}, 2000).status == SuppressionStatus::NotFound));
+  BOOST_TEST((f.store.shelve(shelve_id("nope", 9000), 2000).status == SuppressionStatus::NotFound));
+}
+
+BOOST_AUTO_TEST_CASE(key_shelves_past_the_limit_are_refused) {
+  Fixture f;
+  f.store.set_suppression_limits(SuppressionLimits{2, 1});
+  BOOST_TEST(f.store.shelve(shelve_key("R1", "a", 9000), 2000).ok());
+  BOOST_TEST(f.store.shelve(shelve_key("R1", "b", 9000), 2000).ok());
+  BOOST_TEST(f.store.shelve(shelve_key("R1", "b", 9500), 2000).ok());  // a replacement is no more
+  BOOST_TEST((f.store.shelve(shelve_key("R1", "c", 9000), 2000).status == SuppressionStatus::TooMany));
+  BOOST_TEST(f.store.key_shelves().size() == 2u);
+  BOOST_TEST(f.store.set_out_of_service(rule(ServiceScope::Rover, "R1"), 2000).ok());
+  BOOST_TEST((f.store.set_out_of_service(rule(ServiceScope::Rover, "R2"), 2000).status == SuppressionStatus::TooMany));
+}
+
+BOOST_AUTO_TEST_CASE(out_of_service_covers_held_and_new_alerts_until_returned_to_service) {
+  Fixture f;
+  f.apply(raise("a"), "R1");
+  f.apply(raise("a"), "R2");
+  const auto set = f.store.set_out_of_service(rule(ServiceScope::Rover, "R1"), 2000);
+  BOOST_TEST(set.alerts == 1u);
+  BOOST_TEST(f.store.find("R1", "a")->out_of_service.has_value());
+  BOOST_TEST(!f.store.find("R2", "a")->out_of_service.has_value());
+  f.apply(raise("b"), "R1");
+  BOOST_TEST(f.store.find("R1", "b")->out_of_service->reason == "maintenance");
+  BOOST_TEST(f.store.stats().out_of_service == 2u);
+  const auto back = f.store.return_to_service(ServiceScope::Rover, "R1", 3000);
+  BOOST_TEST(back.alerts == 2u);
+  BOOST_TEST(!f.store.find("R1", "a")->suppressed());
+  BOOST_TEST((f.store.return_to_service(ServiceScope::Rover, "R1", 3000).status == SuppressionStatus::NotFound));
+}
+
+BOOST_AUTO_TEST_CASE(an_alert_stays_out_of_service_while_its_source_is) {
+  Fixture f;
+  f.apply(raise("a"));  // source "power"
+  f.store.set_out_of_service(rule(ServiceScope::Rover, "R1"), 2000);
+  f.store.set_out_of_service(rule(ServiceScope::Source, "power"), 2000);
+  BOOST_TEST((f.store.find("R1", "a")->out_of_service->scope == ServiceScope::Rover));
+  f.store.return_to_service(ServiceScope::Rover, "R1", 3000);
+  BOOST_TEST((f.store.find("R1", "a")->out_of_service->scope == ServiceScope::Source));
+  f.store.return_to_service(ServiceScope::Source, "power", 3000);
+  BOOST_TEST(!f.store.find("R1", "a")->out_of_service.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(suppression_survives_image_and_restore) {
+  Fixture f;
+  f.apply(raise("a"));
+  f.store.shelve(shelve_id(f.id_of("a"), 9000, true), 2000);
+  f.store.shelve(shelve_key("R1", "later", 8000), 2000);
+  f.store.set_out_of_service(rule(ServiceScope::Source, "power"), 2000);
+  AlertStore copy(kEpoch);
+  copy.restore(f.store.image());
+  BOOST_TEST((copy.snapshot() == f.store.snapshot()));
+  BOOST_TEST((copy.key_shelves() == f.store.key_shelves()));
+  BOOST_TEST((copy.out_of_service_rules() == f.store.out_of_service_rules()));
+  BOOST_TEST((copy.next_shelf_expiry() == std::optional<std::uint64_t>(8000)));
+  BOOST_TEST(copy.expire_shelves(9000).size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -178,6 +178,48 @@ BOOST_AUTO_TEST_CASE(alert_requests_pass_the_envelope_and_keep_their_limits) {
   expect_code(R"({"type":"alert_clear"})", ErrorCode::BadRequest);
 }
 
+const AlertRequest& alert_request(const Request& request) { return std::get<AlertRequest>(request.body); }
+
+BOOST_AUTO_TEST_CASE(alert_shelve_names_an_alert_or_a_key_always_expires_and_gives_a_reason) {
+  const auto by_id = decode_ok(R"({"type":"alert_shelve","alertId":"a1","durationSeconds":60,"reason":"swap"})");
+  const auto& shelve = std::get<ShelveAlertRequest>(alert_request(by_id));
+  BOOST_TEST(shelve.alert_id == "a1");
+  BOOST_TEST(!shelve.by_key);
+  BOOST_TEST(*shelve.duration_s == 60u);
+  BOOST_TEST(shelve.reason == "swap");
+  const auto by_key = decode_ok(R"({"type":"alert_shelve","key":"k","rover":"r","scope":"key","oneShot":true,"reason":"x"})");
+  const auto& key = std::get<ShelveAlertRequest>(alert_request(by_key));
+  BOOST_TEST(key.by_key);
+  BOOST_TEST(key.one_shot);
+  BOOST_TEST(!key.duration_s.has_value());  // one-shot: the relay's maximum
+  const std::string shelve_a1 = R"({"type":"alert_shelve","alertId":"a1",)";
+  expect_code(shelve_a1 + R"("durationSeconds":60})", ErrorCode::BadRequest);                  // no reason
+  expect_code(shelve_a1 + R"("durationSeconds":60,"reason":""})", ErrorCode::BadRequest);      // empty reason
+  expect_code(shelve_a1 + R"("reason":"r"})", ErrorCode::BadRequest);                          // never expires
+  expect_code(shelve_a1 + R"("durationSeconds":0,"reason":"r"})", ErrorCode::BadRequest);
+  expect_code(shelve_a1 + R"("durationSeconds":-5,"reason":"r"})", ErrorCode::BadRequest);
+  expect_code(shelve_a1 + R"("durationSeconds":60,"reason":"r","scope":"rover"})", ErrorCode::BadRequest);
+  expect_code(shelve_a1 + R"("durationSeconds":60,"reason":")" + std::string(257, 'r') + R"("})", ErrorCode::TooLarge);
+  expect_code(R"({"type":"alert_shelve","alertId":"a1","key":"k","durationSeconds":1,"reason":"r"})", ErrorCode::BadRequest);
+  expect_code(R"({"type":"alert_shelve","durationSeconds":1,"reason":"r"})", ErrorCode::BadRequest);  // names nothing
+  expect_code(R"({"type":"alert_shelve","key":"k","scope":"alert","durationSeconds":1,"reason":"r"})", ErrorCode::BadRequest);
+  expect_code(R"({"type":"alert_unshelve","alertId":"a1","rover":"r"})", ErrorCode::BadRequest);
+  BOOST_TEST(std::get<UnshelveAlertRequest>(alert_request(decode_ok(R"({"type":"alert_unshelve","key":"k"})"))).key == "k");
+}
+
+BOOST_AUTO_TEST_CASE(out_of_service_names_a_rover_or_source_with_a_reason) {
+  const auto set = decode_ok(R"({"type":"out_of_service","scope":"source","value":"power","reason":"rewiring"})");
+  const auto& rule = std::get<OutOfServiceRequest>(alert_request(set));
+  BOOST_TEST((rule.scope == ServiceScope::Source));
+  BOOST_TEST(rule.value == "power");
+  expect_code(R"({"type":"out_of_service","scope":"source","value":"power"})", ErrorCode::BadRequest);
+  expect_code(R"({"type":"out_of_service","scope":"planet","value":"mars","reason":"r"})", ErrorCode::BadRequest);
+  expect_code(R"({"type":"return_to_service","scope":"rover"})", ErrorCode::BadRequest);
+  BOOST_TEST(std::get<ReturnToServiceRequest>(
+                 alert_request(decode_ok(R"({"type":"return_to_service","scope":"rover","value":"r1"})"))).value == "r1");
+  BOOST_TEST(std::holds_alternative<SuppressionListRequest>(alert_request(decode_ok(R"({"type":"suppression_list"})"))));
+}
+
 BOOST_AUTO_TEST_CASE(configured_field_limits_reach_alert_requests) {
   DecoderLimits limits;
   limits.fields.max_title_bytes = 4;

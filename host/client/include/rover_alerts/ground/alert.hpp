@@ -59,6 +59,12 @@ class Alert {
   std::string_view acknowledged_by() const { return text("acknowledgedBy"); }
   std::string_view ack_comment() const { return text("ackComment"); }
   bool acknowledged() const { return flag("acknowledged"); }
+  // Shelved by an operator, or its rover or source out of service: kept and
+  // counted, not announced (no sound, no banner).
+  const boost::json::object* shelved() const { return object("shelved"); }
+  const boost::json::object* out_of_service() const { return object("outOfService"); }
+  bool suppressed() const { return shelved() != nullptr || out_of_service() != nullptr; }
+  const boost::json::object* object(std::string_view field) const;  // an object field; null when absent
 
   // The whole AlertWebSocketMessage of its latest change.
   const boost::json::object& message_json() const { return latest_.message; }
