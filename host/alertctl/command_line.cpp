@@ -19,6 +19,10 @@ constexpr std::array kCommands = {
     Command{"ack", "ID...", "acknowledge alerts (ids as arguments, or one per line on stdin with -)"},
     Command{"create", "--priority P --source S --message M", "raise a ground alert (admin)"},
     Command{"clear", "--id ID | --source S | --priority P | --group G", "clear alerts (operator, admin)"},
+    Command{"shelve", "ID | --key K [--rover R]", "shelve an alert (or its key) --for AGE with a --reason (operator, admin)"},
+    Command{"unshelve", "ID | --key K [--rover R]", "end a shelf now: the alert is announced again (operator, admin)"},
+    Command{"out-of-service", "--rover R | --source S", "suppress a rover's or source's alerts until returned, with a --reason (admin)"},
+    Command{"return-to-service", "--rover R | --source S", "end an out-of-service (admin)"},
     Command{"stats", "", "the relay's figures: alerts, clients, rovers and their losses, alarm rate"},
     Command{"log", "", "the audit trail: who acknowledged, created, cleared, signed in or was refused (operator, admin)"},
     Command{"completion", "bash", "print the bash completion script"},
@@ -48,8 +52,10 @@ constexpr std::array kOptions = {
     OptionSpec{"--timeout", "", "SECONDS", "*", "give up connecting or waiting for an answer after this (default 10)"},
     OptionSpec{"--priority", "-p", "P[,P]", "watch list sync create clear",
                "critical, high, medium, low, info (filters: repeatable or a comma list)"},
-    OptionSpec{"--source", "-s", "S", "watch list sync create clear", "the alert source (filters: repeatable)"},
-    OptionSpec{"--rover", "-r", "ID", "watch list sync", "only this rover's alerts (repeatable)"},
+    OptionSpec{"--source", "-s", "S", "watch list sync create clear out-of-service return-to-service",
+               "the alert source (filters: repeatable)"},
+    OptionSpec{"--rover", "-r", "ID", "watch list sync shelve unshelve out-of-service return-to-service",
+               "only this rover's alerts (filters: repeatable); the rover of a --key"},
     OptionSpec{"--state", "", "STATE", "watch list sync",
                "active_unacked, active_acked, rtn_unacked, latched (repeatable)"},
     OptionSpec{"--since-rev", "", "N", "list sync", "what changed after revision N (list: the same as sync)"},
@@ -62,6 +68,11 @@ constexpr std::array kOptions = {
     OptionSpec{"--group", "-g", "G", "create clear", "the alert's group id"},
     OptionSpec{"--persistent", "", "", "create", "kept until cleared, even once acknowledged"},
     OptionSpec{"--id", "", "ID", "clear", "clear this alert (repeatable)"},
+    OptionSpec{"--key", "-k", "KEY", "shelve unshelve", "an alert key (source/code) instead of an id"},
+    OptionSpec{"--for", "", "AGE", "shelve", "how long: 90s, 30m, 8h (at most the relay's --shelve-max)"},
+    OptionSpec{"--one-shot", "", "", "shelve", "also end the shelf when the alert returns to normal"},
+    OptionSpec{"--by-key", "", "", "shelve", "shelve the alert's key too: its re-raises stay shelved"},
+    OptionSpec{"--reason", "", "TEXT", "shelve out-of-service", "why (required, at most 256 bytes)"},
     OptionSpec{"--user", "-u", "USER", "log", "only what this user did"},
     OptionSpec{"--alert", "", "ID", "log", "only what concerned this alert"},
     OptionSpec{"--action", "", "ACTION", "log", "alert_ack, alert_create, alert_clear, auth, reload, ..."},
@@ -115,6 +126,10 @@ std::string apply(const OptionSpec& o, std::string_view value, Options& out) {
   else if (n == "--quiet") out.quiet = true;
   else if (n == "--include-acknowledged") out.include_acknowledged = true;
   else if (n == "--persistent") out.persistent = true;
+  else if (n == "--one-shot") out.one_shot = true;
+  else if (n == "--by-key") out.by_key = true;
+  else if (n == "--key") out.key = std::string(value);
+  else if (n == "--reason") out.reason = std::string(value);
   else if (n == "--url") out.url = std::string(value);
   else if (n == "--token") out.token = std::string(value);
   else if (n == "--ca-file") out.ca_file = std::string(value);
@@ -143,7 +158,9 @@ std::string apply(const OptionSpec& o, std::string_view value, Options& out) {
       return error;
     }
   } else if (n == "--source") {
-    if (out.command == "create" || out.command == "clear") out.source = std::string(value);
+    if (out.command == "create" || out.command == "clear" || out.command == "out-of-service" ||
+        out.command == "return-to-service")
+      out.source = std::string(value);
     else out.sources.emplace_back(value);
   } else if (n == "--rover") out.rovers.emplace_back(value);
   else if (n == "--state") {
@@ -164,13 +181,13 @@ std::string apply(const OptionSpec& o, std::string_view value, Options& out) {
   else if (n == "--user") out.user = std::string(value);
   else if (n == "--alert") out.alert = std::string(value);
   else if (n == "--action") out.action = std::string(value);
-  else if (n == "--since") {
+  else if (n == "--since" || n == "--for") {
     const auto count = value.empty() ? std::nullopt : number(value.substr(0, value.size() - 1));
     const char unit = value.empty() ? '?' : value.back();
     const std::uint64_t scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
     if (!count || scale == 0 || *count == 0 || *count > 3650ull * 86400 / scale)
       return bad("an age like 90s, 30m, 12h or 7d");
-    out.since = std::chrono::seconds(static_cast<std::int64_t>(*count * scale));
+    (n == "--for" ? out.duration : out.since) = std::chrono::seconds(static_cast<std::int64_t>(*count * scale));
   }
   return {};
 }
@@ -188,8 +205,22 @@ std::string check_command(const Options& o) {
   if (c == "clear" && o.ids.empty() && o.source.empty() && !o.priority && o.group.empty())
     return "clear needs at least one of --id, --source, --priority, --group";
   if (c == "sync" && !o.since_rev) return "sync needs --since-rev N (0: everything the relay holds)";
+  if (c == "shelve" || c == "unshelve") {
+    if (o.args.size() + (o.key.empty() ? 0 : 1) != 1) return std::string(c) + " needs one alert id, or --key K";
+    if (!o.key.empty() && o.rovers.size() > 1) return "--key names one rover's key: one --rover at most";
+    if (o.key.empty() && !o.rovers.empty()) return "--rover goes with --key";
+  }
+  if (c == "shelve") {
+    if (!o.duration && !o.one_shot) return "shelve needs --for AGE (shelving always expires), or --one-shot";
+    if (o.reason.empty()) return "shelve needs --reason";
+    if (o.by_key && !o.key.empty()) return "--by-key goes with an alert id (--key already shelves a key)";
+  }
+  if (c == "out-of-service" || c == "return-to-service") {
+    if (o.rovers.size() + (o.source.empty() ? 0 : 1) != 1) return std::string(c) + " needs one --rover R or --source S";
+    if (c == "out-of-service" && o.reason.empty()) return "out-of-service needs --reason";
+  }
   if (c == "completion" && (o.args.size() != 1 || o.args[0] != "bash")) return "completion supports: bash";
-  if ((c != "ack" && c != "completion" && c != "help") && !o.args.empty())
+  if ((c != "ack" && c != "completion" && c != "help" && c != "shelve" && c != "unshelve") && !o.args.empty())
     return std::string(c) + " takes no arguments, got `" + o.args[0] + "`";
   if (o.quiet && o.output != Output::Table) return "-q and -o go separately: -q prints ids only";
   return {};

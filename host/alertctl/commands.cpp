@@ -281,6 +281,63 @@ int run_log(const Options& o, bool color) {
   return session.run();
 }
 
+namespace {
+
+// The alert a shelve or unshelve names: an id, or a key (with its rover).
+void add_target(const Options& o, json::object& request) {
+  if (!o.args.empty()) {
+    request["alertId"] = o.args.front();
+    return;
+  }
+  request["key"] = o.key;
+  if (!o.rovers.empty()) request["rover"] = o.rovers.front();
+}
+
+std::string target_name(const Options& o) {
+  if (!o.args.empty()) return o.args.front();
+  return (o.rovers.empty() ? std::string() : o.rovers.front() + "/") + o.key;
+}
+
+}  // namespace
+
+int run_shelve(const Options& o, bool color) {
+  json::object request{{"type", "alert_shelve"}, {"reason", o.reason}, {"oneShot", o.one_shot}};
+  add_target(o, request);
+  if (o.by_key || !o.key.empty()) request["scope"] = "key";
+  if (o.duration) request["durationSeconds"] = o.duration->count();
+  return one_request(o, color, std::move(request), [&o](Printer& printer, const json::object& result) {
+    const json::value* shelved = result.if_contains("shelved");
+    const json::value* until = shelved != nullptr && shelved->is_object() ? shelved->as_object().if_contains("until") : nullptr;
+    const std::string when = until != nullptr && until->is_number() ? clock_time(until->to_number<std::int64_t>()) : "?";
+    printer.answer("shelved " + target_name(o) + " until " + when, result, target_name(o));
+  });
+}
+
+int run_unshelve(const Options& o, bool color) {
+  json::object request{{"type", "alert_unshelve"}};
+  add_target(o, request);
+  return one_request(o, color, std::move(request), [&o](Printer& printer, const json::object& result) {
+    printer.answer("unshelved " + target_name(o), result, target_name(o));
+  });
+}
+
+int run_service(const Options& o, bool color) {
+  const bool out = o.command == "out-of-service";
+  const bool rover = !o.rovers.empty();
+  const std::string value = rover ? o.rovers.front() : o.source;
+  json::object request{{"type", out ? "out_of_service" : "return_to_service"},
+                       {"scope", rover ? "rover" : "source"},
+                       {"value", value}};
+  if (out) request["reason"] = o.reason;
+  return one_request(o, color, std::move(request), [&](Printer& printer, const json::object& result) {
+    const json::value* n = result.if_contains("alerts");
+    const std::string count = n != nullptr && n->is_number() ? std::to_string(n->to_number<std::uint64_t>()) : "0";
+    printer.answer(std::string(rover ? "rover " : "source ") + value + (out ? " out of service" : " back in service") +
+                       " (" + count + " alert(s))",
+                   result, value);
+  });
+}
+
 int run_stats(const Options& o, bool color) {
   return one_request(o, color, json::object{{"type", "get_stats"}},
                      [](Printer& printer, const json::object& result) { printer.stats(result); });

@@ -12,6 +12,9 @@ int run_sync(const Options& options, bool color);
 int run_ack(const Options& options, bool color);
 int run_create(const Options& options, bool color);
 int run_clear(const Options& options, bool color);
+int run_shelve(const Options& options, bool color);
+int run_unshelve(const Options& options, bool color);
+int run_service(const Options& options, bool color);  // out-of-service, return-to-service
 int run_stats(const Options& options, bool color);
 int run_log(const Options& options, bool color);
 

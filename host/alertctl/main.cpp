@@ -42,6 +42,9 @@ int run(Options& o) {
   if (o.command == "create") return run_create(o, color);
   if (o.command == "clear") return run_clear(o, color);
   if (o.command == "log") return run_log(o, color);
+  if (o.command == "shelve") return run_shelve(o, color);
+  if (o.command == "unshelve") return run_unshelve(o, color);
+  if (o.command == "out-of-service" || o.command == "return-to-service") return run_service(o, color);
   return run_stats(o, color);
 }
 

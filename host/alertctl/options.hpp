@@ -27,7 +27,7 @@ enum class Output { Table, Wide, Json, Ndjson };
 enum class Color { Auto, Always, Never };
 
 struct Options {
-  std::string command;  // watch, list, sync, ack, create, clear, stats, completion, help
+  std::string command;  // watch, list, sync, ack, create, clear, shelve, ..., stats, log, completion, help
   std::vector<std::string> args;  // positional: alert ids (ack), a shell (completion), a command (help)
   bool help = false;
 
@@ -54,6 +54,10 @@ struct Options {
   bool persistent = false;
   // clear
   std::vector<std::string> ids;
+  // shelve, unshelve, out-of-service, return-to-service (--rover: rovers, --source: source)
+  std::string key, reason;
+  std::optional<std::chrono::seconds> duration;
+  bool one_shot = false, by_key = false;
   // log
   std::optional<std::string> user, action;
   std::optional<std::string> alert;

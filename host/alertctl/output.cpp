@@ -47,15 +47,6 @@ std::string age(std::int64_t since_ms) {
   return std::to_string(s / 86400) + "d";
 }
 
-std::string clock_time(std::int64_t ms) {
-  if (ms <= 0) return "";
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
 
 // Display width, counting code points (close enough for a terminal table).
 std::size_t width(std::string_view s) {
@@ -96,6 +87,23 @@ void print_table(std::ostream& out, const Row& header, const std::vector<Row>& r
 }
 
 }  // namespace
+
+std::string clock_time(std::int64_t ms) {
+  if (ms <= 0) return "";
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+std::string state_label(const json::object& data) {
+  std::string state = printable(text_of(data, "state"));
+  if (data.contains("shelved")) state += "/shelved";
+  if (data.contains("outOfService")) state += "/out-of-service";
+  return state;
+}
 
 std::string printable(std::string_view text) {
   std::string out;
@@ -165,7 +173,7 @@ void Printer::alerts(const std::vector<json::object>& messages, bool show_change
     if (show_change_type) r.insert(r.end(), {std::to_string(number_of(m, "rev")), std::string(text_of(m, "type"))});
     std::string title(text_of(d, "title"));
     if (title.empty()) title = text_of(d, "message");
-    r.insert(r.end(), {printable(text_of(m, "id")), std::string(text_of(m, "priority")), printable(text_of(d, "state")),
+    r.insert(r.end(), {printable(text_of(m, "id")), std::string(text_of(m, "priority")), state_label(d),
                        printable(text_of(d, "rover")), printable(text_of(d, "source")),
                        wide ? printable(title) : cut(printable(title), 48), age(number_of(d, "lastSeen"))});
     if (wide) {
@@ -204,7 +212,7 @@ void Printer::change(const json::object& message) {
                 std::string(text_of(message, "type")).c_str());
   line += head;
   line += printable(text_of(d, "rover")) + "  " + printable(text_of(d, "source")) + "  " + printable(title) + "  [" +
-          printable(text_of(d, "state")) + "]  " + printable(text_of(message, "id"));
+          state_label(d) + "]  " + printable(text_of(message, "id"));
   if (options_.output == Output::Wide) line += "  " + printable(text_of(d, "message"));
   out_ << paint(text_of(message, "priority"), line) << '\n' << std::flush;
 }

@@ -19,6 +19,10 @@ namespace rover_alerts::alertctl {
 
 // `text` with C0/C1 control characters and DEL as \n, \t, \xNN or \u00NN.
 std::string printable(std::string_view text);
+// An alert's state, marked /shelved or /out-of-service when it is suppressed.
+std::string state_label(const boost::json::object& data);
+// Unix ms as 2026-12-04T10:00:00Z (empty for 0).
+std::string clock_time(std::int64_t ms);
 
 class Printer {
  public:

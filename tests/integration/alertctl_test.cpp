@@ -351,6 +351,42 @@ BOOST_FIXTURE_TEST_CASE(log_shows_the_audit_trail_to_operators_only, Fixture) {
   BOOST_TEST(operator_({"log", "--since", "yesterday"}).status == 2);
 }
 
+BOOST_FIXTURE_TEST_CASE(shelve_unshelve_and_out_of_service, Fixture) {
+  const std::string id = create("critical", "pump", "stalled");
+  BOOST_TEST(viewer({"shelve", id, "--for", "1h", "--reason", "mine"}).status == 3);  // FORBIDDEN
+  BOOST_TEST(operator_({"shelve", id, "--reason", "forever"}).status == 2);           // never expires: usage
+  BOOST_TEST(operator_({"shelve", id, "--for", "1h"}).status == 2);                   // no reason
+  BOOST_TEST(operator_({"shelve", id, "--for", "9h", "--reason", "long"}).status == 1);  // over the relay's 8 h
+  BOOST_TEST(operator_({"shelve", "no-such-alert", "--for", "1h", "--reason", "r"}).status == 5);
+  const Run shelved = operator_({"shelve", id, "--for", "1h", "--reason", "pump swap", "--by-key"});
+  BOOST_TEST_REQUIRE(shelved.status == 0, shelved.err);
+  BOOST_TEST(shelved.out.find("shelved " + id + " until ") == 0u, shelved.out);
+  const json::array listed = parse(viewer({"list", "-o", "json"}).out).as_array();
+  BOOST_TEST_REQUIRE(listed.size() == 1u);
+  const auto& shelf = listed[0].at("data").at("shelved");
+  BOOST_TEST(shelf.at("reason").as_string() == "pump swap");
+  BOOST_TEST(shelf.at("scope").as_string() == "key");
+  BOOST_TEST(viewer({"list"}).out.find("active_unacked/shelved") != std::string::npos);
+  const Run unshelved = operator_({"unshelve", id});
+  BOOST_TEST(unshelved.status == 0, unshelved.err);
+  BOOST_TEST(operator_({"unshelve", id}).status == 5);  // nothing shelved any more
+  BOOST_TEST(viewer({"list"}).out.find("/shelved") == std::string::npos);
+
+  BOOST_TEST(operator_({"out-of-service", "--source", "pump", "--reason", "r"}).status == 3);  // admins only
+  BOOST_TEST(admin({"out-of-service", "--source", "pump"}).status == 2);                      // no reason
+  const Run out = admin({"out-of-service", "--source", "pump", "--reason", "rewiring"});
+  BOOST_TEST(out.status == 0, out.err);
+  BOOST_TEST(out.out.find("source pump out of service (1 alert(s))") != std::string::npos, out.out);
+  BOOST_TEST(viewer({"list"}).out.find("/out-of-service") != std::string::npos);
+  BOOST_TEST(admin({"return-to-service", "--source", "pump"}).status == 0);
+  BOOST_TEST(admin({"return-to-service", "--source", "pump"}).status == 5);
+  std::vector<std::string> actions;
+  for (const auto& line : operator_({"log", "-o", "ndjson", "--alert", id}).lines())
+    actions.emplace_back(parse(line).at("action").as_string());
+  BOOST_TEST(std::count(actions.begin(), actions.end(), "alert_shelve") == 3);  // refused, over, ok
+  BOOST_TEST(std::count(actions.begin(), actions.end(), "alert_unshelve") == 2);  // ok, then not found
+}
+
 BOOST_FIXTURE_TEST_CASE(watch_prints_changes_live_and_stops_cleanly, Fixture) {
   Alertctl watch({"--url", url, "--token", "demo-viewer-token", "watch", "-o", "ndjson"});
   const std::string before = create("high", "power", "raised before the watch");  // part of the snapshot
@@ -415,7 +451,8 @@ BOOST_FIXTURE_TEST_CASE(alert_text_cannot_drive_the_terminal, Fixture) {
 }
 
 BOOST_AUTO_TEST_CASE(help_for_every_command_and_bash_completion) {
-  for (const char* command : {"watch", "list", "sync", "ack", "create", "clear", "stats", "log", "completion", "help"}) {
+  for (const char* command : {"watch", "list", "sync", "ack", "create", "clear", "shelve", "unshelve", "out-of-service",
+                              "return-to-service", "stats", "log", "completion", "help"}) {
     const Run r = run({command, "--help"});
     BOOST_TEST(r.status == 0, command);
     const std::string expected = std::string(command) == "help" ? "usage: alertctl [OPTIONS] COMMAND"
@@ -432,6 +469,7 @@ BOOST_AUTO_TEST_CASE(help_for_every_command_and_bash_completion) {
   std::ofstream(dir.path / "c.bash") << completion.out;
   BOOST_TEST(std::system(("bash -n " + (dir.path / "c.bash").string()).c_str()) == 0);
   BOOST_TEST(completion.out.find("--comment") != std::string::npos);
+  BOOST_TEST(completion.out.find("out-of-service") != std::string::npos);
   BOOST_TEST(completion.out.find("complete -F _alertctl alertctl") != std::string::npos);
 }
 
