@@ -344,6 +344,11 @@ class AlertStore {
     return r.has(AlertRecord::kClosable) || !r.has(AlertRecord::kActive);
   }
 
+  // An acknowledged alert whose condition still holds past its
+  // acknowledgement timeout (escalation policy) becomes unacknowledged again:
+  // announced anew. False when it is not held, not active or not acknowledged.
+  bool rearm(std::string_view alert_id, std::uint64_t now_ms);
+
   // ---- suppression (suppression.hpp) --------------------------------------
 
   void set_suppression_limits(SuppressionLimits limits) { suppression_limits_ = limits; }
@@ -471,6 +476,7 @@ class AlertStore {
   void suppress_new(Slot slot);  // a new occurrence: its key's shelf, its rover's or source's rule
   // Ends the shelf of a held alert; it comes back unacknowledged while active.
   void end_shelf(Slot slot, std::uint64_t at_ms);
+  void forget_acknowledgement(AlertRecord& r);  // while the condition holds
   void erase_key_shelf(const std::pair<std::string, std::string>& key);
   void prune_front(std::size_t count);
   static bool owes_ack(const AlertRecord& r) {

@@ -60,17 +60,30 @@ void AlertStore::erase_key_shelf(const std::pair<std::string, std::string>& key)
 
 void AlertStore::end_shelf(Slot slot, std::uint64_t at_ms) {
   const std::optional<Alert> before = state_before_update(slot);
-  AlertRecord& r = records_[slot];
   set_shelf(slot, std::nullopt);
-  if (r.has(AlertRecord::kActive) && r.has(AlertRecord::kAcknowledged)) {
-    // Whatever was acknowledged before or during the shelf, the condition
-    // still holds: the operator on duty now must see it and acknowledge it.
-    r.set(AlertRecord::kAcknowledged, false);
-    set_string(r.acknowledged_by, {});
-    set_string(r.ack_comment, {});
-    r.acknowledged_at_ms = 0;
-  }
-  commit(ChangeType::Update, slot, at_ms, r.expires_at_ms, before);
+  // Whatever was acknowledged before or during the shelf, the condition
+  // still holds: the operator on duty now must see it and acknowledge it.
+  forget_acknowledgement(records_[slot]);
+  commit(ChangeType::Update, slot, at_ms, records_[slot].expires_at_ms, before);
+}
+
+void AlertStore::forget_acknowledgement(AlertRecord& r) {
+  if (!r.has(AlertRecord::kActive) || !r.has(AlertRecord::kAcknowledged)) return;
+  r.set(AlertRecord::kAcknowledged, false);
+  set_string(r.acknowledged_by, {});
+  set_string(r.ack_comment, {});
+  r.acknowledged_at_ms = 0;
+}
+
+bool AlertStore::rearm(std::string_view alert_id, std::uint64_t now_ms) {
+  const Slot slot = find_slot_by_id(alert_id);
+  if (slot == kNoSlot) return false;
+  const AlertRecord& r = records_[slot];
+  if (!r.has(AlertRecord::kActive) || !r.has(AlertRecord::kAcknowledged)) return false;
+  const std::optional<Alert> before = state_before_update(slot);
+  forget_acknowledgement(records_[slot]);
+  commit(ChangeType::Update, slot, now_ms, records_[slot].expires_at_ms, before);
+  return true;
 }
 
 SuppressionResult AlertStore::shelve(const ShelveRequest& request, std::uint64_t now_ms) {

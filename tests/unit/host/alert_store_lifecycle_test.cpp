@@ -682,6 +682,25 @@ BOOST_AUTO_TEST_CASE(an_expired_shelf_brings_the_alert_back_unacknowledged_after
   BOOST_TEST(!f.store.next_shelf_expiry().has_value());
 }
 
+BOOST_AUTO_TEST_CASE(rearm_takes_back_an_acknowledgement_only_while_the_condition_holds) {
+  Fixture f;
+  f.apply(raise("a"));
+  const std::string id = f.id_of("a");
+  BOOST_TEST(!f.store.rearm(id, 1900));  // not acknowledged
+  f.store.acknowledge(id, "bob", 2000, "on it");
+  BOOST_TEST(f.store.rearm(id, 3000));
+  const Alert again = *f.store.find_by_id(id);
+  BOOST_TEST((again.state() == AlertState::ActiveUnacked));
+  BOOST_TEST(again.ack_comment.empty());
+  BOOST_TEST(f.changes.back().alert.timestamp_ms == 3000u);
+  f.store.acknowledge(id, "bob", 3100);
+  f.apply(raise("b"));
+  f.store.acknowledge(f.id_of("b"), "bob", 3100);
+  f.apply(clear_of("b", 3200));  // persistent? no: acked and normal, removed
+  BOOST_TEST(!f.store.rearm(f.id_of("a") + "x", 3300));
+  BOOST_TEST(!f.store.rearm("R1-00000000000000ab-99", 3300));
+}
+
 BOOST_AUTO_TEST_CASE(a_one_shot_shelf_ends_when_the_alert_returns_to_normal) {
   Fixture f;
   f.apply(raise("a"));
