@@ -298,6 +298,7 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       continue;
     }
     if (arg != "--listen" && arg != "--link-listen" && arg != "--data" && arg != "--tokens" && arg != "--rovers" &&
+        arg != "--config" &&
         arg != "--ack-roles" && arg != "--flood" && arg != "--alarm-window" && arg != "--standing-after" &&
         arg != "--audit-max-entries" && arg != "--audit-max-days" && arg != "--shelve-max" &&
         arg != "--shelve-warning" && arg != "--shelve-presets" && !is_store_option(arg) && !is_client_option(arg) && !is_link_option(arg))
@@ -330,6 +331,8 @@ CommandLine parse_command_line(std::span<const char* const> args) {
       if (auto error = parse_shelve_option(arg, value, result.config.suppression); !error.empty()) return fail(error);
     } else if (arg == "--data") {
       result.config.data_dir = std::string(value);
+    } else if (arg == "--config") {
+      result.config.config_file = std::string(value);
     } else if (arg == "--rovers") {
       result.config.rovers_path = std::string(value);
     } else {
@@ -354,6 +357,7 @@ std::string usage(std::string_view program) {
   std::string text = "usage: ";
   text.append(program).append(
       " --tokens FILE [--rovers FILE | --insecure-links] [--listen HOST:PORT] [--link-listen HOST:PORT]\n"
+      "       [--config FILE]\n"
       "       [--data DIR] [--ack-roles ROLE[,ROLE]...] [--flood START/END] [--alarm-window S]\n"
       "       [--standing-after S] [--audit-max-entries N] [--audit-max-days D]\n"
       "       [--shelve-max S] [--shelve-presets S[,S]...] [--shelve-warning S]\n"
@@ -388,6 +392,9 @@ std::string usage(std::string_view program) {
       "  --standing-after SECONDS an alarm whose condition has held longer is standing (stale),\n"
       "                           counted in get_stats and /metrics (default " +
       number(AlarmRateLimits{}.standing_after_ms / 1000) + ")\n"
+      "  --config FILE            the relay's JSON config file: escalation policies of\n"
+      "                           unacknowledged alerts and their webhooks (protocol.md section 12),\n"
+      "                           validated at start\n"
       "  --shelve-max SECONDS     the longest an operator may shelve an alert; every shelf\n"
       "                           expires (default " + number(SuppressionLimits{}.max_shelve_s) + ")\n"
       "  --shelve-presets S,...   the shelf durations consoles offer (default " +

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <span>
 
@@ -34,7 +36,21 @@ int main(int argc, char** argv) {
     std::cerr << program << ": " << command_line.error << "\n\n" << relay::usage(program);
     return 2;
   }
-  const relay::RelayConfig& config = command_line.config;
+  relay::RelayConfig config = command_line.config;
+  if (!config.config_file.empty()) {
+    // Read and validated before anything starts: a relay that cannot follow
+    // its escalation policies does not run without them.
+    std::ifstream file(config.config_file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    std::string error;
+    if (!file && !file.eof()) error = "cannot read it";
+    else if (text.size() > 1024 * 1024) error = "over 1 MiB";
+    else if (!relay::parse_escalation_config(text, config.escalation, error)) error = "invalid: " + error;
+    if (!error.empty()) {
+      std::cerr << program << ": --config " << config.config_file.string() << ": " << error << '\n';
+      return 2;
+    }
+  }
 
   relay::TokenFileError token_error;
   auto tokens = relay::TokenFile::load(config.tokens_path, token_error);

@@ -3,6 +3,7 @@
 // limits with their defaults.
 
 #include "delivery/delivery_limits.hpp"
+#include "escalation/escalation_policy.hpp"
 #include "requests/permissions.hpp"
 #include "store/alarm_rates.hpp"
 #include "store/alert_journal.hpp"
@@ -164,6 +165,8 @@ struct RelayConfig {
   AlarmRateLimits alarms;                   // --flood, --alarm-window, --standing-after
   AuditLimits audit;                        // --audit-max-entries, --audit-max-days
   SuppressionLimits suppression;            // --shelve-max, --shelve-presets, --shelve-warning
+  std::filesystem::path config_file;        // --config: JSON, read at start (escalation policies)
+  EscalationConfig escalation;              // from config_file
 };
 
 }  // namespace rover_alerts::relay

@@ -8,6 +8,7 @@
 #include "protocol/alarm_json.hpp"
 #include "protocol/alert_json.hpp"
 #include "protocol/suppression_json.hpp"
+#include "escalation/escalation_message.hpp"
 #include "unix_time.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -50,6 +51,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
       store_(std::string(), config_.store.history),
       alarm_rates_(config_.alarms),
       audit_log_(config_.audit),
+      escalations_(config_.escalation),
       publisher_(store_, config_.clients.delivery),
       link_context_{config_.link, store_, link_stats_, counters_, link_sessions_, {}, nullptr, {}, false, true, {}},
       alert_requests_(
@@ -68,6 +70,14 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
       reload_signals_(io_, SIGHUP),
       housekeeping_timer_(io_) {
   journal_ = AlertJournal::open(config_.data_dir / "alerts.db", config_.store.journal, store_, &audit_log_);
+  webhooks_ = std::make_unique<WebhookSender>(io_.get_executor(), config_.escalation.webhooks,
+                                              config_.escalation.max_pending_notifications);
+  webhooks_->set_reporter([this](const WebhookReport& report) {
+    // Every attempt is in the audit trail, as the escalation is.
+    counters_.increment(Counters::series("webhook_attempts_total", "outcome", report.outcome));
+    audit_log_.append(AuditEntry{0, unix_ms_now(), {}, {}, {}, "webhook", report.notification_id, report.outcome,
+                                 report.webhook + ", attempt " + std::to_string(report.attempt) + ": " + report.detail});
+  });
   store_.set_max_alerts_per_rover(config_.link.max_alerts_per_rover);
   publisher_.start(io_.get_executor(), store_.rev());
   http_context_.healthy = [this] { return journal_->healthy(); };
@@ -113,6 +123,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
       unpublished_.push_back(change);
     }
     count_annunciation(change);
+    if (config_.escalation.any()) escalations_.on_change(change, unix_ms_now());
     // An alert that expires before the timer fires: bring the timer forward.
     if (change.alert.expires_at_ms != 0 && housekeeping_due_ms_ != 0 &&
         change.alert.expires_at_ms < housekeeping_due_ms_ &&
@@ -159,6 +170,7 @@ void RelayServer::arm_housekeeping(std::uint64_t now) {
   std::uint64_t due = now + kHousekeepingPeriodMs;
   if (const auto expiry = store_.next_expiry()) due = std::min(due, std::max(*expiry, now));
   if (const auto shelf = store_.next_shelf_expiry()) due = std::min(due, std::max(*shelf, now));
+  if (const auto escalation = escalations_.next_due_ms()) due = std::min(due, std::max(*escalation, now));
   housekeeping_due_ms_ = due;
   housekeeping_timer_.expires_after(std::chrono::milliseconds(due - now));
   housekeeping_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -170,6 +182,7 @@ void RelayServer::housekeeping() {
   const std::uint64_t now = unix_ms_now();
   if (const std::size_t expired = store_.expire(now); expired > 0) counters_.increment("alerts_expired_total", expired);
   end_shelves(now);
+  escalate(now);
   store_.prune_history(now);
   announce_flood(alarm_rates_.tick(now));
   audit_log_.prune(now);
@@ -198,6 +211,32 @@ void RelayServer::end_shelves(std::uint64_t now) {
     journal_->after_commit([this, notice = std::make_shared<const std::string>(suppressions_json(store_, true))] {
       publisher_.broadcast_notice(notice);
     });
+  }
+}
+
+// An alert unacknowledged past its policy's time is announced again to every
+// client and, with a webhook, notified outward; one acknowledged past its
+// acknowledgement timeout while its condition holds is taken back.
+void RelayServer::escalate(std::uint64_t now) {
+  for (const EscalationDue& due : escalations_.take_due(now)) {
+    const std::optional<Alert> alert = store_.find_by_id(due.alert_id);
+    if (!alert) continue;
+    const std::string priority(to_string(due.priority));
+    if (due.kind == EscalationDue::Kind::AckExpired) {
+      if (!store_.rearm(due.alert_id, now)) continue;
+      counters_.increment(Counters::series("alarm_acks_expired_total", "priority", priority));
+      audit_log_.append(AuditEntry{0, now, {}, {}, {}, "ack_expired", due.alert_id, "ok",
+                                   "acknowledged by " + alert->acknowledged_by + ", still active"});
+      continue;
+    }
+    counters_.increment(Counters::series("alarm_escalations_total", "priority", priority));
+    publisher_.broadcast_notice(std::make_shared<const std::string>(escalation_notice(*alert, due, now)));
+    const std::string& webhook = config_.escalation.by_priority[static_cast<std::size_t>(due.priority)].webhook;
+    audit_log_.append(AuditEntry{0, now, {}, {}, {}, "escalation", due.alert_id, "ok",
+                                 "level " + std::to_string(due.level) + " of " + std::to_string(due.max_level) +
+                                     (webhook.empty() ? "" : ", webhook " + webhook)});
+    if (!webhook.empty())
+      webhooks_->enqueue(webhook, escalation_webhook_body(*alert, due, now, store_.epoch()), due.alert_id);
   }
 }
 
@@ -300,6 +339,7 @@ void RelayServer::stop() {
   link_listener_->stop();
   http_listener_->stop();
   publisher_.stop();
+  webhooks_->stop();
   link_sessions_.for_each([](LinkSession& session) { session.close("relay shutting down"); });
   http_sessions_.for_each([](HttpSession& session) { session.close(); });
   websocket_sessions_.for_each([](WebsocketSession& session) { session.shutdown(); });

@@ -17,6 +17,8 @@
 #include "auth/token_file.hpp"
 #include "counters.hpp"
 #include "delivery/publisher.hpp"
+#include "escalation/escalation_scheduler.hpp"
+#include "escalation/webhook_sender.hpp"
 #include "http/http_context.hpp"
 #include "link/link_context.hpp"
 #include "protocol/request_decoder.hpp"
@@ -74,6 +76,7 @@ class RelayServer {
   void arm_housekeeping(std::uint64_t now);
   void housekeeping();
   void end_shelves(std::uint64_t now);
+  void escalate(std::uint64_t now);
   void count_annunciation(const AlertChange& change);
   void announce_flood(const std::optional<FloodChange>& change);
 
@@ -88,6 +91,7 @@ class RelayServer {
   RoverLinkStats link_stats_;
   AlarmRates alarm_rates_;
   AuditLog audit_log_;  // journal_ keeps what it appends (AuditRecorder)
+  EscalationScheduler escalations_;
   Publisher publisher_;
   SessionRegistry<LinkSession> link_sessions_;
   SessionRegistry<HttpSession> http_sessions_;
@@ -103,6 +107,7 @@ class RelayServer {
   boost::asio::signal_set reload_signals_;
   boost::asio::steady_timer housekeeping_timer_;
   std::uint64_t housekeeping_due_ms_ = 0;  // unix ms the timer is armed for; 0: not armed
+  std::unique_ptr<WebhookSender> webhooks_;  // after io_: it goes first, cancelling its sockets and timers
   std::shared_ptr<TcpListener> link_listener_;
   std::shared_ptr<TcpListener> http_listener_;
 };

@@ -464,6 +464,15 @@ async def shelving_scenario(contract, http):
         back = await viewer.expect(lambda m: m["type"] == "alert" and m["data"]["id"] == alert_id and
                                    m["data"]["rev"] > shelved["data"]["rev"], "the alert back from the shelf")
         check("shelved" not in back["data"]["data"], back)
+        # Unacknowledged again, announced again: the critical policy (1 s, once)
+        # escalates it from now on (a slow host may have escalated it once
+        # before it was shelved; never while shelved).
+        escalation = await viewer.expect(lambda m: m["type"] == "alert_escalation" and m["at"] >= until,
+                                         "the escalation")
+        check(escalation["alertId"] == alert_id and escalation["level"] == 1 and escalation["maxLevel"] == 1,
+              escalation)
+        check(not any(m["type"] == "alert_escalation" and shelved["data"]["timestamp"] <= m["at"] < until
+                      for m in viewer.inbox), "escalated while shelved")
         check(back["data"]["data"]["state"] == "active_unacked", back)
 
         # A key shelf, one-shot: the suppressions list reaches every client.
@@ -567,13 +576,18 @@ def main():
         check(relay.poll() is None, "the relay died")
     finally:
         stop_relay(relay, data)
+    config = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump({"escalation": {"policies": {"critical": {"afterSeconds": 1, "maxEscalations": 1}}}}, config)
+    config.close()
     relay, data, http, link = start_relay(args.relay, args.tokens,
-                                          ["--shelve-max", "30", "--shelve-presets", "1,2,30", "--shelve-warning", "1"])
+                                          ["--shelve-max", "30", "--shelve-presets", "1,2,30", "--shelve-warning", "1",
+                                           "--config", config.name])
     try:
         asyncio.run(shelving_scenario(contract, http))
         check(relay.poll() is None, "the relay died")
     finally:
         stop_relay(relay, data)
+        os.unlink(config.name)
     relay, data, http, link = start_relay(args.relay, args.tokens, ["--flood", "10/5", "--alarm-window", "3"])
     try:
         asyncio.run(flood_scenario(contract, http, link, args.rover_sim))
