@@ -261,6 +261,7 @@ void Printer::stats(const json::object& r) {
     }
     if (const json::value* s = alarms.if_contains("standing"); s != nullptr && s->is_object())
       out_ << "   standing " << count(s->as_object(), "count");
+    out_ << "   shelved " << count(alarms, "shelved") << "   out of service " << count(alarms, "outOfService");
     out_ << '\n';
     if (const json::value* top = alarms.if_contains("topKeys"); top != nullptr && top->is_array()) {
       for (const json::value& k : top->as_array()) {

@@ -3,7 +3,9 @@
 // high alert, and a per-console mute that runs out by itself. Browsers allow
 // audio only after a user gesture: unlock() is called from one (sign-in, any
 // click or key). The state is on <html> for tests and styling:
-// data-alarm = critical | muted | off, data-chimes = chimes played.
+// data-alarm = critical | muted | off, data-chimes = chimes played,
+// data-escalations = escalation alarms played (an alert left unacknowledged
+// past its policy sounds again, whatever its priority).
 
 const ALARM_PERIOD_MS = 2000;
 export const MUTE_MS = 5 * 60 * 1000;
@@ -15,6 +17,7 @@ export class Alarm {
     this.critical = false;
     this.mutedUntil = 0;
     this.chimes = 0;
+    this.escalations = 0;
     this.alarmTimer = null;
     this.muteTimer = null;
     this.listeners = [];
@@ -86,6 +89,14 @@ export class Alarm {
     this.publish();
   }
 
+  // An escalation: the alarm once, unless muted.
+  escalate() {
+    if (this.muted) return;
+    ++this.escalations;
+    this.alarmSound();
+    this.publish();
+  }
+
   update() {
     const sounding = this.state === 'critical';
     if (sounding && !this.alarmTimer) {
@@ -101,6 +112,7 @@ export class Alarm {
   publish() {
     this.root.dataset.alarm = this.state;
     this.root.dataset.chimes = String(this.chimes);
+    this.root.dataset.escalations = String(this.escalations);
     for (const listener of this.listeners) listener(this);
   }
 

@@ -16,6 +16,13 @@ export function needsAck(alert) {
   return alert.data.acknowledged !== true;
 }
 
+// Shelved by an operator or out of service: kept and counted, not announced
+// (no row in the live table, no banner, no sound).
+export function suppressed(alert) {
+  const d = alert.data;
+  return (d.shelved && typeof d.shelved === 'object') || (d.outOfService && typeof d.outOfService === 'object');
+}
+
 export class AlertState {
   constructor() {
     this.alerts = new Map();
@@ -74,7 +81,9 @@ export class AlertState {
 
   unackedCount(priority) {
     let n = 0;
-    for (const alert of this.alerts.values()) if (alert.priority === priority && needsAck(alert)) ++n;
+    for (const alert of this.alerts.values()) {
+      if (alert.priority === priority && needsAck(alert) && !suppressed(alert)) ++n;
+    }
     return n;
   }
 }

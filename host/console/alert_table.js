@@ -12,7 +12,7 @@ const STATE_NAMES = {
   removed: 'removed',
 };
 
-// handlers: ack(id), clear(id), selectionChanged()
+// handlers: ack(id), clear(id), shelve(id), selectionChanged()
 export class AlertTable {
   constructor(tbody, empty, handlers) {
     this.tbody = tbody;
@@ -24,6 +24,7 @@ export class AlertTable {
     this.selected = new Set();
     this.canClear = false;
     this.canAck = true;
+    this.canShelve = false;
     tbody.addEventListener('click', (event) => this.onClick(event));
     tbody.addEventListener('change', (event) => {
       const box = event.target.closest('input.select');
@@ -36,10 +37,11 @@ export class AlertTable {
   }
 
   // What the relay lets this user do (welcome's `may`): the buttons shown.
-  setAllowed({ ack, clear }) {
-    if (ack === this.canAck && clear === this.canClear) return;
+  setAllowed({ ack, clear, shelve }) {
+    if (ack === this.canAck && clear === this.canClear && shelve === this.canShelve) return;
     this.canAck = ack;
     this.canClear = clear;
+    this.canShelve = shelve;
     this.rows.clear();  // buttons come or go: rebuild every row
   }
 
@@ -112,6 +114,7 @@ export class AlertTable {
     if (!button) return;
     if (button.dataset.command === 'ack') this.handlers.ack(row.dataset.id);
     else if (button.dataset.command === 'clear') this.handlers.clear(row.dataset.id);
+    else if (button.dataset.command === 'shelve') this.handlers.shelve(row.dataset.id);
   }
 
   buildRow(alert, now) {
@@ -138,6 +141,7 @@ export class AlertTable {
       el('td', { class: 'acked' }, this.acknowledgement(d, now)),
       el('td', { class: 'commands' },
         unacked && this.canAck ? el('button', { type: 'button', class: 'ack', dataset: { command: 'ack' }, text: 'Ack' }) : null,
+        this.canShelve ? el('button', { type: 'button', class: 'shelve', dataset: { command: 'shelve' }, text: 'Shelve' }) : null,
         this.canClear ? el('button', { type: 'button', class: 'clear', dataset: { command: 'clear' }, text: 'Clear' }) : null));
     return { row, rev: alert.rev, age, seen };
   }

@@ -130,6 +130,9 @@ export class Connection {
       case 'resync_required': return this.onResyncRequired(message);
       case 'error': return this.onError(message.error);
       case 'alarm_flood': return this.handlers.flood?.(message);
+      case 'alert_escalation': return this.handlers.escalation?.(message);
+      case 'shelve_expiring': return this.handlers.shelveExpiring?.(message);
+      case 'suppressions': return this.handlers.suppressions?.(message);
       default: return undefined;  // alert_ack notices: the change itself comes as an alert
     }
   }

@@ -9,6 +9,8 @@ set(ROVER_ALERTS_CONSOLE_FILES
   alert_table.js
   alarm.js
   stats_panel.js
+  suppression_panel.js
+  audit_panel.js
   dom.js
   favicon.svg)
 

@@ -2,13 +2,16 @@
 // acknowledgement and clearing, the critical banner and sound, keyboard
 // operation, the connection indicator and the side panels. Modules: the
 // connection (connection.js), the alerts held (alert_state.js), the table
-// (alert_table.js), sound (alarm.js), the side panels (stats_panel.js).
+// (alert_table.js), sound (alarm.js), the side panels (stats_panel.js), the
+// Shelved view (suppression_panel.js) and the audit tab (audit_panel.js).
 import { byId, el, asText } from './dom.js';
-import { AlertState, needsAck } from './alert_state.js';
+import { AlertState, needsAck, suppressed } from './alert_state.js';
 import { Connection } from './connection.js';
 import { AlertTable } from './alert_table.js';
 import { Alarm } from './alarm.js';
 import { StatsPanel } from './stats_panel.js';
+import { SuppressionPanel } from './suppression_panel.js';
+import { AuditPanel } from './audit_panel.js';
 
 const TOKEN_KEY = 'rover-alerts.token';
 const STATS_EVERY_MS = 3000;
@@ -16,6 +19,8 @@ const STATS_EVERY_MS = 3000;
 const DEFAULT_MAY = { viewer: ['alert_ack'], operator: ['alert_ack', 'alert_clear'],
                       admin: ['alert_ack', 'alert_clear', 'alert_create'] };
 let may = new Set();
+// The shelf durations to offer and the relay's maximum (welcome's `shelving`).
+let shelving = { presets: [900, 3600, 14400, 28800], maxSeconds: 28800 };
 
 const root = document.documentElement;
 const state = new AlertState();
@@ -29,8 +34,16 @@ let renderQueued = false;
 const table = new AlertTable(byId('alert-rows'), byId('empty'), {
   ack: (id) => askAck([id]),
   clear: (id) => askClear(id),
+  shelve: (id) => askShelve(id),
   selectionChanged: () => showSelection(),
 });
+const shelved = new SuppressionPanel(byId('shelved'), byId('shelved-count'), {
+  unshelve: (target) => act({ type: 'alert_unshelve', ...target }, 'Unshelve'),
+  returnToService: (scope, value) => act({ type: 'return_to_service', scope, value }, 'Return to service'),
+});
+const audit = new AuditPanel({ rows: byId('audit-rows'), more: byId('audit-more'), form: byId('audit-form'),
+                               user: byId('audit-user'), alert: byId('audit-alert'), action: byId('audit-action') },
+                             (query) => connection.request(query));
 
 // --- sign-in ------------------------------------------------------------------
 
@@ -45,6 +58,12 @@ function signIn(token) {
     changes: onChanges,
     caughtUp: onCaughtUp,
     flood: showFlood,
+    escalation: onEscalation,
+    shelveExpiring: onShelveExpiring,
+    suppressions: (message) => {
+      shelved.setRules(message);
+      scheduleRender();
+    },
     signedOut: (reason) => signOut(`Signed out: ${reason}`),
   });
   connection.start();
@@ -62,6 +81,9 @@ function signOut(message = '') {
   alarm.setCritical(false);
   alarm.unmute();
   showFlood({ active: false });
+  escalations.clear();
+  shelfWarnings.clear();
+  shelved.setRules({});
   root.dataset.conn = 'signed-out';
   byId('app').hidden = true;
   byId('signin').hidden = false;
@@ -93,15 +115,20 @@ function onWelcome(welcome) {
   role = asText(welcome.role);
   byId('who').textContent = `${asText(welcome.user)} · ${role}`;
   may = new Set(Array.isArray(welcome.may) ? welcome.may.map(asText) : (DEFAULT_MAY[role] ?? []));
-  table.setAllowed({ ack: may.has('alert_ack'), clear: may.has('alert_clear') });
+  table.setAllowed({ ack: may.has('alert_ack'), clear: may.has('alert_clear'), shelve: may.has('alert_shelve') });
+  shelved.setAllowed({ unshelve: may.has('alert_unshelve'), returnToService: may.has('return_to_service') });
   byId('bulk-ack').hidden = !may.has('alert_ack');
+  byId('oos-form').hidden = !may.has('out_of_service');
+  byId('audit-button').hidden = !may.has('audit_query');
+  const offered = welcome.shelving;
+  if (offered && Array.isArray(offered.presets) && Number.isFinite(offered.maxSeconds)) shelving = offered;
   render();
 }
 
 function onChanges(applied, live) {
   if (live) {
     for (const { change, alert } of applied) {
-      if (change.type === 'new' && alert && alert.priority === 'high') alarm.chime();
+      if (change.type === 'new' && alert && alert.priority === 'high' && !suppressed(alert)) alarm.chime();
     }
   }
   scheduleRender();
@@ -119,6 +146,11 @@ function onCaughtUp(recovered, how) {
   }
   root.dataset.recovered = String(recovered);
   pollStats();
+  // Key shelves and out-of-service rules: the list as it is now.
+  connection?.request({ type: 'suppression_list' }).then((list) => {
+    shelved.setRules(list);
+    scheduleRender();
+  }).catch(() => {});
   scheduleRender();
 }
 
@@ -186,6 +218,7 @@ function filters() {
 
 function matches(alert, f) {
   const d = alert.data;
+  if (suppressed(alert)) return false;  // in the Shelved view instead
   if (f.priority && alert.priority !== f.priority) return false;
   if (f.source && d.source !== f.source) return false;
   if (f.rover && (d.rover ?? '') !== f.rover) return false;
@@ -236,6 +269,8 @@ function render() {
   banner.textContent = critical === 0 ? '' :
     `${critical} critical alert${critical === 1 ? '' : 's'} not acknowledged`;
   alarm.setCritical(critical > 0);
+  shelved.render(state.alerts);
+  showEscalation();
 }
 
 function showSelection() {
@@ -249,7 +284,11 @@ for (const id of ['filter-priority', 'filter-source', 'filter-rover', 'filter-st
   byId(id).addEventListener('change', render);
 }
 byId('search').addEventListener('input', render);
-setInterval(() => table.tickAges(), 1000);
+setInterval(() => {
+  table.tickAges();
+  shelved.tick();
+  showShelfWarnings();
+}, 1000);
 
 // --- mute ---------------------------------------------------------------------
 
@@ -360,6 +399,131 @@ function notify(message) {
   toastTimer = setTimeout(() => { toast.hidden = true; }, 6000);
 }
 
+// --- escalations and shelves ending -------------------------------------------
+
+// The latest escalation of each alert still unacknowledged, shown until it is acknowledged.
+const escalations = new Map();  // alertId -> message
+
+function onEscalation(message) {
+  escalations.set(asText(message.alertId), message);
+  alarm.escalate();
+  showEscalation();
+}
+
+function showEscalation() {
+  for (const id of escalations.keys()) {
+    const alert = state.alerts.get(id);
+    if (!alert || !needsAck(alert) || suppressed(alert)) escalations.delete(id);
+  }
+  const banner = byId('escalation-banner');
+  const latest = [...escalations.values()].pop();
+  banner.hidden = !latest;
+  root.dataset.escalated = String(escalations.size);
+  if (!latest) {
+    banner.textContent = '';
+    return;
+  }
+  const what = asText(latest.title) || asText(latest.message);
+  banner.textContent = `Escalated, still not acknowledged (level ${asText(latest.level)} of ${asText(latest.maxLevel)}): ` +
+    `${latest.rover ? `${asText(latest.rover)}: ` : ''}${what} (${asText(latest.priority)})` +
+    (escalations.size > 1 ? ` · and ${escalations.size - 1} more` : '');
+}
+
+// Shelves about to end (shelve_expiring), until they do.
+const shelfWarnings = new Map();  // key -> message
+
+function onShelveExpiring(message) {
+  shelfWarnings.set(`${asText(message.rover)}\u0000${asText(message.key)}\u0000${asText(message.alertId)}`, message);
+  showShelfWarnings();
+}
+
+function showShelfWarnings(now = Date.now()) {
+  for (const [key, m] of shelfWarnings) if (!(Number(m.until) > now)) shelfWarnings.delete(key);
+  const banner = byId('shelf-banner');
+  banner.hidden = shelfWarnings.size === 0;
+  banner.textContent = [...shelfWarnings.values()].map((m) => {
+    const held = state.alerts.get(asText(m.alertId));
+    const what = held?.data?.title || held?.data?.message || m.key;
+    return `Shelf of ${asText(what)} ends in ${Math.max(0, Math.ceil((Number(m.until) - now) / 1000))} s ` +
+      `(shelved by ${asText(m.shelved?.by)}: ${asText(m.shelved?.reason)})`;
+  }).join(' · ');
+}
+
+// --- shelve, unshelve, out of service -------------------------------------------
+
+function durationName(seconds) {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+let shelveTarget = null;
+
+function askShelve(id) {
+  const alert = state.alerts.get(id);
+  if (!connection || !alert || !may.has('alert_shelve')) return;
+  shelveTarget = id;
+  byId('shelve-text').textContent = describe(id);
+  const presets = shelving.presets.filter((s) => Number.isFinite(s) && s > 0 && s <= shelving.maxSeconds);
+  byId('shelve-duration').replaceChildren(...presets.map((s) => el('option', { value: String(s), text: durationName(s) })));
+  byId('shelve-reason').value = '';
+  byId('shelve-one-shot').checked = false;
+  document.querySelector('input[name="shelve-scope"][value="alert"]').checked = true;
+  byId('shelve-dialog').showModal();
+  byId('shelve-reason').focus();
+}
+
+byId('shelve-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const reason = byId('shelve-reason').value.trim();
+  if (!reason || !shelveTarget) return;
+  const request = { type: 'alert_shelve', alertId: shelveTarget, reason,
+                    durationSeconds: Number(byId('shelve-duration').value),
+                    scope: document.querySelector('input[name="shelve-scope"]:checked').value,
+                    oneShot: byId('shelve-one-shot').checked };
+  shelveTarget = null;
+  byId('shelve-dialog').close();
+  await act(request, 'Shelve');
+});
+byId('shelve-cancel').addEventListener('click', () => {
+  shelveTarget = null;
+  byId('shelve-dialog').close();
+});
+
+byId('oos-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const value = byId('oos-value').value.trim();
+  const reason = byId('oos-reason').value.trim();
+  if (!value || !reason) return;
+  if (await act({ type: 'out_of_service', scope: byId('oos-scope').value, value, reason }, 'Out of service')) {
+    byId('oos-value').value = '';
+    byId('oos-reason').value = '';
+  }
+});
+
+// One request whose effect every screen sees through the relay's changes and lists.
+async function act(request, what) {
+  if (!connection) return false;
+  try {
+    await connection.request(request);
+    return true;
+  } catch (error) {
+    notify(`${what} failed: ${error.message}`);
+    return false;
+  }
+}
+
+// --- audit tab ------------------------------------------------------------------
+
+byId('audit-button').addEventListener('click', () => {
+  const view = byId('audit-view');
+  const opening = view.hidden;
+  view.hidden = !opening;
+  document.querySelector('.layout').hidden = opening;
+  byId('audit-button').setAttribute('aria-pressed', opening ? 'true' : 'false');
+  if (opening) audit.load().catch((error) => notify(`Audit trail: ${error.message}`));
+});
+
 // --- keyboard -----------------------------------------------------------------
 
 function cycle(select) {
@@ -373,7 +537,7 @@ byId('help-close').addEventListener('click', () => help.close());
 
 document.addEventListener('keydown', (event) => {
   if (byId('app').hidden || event.ctrlKey || event.metaKey || event.altKey) return;
-  if (byId('confirm').open || help.open) return;  // the dialog handles its own keys (Esc closes it)
+  if (byId('confirm').open || help.open || byId('shelve-dialog').open) return;  // the dialog handles its own keys (Esc closes it)
   const target = event.target;
   const typing = target instanceof HTMLInputElement && target.type !== 'checkbox' ||
     target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement;
@@ -395,6 +559,7 @@ document.addEventListener('keydown', (event) => {
     const alert = state.alerts.get(table.cursorId);
     if (alert && needsAck(alert)) askAck([alert.id]);
   } else if (key === 'c') askClear(table.cursorId);
+  else if (key === 's') askShelve(table.cursorId);
   else if (key === 'x') table.toggleSelected();
   else if (key === '/') byId('search').focus();
   else if (key === 'm') alarm.toggleMute();

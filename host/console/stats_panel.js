@@ -31,6 +31,24 @@ function formatMicros(us) {
   return us >= 1000 ? `≤ ${us / 1000} ms` : `≤ ${us} µs`;
 }
 
+// ISA-18.2's figures from get_stats' `alarms`: the priority shares over the
+// KPI window against the 5 / 15 / 80 % targets, standing and chattering
+// alarms, the most frequent one, and what is shelved or out of service.
+function alarmKpis(alarms) {
+  const share = alarms.priorityShare ?? {};
+  const percent = (x) => `${Math.round(100 * (Number(x) || 0))} %`;
+  const rest = (Number(share.medium) || 0) + (Number(share.low) || 0);
+  const hours = Number.isFinite(alarms.kpiWindowMs) ? Math.max(1, Math.round(alarms.kpiWindowMs / 3600000)) : 24;
+  const top = Array.isArray(alarms.topKeys) && alarms.topKeys[0] ? alarms.topKeys[0] : null;
+  return [
+    [`Priorities (${hours} h)`, `${percent(share.critical)} / ${percent(share.high)} / ${percent(rest)} (target 5 / 15 / 80)`],
+    ['Standing', asText(alarms.standing?.count ?? 0)],
+    ['Chattering', asText(Array.isArray(alarms.chattering) ? alarms.chattering.length : 0)],
+    ['Most frequent', top ? `${top.rover ? `${asText(top.rover)}/` : ''}${asText(top.key)} ×${asText(top.count)}` : '—'],
+    ['Shelved · out of service', `${asText(alarms.shelved ?? 0)} · ${asText(alarms.outOfService ?? 0)}`],
+  ];
+}
+
 export class StatsPanel {
   constructor(roverList, statsList) {
     this.roverList = roverList;
@@ -60,6 +78,7 @@ export class StatsPanel {
       ['Active alerts', asText(stats.active_alerts)],
       ['Alarm rate', alarms ? `${asText(alarms.rate)} / ${windowMin} min${alarms.flood?.active === true ? ' · flood' : ''}` : '—'],
     ];
+    if (alarms) rows.push(...alarmKpis(alarms));
     const items = rows.flatMap(([name, value]) => [el('dt', { text: name }), el('dd', { text: value })]);
     items.push(el('dt', { text: 'By priority' }),
       el('dd', { class: 'by-priority' }, ...PRIORITIES.map((p) =>

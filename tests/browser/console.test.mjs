@@ -5,7 +5,7 @@
 // ROVER_SIM, and Chromium (CHROMIUM, default /usr/bin/chromium).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { Relay, TOKENS, Workspace, runRover } from './processes.mjs';
@@ -83,8 +83,11 @@ function rawRequest(page, token, request) {
 }
 
 // Floods over 10 alarms in 2 s (short enough to see one start and end); only
-// operators and admins may acknowledge, as ISA-18.2 sites have it.
-const RELAY_ARGS = ['--flood', '10/5', '--alarm-window', '2', '--ack-roles', 'operator,admin'];
+// operators and admins may acknowledge, as ISA-18.2 sites have it; shelves of
+// 3 s (warned 2 s before their end) and critical alerts escalated after 2 s
+// unacknowledged (the config file, written by before()).
+let RELAY_ARGS = ['--flood', '10/5', '--alarm-window', '2', '--ack-roles', 'operator,admin',
+  '--shelve-presets', '3,60', '--shelve-max', '60', '--shelve-warning', '2'];
 
 describe('operator console', () => {
   let operator;
@@ -92,6 +95,9 @@ describe('operator console', () => {
 
   before(async () => {
     workspace = new Workspace(['rover-1', 'rover-2']);
+    const config = join(workspace.dir, 'relay.json');
+    writeFileSync(config, JSON.stringify({ escalation: { policies: { critical: { afterSeconds: 2, maxEscalations: 1 } } } }));
+    RELAY_ARGS = [...RELAY_ARGS, '--config', config];
     relay = await Relay.start(workspace, { args: RELAY_ARGS });
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -272,6 +278,84 @@ describe('operator console', () => {
       await waitForData(page, 'flood', 'off', 8000);
       assert.equal(await page.locator('#flood-banner').isVisible(), false);
     }
+  });
+
+  it('escalates, shelves with a reason and a countdown, warns, brings it back; out of service; the audit tab', async () => {
+    const created = await rawRequest(operator, TOKENS.admin,
+      { type: 'alert_create', priority: 'critical', source: 'pump', title: 'Pump stalled', message: 'no flow' });
+    assert.equal(created.ok, true, JSON.stringify(created));
+    const pump = row(operator, 'Pump stalled');
+    await pump.waitFor();
+    await waitForData(operator, 'alarm', 'critical');
+    // Left unacknowledged past the policy: escalated on every console, with sound.
+    for (const page of [operator, viewer]) {
+      await waitForData(page, 'escalated', '1', 10000);
+      assert.match(await page.textContent('#escalation-banner'), /Escalated.*level 1 of 1.*Pump stalled \(critical\)/);
+      assert.ok(Number(await page.evaluate(() => document.documentElement.dataset.escalations)) >= 1);
+    }
+    // A viewer may not shelve: no button, and a forged request is refused.
+    assert.equal(await row(viewer, 'Pump stalled').locator('button.shelve').count(), 0);
+    const forged = await rawRequest(viewer, TOKENS.viewer,
+      { type: 'alert_shelve', alertId: created.result.alertId, durationSeconds: 3, reason: 'mine' });
+    assert.equal(forged.error.code, 'FORBIDDEN');
+
+    // The operator shelves it for 3 s with a reason (s: the keyboard way).
+    await pump.click();
+    await operator.keyboard.press('s');
+    await operator.locator('#shelve-dialog').waitFor();
+    assert.deepEqual(await operator.locator('#shelve-duration option').allTextContents(), ['3 s', '1 min']);
+    await operator.fill('#shelve-reason', 'pump swap');
+    await operator.click('#shelve-ok');
+    for (const page of [operator, viewer]) {
+      await row(page, 'Pump stalled').waitFor({ state: 'detached' });
+      const item = page.locator('#shelved li', { hasText: 'Pump stalled' });
+      await item.waitFor();
+      assert.match(await item.textContent(), /shelved by oscar: pump swap · this alert/);
+      assert.match(await item.locator('.countdown').textContent(), /^0:0\d left$/);
+      await waitForData(page, 'escalated', '0');
+      assert.equal(await page.isVisible('#banner'), false);  // not announced any more
+    }
+    await waitForData(operator, 'alarm', 'off');
+    assert.equal(await viewer.locator('#shelved button').count(), 0);  // viewers may not unshelve
+    // Warned before it ends; then back, unacknowledged, sounding again.
+    for (const page of [operator, viewer]) await page.locator('#shelf-banner', { hasText: /Shelf of Pump stalled ends in \d s \(shelved by oscar: pump swap\)/ }).waitFor();
+    await pump.waitFor({ timeout: 10000 });
+    assert.match(await pump.locator('.state').textContent(), /unacked/);
+    await waitForData(operator, 'alarm', 'critical');
+    await pump.locator('button.ack').click();
+    await operator.click('#confirm-ok');
+    await waitForData(operator, 'alarm', 'off');
+
+    // An admin takes the source out of service, and returns it.
+    const admin = await openConsole();
+    await signIn(admin, TOKENS.admin);
+    await admin.selectOption('#oos-scope', 'source');
+    await admin.fill('#oos-value', 'pump');
+    await admin.fill('#oos-reason', 'rewiring');
+    await admin.click('#oos-submit');
+    await row(operator, 'Pump stalled').waitFor({ state: 'detached' });
+    await operator.locator('#shelved li', { hasText: /out of service \(source pump\) by ada: rewiring/ }).waitFor();
+    assert.equal(await operator.locator('#oos-form').isVisible(), false);  // operators may not
+    await admin.locator('#shelved li.rule button', { hasText: 'Return to service' }).click();
+    await row(operator, 'Pump stalled').waitFor();
+    await closeConsole(admin);
+
+    // The audit tab: the shelf with its reason, the viewer's refused attempt.
+    assert.equal(await viewer.isVisible('#audit-button'), false);
+    await operator.click('#audit-button');
+    await operator.fill('#audit-action', 'alert_shelve');
+    await operator.click('#audit-load');
+    // Only alert_shelve entries once the filtered page is in (the tab first shows every action).
+    await operator.waitForFunction(() => {
+      const actions = [...document.querySelectorAll('#audit-rows td.action')].map((td) => td.textContent);
+      return actions.length > 0 && actions.every((a) => a === 'alert_shelve');
+    });
+    const entries = operator.locator('#audit-rows tr');
+    await entries.filter({ hasText: 'pump swap' }).filter({ hasText: 'oscar' }).waitFor();
+    await entries.filter({ hasText: 'vera' }).filter({ hasText: 'refused' }).waitFor();
+    assert.equal(await operator.locator('#alert-rows').isVisible(), false);
+    await operator.click('#audit-button');  // back to the alerts
+    await pump.waitFor();
   });
 
   // While the console cannot reach it, the relay runs on another port and an

@@ -458,6 +458,11 @@ async def shelving_scenario(contract, http):
         shelved = await viewer.expect(lambda m: m["type"] == "alert" and m["data"]["id"] == alert_id and
                                       "shelved" in m["data"]["data"], "the alert shelved")
         check(shelved["data"]["data"]["shelved"]["reason"] == "pump swap", shelved)
+        # Kept and counted while shelved.
+        r = await viewer.request({"type": "get_stats", "reqId": "stats-shelved"})
+        contract.check(contract.stats_result, r["result"], "get_stats result")
+        check(r["result"]["alarms"]["shelved"] == 1 and r["result"]["active_alerts"] == 1 and
+              r["result"]["alerts_by_priority"]["critical"] == 1, r["result"]["alarms"])
         # ... is warned shortly before the end, and sees it come back unacknowledged.
         warning = await viewer.expect(lambda m: m["type"] == "shelve_expiring", "the shelf's warning")
         check(warning["alertId"] == alert_id and warning["until"] == until, warning)

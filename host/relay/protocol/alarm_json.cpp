@@ -73,6 +73,8 @@ json::object alarm_figures(const AlarmRates& rates, const StoreStats& store, std
                       {"byPriority", std::move(by_priority)},
                       {"priorityShare", std::move(share)},
                       {"standing", std::move(standing)},
+                      {"shelved", store.shelved},
+                      {"outOfService", store.out_of_service},
                       {"keysForgotten", rates.keys_forgotten()}};
 }
 
