@@ -130,6 +130,15 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
         (change.type == ChangeType::New || change.type == ChangeType::Update))
       arm_housekeeping(unix_ms_now());
   });
+  // The journal restores the store without reporting changes: what was owed
+  // an escalation before a restart is owed it again, counted from now.
+  if (config_.escalation.any()) {
+    const std::uint64_t now = unix_ms_now();
+    store_.for_each_alert([&](const Alert& alert) {
+      escalations_.on_change(AlertChange{ChangeType::Update, alert, alert.rev}, now);
+      return true;
+    });
+  }
 }
 
 RelayServer::~RelayServer() {

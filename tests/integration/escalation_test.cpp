@@ -8,6 +8,7 @@
 
 #include "relay_under_test.hpp"
 #include "support/http_receiver.hpp"
+#include "support/relay_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/ws_test_client.hpp"
 
@@ -187,6 +188,29 @@ BOOST_AUTO_TEST_CASE(escalations_reach_every_screen_and_the_webhooks_and_nobody_
   BOOST_TEST(entries.count("webhook/high/failed") == 1u);
   BOOST_TEST(entries.count("ack_expired/critical/ok") == 1u);
   BOOST_TEST(relay.alive());
+}
+
+// The journal brings the alert back without a change: it is still owed its
+// escalation, counted from the restart.
+BOOST_AUTO_TEST_CASE(an_alert_left_unacknowledged_across_a_restart_still_escalates) {
+  TempDir dir("escalation-restart");
+  const auto config = dir.path / "relay.json";
+  std::ofstream(config) << R"({"escalation":{"policies":{"critical":{"afterSeconds":3}}}})";
+  const std::vector<std::string> args{"--config", config.string()};
+  std::string id;
+  {
+    RelayProcess first = start_relay(dir.path / "data", 0, 20000, args);
+    Session admin(first.http, "demo-admin-token");
+    const auto created = admin.request(
+        R"({"type":"alert_create","reqId":"c","priority":"critical","source":"pump","message":"stalled"})");
+    id = std::string(created.at("result").at("alertId").as_string());
+    BOOST_TEST(first.process->terminate() == 0);  // well before its 3 s
+  }
+  RelayProcess second = start_relay(dir.path / "data", 0, 20000, args);
+  Session viewer(second.http, "demo-viewer-token");
+  BOOST_TEST(viewer.request(R"({"type":"alert_subscribe","reqId":"s"})").at("ok").as_bool());
+  BOOST_TEST(viewer.wait_for([&](const json::object& m) { return escalation_of(m, id, 1); }).has_value());
+  BOOST_TEST(second.process->terminate() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_config_file_the_relay_cannot_follow_stops_it_at_start) {
