@@ -360,6 +360,11 @@ BOOST_AUTO_TEST_CASE(shelves_and_out_of_service_survive_kill_9) {
                       .at("ok").as_bool());
     BOOST_REQUIRE(request(admin, R"({"type":"out_of_service","reqId":"o","scope":"rover","value":"rover-9","reason":"parked"})")
                       .at("ok").as_bool());
+    WsTestClient viewer(first.http.host, first.http.port, "/", 10000);
+    login(viewer, "demo-viewer-token");
+    BOOST_REQUIRE(!request(viewer, R"({"type":"alert_shelve","reqId":"v","alertId":")" + id +
+                                       R"(","durationSeconds":60,"reason":"mine"})")
+                       .at("ok").as_bool());
   }
   kill_hard(first);
 
@@ -377,6 +382,16 @@ BOOST_AUTO_TEST_CASE(shelves_and_out_of_service_survive_kill_9) {
   const auto list = request(viewer, R"({"type":"suppression_list","reqId":"l"})");
   BOOST_TEST(list.at("result").at("keyShelves").as_array().size() == 1u);
   BOOST_TEST(list.at("result").at("outOfService").at(0).at("reason").as_string() == "parked");
+  // And the audit trail says who did it, why, the refusal included.
+  WsTestClient auditor(second.http.host, second.http.port, "/", 10000);
+  login(auditor, "demo-operator-token");
+  std::set<std::string> actions;
+  const json::object audit = request(auditor, R"({"type":"audit_query","reqId":"a","maxCount":500})");
+  for (const auto& e : audit.at("result").at("entries").as_array())
+    actions.insert(std::string(e.at("action").as_string()) + "/" + std::string(e.at("outcome").as_string()) + "/" +
+                   std::string(e.at("user").as_string()));
+  for (const char* expected : {"alert_shelve/ok/ada", "out_of_service/ok/ada", "alert_shelve/refused/vera"})
+    BOOST_TEST(actions.count(expected) == 1u, expected);
   BOOST_TEST(second.process->terminate() == 0);
 }
 

@@ -154,7 +154,11 @@ void AlertRequestHandler::handle(const Identity& who, const json::value& req_id,
       what += " (" + describe(c->criteria) + ")";
     }
     audit(who, connection, now_ms, operation, std::move(alert_id), "refused", std::move(what));
-    return reply(error_message(req_id, ErrorCode::Forbidden, why));
+    // Answered once the refusal's audit entry is committed: a client that was
+    // told FORBIDDEN finds the refusal in the trail, whatever happens next.
+    return after_commit_([reply = std::move(reply), answer = error_message(req_id, ErrorCode::Forbidden, why)]() mutable {
+      reply(std::move(answer));
+    });
   }
   if (const auto* r = std::get_if<AckRequest>(&request)) {
     const bool known = store_.find_by_id(r->alert_id).has_value();
