@@ -34,7 +34,7 @@ let renderQueued = false;
 const table = new AlertTable(byId('alert-rows'), byId('empty'), {
   ack: (id) => askAck([id]),
   clear: (id) => askClear(id),
-  shelve: (id) => askShelve(id),
+  shelve: (id) => askShelve([id]),
   selectionChanged: () => showSelection(),
 });
 const shelved = new SuppressionPanel(byId('shelved'), byId('shelved-count'), {
@@ -43,7 +43,7 @@ const shelved = new SuppressionPanel(byId('shelved'), byId('shelved-count'), {
 });
 const audit = new AuditPanel({ rows: byId('audit-rows'), more: byId('audit-more'), form: byId('audit-form'),
                                user: byId('audit-user'), alert: byId('audit-alert'), action: byId('audit-action') },
-                             (query) => connection.request(query));
+                             (query) => connection.request(query), (error) => notify(`Audit trail: ${error.message}`));
 
 // --- sign-in ------------------------------------------------------------------
 
@@ -118,6 +118,7 @@ function onWelcome(welcome) {
   table.setAllowed({ ack: may.has('alert_ack'), clear: may.has('alert_clear'), shelve: may.has('alert_shelve') });
   shelved.setAllowed({ unshelve: may.has('alert_unshelve'), returnToService: may.has('return_to_service') });
   byId('bulk-ack').hidden = !may.has('alert_ack');
+  byId('bulk-shelve').hidden = !may.has('alert_shelve');
   byId('oos-form').hidden = !may.has('out_of_service');
   byId('audit-button').hidden = !may.has('audit_query');
   const offered = welcome.shelving;
@@ -257,7 +258,8 @@ function render() {
 
   const f = filters();
   const shown = state.sorted((alert) => matches(alert, f));
-  table.pruneSelection(state.alerts);
+  // Shelved or out of service: out of the table, so out of the selection too.
+  table.pruneSelection(new Set([...state.alerts.values()].filter((a) => !suppressed(a)).map((a) => a.id)));
   table.render(shown);
   const unacked = shown.filter(needsAck).length;
   byId('counts').textContent = `${shown.length} shown · ${unacked} unacked · ${state.alerts.size} held`;
@@ -278,6 +280,9 @@ function showSelection() {
   const button = byId('bulk-ack');
   button.disabled = n === 0;
   button.textContent = n ? `Ack selected (${n})` : 'Ack selected';
+  const shelve = byId('bulk-shelve');
+  shelve.disabled = n === 0;
+  shelve.textContent = n ? `Shelve selected (${n})` : 'Shelve selected';
 }
 
 for (const id of ['filter-priority', 'filter-source', 'filter-rover', 'filter-state']) {
@@ -384,6 +389,7 @@ function askClear(id) {
 }
 
 byId('bulk-ack').addEventListener('click', () => askAck([...table.selected]));
+byId('bulk-shelve').addEventListener('click', () => askShelve([...table.selected]));
 
 // A short message at the bottom of the screen, read out by screen readers.
 let toastTimer = null;
@@ -437,14 +443,27 @@ function onShelveExpiring(message) {
   showShelfWarnings();
 }
 
+// Still this shelf? Unshelved early, shelved anew (another end) or ended: no warning.
+function shelfStands(m) {
+  const id = asText(m.alertId);
+  if (id) {
+    const held = state.alerts.get(id);
+    return !held || (held.data.shelved && typeof held.data.shelved === 'object' &&
+                     Number(held.data.shelved.until) === Number(m.until));
+  }
+  return shelved.keyShelves.some((k) => k && asText(k.key) === asText(m.key) &&
+                                        asText(k.rover) === asText(m.rover) && Number(k.shelved?.until) === Number(m.until));
+}
+
 function showShelfWarnings(now = Date.now()) {
-  for (const [key, m] of shelfWarnings) if (!(Number(m.until) > now)) shelfWarnings.delete(key);
+  for (const [key, m] of shelfWarnings) if (!(Number(m.until) > now) || !shelfStands(m)) shelfWarnings.delete(key);
   const banner = byId('shelf-banner');
   banner.hidden = shelfWarnings.size === 0;
   banner.textContent = [...shelfWarnings.values()].map((m) => {
     const held = state.alerts.get(asText(m.alertId));
-    const what = held?.data?.title || held?.data?.message || m.key;
-    return `Shelf of ${asText(what)} ends in ${Math.max(0, Math.ceil((Number(m.until) - now) / 1000))} s ` +
+    const what = asText(held?.data?.title) || asText(held?.data?.message) || `key ${asText(m.key)}`;
+    const rover = asText(held?.data?.rover ?? m.rover);
+    return `Shelf of ${rover ? `${rover}: ` : ''}${what} ends in ${Math.max(0, Math.ceil((Number(m.until) - now) / 1000))} s ` +
       `(shelved by ${asText(m.shelved?.by)}: ${asText(m.shelved?.reason)})`;
   }).join(' · ');
 }
@@ -457,14 +476,17 @@ function durationName(seconds) {
   return `${seconds} s`;
 }
 
-let shelveTarget = null;
+let shelveTargets = [];
 
-function askShelve(id) {
-  const alert = state.alerts.get(id);
-  if (!connection || !alert || !may.has('alert_shelve')) return;
-  shelveTarget = id;
-  byId('shelve-text').textContent = describe(id);
-  const presets = shelving.presets.filter((s) => Number.isFinite(s) && s > 0 && s <= shelving.maxSeconds);
+// The shelve dialog for one alert or the selected ones.
+function askShelve(ids) {
+  ids = ids.filter((id) => state.alerts.has(id));
+  if (!connection || !ids.length || !may.has('alert_shelve')) return;
+  shelveTargets = ids;
+  byId('shelve-title').textContent = ids.length === 1 ? 'Shelve alert' : `Shelve ${ids.length} alerts`;
+  byId('shelve-text').textContent = ids.length === 1 ? describe(ids[0]) : ids.map(describe).join(' · ');
+  let presets = shelving.presets.filter((s) => Number.isSafeInteger(s) && s > 0 && s <= shelving.maxSeconds);
+  if (!presets.length && shelving.maxSeconds > 0) presets = [shelving.maxSeconds];
   byId('shelve-duration').replaceChildren(...presets.map((s) => el('option', { value: String(s), text: durationName(s) })));
   byId('shelve-reason').value = '';
   byId('shelve-one-shot').checked = false;
@@ -476,19 +498,26 @@ function askShelve(id) {
 byId('shelve-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const reason = byId('shelve-reason').value.trim();
-  if (!reason || !shelveTarget) return;
-  const request = { type: 'alert_shelve', alertId: shelveTarget, reason,
-                    durationSeconds: Number(byId('shelve-duration').value),
-                    scope: document.querySelector('input[name="shelve-scope"]:checked').value,
-                    oneShot: byId('shelve-one-shot').checked };
-  shelveTarget = null;
+  if (!reason) {  // the relay refuses a shelf without one
+    byId('shelve-reason').value = '';
+    byId('shelve-reason').reportValidity();
+    return;
+  }
+  const ids = shelveTargets;
+  if (!ids.length) return;
+  const shelf = { reason, durationSeconds: Number(byId('shelve-duration').value),
+                  scope: document.querySelector('input[name="shelve-scope"]:checked').value,
+                  oneShot: byId('shelve-one-shot').checked };
   byId('shelve-dialog').close();
-  await act(request, 'Shelve');
+  const results = await Promise.allSettled(ids.map((alertId) => connection.request({ type: 'alert_shelve', alertId, ...shelf })));
+  for (const id of ids) table.selected.delete(id);
+  const failed = results.filter((r) => r.status === 'rejected');
+  if (failed.length) notify(`Shelve failed: ${failed[0].reason.message}`);
+  render();
 });
-byId('shelve-cancel').addEventListener('click', () => {
-  shelveTarget = null;
-  byId('shelve-dialog').close();
-});
+byId('shelve-cancel').addEventListener('click', () => byId('shelve-dialog').close());
+// Cancel, Esc or sent: nothing is waiting to be shelved any more.
+byId('shelve-dialog').addEventListener('close', () => { shelveTargets = []; });
 
 byId('oos-form').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -521,7 +550,7 @@ byId('audit-button').addEventListener('click', () => {
   view.hidden = !opening;
   document.querySelector('.layout').hidden = opening;
   byId('audit-button').setAttribute('aria-pressed', opening ? 'true' : 'false');
-  if (opening) audit.load().catch((error) => notify(`Audit trail: ${error.message}`));
+  if (opening) audit.load();
 });
 
 // --- keyboard -----------------------------------------------------------------
@@ -549,6 +578,8 @@ document.addEventListener('keydown', (event) => {
     return;
   }
   const key = event.key;
+  // The audit tab hides the table: its keys wait until it is back.
+  if (!byId('audit-view').hidden && key !== 'm' && key !== '?') return;
   let handled = true;
   if (key === 'j' || key === 'ArrowDown') table.move(1);
   else if (key === 'k' || key === 'ArrowUp') table.move(-1);
@@ -559,7 +590,8 @@ document.addEventListener('keydown', (event) => {
     const alert = state.alerts.get(table.cursorId);
     if (alert && needsAck(alert)) askAck([alert.id]);
   } else if (key === 'c') askClear(table.cursorId);
-  else if (key === 's') askShelve(table.cursorId);
+  else if (key === 's') askShelve(table.cursorId ? [table.cursorId] : []);
+  else if (key === 'S') askShelve([...table.selected]);
   else if (key === 'x') table.toggleSelected();
   else if (key === '/') byId('search').focus();
   else if (key === 'm') alarm.toggleMute();

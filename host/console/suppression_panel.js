@@ -9,6 +9,7 @@ import { suppressed } from './alert_state.js';
 const pad = (n) => String(n).padStart(2, '0');
 
 export function formatLeft(ms) {
+  if (!Number.isFinite(ms)) return '';
   const s = Math.max(0, Math.ceil(ms / 1000));
   if (s >= 3600) return `${Math.floor(s / 3600)}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)} left`;
   return `${Math.floor(s / 60)}:${pad(s % 60)} left`;
@@ -29,7 +30,12 @@ export class SuppressionPanel {
       const button = event.target.closest('button[data-command]');
       if (!button) return;
       const d = button.dataset;
-      if (d.command === 'unshelve') this.handlers.unshelve(d.alertId ? { alertId: d.alertId } : { key: d.key, rover: d.rover });
+      if (d.command === 'unshelve') {
+        // A key shelf of a ground alert has no rover: none is sent.
+        const target = d.alertId ? { alertId: d.alertId } : { key: d.key };
+        if (!d.alertId && d.rover) target.rover = d.rover;
+        this.handlers.unshelve(target);
+      }
       else if (d.command === 'return') this.handlers.returnToService(d.scope, d.value);
     });
   }
@@ -52,7 +58,7 @@ export class SuppressionPanel {
     for (const alert of alerts.values()) {
       if (!suppressed(alert)) continue;
       const d = alert.data;
-      held.add(`${asText(d.rover)}\u0000${asText(d.key)}`);
+      if (d.shelved && typeof d.shelved === 'object') held.add(`${asText(d.rover)}\u0000${asText(d.key)}`);
       items.push(this.item(alert.priority, asText(d.title) || asText(d.message), asText(d.rover), d.shelved,
                            d.outOfService, { alertId: alert.id }, now));
     }
@@ -80,7 +86,8 @@ export class SuppressionPanel {
     if (shelf && typeof shelf === 'object') {
       const scope = shelf.scope === 'key' ? 'its key' : 'this alert';
       parts.push(el('span', { class: 'why', text: `shelved by ${asText(shelf.by)}: ${asText(shelf.reason)} · ${scope}` +
-                                                  (shelf.oneShot === true ? ' · until normal' : '') }));
+                                                  (shelf.oneShot === true ? ' · one-shot, until normal' : '') +
+                                                  (Number.isFinite(shelf.at) ? ` · at ${formatTime(shelf.at, now)}` : '') }));
       const countdown = el('span', { class: 'countdown', text: formatLeft(Number(shelf.until) - now) });
       this.countdowns.push({ node: countdown, until: Number(shelf.until) });
       parts.push(countdown);
@@ -93,7 +100,8 @@ export class SuppressionPanel {
     }
     if (outOfService && typeof outOfService === 'object') {
       parts.push(el('span', { class: 'why', text: `out of service (${asText(outOfService.scope)} ` +
-                                                  `${asText(outOfService.value)}) by ${asText(outOfService.by)}: ${asText(outOfService.reason)}` }));
+                                                  `${asText(outOfService.value)}) by ${asText(outOfService.by)}: ${asText(outOfService.reason)}` +
+                                                  (Number.isFinite(outOfService.at) ? ` · since ${formatTime(outOfService.at, now)}` : '') }));
     }
     return el('li', { class: 'suppressed', dataset: target.alertId ? { id: target.alertId } : {} }, ...parts);
   }

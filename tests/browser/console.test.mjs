@@ -92,6 +92,7 @@ let RELAY_ARGS = ['--flood', '10/5', '--alarm-window', '2', '--ack-roles', 'oper
 describe('operator console', () => {
   let operator;
   let viewer;
+  let colleague;  // a second operator
 
   before(async () => {
     workspace = new Workspace(['rover-1', 'rover-2']);
@@ -299,14 +300,19 @@ describe('operator console', () => {
       { type: 'alert_shelve', alertId: created.result.alertId, durationSeconds: 3, reason: 'mine' });
     assert.equal(forged.error.code, 'FORBIDDEN');
 
-    // The operator shelves it for 3 s with a reason (s: the keyboard way).
+    // The operator shelves it for 3 s with a reason (s: the keyboard way);
+    // another operator, and the viewer, see it shelved.
+    colleague = await openConsole();
+    await signIn(colleague, TOKENS.operator);
+    await row(colleague, 'Pump stalled').waitFor();
+    await waitForData(colleague, 'alarm', 'critical');
     await pump.click();
     await operator.keyboard.press('s');
     await operator.locator('#shelve-dialog').waitFor();
     assert.deepEqual(await operator.locator('#shelve-duration option').allTextContents(), ['3 s', '1 min']);
     await operator.fill('#shelve-reason', 'pump swap');
     await operator.click('#shelve-ok');
-    for (const page of [operator, viewer]) {
+    for (const page of [operator, colleague, viewer]) {
       await row(page, 'Pump stalled').waitFor({ state: 'detached' });
       const item = page.locator('#shelved li', { hasText: 'Pump stalled' });
       await item.waitFor();
@@ -316,12 +322,16 @@ describe('operator console', () => {
       assert.equal(await page.isVisible('#banner'), false);  // not announced any more
     }
     await waitForData(operator, 'alarm', 'off');
+    await waitForData(colleague, 'alarm', 'off');
+    assert.equal(await colleague.locator('#shelved li', { hasText: 'Pump stalled' }).locator('button', { hasText: 'Unshelve' }).count(), 1);
     assert.equal(await viewer.locator('#shelved button').count(), 0);  // viewers may not unshelve
     // Warned before it ends; then back, unacknowledged, sounding again.
     for (const page of [operator, viewer]) await page.locator('#shelf-banner', { hasText: /Shelf of Pump stalled ends in \d s \(shelved by oscar: pump swap\)/ }).waitFor();
     await pump.waitFor({ timeout: 10000 });
     assert.match(await pump.locator('.state').textContent(), /unacked/);
     await waitForData(operator, 'alarm', 'critical');
+    await waitForData(colleague, 'alarm', 'critical');
+    await operator.locator('#shelved li', { hasText: 'Pump stalled' }).waitFor({ state: 'detached' });
     await pump.locator('button.ack').click();
     await operator.click('#confirm-ok');
     await waitForData(operator, 'alarm', 'off');
@@ -353,9 +363,91 @@ describe('operator console', () => {
     const entries = operator.locator('#audit-rows tr');
     await entries.filter({ hasText: 'pump swap' }).filter({ hasText: 'oscar' }).waitFor();
     await entries.filter({ hasText: 'vera' }).filter({ hasText: 'refused' }).waitFor();
+    // Local wall-clock time, today's entries without the date.
+    for (const when of await operator.locator('#audit-rows td.time').allTextContents()) assert.match(when, /^\d\d:\d\d:\d\d$/);
+    // By alert: the shelf, its warning-free end and the ack of this alert only.
+    await operator.fill('#audit-action', '');
+    await operator.fill('#audit-alert', created.result.alertId);
+    await operator.click('#audit-load');
+    await operator.waitForFunction((id) => {
+      const alerts = [...document.querySelectorAll('#audit-rows tr td:nth-child(6)')].map((td) => td.textContent);
+      const actions = [...document.querySelectorAll('#audit-rows td.action')].map((td) => td.textContent);
+      return alerts.length > 0 && alerts.every((a) => a === id) && actions.includes('shelf_expired') && actions.includes('alert_ack');
+    }, created.result.alertId);
     assert.equal(await operator.locator('#alert-rows').isVisible(), false);
     await operator.click('#audit-button');  // back to the alerts
     await pump.waitFor();
+  });
+
+  it('shelves selected alerts by key (Shift+S), needs a reason, Esc cancels; unshelves from the Shelved view', async () => {
+    const battery = row(operator, 'Battery Low', 'rover-1');
+    const motor = row(operator, 'Motor Over-Temperature', 'rover-1');
+    await battery.locator('input.select').check();
+    await motor.locator('input.select').check();
+    assert.equal(await operator.textContent('#bulk-shelve'), 'Shelve selected (2)');
+
+    await operator.locator('body').press('Shift+S');
+    await operator.locator('#shelve-dialog[open]').waitFor();
+    assert.equal(await operator.textContent('#shelve-title'), 'Shelve 2 alerts');
+    await operator.locator('#shelve-reason').press('Escape');
+    await operator.locator('#shelve-dialog[open]').waitFor({ state: 'detached' });
+    await battery.waitFor();
+
+    await operator.click('#bulk-shelve');
+    await operator.locator('#shelve-dialog[open]').waitFor();
+    await operator.selectOption('#shelve-duration', '60');
+    await operator.check('#shelve-dialog input[name="shelve-scope"][value="key"]');
+    await operator.check('#shelve-one-shot');
+    await operator.fill('#shelve-reason', '   ');
+    await operator.click('#shelve-ok');
+    // A blank reason is not sent: the dialog stays, nothing is shelved.
+    assert.equal(await operator.locator('#shelve-dialog[open]').count(), 1);
+    assert.equal(await operator.locator('#shelved li', { hasText: 'Battery Low' }).count(), 0);
+    await operator.fill('#shelve-reason', 'sensor <recalibration>');
+    await operator.click('#shelve-ok');
+    await operator.locator('#shelve-dialog[open]').waitFor({ state: 'detached' });
+
+    for (const page of [operator, colleague]) {
+      for (const title of ['Battery Low', 'Motor Over-Temperature']) {
+        await row(page, title, 'rover-1').waitFor({ state: 'detached' });
+        const item = page.locator('#shelved li', { hasText: `rover-1: ${title}` });
+        await item.waitFor();
+        assert.match(await item.textContent(), /shelved by oscar: sensor <recalibration> · its key · one-shot, until normal/);
+      }
+    }
+    assert.equal(await operator.textContent('#bulk-shelve'), 'Shelve selected');
+    // The countdown runs: a minute at most, then less.
+    const countdown = colleague.locator('#shelved li', { hasText: 'rover-1: Battery Low' }).locator('.countdown');
+    const first = await countdown.textContent();
+    assert.match(first, /^(1:00|0:[0-5]\d) left$/);
+    await colleague.waitForFunction((before) => {
+      const li = [...document.querySelectorAll('#shelved li')].find((n) => n.textContent.includes('rover-1: Battery Low'));
+      return li && li.querySelector('.countdown').textContent !== before;
+    }, first);
+
+    // The colleague unshelves both from the Shelved view: back in every table.
+    for (const title of ['Battery Low', 'Motor Over-Temperature']) {
+      await colleague.locator('#shelved li', { hasText: `rover-1: ${title}` }).locator('button', { hasText: 'Unshelve' }).click();
+      await row(operator, title, 'rover-1').waitFor();
+      await row(colleague, title, 'rover-1').waitFor();
+    }
+    // Nothing of them left shelved, their keys included.
+    await operator.waitForFunction(() => !/Battery Low|Motor Over-Temperature|power\/|motor/i.test(document.querySelector('#shelved').textContent));
+
+    // Keys shelved alone, no alert of them held (a rover's and a ground one):
+    // listed from the relay's suppressions, and unshelved from there.
+    for (const [rover, key] of [['rover-2', 'nav/lidar-fault'], [undefined, 'ground/bench-check']]) {
+      const shelf = await rawRequest(operator, TOKENS.operator,
+        { type: 'alert_shelve', scope: 'key', key, ...(rover ? { rover } : {}), durationSeconds: 60, reason: 'bench test' });
+      assert.equal(shelf.ok, true, JSON.stringify(shelf));
+      const item = colleague.locator('#shelved li', { hasText: `${rover ? `${rover}: ` : ''}key ${key}` });
+      await item.waitFor();
+      assert.match(await item.textContent(), /shelved by oscar: bench test · its key.*\d:\d\d left/);
+      await item.locator('button', { hasText: 'Unshelve' }).click();
+      await item.waitFor({ state: 'detached' });
+      await operator.locator('#shelved li', { hasText: `key ${key}` }).waitFor({ state: 'detached' });
+    }
+    await closeConsole(colleague);
   });
 
   // While the console cannot reach it, the relay runs on another port and an

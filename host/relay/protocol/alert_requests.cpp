@@ -234,7 +234,7 @@ void decode_target(FieldReader& r, const AlertFieldLimits& limits, Request& out)
 
 void decode(FieldReader& r, const AlertFieldLimits& limits, ShelveAlertRequest& out) {
   decode_target(r, limits, out);
-  std::string scope = "alert";
+  std::string scope = out.alert_id.empty() ? "key" : "alert";  // a key alone is shelved as a key
   r.string("scope", scope, 8);
   if (!r.problem() && scope != "alert" && scope != "key") r.fail("scope", "\"alert\" or \"key\"");
   if (!r.problem() && scope == "alert" && out.alert_id.empty()) r.fail("scope", "\"key\" when `key` is given");

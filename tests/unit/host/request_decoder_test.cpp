@@ -192,6 +192,8 @@ BOOST_AUTO_TEST_CASE(alert_shelve_names_an_alert_or_a_key_always_expires_and_giv
   BOOST_TEST(key.by_key);
   BOOST_TEST(key.one_shot);
   BOOST_TEST(!key.duration_s.has_value());  // one-shot: the relay's maximum
+  const auto key_alone = decode_ok(R"({"type":"alert_shelve","key":"k","durationSeconds":60,"reason":"x"})");
+  BOOST_TEST(std::get<ShelveAlertRequest>(alert_request(key_alone)).by_key);  // scope key, as documented
   const std::string shelve_a1 = R"({"type":"alert_shelve","alertId":"a1",)";
   expect_code(shelve_a1 + R"("durationSeconds":60})", ErrorCode::BadRequest);                  // no reason
   expect_code(shelve_a1 + R"("durationSeconds":60,"reason":""})", ErrorCode::BadRequest);      // empty reason
