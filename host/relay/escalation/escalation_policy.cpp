@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -91,10 +92,19 @@ void read_webhook(const json::value& value, const std::string& path, WebhookTarg
     if (headers->size() > kMaxHeaders) r.fail(r.at("headers") + ": at most " + std::to_string(kMaxHeaders));
     for (const auto& [name, v] : *headers) {
       const std::string field = r.at("headers") + "." + std::string(name);
-      const bool token = !name.empty() && name.find_first_of(" \t\r\n:") == json::string::npos;
+      // What Beast accepts when the request is built: a bad one must stop the
+      // relay here, at start, not throw at the first escalation.
+      const auto control = [](std::string_view text, bool tab_ok) {
+        return std::any_of(text.begin(), text.end(), [&](char c) {
+          const auto u = static_cast<unsigned char>(c);
+          return (u < 0x20 && !(tab_ok && c == '\t')) || u == 0x7f;
+        });
+      };
+      const bool token = !name.empty() && name.size() <= 256 && !control(name, false) &&
+                         name.find_first_of(" :()<>@,;\\\"/[]?={}") == json::string::npos;
       if (!token) r.fail(field + ": not a header name");
-      else if (!v.is_string() || v.as_string().find_first_of("\r\n") != json::string::npos)
-        r.fail(field + ": must be a string without line breaks");
+      else if (!v.is_string() || v.as_string().size() > 4096 || control(v.as_string(), true))
+        r.fail(field + ": must be a string of at most 4096 bytes without line breaks or control characters");
       if (r.ok()) w.headers.emplace(std::string(name), std::string(v.as_string()));
     }
   }

@@ -122,6 +122,10 @@ BOOST_AUTO_TEST_CASE(errors_name_the_field) {
              std::string::npos);
   BOOST_TEST(refused(hook(R"("url":"http://x/","headers":{"Bad Name":"v"})")).find("header name") !=
              std::string::npos);
+  // Beast throws building a request with a value of 64 KiB: refused at start instead.
+  BOOST_TEST(refused(hook(R"("url":"http://x/","headers":{"X":")" + std::string(70'000, 'v') + R"("})"))
+                 .find("at most 4096") != std::string::npos);
+  BOOST_TEST(refused(hook(R"("url":"http://x/","headers":{"X":"a\u0000b"})")).find("control") != std::string::npos);
   BOOST_TEST(refused(R"({"escalation":{"webhooks":[{"name":"a","url":"http://x/"},{"name":"a","url":"http://y/"}]}})")
                  .find("used twice") != std::string::npos);
 }
