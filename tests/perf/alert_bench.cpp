@@ -10,6 +10,9 @@
 //       critical_10, ack_fanout, stalled_client, encodings)
 //
 // Prints one JSON object with --json (otherwise one `name value` per line).
+// Exits 1 when a delivery run could not be done (`runs_failed`): the CTest
+// delivery_bench_smoke runs the quick suite so that the bench cannot break
+// unnoticed (it once did, when per-address client caps came in).
 // Figures are measured, never asserted: build in Release (-O2) for numbers
 // worth comparing. Targets on a 2-core machine: ingest >= 1 000 000 alerts/s
 // in memory and >= 300 000 alerts/s durable, <= 300 bytes per active alert,
@@ -244,8 +247,10 @@ int main(int argc, char** argv) {
     }
   };
   if (suite == "delivery") {
-    print(rover_alerts::bench::run_delivery_suite(quick, only));
-    return 0;
+    // Figures are never judged here; a run that could not be done is an error.
+    const auto out = rover_alerts::bench::run_delivery_suite(quick, only);
+    print(out);
+    return out.contains("runs_failed") ? 1 : 0;
   }
   if (suite != "store") {
     std::cerr << "alert-bench: unknown suite `" << suite << "` (known: store, emitter, delivery)\n";

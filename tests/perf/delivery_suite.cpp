@@ -58,6 +58,9 @@ constexpr auto kCriticalEvery = 20ms;
 constexpr auto kAckGap = 50ms;
 constexpr std::size_t kAckClients = 100;
 
+// Sessions not yet authenticated the relay admits at once: more than the
+// load clients' connect window (64), which all come from one address.
+constexpr std::size_t kUnauthenticated = 128;
 // A thousand clients connect and subscribe before their run starts.
 constexpr int kReadyTimeoutMs = 60'000;
 constexpr int kReportTimeoutMs = 10'000;
@@ -139,7 +142,11 @@ struct Run {
     const std::size_t max_clients = std::max<std::size_t>(1000, count + 100);
     relay = start_logging_to({ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0", "--data",
                               (dir.path / "data").string(), "--tokens", (dir.path / "tokens").string(),
-                              "--max-clients", std::to_string(max_clients), "--rate-limit", "1000000/1000000"},
+                              "--max-clients", std::to_string(max_clients), "--rate-limit", "1000000/1000000",
+                              // Every client comes from 127.0.0.1: the per-address caps, meant
+                              // for a stranger opening connections, would refuse most of them.
+                              "--max-clients-per-address", std::to_string(max_clients), "--max-unauthenticated",
+                              std::to_string(kUnauthenticated) + "/" + std::to_string(kUnauthenticated)},
                              dir.path / "relay.log");
     port = http_port(relay->started() ? relay->read_line(kRelayStartTimeoutMs) : std::nullopt);
     if (port == 0) {
@@ -288,15 +295,26 @@ void put_shares(json::object& out, std::string_view run, const Window& w) {
 }
 
 // A run that could not be set up or measured: its figures null, and why.
+// A run that could not do what it measures: listed in `runs_failed`, which
+// makes alert-bench exit 1 (a slow figure never does).
+void put_run_failed(json::object& out, std::string_view run) {
+  auto& failed = out["runs_failed"];
+  if (!failed.is_array()) failed = json::array();
+  failed.as_array().emplace_back(run);
+}
+
 void put_failure(json::object& out, std::string_view run, std::initializer_list<std::string> figures,
                  const std::string& why, std::size_t clients) {
   for (const auto& figure : figures) out[figure] = nullptr;
   out[std::string(run) + "_note"] = "with " + std::to_string(clients) + " clients: " + why;
+  put_run_failed(out, run);
 }
 
 void run_relay_stop(json::object& out, std::string_view run_name, Run& run) {
-  if (const int status = run.stop_relay(); status != 0)
+  if (const int status = run.stop_relay(); status != 0) {
     out[std::string(run_name) + "_relay_exit"] = "relay exit status " + std::to_string(status) + " after SIGTERM";
+    put_run_failed(out, run_name);
+  }
 }
 
 // Fan-out: every client subscribed to everything, the admin flooding.

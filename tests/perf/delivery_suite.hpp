@@ -6,8 +6,9 @@
 // asserts nothing.
 //
 // Every run starts its own relay on a fresh data folder (default options, but
-// --rate-limit 1000000/1000000 so the admin's requests are never refused and
-// --max-clients of at least clients + 100), waits until every client has
+// --rate-limit 1000000/1000000 so the admin's requests are never refused,
+// --max-clients of at least clients + 100, and the per-address caps lifted as
+// every client comes from 127.0.0.1), waits until every client has
 // subscribed, warms up, measures one window, then stops the relay with
 // SIGTERM. Figures of the returned object:
 //   fanout_deliveries_per_s_1/_10/_100/_1000  changes received by all clients
@@ -39,6 +40,8 @@
 //   RUN_note                   why a run's figures are null (it could not be set
 //                              up: e.g. clients refused) or deliveries are missing
 //   RUN_client_closes          connections the relay closed during the window, by reason
+//   runs_failed                the runs that could not be set up or whose relay
+//                              did not exit cleanly (absent when every run did)
 // Runs warm up 1 s and measure 3 s; `quick` (a smoke check, figures less
 // stable) 0.3 s and 1 s, and 10 acks.
 

@@ -4,6 +4,8 @@
 #include "store/alert_record.hpp"
 #include "store/byte_codec.hpp"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -160,6 +162,13 @@ std::unique_ptr<AlertJournal> AlertJournal::open(const std::filesystem::path& fi
   if (audit != nullptr) audit->set_recorder(journal.get());
   // From here on the connection belongs to the writer thread.
   journal->writer_ = std::thread([j = journal.get()] { j->writer_loop(); });
+  // Batch scheduling: a thread that was woken must not preempt the one that
+  // woke it. Woken by a flush, the writer (SQLite's work up to the fsync, a few
+  // hundred microseconds) otherwise took the io thread's core just as it went on
+  // to deliver the urgent changes of the same request (docs/performance.md).
+  // It runs on an idle core, or when the io thread waits. Best effort.
+  const sched_param batch{};
+  ::pthread_setschedparam(journal->writer_.native_handle(), SCHED_BATCH, &batch);
   return journal;
 }
 

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <memory>
 
+#include <sched.h>
 #include <unistd.h>
 
 using namespace rover_alerts::relay;
@@ -90,9 +91,25 @@ std::int64_t count_rows(const fs::path& db, const char* table) {
   return n;
 }
 
+// Threads of this process scheduled SCHED_BATCH.
+int batch_threads() {
+  int n = 0;
+  for (const auto& task : fs::directory_iterator("/proc/self/task"))
+    n += ::sched_getscheduler(static_cast<pid_t>(std::stol(task.path().filename().string()))) == SCHED_BATCH;
+  return n;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(alert_journal)
+
+// The writer must not take the core of the io thread that wakes it for a flush.
+BOOST_AUTO_TEST_CASE(the_writer_thread_is_scheduled_as_batch_work) {
+  TempDir dir("journal-test");
+  const int before = batch_threads();
+  Durable d(db_in(dir));
+  BOOST_TEST(batch_threads() == before + 1);
+}
 
 BOOST_AUTO_TEST_CASE(a_new_database_gets_an_epoch_once) {
   TempDir dir("journal-test");
