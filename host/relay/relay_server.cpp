@@ -80,6 +80,8 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
   });
   store_.set_max_alerts_per_rover(config_.link.max_alerts_per_rover);
   publisher_.start(io_.get_executor(), store_.rev());
+  // Urgent changes go before any slice of routine writes.
+  publisher_.set_urgent_flush([this] { publish_showable(); });
   http_context_.healthy = [this] { return journal_->healthy(); };
   http_context_.links = &link_stats_;
   http_context_.journal = &journal_->counters();
@@ -158,6 +160,7 @@ void RelayServer::count_journal(const JournalCounters& before) {
 }
 
 void RelayServer::publish_showable() {
+  if (showable_.empty()) return;
   std::vector<AlertChange> changes;
   changes.swap(showable_);
   publisher_.publish_before_commit(changes);

@@ -139,8 +139,8 @@ void ClientFeed::poll(Clock::time_point now) {
     too_slow_ = true;
     return sink_.feed_too_slow("client too slow: high/medium alerts not taken in time");
   }
-  if (outbox_.has_urgent() || routine_due(now) || outbox_.resync_owed() || (waiting_for_budget_ && catching_up()))
-    sink_.feed_ready();
+  if (outbox_.has_urgent() || outbox_.resync_owed()) return sink_.feed_ready();
+  if (routine_due(now) || (waiting_for_budget_ && catching_up())) publisher_.schedule_routine(*this);
 }
 
 std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {

@@ -109,14 +109,20 @@ class ClientFeed {
                      std::shared_ptr<const std::string> delta_message = nullptr);
   void push_notice(std::shared_ptr<const std::string> message);
   void push_routine(const SharedBatchPtr& batch, std::size_t index, Clock::time_point now);
-  // After a publication or on the relay's tick: wakes the sink when a write
-  // is due, closes a client stalled past the deadline.
+  // After a publication or on the relay's tick: wakes the sink when an urgent
+  // write is due, schedules a routine one with the publisher (a later slice),
+  // closes a client stalled past the deadline.
   void poll(Clock::time_point now);
+  // The publisher's slice: the routine write scheduled by poll() is due now.
+  void write_routine() {
+    if (!stopped_) sink_.feed_ready();
+  }
   bool has_routine() const { return outbox_.routine_changes() > 0; }
 
   const ClientOutbox& outbox() const { return outbox_; }
 
  private:
+  friend class Publisher;  // routine_scheduled_
   void on_status(PushStatus status);
   bool routine_due(Clock::time_point now) const;
   std::optional<Outgoing> next_catch_up_page();
@@ -137,6 +143,7 @@ class ClientFeed {
   bool draining_ = false;
   bool stopped_ = false;
   bool waiting_for_budget_ = false;  // its catch-up stopped on the read budget; poll() wakes it
+  bool routine_scheduled_ = false;   // in the publisher's queue of routine writes
 };
 
 }  // namespace rover_alerts::relay

@@ -59,6 +59,10 @@ struct BatchLimits {
   // most this many changes and bytes (fewer, larger writes).
   std::size_t write_max_changes = 2000;
   std::size_t write_max_bytes = 512 * 1024;
+  // Routine writes (batches, pages) due for many clients go out this many
+  // clients per io handler, so that urgent work waits for one slice at most,
+  // not for a whole round (Publisher).
+  std::size_t routine_writes_per_slice = 4;
   // Snapshot and sinceRev catch-up: entries per page, one page in flight.
   std::size_t catch_up_page = 500;
   // compression "lz4": batches over the client's compressionThreshold (this

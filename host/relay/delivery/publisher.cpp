@@ -3,6 +3,8 @@
 #include "protocol/alert_json.hpp"
 #include "protocol/flatbuffers_encoding.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -14,6 +16,7 @@ Publisher::Publisher(const AlertStore& store, const DeliveryLimits& limits)
       read_budget_(limits.read_budget.entries_per_s, limits.read_budget.burst, TokenBucket::Clock::now()) {}
 
 void Publisher::start(boost::asio::any_io_executor executor, std::uint64_t committed_rev) {
+  executor_ = executor;
   tick_ = std::make_unique<boost::asio::steady_timer>(executor);
   budget_timer_ = std::make_unique<boost::asio::steady_timer>(std::move(executor));
   committed_rev_ = committed_rev;
@@ -30,6 +33,10 @@ void Publisher::remove(ClientFeed* feed) {
   const auto it = std::find(feeds_.begin(), feeds_.end(), feed);
   if (it == feeds_.end()) return;
   *it = nullptr;
+  if (feed->routine_scheduled_) {
+    feed->routine_scheduled_ = false;
+    std::erase(routine_due_, feed);
+  }
   --live_feeds_;
   if (feed->flatbuffers()) --flatbuffers_feeds_;
   if (feed->delta()) --delta_feeds_;
@@ -126,6 +133,33 @@ void Publisher::broadcast_notice(const std::shared_ptr<const std::string>& messa
   for_each_feed([&](ClientFeed& feed) { feed.push_notice(message); });
 }
 
+void Publisher::schedule_routine(ClientFeed& feed) {
+  if (feed.routine_scheduled_) return;
+  feed.routine_scheduled_ = true;
+  routine_due_.push_back(&feed);
+  arm_slice();
+}
+
+void Publisher::arm_slice() {
+  if (slice_posted_ || stopped_ || !executor_) return;
+  slice_posted_ = true;
+  boost::asio::post(executor_, [this] {
+    slice_posted_ = false;
+    if (!stopped_) run_slice();
+  });
+}
+
+void Publisher::run_slice() {
+  if (urgent_flush_) urgent_flush_();
+  for (std::size_t n = 0; n < limits_.batching.routine_writes_per_slice && !routine_due_.empty(); ++n) {
+    ClientFeed* feed = routine_due_.front();
+    routine_due_.pop_front();
+    feed->routine_scheduled_ = false;
+    feed->write_routine();
+  }
+  if (!routine_due_.empty()) arm_slice();
+}
+
 void Publisher::arm_tick() {
   if (tick_armed_ || stopped_ || !tick_) return;
   bool waiting = false;
@@ -215,6 +249,8 @@ void Publisher::on_budget_timer() {
 
 void Publisher::stop() {
   stopped_ = true;
+  for (ClientFeed* feed : routine_due_) feed->routine_scheduled_ = false;
+  routine_due_.clear();
   tick_.reset();
   budget_timer_.reset();
   waiting_syncs_.clear();

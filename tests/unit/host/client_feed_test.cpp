@@ -10,6 +10,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -403,6 +404,117 @@ BOOST_AUTO_TEST_CASE(under_a_flood_a_full_batch_waits_for_the_write_spacing_unle
   BOOST_TEST(spaced[0].changes == 20u);  // one write took both
   raise_batch("d-", b.max_batch_size);
   BOOST_TEST(client->drain(now + b.routine_write_spacing).size() == 1u);  // the maximum never waits
+}
+
+// Ten clients with a full batch due: their writes go out four clients per io
+// handler (BatchLimits::routine_writes_per_slice), not all in the handler of
+// the publication.
+BOOST_AUTO_TEST_CASE(routine_writes_due_for_many_clients_go_out_a_slice_at_a_time) {
+  DeliveryLimits limits;
+  limits.batching.routine_writes_per_slice = 4;
+  Tester t(limits);
+  std::vector<std::unique_ptr<FeedRecorder>> clients;
+  for (int i = 0; i < 10; ++i) {
+    clients.push_back(t.subscriber());
+    clients.back()->drain();
+    clients.back()->ready_calls = 0;
+  }
+  const auto woken = [&] {
+    std::size_t n = 0;
+    for (const auto& client : clients) n += client->ready_calls;
+    return n;
+  };
+  for (std::size_t i = 0; i < limits.batching.max_batch_size; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
+  t.commit();
+  BOOST_TEST(woken() == 0u);
+  BOOST_TEST(t.publisher.routine_waiting() == 10u);
+  for (const std::size_t expected : {4u, 8u, 10u}) {
+    BOOST_TEST_REQUIRE(t.io.run_one() == 1u);
+    BOOST_TEST(woken() == expected);
+  }
+  BOOST_TEST(t.publisher.routine_waiting() == 0u);
+  for (const auto& client : clients) BOOST_TEST(client->drain().size() == 1u);
+}
+
+// A critical change made while routine writes wait for their slices goes out
+// first: every slice begins with the urgent flush (the relay's urgent changes
+// not yet published), so a critical alert never waits behind a whole round.
+BOOST_AUTO_TEST_CASE(urgent_changes_go_before_the_next_slice_of_routine_writes) {
+  DeliveryLimits limits;
+  limits.batching.routine_writes_per_slice = 4;
+  Tester t(limits);
+  // What happened, in order: a client woken, or the urgent flush's start and end.
+  enum Event { Woken, FlushStart, FlushEnd };
+  std::vector<Event> events;
+  struct Logging : FeedRecorder {
+    Logging(Publisher& p, std::vector<Event>& log) : FeedRecorder(p), events(log) {}
+    void feed_ready() override {
+      FeedRecorder::feed_ready();
+      events.push_back(Woken);
+    }
+    std::vector<Event>& events;
+  };
+  std::vector<std::unique_ptr<Logging>> clients;
+  for (int i = 0; i < 10; ++i) {
+    clients.push_back(std::make_unique<Logging>(t.publisher, events));
+    clients.back()->feed.subscribe({}, CatchUp::snapshot(t.publisher.committed_rev()));
+    clients.back()->drain();
+  }
+  for (std::size_t i = 0; i < limits.batching.max_batch_size; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
+  t.commit();
+  // Published before their commit, as the relay does, by the urgent flush.
+  std::vector<AlertChange> urgent;
+  t.publisher.set_urgent_flush([&] {
+    events.push_back(FlushStart);
+    t.publisher.publish_before_commit(urgent);
+    urgent.clear();
+    events.push_back(FlushEnd);
+  });
+  events.clear();
+  BOOST_TEST_REQUIRE(t.io.run_one() == 1u);  // the first slice: 4 routine writes
+  BOOST_TEST(std::count(events.begin(), events.end(), Woken) == 4);
+  t.raise_alert("motion/estop", Priority::Critical);
+  urgent.push_back(t.unpublished.back());
+  t.unpublished.pop_back();
+  events.clear();
+  BOOST_TEST_REQUIRE(t.io.run_one() == 1u);  // the next slice: the critical change, then 4 routine writes
+  BOOST_TEST_REQUIRE(events.size() >= 2u);
+  BOOST_TEST(events.front() == FlushStart);
+  const auto flushed = std::find(events.begin(), events.end(), FlushEnd);
+  BOOST_TEST_REQUIRE((flushed != events.end()));
+  const auto woken_by_the_critical = std::count(events.begin(), flushed, Woken);
+  const auto routine_after = std::count(flushed, events.end(), Woken);
+  BOOST_TEST(woken_by_the_critical >= 10);  // every client
+  BOOST_TEST(routine_after == 4);
+  for (const auto& client : clients) {
+    const auto out = client->drain();
+    BOOST_TEST_REQUIRE(!out.empty());
+    BOOST_TEST(to_string(out.front().cls) == "urgent");
+  }
+}
+
+// A client that goes while its routine write waits for a slice is not written
+// to (nor is its memory touched: ASan runs this too).
+BOOST_AUTO_TEST_CASE(a_client_gone_while_its_routine_write_waits_is_skipped) {
+  DeliveryLimits limits;
+  limits.batching.routine_writes_per_slice = 1;
+  Tester t(limits);
+  auto stays = t.subscriber();
+  auto goes = t.subscriber();
+  auto stops = t.subscriber();
+  for (auto* client : {stays.get(), goes.get(), stops.get()}) {
+    client->drain();
+    client->ready_calls = 0;
+  }
+  for (std::size_t i = 0; i < limits.batching.max_batch_size; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
+  t.commit();
+  BOOST_TEST(t.publisher.routine_waiting() == 3u);
+  goes.reset();
+  stops->feed.stop();
+  BOOST_TEST(t.publisher.routine_waiting() == 1u);
+  t.io.poll();  // the slices (the tick, while routine changes wait, is not due yet)
+  BOOST_TEST(stays->ready_calls == 1u);
+  BOOST_TEST(stops->ready_calls == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(the_batch_size_follows_the_measured_rtt_within_bounds) {
