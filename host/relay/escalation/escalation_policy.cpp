@@ -153,9 +153,13 @@ bool parse_webhook_url(std::string_view url, WebhookUrl& out, std::string& error
     return false;
   }
   std::string_view rest = url.substr(kScheme.size());
-  const std::size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  // A fragment is the receiver's browser's business: never sent in HTTP.
+  rest = rest.substr(0, rest.find('#'));
+  const std::size_t path = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, path);
+  out.target = path == std::string_view::npos ? "/"
+               : rest[path] == '?'            ? "/" + std::string(rest.substr(path))
+                                              : std::string(rest.substr(path));
   if (authority.find('@') != std::string_view::npos) {
     error = "credentials in the URL are not accepted: use a header";
     return false;

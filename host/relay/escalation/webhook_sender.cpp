@@ -33,7 +33,7 @@ class WebhookSender::Attempt : public std::enable_shared_from_this<WebhookSender
       : target_(target), resolver_(executor), stream_(executor), deadline_(executor), done_(std::move(done)) {
     request_.method(http::verb::post);
     request_.target(target.endpoint.target);
-    request_.set(http::field::host, target.endpoint.host + ":" + std::to_string(target.endpoint.port));
+    request_.set(http::field::host, host_header(target.endpoint));
     request_.set(http::field::user_agent, "alert-relay");
     request_.set(http::field::content_type, "application/json");
     for (const auto& [name, value] : target.headers) request_.set(name, value);
@@ -108,6 +108,12 @@ void WebhookSender::report(const Job& job, std::string_view outcome, std::string
   if (report_) report_(WebhookReport{job.id, job.target->name, job.attempt, std::string(outcome), std::move(detail)});
 }
 
+std::string host_header(const WebhookUrl& endpoint) {
+  // An IPv6 literal goes back in its brackets (RFC 7230, 5.4).
+  const bool ipv6 = endpoint.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+}
+
 WebhookSender::EnqueueStatus WebhookSender::enqueue(const std::string& webhook, std::string body,
                                                     std::string notification_id) {
   const auto target = std::find_if(targets_.begin(), targets_.end(),
@@ -130,7 +136,7 @@ WebhookSender::EnqueueStatus WebhookSender::enqueue(const std::string& webhook, 
   if (stats_.pending >= max_pending_) {  // everything pending is in flight or retrying: this one goes
     ++stats_.dropped;
     report(*job, "dropped", "more than " + std::to_string(max_pending_) + " notifications pending");
-    return EnqueueStatus::DroppedOldest;
+    return EnqueueStatus::DroppedNew;
   }
   queue_.push_back(std::move(job));
   ++stats_.pending;

@@ -38,10 +38,16 @@ struct WebhookStats {
   std::size_t in_flight = 0;
 };
 
+// The Host header for a webhook's endpoint: an IPv6 literal in brackets.
+std::string host_header(const WebhookUrl& endpoint);
+
 class WebhookSender {
  public:
   static constexpr std::size_t kMaxInFlight = 4;
-  enum class EnqueueStatus : std::uint8_t { Queued, DroppedOldest, UnknownWebhook };
+  // DroppedOldest: queued, the oldest waiting notification gave way to it.
+  // DroppedNew: every pending notification is in flight or retrying, so this
+  // one was dropped. Both are reported (outcome "dropped") and counted.
+  enum class EnqueueStatus : std::uint8_t { Queued, DroppedOldest, DroppedNew, UnknownWebhook };
 
   WebhookSender(boost::asio::any_io_executor executor, std::vector<WebhookTarget> targets,
                 std::size_t max_pending);

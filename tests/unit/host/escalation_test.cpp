@@ -90,6 +90,28 @@ BOOST_AUTO_TEST_CASE(a_full_file_is_read) {
   BOOST_TEST(ops.headers.at("Authorization") == "Bearer t");
 }
 
+// What is sent as the request target: the path and query, never the fragment.
+BOOST_AUTO_TEST_CASE(a_webhook_url_gives_host_port_and_target) {
+  const auto parse = [](const std::string& url) {
+    WebhookUrl out;
+    std::string error;
+    BOOST_TEST_REQUIRE(parse_webhook_url(url, out, error), error);
+    return out;
+  };
+  BOOST_TEST(parse("http://x/h#part").target == "/h");
+  BOOST_TEST(parse("http://x:81/h?a=1#part").target == "/h?a=1");
+  const WebhookUrl query_only = parse("http://x?a=1");
+  BOOST_TEST(query_only.host == "x");
+  BOOST_TEST(query_only.target == "/?a=1");
+  const WebhookUrl bare = parse("http://x#part");
+  BOOST_TEST(bare.host == "x");
+  BOOST_TEST(bare.port == 80);
+  BOOST_TEST(bare.target == "/");
+  const WebhookUrl v6 = parse("http://[::1]:8080/h");
+  BOOST_TEST(v6.host == "::1");
+  BOOST_TEST(v6.port == 8080);
+}
+
 BOOST_AUTO_TEST_CASE(no_escalation_section_escalates_nothing) {
   BOOST_TEST(!parsed("{}").any());
   BOOST_TEST(parsed(kFull).any());
@@ -114,6 +136,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_field) {
     return R"({"escalation":{"webhooks":[{"name":"a",)" + fields + "}]}}";
   };
   BOOST_TEST(refused(hook(R"("url":"https://x/h")")).find("escalation.webhooks[0].url") == 0u);
+  BOOST_TEST(refused(hook(R"("url":"http://#frag")")).find("needs a host") != std::string::npos);
   BOOST_TEST(refused(hook(R"("url":"http://u:p@x/h")")).find("credentials") != std::string::npos);
   BOOST_TEST(refused(hook(R"("url":"http://x:99999/h")")).find("bad port") != std::string::npos);
   BOOST_TEST(refused(hook(R"("url":"http:///h")")).find("needs a host") != std::string::npos);

@@ -144,6 +144,33 @@ BOOST_AUTO_TEST_CASE(past_the_bound_the_oldest_waiting_notification_is_dropped) 
   BOOST_TEST((outcomes("n6") == Outcomes{"failed"}));  // the newest was kept, and tried
 }
 
+// With every pending notification in flight there is no older one waiting to
+// give way: the new one is dropped, and says so.
+BOOST_AUTO_TEST_CASE(past_the_bound_with_nothing_waiting_the_new_notification_is_dropped) {
+  Receiver hanging(io, 0);
+  auto s = sender({target("slow", hanging.port(), 1)}, WebhookSender::kMaxInFlight);
+  for (std::size_t i = 0; i < WebhookSender::kMaxInFlight; ++i)
+    BOOST_TEST((s->enqueue("slow", "{}", "n" + std::to_string(i)) == WebhookSender::EnqueueStatus::Queued));
+  BOOST_TEST(s->stats().in_flight == WebhookSender::kMaxInFlight);
+  BOOST_TEST((s->enqueue("slow", "{}", "new") == WebhookSender::EnqueueStatus::DroppedNew));
+  BOOST_TEST((outcomes("new") == Outcomes{"dropped"}));
+  BOOST_TEST(s->stats().dropped == 1u);
+  BOOST_TEST(s->stats().pending == WebhookSender::kMaxInFlight);
+}
+
+BOOST_AUTO_TEST_CASE(the_host_header_brackets_an_ipv6_literal) {
+  const auto header = [](const std::string& url) {
+    WebhookUrl endpoint;
+    std::string error;
+    BOOST_TEST_REQUIRE(parse_webhook_url(url, endpoint, error), error);
+    return host_header(endpoint);
+  };
+  BOOST_TEST(header("http://[::1]:8080/hook") == "[::1]:8080");
+  BOOST_TEST(header("http://[fe80::1]/hook") == "[fe80::1]:80");
+  BOOST_TEST(header("http://hooks.example:9000/x") == "hooks.example:9000");
+  BOOST_TEST(header("http://127.0.0.1/x") == "127.0.0.1:80");
+}
+
 BOOST_AUTO_TEST_CASE(stop_ends_every_attempt_and_retry) {
   Receiver hanging(io, 0);
   auto s = sender({target("slow", hanging.port(), 5)});
