@@ -68,11 +68,6 @@ std::string AlertRequestHandler::shelve(const Identity& who, const json::value& 
   shelve.reason = request.reason;
   shelve.until_ms = now_ms + 1000 * request.duration_s.value_or(max_s);
   shelve.one_shot = request.one_shot;
-  // Shelving an alert alone ends its key's shelf, when it had one.
-  const bool had_key_shelf = !request.alert_id.empty() && [&] {
-    const auto alert = store_.find_by_id(request.alert_id);
-    return alert && alert->shelf && alert->shelf->by_key;
-  }();
   const SuppressionResult result = store_.shelve(shelve, now_ms);
   audit(who, connection, now_ms, Operation::Shelve, result.alert ? result.alert->id : request.alert_id,
         outcome_of(result.status),
@@ -80,7 +75,7 @@ std::string AlertRequestHandler::shelve(const Identity& who, const json::value& 
             std::to_string((shelve.until_ms - now_ms) / 1000) + " s" + (request.one_shot ? ", one-shot" : "") + ": " +
             request.reason);
   if (!result.ok()) return status_error(req_id, result.status, "no alert with this id", suppression_limits_.max_key_shelves);
-  rules_changed = shelve.by_key || request.alert_id.empty() || had_key_shelf;
+  rules_changed = result.rules_changed;
   json::object answer;
   if (result.alert) {
     answer.emplace("alertId", result.alert->id);
@@ -97,15 +92,11 @@ std::string AlertRequestHandler::shelve(const Identity& who, const json::value& 
 std::string AlertRequestHandler::unshelve(const Identity& who, const json::value& req_id,
                                           const UnshelveAlertRequest& request, std::uint64_t now_ms,
                                           const ConnectionFigures& connection, bool& rules_changed) {
-  const bool was_key = request.alert_id.empty() || [&] {
-    const auto alert = store_.find_by_id(request.alert_id);
-    return alert && alert->shelf && alert->shelf->by_key;
-  }();
   const SuppressionResult result = store_.unshelve(request.alert_id, request.rover, request.key, now_ms);
   audit(who, connection, now_ms, Operation::Unshelve, result.alert ? result.alert->id : request.alert_id,
         outcome_of(result.status), target_of(request.alert_id, request.rover, request.key));
   if (!result.ok()) return status_error(req_id, result.status, "nothing shelved by this id or key", 0);
-  rules_changed = was_key;
+  rules_changed = result.rules_changed;
   json::object answer{{"unshelved", result.alerts}, {"rev", store_.rev()}};
   if (result.alert) answer.emplace("alertId", result.alert->id);
   return ok_response(req_id, std::move(answer));
@@ -120,7 +111,7 @@ std::string AlertRequestHandler::out_of_service(const Identity& who, const json:
         std::string(to_string(request.scope)) + " " + request.value + ": " + request.reason +
             (result.ok() ? " (" + std::to_string(result.alerts) + " alerts)" : std::string()));
   if (!result.ok()) return status_error(req_id, result.status, {}, suppression_limits_.max_out_of_service);
-  rules_changed = true;
+  rules_changed = result.rules_changed;
   return ok_response(req_id, json::object{{"alerts", result.alerts}, {"rev", store_.rev()}});
 }
 
@@ -131,7 +122,7 @@ std::string AlertRequestHandler::return_to_service(const Identity& who, const js
   audit(who, connection, now_ms, Operation::ReturnToService, {}, outcome_of(result.status),
         std::string(to_string(request.scope)) + " " + request.value);
   if (!result.ok()) return status_error(req_id, result.status, "this rover or source is not out of service", 0);
-  rules_changed = true;
+  rules_changed = result.rules_changed;
   return ok_response(req_id, json::object{{"alerts", result.alerts}, {"rev", store_.rev()}});
 }
 

@@ -375,17 +375,15 @@ void AlertJournal::record_key_shelf(const std::string& rover, const std::string&
   name.u64(kKeyShelfRow);
   name.str(rover);
   name.str(key);
+  // A key shelf's body repeats its name: the row decodes on its own.
   std::optional<std::string> body;
   if (shelf != nullptr) {
     ByteWriter w;
-    w.u64(kKeyShelfRow);
-    w.str(rover);
-    w.str(key);
+    w.append(name.bytes());
     encode(*shelf, w);
     body = w.take();
   }
-  pending_.suppressions[name.take()] = std::move(body);
-  note_pending();
+  record_suppression(name.take(), std::move(body));
 }
 
 void AlertJournal::record_out_of_service(ServiceScope scope, const std::string& value, const OutOfService* rule) {
@@ -400,7 +398,12 @@ void AlertJournal::record_out_of_service(ServiceScope scope, const std::string& 
     encode(*rule, w);
     body = w.take();
   }
-  pending_.suppressions[name.take()] = std::move(body);
+  record_suppression(name.take(), std::move(body));
+}
+
+void AlertJournal::record_suppression(std::string name, std::optional<std::string> body) {
+  // No body: the row is deleted at the next commit.
+  pending_.suppressions[std::move(name)] = std::move(body);
   note_pending();
 }
 

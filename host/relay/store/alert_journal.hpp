@@ -192,6 +192,8 @@ class AlertJournal final : public StoreRecorder, public AuditRecorder {
   using MetaValue = std::variant<std::uint64_t, std::string>;
   bool write_meta(std::initializer_list<std::pair<std::string_view, MetaValue>> values, std::string& error);
   void note_pending();
+  // A key shelf or out-of-service row, written (or deleted: no body) with the next batch.
+  void record_suppression(std::string name, std::optional<std::string> body);
   void writer_loop();
   bool write_batch();  // the writer thread: in_flight_ to SQLite
   bool complete();     // the owner thread, once the writer is done

@@ -154,6 +154,7 @@ struct SuppressionResult {
   SuppressionStatus status = SuppressionStatus::NotFound;
   std::optional<Alert> alert;  // the alert after the change, when one changed
   std::size_t alerts = 0;      // alerts that changed
+  bool rules_changed = false;  // the key shelves or out-of-service rules changed
   bool ok() const { return status == SuppressionStatus::Ok; }
 };
 
@@ -477,7 +478,8 @@ class AlertStore {
   // Ends the shelf of a held alert; it comes back unacknowledged while active.
   void end_shelf(Slot slot, std::uint64_t at_ms);
   void forget_acknowledgement(AlertRecord& r);  // while the condition holds
-  void erase_key_shelf(const std::pair<std::string, std::string>& key);
+  // False when the key had no shelf.
+  bool erase_key_shelf(const std::pair<std::string, std::string>& key);
   void prune_front(std::size_t count);
   static bool owes_ack(const AlertRecord& r) {
     return !r.has(AlertRecord::kAcknowledged) && r.priority != Priority::Info;

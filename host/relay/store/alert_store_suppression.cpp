@@ -53,9 +53,10 @@ void AlertStore::suppress_new(Slot slot) {
   if (const OutOfService* rule = out_of_service_rule_for(r)) set_out_of_service(slot, rule);
 }
 
-void AlertStore::erase_key_shelf(const std::pair<std::string, std::string>& key) {
-  if (key_shelves_.erase(key) == 0) return;
+bool AlertStore::erase_key_shelf(const std::pair<std::string, std::string>& key) {
+  if (key_shelves_.erase(key) == 0) return false;
   if (recorder_ != nullptr) recorder_->record_key_shelf(key.first, key.second, nullptr);
+  return true;
 }
 
 void AlertStore::end_shelf(Slot slot, std::uint64_t at_ms) {
@@ -107,11 +108,12 @@ SuppressionResult AlertStore::shelve(const ShelveRequest& request, std::uint64_t
     }
     key_shelves_[key] = shelf;
     if (recorder_ != nullptr) recorder_->record_key_shelf(key.first, key.second, &shelf);
+    result.rules_changed = true;
   }
   result.status = SuppressionStatus::Ok;
   if (slot == kNoSlot) return result;  // a key shelf waiting for the next occurrence
   // An alert shelved alone that had a key shelf: the key's shelf ends with this one.
-  if (!by_key) erase_key_shelf(key);
+  if (!by_key && erase_key_shelf(key)) result.rules_changed = true;
   const std::optional<Alert> before = state_before_update(slot);
   set_shelf(slot, std::move(shelf));
   commit(ChangeType::Update, slot, now_ms, records_[slot].expires_at_ms, before);
@@ -142,6 +144,7 @@ SuppressionResult AlertStore::unshelve(std::string_view alert_id, std::string_vi
     if (!key_shelf && slot == kNoSlot) return result;
   }
   result.status = SuppressionStatus::Ok;
+  result.rules_changed = key_shelf;
   if (slot == kNoSlot) return result;
   end_shelf(slot, now_ms);
   result.alert = to_alert(records_[slot]);
@@ -159,6 +162,7 @@ SuppressionResult AlertStore::set_out_of_service(const OutOfService& rule, std::
   const OutOfService& kept = out_of_service_[target] = rule;
   if (recorder_ != nullptr) recorder_->record_out_of_service(rule.scope, rule.value, &kept);
   result.status = SuppressionStatus::Ok;
+  result.rules_changed = true;
   result.alerts = apply_out_of_service_rules(now_ms);
   return result;
 }
@@ -170,6 +174,7 @@ SuppressionResult AlertStore::return_to_service(ServiceScope scope, std::string_
   out_of_service_.erase(found);
   if (recorder_ != nullptr) recorder_->record_out_of_service(scope, std::string(value), nullptr);
   result.status = SuppressionStatus::Ok;
+  result.rules_changed = true;
   result.alerts = apply_out_of_service_rules(now_ms);
   return result;
 }

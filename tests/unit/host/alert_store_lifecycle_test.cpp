@@ -759,6 +759,28 @@ BOOST_AUTO_TEST_CASE(unshelve_of_an_unknown_or_unshelved_alert_is_not_found) {
   BOOST_TEST((f.store.shelve(shelve_id("nope", 9000), 2000).status == SuppressionStatus::NotFound));
 }
 
+// The relay tells every client when key shelves or out-of-service rules
+// change (the `suppressions` notice): the store says when they did.
+BOOST_AUTO_TEST_CASE(a_result_says_whether_the_key_shelves_or_rules_changed) {
+  Fixture f;
+  f.apply(raise("a"));
+  f.apply(raise("b"));
+  BOOST_TEST(!f.store.shelve(shelve_id(f.id_of("a"), 9000), 2000).rules_changed);  // an alert alone
+  BOOST_TEST(!f.store.unshelve(f.id_of("a"), {}, {}, 2100).rules_changed);
+  ShelveRequest by_key = shelve_id(f.id_of("b"), 9000);
+  by_key.by_key = true;
+  BOOST_TEST(f.store.shelve(by_key, 2200).rules_changed);
+  BOOST_TEST(f.store.shelve(shelve_id(f.id_of("b"), 9000), 2300).rules_changed);  // alone now: the key's shelf ends
+  BOOST_TEST(f.store.key_shelves().empty());
+  BOOST_TEST(f.store.shelve(shelve_key("R1", "c", 9000), 2400).rules_changed);  // before it is raised
+  BOOST_TEST(f.store.unshelve({}, "R1", "c", 2500).rules_changed);
+  BOOST_TEST(f.store.shelve(by_key, 2600).rules_changed);
+  BOOST_TEST(f.store.unshelve(f.id_of("b"), {}, {}, 2700).rules_changed);  // by id, but it was the key's
+  BOOST_TEST(f.store.set_out_of_service(rule(ServiceScope::Rover, "R1"), 2800).rules_changed);
+  BOOST_TEST(f.store.return_to_service(ServiceScope::Rover, "R1", 2900).rules_changed);
+  BOOST_TEST(!f.store.return_to_service(ServiceScope::Rover, "R1", 3000).rules_changed);  // not found
+}
+
 BOOST_AUTO_TEST_CASE(key_shelves_past_the_limit_are_refused) {
   Fixture f;
   f.store.set_suppression_limits(SuppressionLimits{2, 1});
