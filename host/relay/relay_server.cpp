@@ -83,6 +83,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
   // Urgent changes go before any slice of routine writes.
   publisher_.set_urgent_flush([this] { publish_showable(); });
   http_context_.healthy = [this] { return journal_->healthy(); };
+  http_context_.after_commit = [this](std::function<void()> then) { journal_->after_commit(std::move(then)); };
   http_context_.links = &link_stats_;
   http_context_.journal = &journal_->counters();
   alert_requests_.set_journal(&journal_->counters());

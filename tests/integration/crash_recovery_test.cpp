@@ -311,6 +311,11 @@ BOOST_AUTO_TEST_CASE(the_audit_trail_survives_kill_9) {
                           R"({"type":"alert_ack","reqId":"a","alertId":")" + id + R"(","comment":"before the crash"})")
                       .at("ok").as_bool());
   }
+  // A refused token just before the crash, with nothing after it to commit it:
+  // killed as soon as the refusal is read.
+  WsTestClient last(first.http.host, first.http.port, "/", 10000);
+  last.send(R"({"type":"auth","token":"another-stranger"})");
+  BOOST_REQUIRE(last.read());
   kill_hard(first);
 
   Relay second = start_relay(data_dir.path, 0);
@@ -325,8 +330,9 @@ BOOST_AUTO_TEST_CASE(the_audit_trail_survives_kill_9) {
     if (o.at("action").as_string() == "alert_ack") BOOST_TEST(o.at("detail").as_string() == "before the crash");
   }
   for (const char* expected : {"alert_create/ok/ada", "alert_ack/ok/oscar", "alert_clear/refused/vera",
-                               "auth/refused/", "auth/ok/ada", "auth/ok/oscar", "auth/ok/vera"})
+                               "auth/ok/ada", "auth/ok/oscar", "auth/ok/vera"})
     BOOST_TEST(seen.count(expected) == 1u, expected);
+  BOOST_TEST(seen["auth/refused/"] == 2);  // both strangers
   BOOST_TEST(second.process->terminate() == 0);
 }
 

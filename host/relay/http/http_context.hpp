@@ -57,6 +57,9 @@ struct HttpContext {
 
   // A sign-in (who: the identity) or a refused token (who: null), to the audit trail.
   void audit_sign_in(std::string_view address, const Identity* who, std::string detail);
+  // Runs `then` once everything recorded so far is committed (the journal's
+  // group commit). Unset: at once.
+  std::function<void(std::function<void()> then)> after_commit;
   // False while the relay cannot do its job (its journal cannot commit):
   // /healthz then answers 503. Unset: always healthy.
   std::function<bool()> healthy;

@@ -240,8 +240,14 @@ void WebsocketSession::handle_auth(const Request& request, const AuthRequest& au
     context_.auth_backoff.on_failure(peer_address_, now);
     log::warn("ws: client ", client_id_, " from ", peer_, " sent an unknown token");
     context_.audit_sign_in(peer_address_, nullptr, "unknown token");
-    send(error_message(request.req_id, ErrorCode::Unauthenticated, "unknown token"));
-    return close({websocket::close_code::policy_error, "authentication failed"}, false);
+    // Answered once the refusal is in the audit trail, as every refusal is: a
+    // crash just after the answer must not lose it.
+    auto refuse = [self = shared_from_this(), req_id = request.req_id] {
+      self->send(error_message(req_id, ErrorCode::Unauthenticated, "unknown token"));
+      self->close({websocket::close_code::policy_error, "authentication failed"}, false);
+    };
+    if (!context_.after_commit) return refuse();
+    return context_.after_commit(std::move(refuse));
   }
   context_.auth_backoff.on_success(peer_address_);
   auth_deadline_.cancel();
