@@ -518,6 +518,7 @@ void AlertStore::restore_begin(std::string epoch, std::uint64_t rev, std::uint64
   by_expiry_.clear();
   by_shelf_end_.clear();
   key_shelves_.clear();
+  warned_key_shelves_.clear();
   out_of_service_.clear();
   held_by_rover_.clear();
   tombstones_.clear();

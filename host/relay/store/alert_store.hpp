@@ -383,7 +383,8 @@ class AlertStore {
   // The earliest end of any shelf; nullopt when nothing is shelved.
   std::optional<std::uint64_t> next_shelf_expiry() const;
   // Shelves ending within `lead_ms` of now and not warned of yet (each is
-  // returned once; after a restart, again).
+  // returned once; after a restart, again): shelved alerts, and key shelves
+  // with no occurrence held (alert_id empty).
   std::vector<ShelfEnded> take_shelf_warnings(std::uint64_t now_ms, std::uint64_t lead_ms);
   // Prunes tombstones over the age limit (the count limit is kept on every
   // removal). Returns how many were pruned.
@@ -505,6 +506,9 @@ class AlertStore {
   SuppressionLimits suppression_limits_;
   std::set<std::pair<std::uint64_t, Slot>> by_shelf_end_;  // (until_ms, slot) of shelved alerts
   std::map<std::pair<std::string, std::string>, Shelf> key_shelves_;         // (rover, key)
+  // Key shelves with no occurrence held whose end has been announced; one
+  // entry at most per key shelf, gone with it.
+  std::set<std::pair<std::string, std::string>> warned_key_shelves_;
   std::map<std::pair<ServiceScope, std::string>, OutOfService> out_of_service_;
   // One entry per rover boot seen, kept so that a replay after a relay-side
   // disconnect is recognised; at most kBootsKeptPerRover per rover, the most

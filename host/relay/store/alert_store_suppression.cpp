@@ -54,6 +54,7 @@ void AlertStore::suppress_new(Slot slot) {
 }
 
 bool AlertStore::erase_key_shelf(const std::pair<std::string, std::string>& key) {
+  warned_key_shelves_.erase(key);
   if (key_shelves_.erase(key) == 0) return false;
   if (recorder_ != nullptr) recorder_->record_key_shelf(key.first, key.second, nullptr);
   return true;
@@ -107,6 +108,7 @@ SuppressionResult AlertStore::shelve(const ShelveRequest& request, std::uint64_t
       return result;
     }
     key_shelves_[key] = shelf;
+    warned_key_shelves_.erase(key);  // a new end, warned in its time
     if (recorder_ != nullptr) recorder_->record_key_shelf(key.first, key.second, &shelf);
     result.rules_changed = true;
   }
@@ -241,6 +243,15 @@ std::vector<ShelfEnded> AlertStore::take_shelf_warnings(std::uint64_t now_ms, st
     if (r.suppression->warned) continue;
     r.suppression->warned = true;
     warnings.push_back(ShelfEnded{id_of(r), std::string(strings_.view(r.rover)), std::string(r.text.key()), *r.shelf()});
+  }
+  // A key shelf with no occurrence held: nothing comes back when it ends, but
+  // the key's next alerts are announced again, so its end is announced too.
+  for (const auto& [key, shelf] : key_shelves_) {
+    if (shelf.until_ms > now_ms + lead_ms || warned_key_shelves_.contains(key)) continue;
+    const Slot slot = find_slot(key.first, key.second);
+    if (slot != kNoSlot && records_[slot].shelf() != nullptr && records_[slot].shelf()->by_key) continue;  // above
+    warned_key_shelves_.insert(key);
+    warnings.push_back(ShelfEnded{{}, key.first, key.second, shelf});
   }
   return warnings;
 }

@@ -751,6 +751,33 @@ BOOST_AUTO_TEST_CASE(a_key_may_be_shelved_before_it_is_raised_and_unshelved_by_k
   BOOST_TEST((f.store.unshelve({}, "R1", "b", 3000).status == SuppressionStatus::NotFound));
 }
 
+// Nothing comes back when a key shelf with no alert held ends, but the key's
+// next alerts are announced again: every client is warned of that end too,
+// once per shelf (a new shelf of the key is warned of in its own time).
+BOOST_AUTO_TEST_CASE(a_key_shelf_with_no_alert_held_is_warned_of_once_before_it_ends) {
+  Fixture f;
+  BOOST_TEST(f.store.shelve(shelve_key("R1", "b", 9000), 2000).ok());
+  BOOST_TEST(f.store.take_shelf_warnings(2000, 1000).empty());  // ends at 9000: not yet
+  const auto warned = f.store.take_shelf_warnings(8100, 1000);
+  BOOST_TEST_REQUIRE(warned.size() == 1u);
+  BOOST_TEST(warned[0].alert_id.empty());
+  BOOST_TEST(warned[0].rover == "R1");
+  BOOST_TEST(warned[0].key == "b");
+  BOOST_TEST(warned[0].shelf.until_ms == 9000u);
+  BOOST_TEST(f.store.take_shelf_warnings(8200, 1000).empty());  // once
+  BOOST_TEST(f.store.shelve(shelve_key("R1", "b", 12000), 8300).ok());  // extended: a new end
+  BOOST_TEST(f.store.take_shelf_warnings(8400, 1000).empty());
+  BOOST_TEST(f.store.take_shelf_warnings(11000, 1000).size() == 1u);
+  // With an occurrence held, the warning is the alert's, with its id, and only that one.
+  f.apply(raise("c"));
+  ShelveRequest by_key = shelve_id(f.id_of("c"), 15000);
+  by_key.by_key = true;
+  BOOST_TEST(f.store.shelve(by_key, 11100).ok());
+  const auto held = f.store.take_shelf_warnings(14500, 1000);
+  BOOST_TEST_REQUIRE(held.size() == 1u);
+  BOOST_TEST(held[0].alert_id == f.id_of("c"));
+}
+
 BOOST_AUTO_TEST_CASE(unshelve_of_an_unknown_or_unshelved_alert_is_not_found) {
   Fixture f;
   f.apply(raise("a"));
