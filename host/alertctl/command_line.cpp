@@ -13,7 +13,7 @@ struct Command {
 };
 
 constexpr std::array kCommands = {
-    Command{"watch", "", "print every alert change live, one coloured line each, until Ctrl-C"},
+    Command{"watch", "", "every change live, with acks, floods, escalations, shelves ending (Ctrl-C stops)"},
     Command{"list", "", "the current alerts: unacknowledged first, then by priority and time"},
     Command{"sync", "--since-rev N", "the changes after revision N (new, update, remove, clear), in rev order"},
     Command{"ack", "ID...", "acknowledge alerts (ids as arguments, or one per line on stdin with -)"},

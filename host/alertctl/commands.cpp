@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -72,6 +73,55 @@ int one_request(const Options& o, bool color, json::object request,
   return session.run();
 }
 
+// What `watch` says of a notice other than a change or an ack; empty: nothing.
+std::string notice_line(const json::object& m) {
+  const std::string_view type = text_of(m, "type");
+  const auto rover_prefix = [&] {
+    const std::string_view rover = text_of(m, "rover");
+    return rover.empty() ? std::string() : std::string(rover) + ": ";
+  };
+  const auto number = [&](std::string_view key) {
+    const json::value* v = m.if_contains(key);
+    return v != nullptr && v->is_number() ? std::to_string(v->to_number<std::int64_t>()) : std::string("?");
+  };
+  if (type == "alarm_flood") {
+    const json::value* active = m.if_contains("active");
+    const bool started = active != nullptr && active->is_bool() && active->as_bool();
+    std::string text = started ? "ALARM FLOOD started" : "alarm flood ended";
+    if (const json::value* f = m.if_contains("firstOut"); f != nullptr && f->is_object())
+      text += ": first out " + std::string(text_of(f->as_object(), "id")) + " (" +
+              std::string(text_of(f->as_object(), "key")) + ")";
+    return text;
+  }
+  if (type == "alert_escalation") {
+    const std::string_view title = text_of(m, "title");
+    return "ESCALATED, still not acknowledged (level " + number("level") + " of " + number("maxLevel") + "): " +
+           rover_prefix() + std::string(title.empty() ? text_of(m, "message") : title) + " (" +
+           std::string(text_of(m, "priority")) + ") " + std::string(text_of(m, "alertId"));
+  }
+  if (type == "shelve_expiring") {
+    // "shelf of ID ends in N s (KEY, shelved by WHO: WHY)"; a key shelf with no alert held names its key.
+    const std::string key = rover_prefix() + std::string(text_of(m, "key"));
+    const std::string_view id = text_of(m, "alertId");
+    std::string text = id.empty() ? "key shelf of " + key : "shelf of " + std::string(id);
+    if (const json::value* until = m.if_contains("until"); until != nullptr && until->is_number()) {
+      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+      const auto left_ms = std::max<std::int64_t>(0, until->to_number<std::int64_t>() - now_ms);
+      text += " ends in " + std::to_string((left_ms + 999) / 1000) + " s";
+    } else {
+      text += " ends soon";
+    }
+    text += " (";
+    if (!id.empty()) text += key + ", ";
+    if (const json::value* s = m.if_contains("shelved"); s != nullptr && s->is_object())
+      text += "shelved by " + std::string(text_of(s->as_object(), "by")) + ": " +
+              std::string(text_of(s->as_object(), "reason"));
+    return text + ")";
+  }
+  return {};
+}
+
 }  // namespace
 
 int run_watch(const Options& o, bool color) {
@@ -89,14 +139,7 @@ int run_watch(const Options& o, bool color) {
                                 {"acknowledgedAt", n.acknowledged_at}, {"comment", n.comment}, {"rev", n.rev}});
   };
   events.notice = [&](const json::object& m) {
-    if (text_of(m, "type") != "alarm_flood") return;
-    const json::value* active = m.if_contains("active");
-    const bool started = active != nullptr && active->is_bool() && active->as_bool();
-    std::string text = started ? "ALARM FLOOD started" : "alarm flood ended";
-    if (const json::value* f = m.if_contains("firstOut"); f != nullptr && f->is_object())
-      text += ": first out " + std::string(text_of(f->as_object(), "id")) + " (" +
-              std::string(text_of(f->as_object(), "key")) + ")";
-    printer.notice(text, m);
+    if (const std::string text = notice_line(m); !text.empty()) printer.notice(text, m);
   };
   events.sync_complete = [&](const ground::SyncComplete& s) {
     if (!live) std::cerr << "alertctl: watching (" << session_ptr->client().alerts().size() << " alerts now)\n";

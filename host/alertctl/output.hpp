@@ -33,7 +33,8 @@ class Printer {
   void alerts(const std::vector<boost::json::object>& messages, bool show_change_type);
   // One live change (watch): a line, a JSON line, or its id.
   void change(const boost::json::object& message);
-  // A live notice other than a change (an acknowledgement, an alarm flood): a line, or JSON.
+  // A live notice other than a change (an acknowledgement, an alarm flood, an
+  // escalation, a shelf about to end): a line, or JSON.
   void notice(std::string_view what, const boost::json::object& message);
   // get_stats' result.
   void stats(const boost::json::object& result);

@@ -96,14 +96,9 @@ class Alertctl {
   }
   void signal(int sig) { ::kill(pid_, sig); }
 
-  // Reads stdout until it holds `text` (or the timeout); what it read so far.
-  bool wait_for_output(const std::string& text, int timeout_ms = 10000) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (result_.out.find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > until || !pump(100)) return result_.out.find(text) != std::string::npos;
-    }
-    return true;
-  }
+  // Reads stdout (or stderr) until it holds `text`, or the timeout.
+  bool wait_for_output(const std::string& text, int timeout_ms = 10000) { return wait_for(result_.out, text, timeout_ms); }
+  bool wait_for_error(const std::string& text, int timeout_ms = 10000) { return wait_for(result_.err, text, timeout_ms); }
 
   // Waits for the exit, collecting stdout and stderr.
   Run finish(int timeout_ms = 30000) {
@@ -125,6 +120,13 @@ class Alertctl {
   }
 
  private:
+  bool wait_for(const std::string& stream, const std::string& text, int timeout_ms) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (stream.find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > until || !pump(100)) return stream.find(text) != std::string::npos;
+    }
+    return true;
+  }
   void close_stdin_if_open() {
     if (stdin_ >= 0) close_stdin();
   }
@@ -385,6 +387,36 @@ BOOST_FIXTURE_TEST_CASE(shelve_unshelve_and_out_of_service, Fixture) {
     actions.emplace_back(parse(line).at("action").as_string());
   BOOST_TEST(std::count(actions.begin(), actions.end(), "alert_shelve") == 3);  // refused, over, ok
   BOOST_TEST(std::count(actions.begin(), actions.end(), "alert_unshelve") == 2);  // ok, then not found
+}
+
+// The notices an operator on the command line must not miss: an escalation and
+// a shelf about to end (escalation after 1 s, warning 1 s before the end).
+BOOST_AUTO_TEST_CASE(watch_prints_escalations_and_shelves_about_to_end) {
+  TempDir dir("alertctl-notices");
+  const auto config = dir.path / "relay.json";
+  std::ofstream(config) << R"({"escalation":{"policies":{"critical":{"afterSeconds":1}}}})";
+  RelayUnderTest relay({"--config", config.string(), "--shelve-warning", "1"});
+  const std::string url = "ws://" + relay.http().host + ":" + std::to_string(relay.http().port) + "/ws";
+  const auto as = [&](const std::string& token, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--url", url, "--token", token});
+    return run(args);
+  };
+  Alertctl watch({"--url", url, "--token", "demo-viewer-token", "watch"});
+  BOOST_TEST_REQUIRE(watch.wait_for_error("watching"));
+  const Run created = as("demo-admin-token", {"create", "-q", "--priority", "critical", "--source", "drive",
+                                              "--message", "Emergency stop", "--title", "E-stop"});
+  BOOST_TEST_REQUIRE(created.status == 0, created.err);
+  const std::string critical = created.lines().front();
+  BOOST_TEST_REQUIRE(watch.wait_for_output("ESCALATED"));
+  BOOST_TEST_REQUIRE(watch.wait_for_output("E-stop (critical) " + critical));
+  const Run low = as("demo-admin-token", {"create", "-q", "--priority", "low", "--source", "comms", "--message", "m"});
+  BOOST_TEST_REQUIRE(low.status == 0, low.err);
+  BOOST_TEST(as("demo-operator-token", {"shelve", low.lines().front(), "--for", "2s", "--reason", "known drop-out"})
+                 .status == 0);
+  BOOST_TEST_REQUIRE(watch.wait_for_output("shelf of " + low.lines().front() + " ends in "));
+  BOOST_TEST_REQUIRE(watch.wait_for_output("shelved by oscar: known drop-out)"));
+  watch.signal(SIGTERM);
+  BOOST_TEST(watch.finish().status == 0);
 }
 
 BOOST_FIXTURE_TEST_CASE(watch_prints_changes_live_and_stops_cleanly, Fixture) {
