@@ -21,17 +21,6 @@ using ground::Reply;
 
 namespace {
 
-std::string_view text_of(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
-}
-
-const json::object& data_of(const json::object& message) {
-  static const json::object empty;
-  const json::value* d = message.if_contains("data");
-  return d != nullptr && d->is_object() ? d->as_object() : empty;
-}
-
 bool listed(const std::vector<std::string>& wanted, std::string_view value) {
   return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
 }
@@ -80,10 +69,6 @@ std::string notice_line(const json::object& m) {
     const std::string_view rover = text_of(m, "rover");
     return rover.empty() ? std::string() : std::string(rover) + ": ";
   };
-  const auto number = [&](std::string_view key) {
-    const json::value* v = m.if_contains(key);
-    return v != nullptr && v->is_number() ? std::to_string(v->to_number<std::int64_t>()) : std::string("?");
-  };
   if (type == "alarm_flood") {
     const json::value* active = m.if_contains("active");
     const bool started = active != nullptr && active->is_bool() && active->as_bool();
@@ -95,7 +80,8 @@ std::string notice_line(const json::object& m) {
   }
   if (type == "alert_escalation") {
     const std::string_view title = text_of(m, "title");
-    return "ESCALATED, still not acknowledged (level " + number("level") + " of " + number("maxLevel") + "): " +
+    return "ESCALATED, still not acknowledged (level " + std::to_string(number_of(m, "level")) + " of " +
+           std::to_string(number_of(m, "maxLevel")) + "): " +
            rover_prefix() + std::string(title.empty() ? text_of(m, "message") : title) + " (" +
            std::string(text_of(m, "priority")) + ") " + std::string(text_of(m, "alertId"));
   }
@@ -104,10 +90,8 @@ std::string notice_line(const json::object& m) {
     const std::string key = rover_prefix() + std::string(text_of(m, "key"));
     const std::string_view id = text_of(m, "alertId");
     std::string text = id.empty() ? "key shelf of " + key : "shelf of " + std::string(id);
-    if (const json::value* until = m.if_contains("until"); until != nullptr && until->is_number()) {
-      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count();
-      const auto left_ms = std::max<std::int64_t>(0, until->to_number<std::int64_t>() - now_ms);
+    if (m.contains("until")) {
+      const auto left_ms = std::max<std::int64_t>(0, number_of(m, "until") - now_ms());
       text += " ends in " + std::to_string((left_ms + 999) / 1000) + " s";
     } else {
       text += " ends soon";

@@ -12,8 +12,6 @@ namespace rover_alerts::alertctl {
 
 namespace json = boost::json;
 
-namespace {
-
 std::string_view text_of(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v != nullptr && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
@@ -37,6 +35,8 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+namespace {
 
 std::string age(std::int64_t since_ms) {
   if (since_ms <= 0) return "";

@@ -17,6 +17,13 @@
 
 namespace rover_alerts::alertctl {
 
+// A message's fields, whatever the relay sent: a string member or empty, an
+// integer member or 0, the `data` object or an empty one.
+std::string_view text_of(const boost::json::object& o, std::string_view key);
+std::int64_t number_of(const boost::json::object& o, std::string_view key);
+const boost::json::object& data_of(const boost::json::object& message);
+// Unix ms, now.
+std::int64_t now_ms();
 // `text` with C0/C1 control characters and DEL as \n, \t, \xNN or \u00NN.
 std::string printable(std::string_view text);
 // An alert's state, marked /shelved or /out-of-service when it is suppressed.
