@@ -311,6 +311,7 @@ class LoopbackRelay {
     rf.seq = frame.seq();
     rf.lz4 = in_batch;
     flatbuffers::FlatBufferBuilder b;
+    bool ack_owed = false;
     if (const auto* hello = frame.payload_as_Hello()) {
       if (hello->boot_id() != boot_ || forget_.exchange(false)) acked_ = 0;
       boot_ = hello->boot_id();
@@ -332,11 +333,12 @@ class LoopbackRelay {
       rf.duplicate = rf.seq <= acked_;
       rf.not_durable = hold_acks_;
       if (!hold_acks_) {
-        // Highest applied, as the relay does.
+        // Highest applied, as the relay does. Sent once the frame is recorded
+        // (below): a test that sees the ack must find the frame in frames().
         if (rf.seq > acked_) acked_ = rf.seq;
         link::FinishSizePrefixedFrameBuffer(
             b, link::CreateFrame(b, 0, 0, link::Payload::LinkAck, link::CreateLinkAck(b, boot_, acked_).Union()));
-        send_frame(fd, b);
+        ack_owed = true;
       }
     } else if (const auto* hb = frame.payload_as_Heartbeat()) {
       if (hb->lost_by_priority()) rf.lost.assign(hb->lost_by_priority()->begin(), hb->lost_by_priority()->end());
@@ -344,8 +346,11 @@ class LoopbackRelay {
       rf.truncated_fields = hb->truncated_fields();
       rf.latest_seq = hb->latest_seq();
     }
-    std::lock_guard lock(mutex_);
-    frames_.push_back(std::move(rf));
+    {
+      std::lock_guard lock(mutex_);
+      frames_.push_back(std::move(rf));
+    }
+    if (ack_owed) send_frame(fd, b);
   }
 
   void handle_hello(int fd, bool& reply_owed) {
