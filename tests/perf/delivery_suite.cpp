@@ -482,6 +482,7 @@ json::object run_delivery_suite(bool quick, std::string_view only) {
   if (wanted("critical_100")) critical_latency(out, "critical_100", 100, kBackgroundPerS, "", t);
   if (wanted("critical_100_idle")) critical_latency(out, "critical_100_idle", 100, 0, "_idle", t);
   if (wanted("critical_10")) critical_latency(out, "critical_10", 10, kBackgroundPerS, "_10_clients", t);
+  if (wanted("critical_10_idle")) critical_latency(out, "critical_10_idle", 10, 0, "_10_clients_idle", t);
   if (wanted("ack_fanout")) ack_fanout(out, t);
   if (wanted("stalled_client")) stalled_client(out, t);
   if (wanted("encodings")) put_encoding_figures(out);

@@ -26,9 +26,12 @@
 //        idle again, at most 10 s after the load stops)
 //   critical_latency_us_p50_idle/_p99_idle   the same without routine alerts
 //   critical_latency_us_p50_10_clients/_p99_10_clients   10 clients, 5000/s
+//   critical_latency_us_p50_10_clients_idle/_p99_10_clients_idle   10 clients, no
+//        routine alerts: what the 10-client figure would be with nothing to do
 //   paced_answered_per_s*      alerts of that paced load the relay answered per second
 //   ack_fanout_us_p50/_p99     100 clients: alert_ack sent to each client's read
-//                              of the alert_ack notice (50 acks, 20 ms apart)
+//                              of the alert_ack notice (50 acks, each 50 ms after
+//                              its alert was created and 50 ms before the next)
 //   PREFIX_max, PREFIX_samples, PREFIX_expected_samples   beside each latency
 //        figure: its slowest sample, the samples, and the deliveries there should
 //        have been (criticals or acks sent x clients). A delivery that never
@@ -52,7 +55,7 @@
 namespace rover_alerts::bench {
 
 // `only`: the one run to do (fanout_N, critical_100, critical_100_idle,
-// critical_10, ack_fanout, stalled_client, encodings), for profiling; empty:
+// critical_10, critical_10_idle, ack_fanout, stalled_client, encodings), for profiling; empty:
 // every run.
 boost::json::object run_delivery_suite(bool quick, std::string_view only = {});
 
