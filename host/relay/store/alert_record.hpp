@@ -54,7 +54,8 @@ class AlertText {
 struct AlertSuppression {
   std::optional<Shelf> shelf;
   std::optional<OutOfService> out_of_service;
-  bool warned = false;  // the shelf's coming end was announced (not journaled)
+  bool warned = false;  // the shelf's coming end was announced; not journaled: after a restart the
+                       // reconnected screens are warned again
 };
 
 struct AlertRecord {
