@@ -80,7 +80,11 @@ class Client:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer)
             sock.connect((host, int(port)))
-        self.ws = await websockets.connect(self.url, max_size=16 * 1024 * 1024, max_queue=4, sock=sock)
+        # No client keepalive: a client made to stop reading would miss its own
+        # pongs and close itself (1011) once a slow host makes a scenario outlast
+        # the ping timeout (20 s). Finding dead peers is the relay's pings' job.
+        self.ws = await websockets.connect(self.url, max_size=16 * 1024 * 1024, max_queue=4, sock=sock,
+                                           ping_interval=None)
         self.binary_frames = 0
         return self
 
