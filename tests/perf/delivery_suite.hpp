@@ -31,7 +31,10 @@
 //   paced_answered_per_s*      alerts of that paced load the relay answered per second
 //   ack_fanout_us_p50/_p99     100 clients: alert_ack sent to each client's read
 //                              of the alert_ack notice (50 acks, each 50 ms after
-//                              its alert was created and 50 ms before the next)
+//                              its alert was created and 50 ms before the next),
+//                              after 5 warm-up acks that are not timed (the other
+//                              runs warm up for 1 s);
+//   ack_fanout_us_max_warmup   the slowest read of those warm-up acks
 //   PREFIX_max, PREFIX_samples, PREFIX_expected_samples   beside each latency
 //        figure: its slowest sample, the samples, and the deliveries there should
 //        have been (criticals or acks sent x clients). A delivery that never
@@ -46,7 +49,7 @@
 //   runs_failed                the runs that could not be set up or whose relay
 //                              did not exit cleanly (absent when every run did)
 // Runs warm up 1 s and measure 3 s; `quick` (a smoke check, figures less
-// stable) 0.3 s and 1 s, and 10 acks.
+// stable) 0.3 s and 1 s, and 10 acks after 2 warm-up ones.
 
 #include <boost/json/object.hpp>
 
