@@ -482,6 +482,36 @@ void ack_fanout(json::object& out, const Timing& t) {
   put_shares(out, kName, *w);
 }
 
+// The host's floor (alert-loopback-floor): the same fan-out shapes with no
+// relay, so that a latency figure can be read against what this machine
+// gives anything. 100 connections from one sending thread and from two, and
+// 10 connections.
+void loopback_floor(json::object& out, bool quick) {
+  constexpr std::string_view kName = "loopback_floor";
+  struct Shape {
+    std::size_t clients;
+    int senders;
+    std::string suffix;
+  };
+  for (const Shape& shape : {Shape{100, 1, "_100"}, Shape{100, 2, "_100_2_senders"}, Shape{10, 1, "_10"}}) {
+    const std::string p50 = "loopback_floor_us_p50" + shape.suffix;
+    const std::string p99 = "loopback_floor_us_p99" + shape.suffix;
+    testing::ChildProcess floor({ALERT_LOOPBACK_FLOOR_PATH, "--clients", std::to_string(shape.clients), "--senders",
+                                 std::to_string(shape.senders), "--rounds", quick ? "60" : "300"});
+    const auto line = floor.started() ? floor.read_line(30'000) : std::nullopt;
+    const int status = floor.wait_exit(5'000);
+    json::value report;
+    if (line) report = json::parse(*line, json::storage_ptr(), json::parse_options{});
+    if (status != 0 || !report.is_object()) {
+      put_failure(out, kName, {p50, p99}, "alert-loopback-floor failed (exit status " + std::to_string(status) + ")",
+                  shape.clients);
+      continue;
+    }
+    out[p50] = report.at("p50_us");
+    out[p99] = report.at("p99_us");
+  }
+}
+
 }  // namespace
 
 json::object run_delivery_suite(bool quick, std::string_view only) {
@@ -500,6 +530,7 @@ json::object run_delivery_suite(bool quick, std::string_view only) {
   if (wanted("critical_10_idle")) critical_latency(out, "critical_10_idle", 10, 0, "_10_clients_idle", t);
   if (wanted("ack_fanout")) ack_fanout(out, t);
   if (wanted("stalled_client")) stalled_client(out, t);
+  if (wanted("loopback_floor")) loopback_floor(out, quick);
   if (wanted("encodings")) put_encoding_figures(out);
   return out;
 }

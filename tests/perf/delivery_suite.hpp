@@ -35,6 +35,11 @@
 //                              after 5 warm-up acks that are not timed (the other
 //                              runs warm up for 1 s);
 //   ack_fanout_us_max_warmup   the slowest read of those warm-up acks
+//   loopback_floor_us_p50/_p99 _100, _100_2_senders, _10   the host's floor
+//        under those figures, with no relay (alert-loopback-floor): a stamped
+//        message from a trigger process to a forwarder that writes it to 100 (or
+//        10) loopback TCP connections at once, from one thread (or two), read by
+//        another process on one thread; 300 rounds 20 ms apart (60 when quick)
 //   PREFIX_max, PREFIX_samples, PREFIX_expected_samples   beside each latency
 //        figure: its slowest sample, the samples, and the deliveries there should
 //        have been (criticals or acks sent x clients). A delivery that never
@@ -58,7 +63,8 @@
 namespace rover_alerts::bench {
 
 // `only`: the one run to do (fanout_N, critical_100, critical_100_idle,
-// critical_10, critical_10_idle, ack_fanout, stalled_client, encodings), for profiling; empty:
+// critical_10, critical_10_idle, ack_fanout, stalled_client, loopback_floor, encodings), for
+// profiling; empty:
 // every run.
 boost::json::object run_delivery_suite(bool quick, std::string_view only = {});
 
