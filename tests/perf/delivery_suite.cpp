@@ -75,10 +75,11 @@ struct Timing {
   // fan-out to freshly connected sessions pays for their cold write paths.
   std::size_t warmup_acks;
   std::uint64_t stalled_alerts;  // created while a client is stalled
+  int floor_rounds;              // alert-loopback-floor's rounds, 20 ms apart
 };
 
 Timing timing(bool quick) {
-  return quick ? Timing{300ms, 1000ms, 3000ms, 10, 2, 20'000} : Timing{1000ms, 3000ms, 10000ms, 50, 5, 100'000};
+  return quick ? Timing{300ms, 1000ms, 3000ms, 10, 2, 20'000, 60} : Timing{1000ms, 3000ms, 10000ms, 50, 5, 100'000, 300};
 }
 
 double round_to(double value, int decimals) {
@@ -486,7 +487,7 @@ void ack_fanout(json::object& out, const Timing& t) {
 // relay, so that a latency figure can be read against what this machine
 // gives anything. 100 connections from one sending thread and from two, and
 // 10 connections.
-void loopback_floor(json::object& out, bool quick) {
+void loopback_floor(json::object& out, const Timing& t) {
   constexpr std::string_view kName = "loopback_floor";
   struct Shape {
     std::size_t clients;
@@ -497,11 +498,12 @@ void loopback_floor(json::object& out, bool quick) {
     const std::string p50 = "loopback_floor_us_p50" + shape.suffix;
     const std::string p99 = "loopback_floor_us_p99" + shape.suffix;
     testing::ChildProcess floor({ALERT_LOOPBACK_FLOOR_PATH, "--clients", std::to_string(shape.clients), "--senders",
-                                 std::to_string(shape.senders), "--rounds", quick ? "60" : "300"});
+                                 std::to_string(shape.senders), "--rounds", std::to_string(t.floor_rounds)});
     const auto line = floor.started() ? floor.read_line(30'000) : std::nullopt;
     const int status = floor.wait_exit(5'000);
+    boost::system::error_code ec;
     json::value report;
-    if (line) report = json::parse(*line, json::storage_ptr(), json::parse_options{});
+    if (line) report = json::parse(*line, ec);
     if (status != 0 || !report.is_object()) {
       put_failure(out, kName, {p50, p99}, "alert-loopback-floor failed (exit status " + std::to_string(status) + ")",
                   shape.clients);
@@ -530,7 +532,7 @@ json::object run_delivery_suite(bool quick, std::string_view only) {
   if (wanted("critical_10_idle")) critical_latency(out, "critical_10_idle", 10, 0, "_10_clients_idle", t);
   if (wanted("ack_fanout")) ack_fanout(out, t);
   if (wanted("stalled_client")) stalled_client(out, t);
-  if (wanted("loopback_floor")) loopback_floor(out, quick);
+  if (wanted("loopback_floor")) loopback_floor(out, t);
   if (wanted("encodings")) put_encoding_figures(out);
   return out;
 }

@@ -12,7 +12,7 @@
 // The forwarder (this process) listens on 127.0.0.1 and forks the reader,
 // which connects N times, then the trigger, which connects once and every G
 // ms (default 20) sends a B-byte message (default 240, about an alert_ack
-// notice) stamped with CLOCK_MONOTONIC. The forwarder, blocked in a read of
+// notice) stamped with CLOCK_MONOTONIC and its round. The forwarder, blocked in a read of
 // the trigger's connection, writes each message to every reader connection:
 // from its one thread, or (--senders 2) half from a second thread woken
 // through an eventfd, as a relay handing sends to a worker would. The reader
@@ -77,7 +77,7 @@ bool parse(int argc, char** argv, Options& o) {
     else if (name == "--senders") o.senders = value;
     else return false;
   }
-  return argc % 2 == 1 && o.bytes >= 8 && o.bytes <= 4096 && (o.senders == 1 || o.senders == 2) &&
+  return argc % 2 == 1 && o.bytes >= 12 && o.bytes <= 4096 && (o.senders == 1 || o.senders == 2) &&
          o.clients <= 1000 && o.rounds >= 10;
 }
 
@@ -116,7 +116,6 @@ int read_rounds(const Options& o, const sockaddr_in& to) {
   std::vector<std::uint32_t> all;
   all.reserve(total);
   std::vector<std::uint32_t> round_max(static_cast<std::size_t>(o.rounds), 0);
-  std::vector<std::uint64_t> round_stamp;  // the stamps seen, in order: a round's index
   std::size_t seen = 0;
   std::vector<char> chunk(64 * 1024);
   epoll_event events[128];
@@ -142,19 +141,13 @@ int read_rounds(const Options& o, const sockaddr_in& to) {
       std::size_t used = 0;
       for (; c.partial.size() - used >= static_cast<std::size_t>(o.bytes); used += static_cast<std::size_t>(o.bytes)) {
         std::uint64_t stamp = 0;
+        std::uint32_t round = 0;
         std::memcpy(&stamp, c.partial.data() + used, sizeof stamp);
-        auto round = std::find(round_stamp.rbegin(), round_stamp.rend(), stamp);
-        std::size_t index = 0;
-        if (round == round_stamp.rend()) {
-          index = round_stamp.size();
-          round_stamp.push_back(stamp);
-        } else {
-          index = static_cast<std::size_t>(round_stamp.rend() - round - 1);
-        }
+        std::memcpy(&round, c.partial.data() + used + sizeof stamp, sizeof round);
         const auto us = static_cast<std::uint32_t>((now - stamp) / 1000);
-        if (seen++ >= warmup && index < round_max.size()) {
+        if (seen++ >= warmup && round < round_max.size()) {
           all.push_back(us);
-          round_max[index] = std::max(round_max[index], us);
+          round_max[round] = std::max(round_max[round], us);
         }
       }
       c.partial.erase(c.partial.begin(), c.partial.begin() + static_cast<std::ptrdiff_t>(used));
@@ -192,7 +185,9 @@ int send_triggers(const Options& o, const sockaddr_in& to) {
   for (int round = 0; round < o.rounds; ++round) {
     std::this_thread::sleep_for(std::chrono::milliseconds(o.gap_ms));
     const std::uint64_t stamp = steady_ns();
+    const auto index = static_cast<std::uint32_t>(round);
     std::memcpy(message.data(), &stamp, sizeof stamp);
+    std::memcpy(message.data() + sizeof stamp, &index, sizeof index);
     if (::send(fd, message.data(), message.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(message.size())) die("send");
   }
   return 0;
@@ -204,7 +199,7 @@ int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) {
     std::fprintf(stderr,
-                 "usage: alert-loopback-floor [--clients N<=1000] [--rounds R>=10] [--gap-ms G] [--bytes 8..4096] "
+                 "usage: alert-loopback-floor [--clients N<=1000] [--rounds R>=10] [--gap-ms G] [--bytes 12..4096] "
                  "[--senders 1|2]\n");
     return 2;
   }
