@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <numeric>
 
 namespace rover_alerts::relay {
 
@@ -141,6 +142,14 @@ void ClientFeed::poll(Clock::time_point now) {
   }
   if (outbox_.has_urgent() || outbox_.resync_owed()) return sink_.feed_ready();
   if (routine_due(now) || (waiting_for_budget_ && catching_up())) publisher_.schedule_routine(*this);
+}
+
+std::size_t ClientFeed::write_routine() {
+  if (stopped_) return 0;
+  const auto& bytes = publisher_.metrics().bytes;
+  const std::uint64_t before = std::accumulate(bytes.begin(), bytes.end(), std::uint64_t{0});
+  sink_.feed_ready();
+  return static_cast<std::size_t>(std::accumulate(bytes.begin(), bytes.end(), std::uint64_t{0}) - before);
 }
 
 std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {

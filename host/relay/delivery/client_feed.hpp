@@ -114,9 +114,9 @@ class ClientFeed {
   // closes a client stalled past the deadline.
   void poll(Clock::time_point now);
   // The publisher's slice: the routine write scheduled by poll() is due now.
-  void write_routine() {
-    if (!stopped_) sink_.feed_ready();
-  }
+  // Returns the bytes the session took from the feed meanwhile (a session
+  // takes its next message at once when no write is in flight).
+  std::size_t write_routine();
   bool has_routine() const { return outbox_.routine_changes() > 0; }
 
   const ClientOutbox& outbox() const { return outbox_; }

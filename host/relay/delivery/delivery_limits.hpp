@@ -63,6 +63,9 @@ struct BatchLimits {
   // clients per io handler, so that urgent work waits for one slice at most,
   // not for a whole round (Publisher).
   std::size_t routine_writes_per_slice = 4;
+  // ... and a slice ends once it has written this many bytes (after at least
+  // one write): four 40 KiB batches took up to 2 ms of the io thread.
+  std::size_t routine_slice_max_bytes = 64 * 1024;
   // Snapshot and sinceRev catch-up: entries per page, one page in flight.
   std::size_t catch_up_page = 500;
   // compression "lz4": batches over the client's compressionThreshold (this

@@ -151,11 +151,14 @@ void Publisher::arm_slice() {
 
 void Publisher::run_slice() {
   if (urgent_flush_) urgent_flush_();
-  for (std::size_t n = 0; n < limits_.batching.routine_writes_per_slice && !routine_due_.empty(); ++n) {
+  std::size_t written = 0;
+  for (std::size_t n = 0; n < limits_.batching.routine_writes_per_slice &&
+                          written < limits_.batching.routine_slice_max_bytes && !routine_due_.empty();
+       ++n) {
     ClientFeed* feed = routine_due_.front();
     routine_due_.pop_front();
     feed->routine_scheduled_ = false;
-    feed->write_routine();
+    written += feed->write_routine();
   }
   if (!routine_due_.empty()) arm_slice();
 }

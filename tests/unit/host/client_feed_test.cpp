@@ -436,6 +436,45 @@ BOOST_AUTO_TEST_CASE(routine_writes_due_for_many_clients_go_out_a_slice_at_a_tim
   for (const auto& client : clients) BOOST_TEST(client->drain().size() == 1u);
 }
 
+// A slice also ends at its byte budget (BatchLimits::routine_slice_max_bytes),
+// after at least one write: with full batches and a budget under one batch,
+// one client per handler. The sink takes its message as a session does, in
+// feed_ready, so the feed knows what was written.
+BOOST_AUTO_TEST_CASE(a_slice_ends_at_its_byte_budget_after_at_least_one_write) {
+  DeliveryLimits limits;
+  limits.batching.routine_writes_per_slice = 4;
+  limits.batching.routine_slice_max_bytes = 1;
+  Tester t(limits);
+  struct Writing : FeedRecorder {
+    using FeedRecorder::FeedRecorder;
+    void feed_ready() override {
+      FeedRecorder::feed_ready();
+      written += drain().size();
+    }
+    std::size_t written = 0;
+  };
+  std::vector<std::unique_ptr<Writing>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<Writing>(t.publisher));
+    clients.back()->feed.subscribe({}, CatchUp::snapshot(t.publisher.committed_rev()));
+    clients.back()->drain();
+    clients.back()->written = 0;  // the catch-up's end
+  }
+  const auto written = [&] {
+    std::size_t n = 0;
+    for (const auto& client : clients) n += client->written;
+    return n;
+  };
+  for (std::size_t i = 0; i < limits.batching.max_batch_size; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
+  t.commit();
+  BOOST_TEST(written() == 0u);
+  for (const std::size_t expected : {1u, 2u, 3u}) {
+    BOOST_TEST_REQUIRE(t.io.run_one() == 1u);
+    BOOST_TEST(written() == expected);
+  }
+  BOOST_TEST(t.publisher.routine_waiting() == 0u);
+}
+
 // A critical change made while routine writes wait for their slices goes out
 // first: every slice begins with the urgent flush (the relay's urgent changes
 // not yet published), so a critical alert never waits behind a whole round.
