@@ -57,11 +57,14 @@ class RelayUnderTest {
   const Endpoint& link() const { return link_; }
   bool alive() { return process_->wait_exit(0) == -1; }
   void signal(int signal) { process_->signal(signal); }
-  // The relay's resident memory (VmRSS), in bytes.
-  std::uint64_t rss_bytes() const {
+  // The relay's resident memory in bytes: VmRSS (all of it), or RssAnon (its
+  // own heap and anonymous maps, without the pages of its binary and libraries,
+  // which vary with the build and with what the host has paged in).
+  std::uint64_t rss_bytes(const std::string& field = "VmRSS") const {
     std::ifstream status("/proc/" + std::to_string(process_->pid()) + "/status");
+    const std::string prefix = field + ":";
     for (std::string line; std::getline(status, line);)
-      if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+      if (line.rfind(prefix, 0) == 0) return std::stoull(line.substr(prefix.size())) * 1024;
     return 0;
   }
 
