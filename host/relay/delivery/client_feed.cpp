@@ -55,7 +55,7 @@ void ClientFeed::on_status(PushStatus status) {
 
 PushStatus ClientFeed::send(std::shared_ptr<const std::string> message) {
   if (stopped_) return PushStatus::Dropped;
-  const PushStatus status = outbox_.push_urgent(std::move(message));
+  const PushStatus status = outbox_.push_urgent(std::move(message), {}, false, Clock::now());
   on_status(status);
   if (status == PushStatus::Queued) sink_.feed_ready();
   return status;
@@ -81,14 +81,14 @@ void ClientFeed::push_critical(const SharedChange& change, std::shared_ptr<const
   // coming, nor over a queued change it will now never get.
   if (delta_message && delta() && !catching_up() && !outbox_.has_queued(change->alert_id))
     message = std::move(delta_message);
-  const PushStatus status = outbox_.push_urgent(std::move(message), change->alert_id, binary);
+  const PushStatus status = outbox_.push_urgent(std::move(message), change->alert_id, binary, Clock::now());
   on_status(status);
   if (status == PushStatus::Queued) sink_.feed_ready();  // at once: nothing waits for a tick
 }
 
 void ClientFeed::push_notice(std::shared_ptr<const std::string> message) {
   if (stopped_) return;
-  const PushStatus status = outbox_.push_urgent(std::move(message));
+  const PushStatus status = outbox_.push_urgent(std::move(message), {}, false, Clock::now());
   on_status(status);
   if (status == PushStatus::Queued) sink_.feed_ready();
 }
@@ -152,6 +152,15 @@ std::size_t ClientFeed::write_routine() {
   return static_cast<std::size_t>(std::accumulate(bytes.begin(), bytes.end(), std::uint64_t{0}) - before);
 }
 
+std::shared_ptr<const std::string> ClientFeed::take_urgent(bool* binary, bool* change) {
+  Clock::time_point queued_at;
+  auto message = outbox_.pop_urgent(binary, change, &queued_at);
+  // The real clock, as at the push (`now` in next() may be a test's clock).
+  publisher_.metrics().urgent_wait_us.observe(static_cast<double>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - queued_at).count()));
+  return message;
+}
+
 std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
   if (stopped_) return std::nullopt;
   DeliveryMetrics& metrics = publisher_.metrics();
@@ -159,7 +168,7 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next(Clock::time_point now) {
   if (outbox_.has_urgent()) {
     out = Outgoing{nullptr, DeliveryClass::Urgent, 0};
     bool change = false;
-    out->bytes = outbox_.pop_urgent(&out->binary, &change);
+    out->bytes = take_urgent(&out->binary, &change);
     out->changes = change ? 1 : 0;  // a critical change counts as a delivery
   } else if (const auto rev = outbox_.take_due_resync()) {
     ++metrics.resyncs;
@@ -205,7 +214,8 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next_catch_up_page() {
     }
     if (page.done) {
       // Live from here: everything up to the published rev has been walked.
-      outbox_.push_urgent(std::make_shared<const std::string>(catch_up_complete_message(catch_up_->cursor())));
+      outbox_.push_urgent(std::make_shared<const std::string>(catch_up_complete_message(catch_up_->cursor())), {},
+                          false, Clock::now());
     }
     publisher_.charge_read(page.entries_read);
     if (page.message) {
@@ -219,7 +229,7 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next_catch_up_page() {
   }
   if (outbox_.has_urgent()) {
     Outgoing out{nullptr, DeliveryClass::Urgent, 0};
-    out.bytes = outbox_.pop_urgent(&out.binary);
+    out.bytes = take_urgent(&out.binary, nullptr);
     return out;
   }
   return std::nullopt;

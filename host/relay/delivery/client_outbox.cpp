@@ -35,7 +35,7 @@ std::optional<std::uint64_t> ClientOutbox::queued_seq(std::string_view alert, st
 }
 
 PushStatus ClientOutbox::push_urgent(std::shared_ptr<const std::string> message, std::string_view supersedes_alert,
-                                     bool binary) {
+                                     bool binary, Clock::time_point queued_at) {
   if (urgent_.size() + 1 > limits_.urgent_max_messages || urgent_bytes_ + message->size() > limits_.urgent_max_bytes)
     return PushStatus::Overflow;
   if (!supersedes_alert.empty()) {
@@ -43,15 +43,17 @@ PushStatus ClientOutbox::push_urgent(std::shared_ptr<const std::string> message,
       remove_slot(*seq);
   }
   urgent_bytes_ += message->size();
-  urgent_.push_back(Urgent{std::move(message), binary, !supersedes_alert.empty()});
+  urgent_.push_back(Urgent{std::move(message), binary, !supersedes_alert.empty(), queued_at});
   return PushStatus::Queued;
 }
 
-std::shared_ptr<const std::string> ClientOutbox::pop_urgent(bool* binary, bool* change) {
+std::shared_ptr<const std::string> ClientOutbox::pop_urgent(bool* binary, bool* change,
+                                                            Clock::time_point* queued_at) {
   assert(!urgent_.empty());
   auto message = std::move(urgent_.front().message);
   if (binary != nullptr) *binary = urgent_.front().binary;
   if (change != nullptr) *change = urgent_.front().change;
+  if (queued_at != nullptr) *queued_at = urgent_.front().queued_at;
   urgent_.pop_front();
   urgent_bytes_ -= message->size();
   return message;

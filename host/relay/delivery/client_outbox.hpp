@@ -51,8 +51,10 @@ class ClientOutbox {
   // of `supersedes_alert` (a critical change), a queued routine change of that
   // alert is older and is removed.
   // `binary`: the message goes as a binary frame (a FlatBuffers critical change).
+  // `queued_at`: when it was queued, given back by pop_urgent (the feed's
+  // urgent wait figure).
   PushStatus push_urgent(std::shared_ptr<const std::string> message, std::string_view supersedes_alert = {},
-                         bool binary = false);
+                         bool binary = false, Clock::time_point queued_at = {});
   // Change `index` of `batch`, a high, medium, low or info change.
   PushStatus push_routine(const SharedBatchPtr& batch, std::size_t index, Clock::time_point now);
 
@@ -61,8 +63,9 @@ class ClientOutbox {
   bool has_queued(std::string_view alert) const { return queued_seq(alert, alert_hash(alert)).has_value(); }
   // The oldest urgent message; `binary` (when given) says whether it goes as
   // a binary frame, `change` whether it carries an alert change (a critical
-  // one, pushed with the alert it supersedes).
-  std::shared_ptr<const std::string> pop_urgent(bool* binary = nullptr, bool* change = nullptr);
+  // one, pushed with the alert it supersedes), `queued_at` when it was queued.
+  std::shared_ptr<const std::string> pop_urgent(bool* binary = nullptr, bool* change = nullptr,
+                                                Clock::time_point* queued_at = nullptr);
 
   // Takes up to `max_changes` queued routine changes (stopping before
   // `max_bytes` unless none was taken yet), oldest first. `whole_batch` is set
@@ -139,6 +142,7 @@ class ClientOutbox {
     std::shared_ptr<const std::string> message;
     bool binary = false;
     bool change = false;
+    Clock::time_point queued_at;
   };
   std::deque<Urgent> urgent_;
   std::size_t urgent_bytes_ = 0;

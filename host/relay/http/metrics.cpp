@@ -69,6 +69,8 @@ constexpr MetricInfo kMetrics[] = {
     {"delivery_queued_routine_changes", "gauge", "Routine changes queued over all clients."},
     {"delivery_queued_bytes", "gauge", "Bytes queued over all clients (shared buffers counted per client)."},
     {"delivery_batch_changes", "histogram", "Alert changes per routine write."},
+    {"delivery_urgent_wait_seconds", "histogram",
+     "Seconds an urgent message (critical change, ack notice, response) waited in a client's queue for its write to start."},
     {"delivery_publish_to_write_seconds", "histogram",
      "Seconds from a routine change's publication (after its commit) to the start of the write carrying it."},
     {"journal_commit_seconds", "histogram",
@@ -236,6 +238,7 @@ std::string render_delivery_metrics(const DeliveryMetrics& m, const Publisher::D
   }
   histogram(out, "delivery_batch_changes", m.batch_changes);
   histogram(out, "delivery_publish_to_write_seconds", m.publish_to_write_us, 1e6);
+  histogram(out, "delivery_urgent_wait_seconds", m.urgent_wait_us, 1e6);
   return out.str();
 }
 

@@ -113,6 +113,7 @@ json::object delivery_figures(const Publisher& publisher) {
                                      {"bytes", depths.queued_bytes}});
   out.emplace("batchChanges", histogram(m.batch_changes));
   out.emplace("publishToWriteUs", histogram(m.publish_to_write_us));
+  out.emplace("urgentWaitUs", histogram(m.urgent_wait_us));
   return out;
 }
 
