@@ -8,6 +8,7 @@
 #include "admin_load.hpp"
 #include "bench_process.hpp"
 #include "encoding_figures.hpp"
+#include "relay_metrics.hpp"
 #include "support/temp_dir.hpp"
 
 #include <boost/json.hpp>
@@ -420,6 +421,19 @@ void put_latency(json::object& out, std::string_view run, const std::string& pre
                  : "the relay was still busy " + std::to_string(t.drain.count()) + " ms after the load stopped");
 }
 
+// The relay's own share of a latency run: how long urgent messages (the
+// criticals or notices, and the answers to the load's requests) waited in its
+// client queues for their writes, from its delivery_urgent_wait_seconds
+// histogram (estimated within its buckets). Read before the relay stops.
+void put_urgent_wait(json::object& out, const Run& run, const std::string& suffix) {
+  const auto metrics = run.relay ? scrape_metrics(run.port, kViewerToken) : std::nullopt;
+  for (const auto& [q, name] : {std::pair{0.50, "_p50"}, std::pair{0.99, "_p99"}}) {
+    const auto seconds = metrics ? histogram_quantile(*metrics, "delivery_urgent_wait_seconds", q) : std::nullopt;
+    out[std::string("relay_urgent_wait_us") + name + suffix] =
+        seconds ? json::value(std::llround(*seconds * 1e6)) : json::value(nullptr);
+  }
+}
+
 // Critical alerts every 20 ms over a paced background of routine ones.
 void critical_latency(json::object& out, std::string_view name, std::size_t clients, double background_per_s,
                       std::string_view figure_suffix, const Timing& t) {
@@ -432,6 +446,7 @@ void critical_latency(json::object& out, std::string_view name, std::size_t clie
     if (background_per_s > 0) run.admin->start_paced(background_per_s, std::nullopt);
     run.critical_sender->start_paced(0, kCriticalEvery);
     w = measure(run, t.warmup, [&] { std::this_thread::sleep_for(t.latency_measure); }, t.drain, run.failure);
+    if (w) put_urgent_wait(out, run, suffix);
   }
   run_relay_stop(out, name, run);
   if (!w) return put_failure(out, name, {p50, p99}, run.failure, clients);
@@ -458,6 +473,7 @@ void ack_fanout(json::object& out, const Timing& t) {
           while (!run.admin->acks_done() && Clock::now() < give_up) std::this_thread::sleep_for(5ms);
         },
         t.drain, run.failure);
+    if (w) put_urgent_wait(out, run, "_ack");
   }
   std::vector<std::uint64_t> latency_us;
   std::uint64_t warmup_max_us = 0;

@@ -30,11 +30,16 @@
 //        routine alerts: what the 10-client figure would be with nothing to do
 //   paced_answered_per_s*      alerts of that paced load the relay answered per second
 //   ack_fanout_us_p50/_p99     100 clients: alert_ack sent to each client's read
-//                              of the alert_ack notice (50 acks, each 50 ms after
+//                              of the alert_ack notice (150 acks, each 50 ms after
 //                              its alert was created and 50 ms before the next),
 //                              after 5 warm-up acks that are not timed (the other
 //                              runs warm up for 1 s);
 //   ack_fanout_us_max_warmup   the slowest read of those warm-up acks
+//   relay_urgent_wait_us_p50/_p99 + the latency run's suffix (_ack for the ack
+//        run)   the relay's own share: how long urgent messages (the criticals or
+//        notices, and the answers to the load's requests) waited in its client
+//        queues for their writes (delivery_urgent_wait_seconds on its /metrics,
+//        estimated within the histogram's buckets)
 //   loopback_floor_us_p50/_p99 _100, _100_2_senders, _10   the host's floor
 //        under those figures, with no relay (alert-loopback-floor): a stamped
 //        message from a trigger process to a forwarder that writes it to 100 (or
@@ -53,8 +58,9 @@
 //   RUN_client_closes          connections the relay closed during the window, by reason
 //   runs_failed                the runs that could not be set up or whose relay
 //                              did not exit cleanly (absent when every run did)
-// Runs warm up 1 s and measure 3 s; `quick` (a smoke check, figures less
-// stable) 0.3 s and 1 s, and 10 acks after 2 warm-up ones.
+// Runs warm up 1 s and measure 3 s, the latency runs 10 s (a p99 of a few
+// hundred criticals, not of the slowest one or two); `quick` (a smoke check,
+// figures less stable) 0.3 s and 1 s, and 10 acks after 2 warm-up ones.
 
 #include <boost/json/object.hpp>
 

@@ -55,7 +55,9 @@ void ClientFeed::on_status(PushStatus status) {
 
 PushStatus ClientFeed::send(std::shared_ptr<const std::string> message) {
   if (stopped_) return PushStatus::Dropped;
-  const PushStatus status = outbox_.push_urgent(std::move(message), {}, false, Clock::now());
+  // Answers are not timed (urgent_wait_us): their wait is their requester's
+  // own queue of answers, not what the relay makes every screen wait.
+  const PushStatus status = outbox_.push_urgent(std::move(message));
   on_status(status);
   if (status == PushStatus::Queued) sink_.feed_ready();
   return status;
@@ -156,8 +158,9 @@ std::shared_ptr<const std::string> ClientFeed::take_urgent(bool* binary, bool* c
   Clock::time_point queued_at;
   auto message = outbox_.pop_urgent(binary, change, &queued_at);
   // The real clock, as at the push (`now` in next() may be a test's clock).
-  publisher_.metrics().urgent_wait_us.observe(static_cast<double>(
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - queued_at).count()));
+  if (queued_at != Clock::time_point{})
+    publisher_.metrics().urgent_wait_us.observe(static_cast<double>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - queued_at).count()));
   return message;
 }
 
@@ -214,8 +217,7 @@ std::optional<ClientFeed::Outgoing> ClientFeed::next_catch_up_page() {
     }
     if (page.done) {
       // Live from here: everything up to the published rev has been walked.
-      outbox_.push_urgent(std::make_shared<const std::string>(catch_up_complete_message(catch_up_->cursor())), {},
-                          false, Clock::now());
+      outbox_.push_urgent(std::make_shared<const std::string>(catch_up_complete_message(catch_up_->cursor())));
     }
     publisher_.charge_read(page.entries_read);
     if (page.message) {

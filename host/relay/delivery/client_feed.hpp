@@ -127,7 +127,8 @@ class ClientFeed {
   bool routine_due(Clock::time_point now) const;
   std::optional<Outgoing> next_catch_up_page();
   Outgoing routine_write(Clock::time_point now);
-  // Pops the oldest urgent message and records how long it waited.
+  // Pops the oldest urgent message and records how long it waited (critical
+  // changes and notices; answers and the catch-up's end are pushed untimed).
   std::shared_ptr<const std::string> take_urgent(bool* binary, bool* change);
   std::size_t compression_threshold() const;
   // A batch message as this client takes it: lz4-compressed when asked for

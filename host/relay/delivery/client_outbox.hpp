@@ -51,8 +51,8 @@ class ClientOutbox {
   // of `supersedes_alert` (a critical change), a queued routine change of that
   // alert is older and is removed.
   // `binary`: the message goes as a binary frame (a FlatBuffers critical change).
-  // `queued_at`: when it was queued, given back by pop_urgent (the feed's
-  // urgent wait figure).
+  // `queued_at`: when it was queued (or none), given back by pop_urgent (the
+  // feed's urgent wait figure).
   PushStatus push_urgent(std::shared_ptr<const std::string> message, std::string_view supersedes_alert = {},
                          bool binary = false, Clock::time_point queued_at = {});
   // Change `index` of `batch`, a high, medium, low or info change.

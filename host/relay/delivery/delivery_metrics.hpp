@@ -41,9 +41,10 @@ struct DeliveryMetrics {
   Histogram<7> batch_changes{{1, 5, 10, 25, 50, 100, 500}};
   // From publication (after the commit) to the start of the write that carries it.
   Histogram<10> publish_to_write_us{{50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000, 250000}};
-  // An urgent message (critical change, ack notice, response, resync notice)
-  // from being queued for a client to the start of its write: what it lost to
-  // the write in flight before it and to the io thread's other work.
+  // A critical change or notice (an ack, a flood) from being queued for a
+  // client to the start of its write: what it lost to the write in flight
+  // before it and to the io thread's other work. Answers are not counted:
+  // theirs is their requester's own queue.
   Histogram<10> urgent_wait_us{{10, 25, 50, 100, 250, 500, 1000, 2500, 10000, 100000}};
 };
 

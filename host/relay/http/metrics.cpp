@@ -70,7 +70,7 @@ constexpr MetricInfo kMetrics[] = {
     {"delivery_queued_bytes", "gauge", "Bytes queued over all clients (shared buffers counted per client)."},
     {"delivery_batch_changes", "histogram", "Alert changes per routine write."},
     {"delivery_urgent_wait_seconds", "histogram",
-     "Seconds an urgent message (critical change, ack notice, response) waited in a client's queue for its write to start."},
+     "Seconds a critical change or a notice (ack, flood) waited in a client's queue for its write to start."},
     {"delivery_publish_to_write_seconds", "histogram",
      "Seconds from a routine change's publication (after its commit) to the start of the write carrying it."},
     {"journal_commit_seconds", "histogram",
