@@ -1,9 +1,6 @@
 #include "relay_metrics.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include "support/raw_connection.hpp"
 
 #include <cmath>
 #include <limits>
@@ -13,26 +10,10 @@
 
 namespace rover_alerts::bench {
 
-namespace net = boost::asio;
-namespace http = boost::beast::http;
-
 std::optional<std::string> scrape_metrics(unsigned short port, const std::string& token) {
-  boost::system::error_code ec;
-  net::io_context io;
-  net::ip::tcp::socket socket(io);
-  socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) return std::nullopt;
-  http::request<http::empty_body> request{http::verb::get, "/metrics", 11};
-  request.set(http::field::host, "127.0.0.1");
-  request.set(http::field::authorization, "Bearer " + token);
-  http::write(socket, request, ec);
-  if (ec) return std::nullopt;
-  boost::beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(16 * 1024 * 1024);
-  http::read(socket, buffer, parser, ec);
-  if (ec || parser.get().result() != http::status::ok) return std::nullopt;
-  return std::move(parser.get().body());
+  auto result = testing::http_request({"127.0.0.1", port}, "/metrics", "Authorization: Bearer " + token + "\r\n");
+  if (result.status != 200) return std::nullopt;
+  return std::move(result.body);
 }
 
 std::optional<double> histogram_quantile(std::string_view metrics, std::string_view name, double q) {

@@ -1,7 +1,8 @@
 #pragma once
 // Raw TCP and plain HTTP to the relay with upper-bound timeouts: a relay that
 // hangs fails the test instead of hanging it. Compiled once into
-// rover_alerts_test_net (no Asio or Beast in the tests that use it).
+// rover_alerts_test_net (no Asio or Beast in the tests that use it); the
+// delivery bench compiles it too, for the relay's /metrics.
 
 #include "support/endpoint.hpp"
 

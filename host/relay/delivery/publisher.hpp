@@ -17,9 +17,10 @@
 // Urgent messages are written in the handler that queued them. Routine writes
 // (batches, catch-up pages) found due are not: the feeds queue, and slices of
 // BatchLimits::routine_writes_per_slice of them (fewer once a slice has
-// written routine_slice_max_bytes) are written, one slice per io handler. A round of 12-50 KiB batches to 100 clients took 9 ms in one
-// handler, and a critical alert read meanwhile waited for all of it; now the
-// reader runs between slices, and each slice first runs the urgent flush (the
+// written routine_slice_max_bytes) are written, one slice per io handler. A
+// round of 12-50 KiB batches to 100 clients took 9 ms in one handler, and a
+// critical alert read meanwhile waited for all of it; now the reader runs
+// between slices, and each slice first runs the urgent flush (the
 // relay's urgent changes not yet published), so routine work in progress
 // delays an urgent change by at most about one slice.
 //

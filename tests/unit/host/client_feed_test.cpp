@@ -50,6 +50,10 @@ struct Tester {
     ++seq;
     store.apply_rover_event("r1", 7, seq, raise(key, priority, 1000 + seq));
   }
+  // A full batch (max_batch_size) of low alerts, "k-0" on: a routine write due at once.
+  void raise_full_batch() {
+    for (std::size_t i = 0; i < limits.batching.max_batch_size; ++i) raise_alert("k-" + std::to_string(i), Priority::Low);
+  }
   void commit() {
     publisher.publish(unpublished, store.rev());
     unpublished.clear();
@@ -448,7 +452,7 @@ BOOST_AUTO_TEST_CASE(routine_writes_due_for_many_clients_go_out_a_slice_at_a_tim
     for (const auto& client : clients) n += client->ready_calls;
     return n;
   };
-  for (std::size_t i = 0; i < limits.batching.max_batch_size; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
+  t.raise_full_batch();
   t.commit();
   BOOST_TEST(woken() == 0u);
   BOOST_TEST(t.publisher.routine_waiting() == 10u);
@@ -489,7 +493,7 @@ BOOST_AUTO_TEST_CASE(a_slice_ends_at_its_byte_budget_after_at_least_one_write) {
     for (const auto& client : clients) n += client->written;
     return n;
   };
-  for (std::size_t i = 0; i < limits.batching.max_batch_size; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
+  t.raise_full_batch();
   t.commit();
   BOOST_TEST(written() == 0u);
   for (const std::size_t expected : {1u, 2u, 3u}) {
@@ -523,7 +527,7 @@ BOOST_AUTO_TEST_CASE(urgent_changes_go_before_the_next_slice_of_routine_writes) 
     clients.back()->feed.subscribe({}, CatchUp::snapshot(t.publisher.committed_rev()));
     clients.back()->drain();
   }
-  for (std::size_t i = 0; i < limits.batching.max_batch_size; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
+  t.raise_full_batch();
   t.commit();
   // Published before their commit, as the relay does, by the urgent flush.
   std::vector<AlertChange> urgent;
@@ -569,7 +573,7 @@ BOOST_AUTO_TEST_CASE(a_client_gone_while_its_routine_write_waits_is_skipped) {
     client->drain();
     client->ready_calls = 0;
   }
-  for (std::size_t i = 0; i < limits.batching.max_batch_size; ++i) t.raise_alert("k-" + std::to_string(i), Priority::Low);
+  t.raise_full_batch();
   t.commit();
   BOOST_TEST(t.publisher.routine_waiting() == 3u);
   goes.reset();
