@@ -1,10 +1,12 @@
 #include "support/ws_probe.hpp"
 
-#include "support/raw_connection.hpp"
+#include "support/timed_read.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+
+#include <chrono>
 
 namespace rover_alerts::testing {
 
@@ -14,6 +16,7 @@ namespace beast = boost::beast;
 struct WsProbe::Stream {
   net::io_context io;
   beast::websocket::stream<net::ip::tcp::socket> ws{io};
+  std::chrono::milliseconds read_timeout{};
 };
 
 WsProbe::WsProbe(const Endpoint& at, int read_timeout_ms, int receive_buffer, const std::string& local_address)
@@ -23,7 +26,7 @@ WsProbe::WsProbe(const Endpoint& at, int read_timeout_ms, int receive_buffer, co
   if (receive_buffer > 0) ws.next_layer().set_option(net::socket_base::receive_buffer_size(receive_buffer));
   if (!local_address.empty()) ws.next_layer().bind({net::ip::make_address(local_address), 0});
   ws.next_layer().connect({net::ip::make_address(at.host), at.port});
-  set_socket_timeouts(ws.next_layer().native_handle(), read_timeout_ms);
+  stream_->read_timeout = std::chrono::milliseconds(read_timeout_ms);
   ws.handshake(at.host + ":" + std::to_string(at.port), "/");
 }
 
@@ -43,7 +46,7 @@ void WsProbe::send_binary(const std::string& bytes) {
 
 std::optional<std::string> WsProbe::read_frame() {
   beast::flat_buffer buffer;
-  stream_->ws.read(buffer, last_error_);
+  last_error_ = read_within(stream_->io, stream_->ws, buffer, stream_->read_timeout);
   if (last_error_) return std::nullopt;
   last_binary_ = stream_->ws.got_binary();
   return beast::buffers_to_string(buffer.data());

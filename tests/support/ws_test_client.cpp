@@ -1,5 +1,7 @@
 #include "support/ws_test_client.hpp"
 
+#include "support/timed_read.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -36,22 +38,7 @@ void WsTestClient::send(const std::string& text) { stream_->ws.write(net::buffer
 std::optional<std::string> WsTestClient::read_frame() {
   auto& s = *stream_;
   beast::flat_buffer buffer;
-  beast::error_code ec;
-  bool done = false;
-  s.ws.async_read(buffer, [&](beast::error_code e, std::size_t) {
-    ec = e;
-    done = true;
-  });
-  s.io.restart();
-  s.io.run_for(s.read_timeout);
-  if (!done) {
-    boost::system::error_code ignored;
-    s.ws.next_layer().cancel(ignored);
-    s.io.restart();
-    s.io.run();  // lets the cancelled read finish
-    ec = net::error::timed_out;
-  }
-  if (ec) {
+  if (const auto ec = read_within(s.io, s.ws, buffer, s.read_timeout)) {
     last_error_ = ec;
     return std::nullopt;
   }
