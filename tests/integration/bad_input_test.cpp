@@ -609,7 +609,8 @@ BOOST_AUTO_TEST_CASE(a_critical_alert_reaches_subscribers_while_the_journal_cann
 
   free_the_journal(relay, admin);
   bool held_arrived = false;
-  for (int frame = 0; frame < 100 && !held_arrived; ++frame) held_arrived = !no_held_alert_in(parse_object(viewer.read_frame()));
+  for (int frame = 0; frame < 100 && !held_arrived; ++frame)
+    held_arrived = !no_held_alert_in(parse_object(viewer.read_frame()));
   BOOST_TEST(held_arrived);  // held until its commit, not lost
 }
 

@@ -78,7 +78,7 @@ void WebsocketSession::on_accept(const error_code& ec) {
     return;
   }
   const std::uint64_t connection = context_.next_client_id++;
-  client_id_ = "c" + std::to_string(connection);
+  client_id_ = std::string("c").append(std::to_string(connection));  // GCC 12 -Wrestrict misfires on "c" + std::string
   log::info("ws: client ", client_id_, " connected from ", peer_);
   if (identity_) {
     send_welcome();
