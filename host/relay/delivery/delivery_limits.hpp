@@ -8,10 +8,8 @@
 // (queued bytes are counted as encoded; routine changes are shared between
 // clients, so the real cost is lower).
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 
 namespace rover_alerts::relay {
 
@@ -94,20 +92,6 @@ struct DeflateLimits {
 struct KeepAliveLimits {
   std::chrono::milliseconds ping_interval{5'000};
   std::chrono::milliseconds ping_timeout{20'000};
-
-  // When the first ping of connection number `connection` goes: a share of
-  // the interval that moves on by the golden ratio from one connection to the
-  // next, which spreads any run of consecutive connections evenly. Screens
-  // that connect together (every one of them after a relay restart) are then
-  // not all pinged in the same moment of every interval, and a critical alert
-  // never waits behind a thousand pings at once.
-  std::chrono::milliseconds first_ping_after(std::uint64_t connection) const {
-    constexpr std::uint64_t kGoldenRatioFraction = 0x9E3779B97F4A7C15ull;  // 2^64 / golden ratio
-    const double share = static_cast<double>((connection * kGoldenRatioFraction) >> 11) * 0x1p-53;  // [0, 1)
-    const auto after = std::chrono::milliseconds(
-        static_cast<std::chrono::milliseconds::rep>(share * static_cast<double>(ping_interval.count())));
-    return std::max(after, std::chrono::milliseconds(1));
-  }
 };
 
 // Expensive reads, alert_sync pages and catch-up (snapshot, sinceRev) pages,

@@ -77,8 +77,8 @@ void WebsocketSession::on_accept(const error_code& ec) {
     log::warn("ws: handshake with ", peer_, " failed: ", ec.message());
     return;
   }
-  const std::uint64_t connection = context_.next_client_id++;
-  client_id_ = std::string("c").append(std::to_string(connection));  // GCC 12 -Wrestrict misfires on "c" + std::string
+  // Not "c" + std::string: GCC 12 misreports it (-Wrestrict) in Release builds.
+  client_id_ = std::string("c").append(std::to_string(context_.next_client_id++));
   log::info("ws: client ", client_id_, " connected from ", peer_);
   if (identity_) {
     send_welcome();
@@ -87,12 +87,12 @@ void WebsocketSession::on_accept(const error_code& ec) {
     auth_deadline_.async_wait(beast::bind_front_handler(&WebsocketSession::on_auth_deadline, shared_from_this()));
   }
   last_pong_ = std::chrono::steady_clock::now();
-  arm_ping(context_.limits.delivery.keep_alive.first_ping_after(connection));
+  arm_ping();
   read_next();
 }
 
-void WebsocketSession::arm_ping(std::chrono::milliseconds after) {
-  ping_timer_.expires_after(after);
+void WebsocketSession::arm_ping() {
+  ping_timer_.expires_after(context_.limits.delivery.keep_alive.ping_interval);
   ping_timer_.async_wait(beast::bind_front_handler(&WebsocketSession::on_ping_timer, shared_from_this()));
 }
 
@@ -110,7 +110,7 @@ void WebsocketSession::on_ping_timer(const error_code& ec) {
   // The payload is the send time, so the pong tells the RTT.
   const auto sent_us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
   ws_->async_ping(std::to_string(sent_us), [](const error_code&) {});
-  arm_ping(context_.limits.delivery.keep_alive.ping_interval);
+  arm_ping();
 }
 
 void WebsocketSession::on_pong(std::string_view payload) {

@@ -32,7 +32,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -79,7 +78,7 @@ class WebsocketSession : public FeedSink, public std::enable_shared_from_this<We
   // Protocol replies are urgent and never dropped.
   void send(std::string message);
   void write_next();
-  void arm_ping(std::chrono::milliseconds after);
+  void arm_ping();
   void on_ping_timer(const boost::system::error_code& ec);
   void on_pong(std::string_view payload);
   void on_write(const boost::system::error_code& ec, std::size_t bytes);
