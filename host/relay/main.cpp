@@ -18,9 +18,7 @@ namespace {
 
 std::string to_text(const boost::asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
-  // Not "[" + std::string: GCC 12 misreports it (-Wrestrict) in Release builds.
-  const std::string host =
-      address.is_v6() ? std::string("[").append(address.to_string()).append("]") : address.to_string();
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
   return host + ":" + std::to_string(endpoint.port());
 }
 

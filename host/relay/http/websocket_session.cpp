@@ -77,8 +77,7 @@ void WebsocketSession::on_accept(const error_code& ec) {
     log::warn("ws: handshake with ", peer_, " failed: ", ec.message());
     return;
   }
-  // Not "c" + std::string: GCC 12 misreports it (-Wrestrict) in Release builds.
-  client_id_ = std::string("c").append(std::to_string(context_.next_client_id++));
+  client_id_ = "c" + std::to_string(context_.next_client_id++);
   log::info("ws: client ", client_id_, " connected from ", peer_);
   if (identity_) {
     send_welcome();

@@ -237,7 +237,7 @@ BOOST_AUTO_TEST_CASE(a_rover_event_is_read_as_valid_text_within_the_field_limits
   flatbuffers::FlatBufferBuilder b(1024);
   std::vector<flatbuffers::Offset<link::KeyValue>> pairs;
   for (int i = 0; i < 40; ++i)
-    pairs.push_back(link::CreateKeyValueDirect(b, std::string("k").append(std::to_string(i)).c_str(), "v"));
+    pairs.push_back(link::CreateKeyValueDirect(b, ("k" + std::to_string(i)).c_str(), "v"));
   const std::string long_message(5000, 'm');
   const auto event = link::CreateAlertEventDirect(b, link::EventKind::Raise, "key\xFF", link::Priority::High, "power",
                                                   "T\xC3", long_message.c_str(), 0, &pairs);
