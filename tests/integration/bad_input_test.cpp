@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace json = boost::json;
@@ -575,42 +576,39 @@ BOOST_AUTO_TEST_CASE(a_critical_alert_reaches_subscribers_while_the_journal_cann
 
   creator.send_text(R"({"type":"alert_create","reqId":"held","priority":"high","source":"held","message":"m"})");
   creator.send_text(R"({"type":"alert_create","reqId":"now","priority":"critical","source":"now","message":"m"})");
-  // Before it may come the fill's alerts that committed before the journal
-  // was full, and notices (alarm_flood); never the held alert.
-  const auto no_held_alert_in = [](const json::object& message) {
-    if (message.at("type").as_string() != "alert_batch") return true;
+  const auto has_held_alert = [](const json::object& message) {
+    if (message.at("type").as_string() != "alert_batch") return false;
     for (const auto& change : message.at("data").as_array()) {
       const json::value* alert = change.as_object().if_contains("data");
-      if (alert != nullptr && alert->at("source").as_string() == "held") return false;
+      if (alert != nullptr && alert->at("source").as_string() == "held") return true;
     }
-    return true;
+    return false;
   };
-  json::object critical;
-  for (int frame = 0; frame < 100 && critical.empty(); ++frame) {
-    auto message = parse_object(viewer.read_frame());
-    BOOST_TEST_REQUIRE(no_held_alert_in(message));
-    if (message.at("type").as_string() == "alert") critical = std::move(message);
-  }
-  BOOST_TEST_REQUIRE(!critical.empty());
+  // The viewer's next message of `type`. Before it may come the fill's alerts
+  // that committed before the journal was full, and notices (alarm_flood);
+  // never the held alert.
+  const auto next_before_the_held_alert = [&](std::string_view type) {
+    for (int frame = 0; frame < 100; ++frame) {
+      auto message = parse_object(viewer.read_frame());
+      BOOST_TEST_REQUIRE(!has_held_alert(message));
+      if (message.at("type").as_string() == type) return message;
+    }
+    BOOST_FAIL("no " << type << " in 100 messages");
+    return json::object{};
+  };
+  const auto critical = next_before_the_held_alert("alert");
   BOOST_TEST(critical.at("data").at("data").at("source").as_string() == "now");
   BOOST_TEST(http_request(relay.http(), "/healthz").status == 503);
-  // Many batch ticks later the high alert is still held: the next message is
-  // the answer to this request, not a batch.
+  // Many batch ticks later the high alert is still held: it does not come
+  // before the answer to this request.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   viewer.send_text(R"({"type":"get_stats","reqId":"probe"})");
-  for (int frame = 0; frame < 100; ++frame) {
-    const auto message = parse_object(viewer.read_frame());
-    BOOST_TEST_REQUIRE(no_held_alert_in(message));
-    if (message.at("type").as_string() == "response") {
-      BOOST_TEST(message.at("reqId").as_string() == "probe");
-      break;
-    }
-  }
+  BOOST_TEST(next_before_the_held_alert("response").at("reqId").as_string() == "probe");
 
   free_the_journal(relay, admin);
   bool held_arrived = false;
   for (int frame = 0; frame < 100 && !held_arrived; ++frame)
-    held_arrived = !no_held_alert_in(parse_object(viewer.read_frame()));
+    held_arrived = has_held_alert(parse_object(viewer.read_frame()));
   BOOST_TEST(held_arrived);  // held until its commit, not lost
 }
 
