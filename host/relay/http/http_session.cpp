@@ -6,6 +6,7 @@
 #include "log.hpp"
 #include "unix_time.hpp"
 
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
