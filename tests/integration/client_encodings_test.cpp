@@ -4,25 +4,20 @@
 // permessage-deflate, as browsers offer it, is agreed and carries the stream.
 
 #include "relay_under_test.hpp"
+#include "support/ws_probe.hpp"
 
 #include <rover_alerts/ground/frame_decoding.hpp>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <map>
 #include <string>
+#include <utility>
 
 using namespace rover_alerts::testing;
 using rover_alerts::ground::decode_client_frame;
 using rover_alerts::ground::is_client_frame;
 using rover_alerts::ground::lz4_frame_decode;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-namespace net = boost::asio;
 
 namespace {
 
@@ -31,21 +26,18 @@ constexpr int kAlerts = 300;
 // default, 256, does not): on a loaded machine the link may not drain it as
 // fast as the sim raises, and a lost alert would leave the client waiting.
 
-// A synchronous client with permessage-deflate offered or not.
+WsProbeOptions probe_options(bool offer_deflate) {
+  WsProbeOptions options;
+  options.read_timeout_ms = 20000;
+  options.offer_deflate = offer_deflate;
+  return options;
+}
+
+// A client with permessage-deflate offered or not, that reads lz4 frames.
 class Client {
  public:
-  Client(const Endpoint& at, bool offer_deflate) : ws_(io_) {
-    websocket::permessage_deflate pmd;
-    pmd.client_enable = offer_deflate;
-    ws_.set_option(pmd);
-    ws_.next_layer().connect({net::ip::make_address(at.host), at.port});
-    set_socket_timeouts(ws_.next_layer().native_handle(), 20000);
-    ws_.handshake(response_, at.host + ":" + std::to_string(at.port), "/ws");
-  }
-  void send(const std::string& text) {
-    ws_.text(true);
-    ws_.write(net::buffer(text));
-  }
+  Client(const Endpoint& at, bool offer_deflate) : probe_(at, probe_options(offer_deflate)) {}
+  void send(const std::string& text) { probe_.send_text(text); }
   // The next message, as text (an lz4 frame decoded), and whether it came binary.
   std::pair<std::string, bool> read() {
     const auto [bytes, binary] = read_raw();
@@ -55,32 +47,16 @@ class Client {
     return {*text, true};
   }
   // The next message as it came: its bytes and whether it was binary. Fails
-  // the test when none comes within the deadline (a synchronous read would
-  // wait for ever: Asio polls again when the socket's own timeout strikes).
+  // the test when none comes within 20 s.
   std::pair<std::string, bool> read_raw() {
-    beast::flat_buffer buffer;
-    beast::error_code ec;
-    bool done = false;
-    ws_.async_read(buffer, [&](beast::error_code e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    io_.restart();
-    io_.run_for(std::chrono::seconds(20));
-    if (!done) {
-      ws_.next_layer().cancel();
-      io_.restart();
-      io_.run();
-    }
-    BOOST_REQUIRE_MESSAGE(done && !ec, "no message within 20 s: " << (done ? ec.message() : "timed out"));
-    return {beast::buffers_to_string(buffer.data()), ws_.got_binary()};
+    auto frame = probe_.read_frame();
+    BOOST_REQUIRE_MESSAGE(frame, "no message within 20 s: " << probe_.last_error().message());
+    return {std::move(*frame), probe_.last_binary()};
   }
-  const websocket::response_type& handshake_response() const { return response_; }
+  const std::string& agreed_extensions() const { return probe_.agreed_extensions(); }
 
  private:
-  net::io_context io_;
-  websocket::stream<net::ip::tcp::socket> ws_;
-  websocket::response_type response_;
+  WsProbe probe_;
 };
 
 // Subscribes with `options`, raises kAlerts rover alerts and collects every
@@ -215,8 +191,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_compression_is_refused) {
 BOOST_AUTO_TEST_CASE(permessage_deflate_is_agreed_when_offered_and_carries_the_stream) {
   RelayUnderTest relay;
   Client deflate(relay.http(), true);
-  const auto extensions = deflate.handshake_response()[beast::http::field::sec_websocket_extensions];
-  BOOST_TEST(std::string(extensions).find("permessage-deflate") != std::string::npos);
+  BOOST_TEST(deflate.agreed_extensions().find("permessage-deflate") != std::string::npos);
   std::size_t binary = 0;
   const auto seen = collect(relay, deflate, "", "rover-deflate", binary);
   BOOST_TEST(seen.size() == static_cast<std::size_t>(kAlerts));
@@ -224,7 +199,7 @@ BOOST_AUTO_TEST_CASE(permessage_deflate_is_agreed_when_offered_and_carries_the_s
 
   RelayUnderTest without({"--deflate", "off"});
   Client refused(without.http(), true);
-  BOOST_TEST(std::string(refused.handshake_response()[beast::http::field::sec_websocket_extensions]).empty());
+  BOOST_TEST(refused.agreed_extensions().empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

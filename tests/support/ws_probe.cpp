@@ -19,15 +19,20 @@ struct WsProbe::Stream {
   std::chrono::milliseconds read_timeout{};
 };
 
-WsProbe::WsProbe(const Endpoint& at, int read_timeout_ms, int receive_buffer, const std::string& local_address)
-    : stream_(std::make_unique<Stream>()) {
+WsProbe::WsProbe(const Endpoint& at, const WsProbeOptions& options) : stream_(std::make_unique<Stream>()) {
   auto& ws = stream_->ws;
-  if (receive_buffer > 0 || !local_address.empty()) ws.next_layer().open(net::ip::tcp::v4());
-  if (receive_buffer > 0) ws.next_layer().set_option(net::socket_base::receive_buffer_size(receive_buffer));
-  if (!local_address.empty()) ws.next_layer().bind({net::ip::make_address(local_address), 0});
+  if (options.receive_buffer > 0 || !options.local_address.empty()) ws.next_layer().open(net::ip::tcp::v4());
+  if (options.receive_buffer > 0)
+    ws.next_layer().set_option(net::socket_base::receive_buffer_size(options.receive_buffer));
+  if (!options.local_address.empty()) ws.next_layer().bind({net::ip::make_address(options.local_address), 0});
+  beast::websocket::permessage_deflate deflate;
+  deflate.client_enable = options.offer_deflate;
+  ws.set_option(deflate);
   ws.next_layer().connect({net::ip::make_address(at.host), at.port});
-  stream_->read_timeout = std::chrono::milliseconds(read_timeout_ms);
-  ws.handshake(at.host + ":" + std::to_string(at.port), "/");
+  stream_->read_timeout = std::chrono::milliseconds(options.read_timeout_ms);
+  beast::websocket::response_type response;
+  ws.handshake(response, at.host + ":" + std::to_string(at.port), "/");
+  agreed_extensions_ = std::string(response[beast::http::field::sec_websocket_extensions]);
 }
 
 WsProbe::~WsProbe() = default;

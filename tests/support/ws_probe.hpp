@@ -1,7 +1,8 @@
 #pragma once
 // WsProbe: a synchronous WebSocket client that can also misbehave: binary
 // frames, arbitrary bytes in text frames, a small receive buffer, another
-// source address. Reads time out. Compiled once into rover_alerts_test_net.
+// source address; it may offer permessage-deflate. Reads time out. Compiled
+// once into rover_alerts_test_net, so tests that use it compile no Beast.
 
 #include "support/change_view.hpp"
 #include "support/close_reason.hpp"
@@ -18,13 +19,26 @@
 
 namespace rover_alerts::testing {
 
+struct WsProbeOptions {
+  int read_timeout_ms = 10000;
+  // > 0: a small socket receive buffer, for a client that stops reading
+  // (the relay's queues fill instead of the kernel's).
+  int receive_buffer = 0;
+  // Connect from this address (any 127.x.y.z on Linux), as another host would.
+  std::string local_address;
+  // Offer permessage-deflate in the upgrade request, as browsers do.
+  bool offer_deflate = false;
+};
+
 class WsProbe {
  public:
   // `receive_buffer` > 0: a small socket receive buffer, for a client that
   // stops reading (the relay's queues fill instead of the kernel's).
   // `local_address`: connect from this one (any 127.x.y.z on Linux), as another host would.
   explicit WsProbe(const Endpoint& at, int read_timeout_ms = 10000, int receive_buffer = 0,
-                   const std::string& local_address = {});
+                   const std::string& local_address = {})
+      : WsProbe(at, WsProbeOptions{read_timeout_ms, receive_buffer, local_address, false}) {}
+  WsProbe(const Endpoint& at, const WsProbeOptions& options);
   ~WsProbe();
   WsProbe(const WsProbe&) = delete;
   WsProbe& operator=(const WsProbe&) = delete;
@@ -36,6 +50,10 @@ class WsProbe {
     return changes_.next([this] { return read_frame(); }, [this] { return last_binary_; });
   }
   std::optional<std::string> read_frame();
+  // Whether the last frame read came binary.
+  bool last_binary() const { return last_binary_; }
+  // The relay's Sec-WebSocket-Extensions answer to the upgrade (empty: none agreed).
+  const std::string& agreed_extensions() const { return agreed_extensions_; }
   const ChangeView& changes() const { return changes_; }
   // Reads until the relay closes or the read times out; the reason of the
   // relay's close frame (code 0 when none came).
@@ -54,6 +72,7 @@ class WsProbe {
   std::unique_ptr<Stream> stream_;
   boost::system::error_code last_error_;
   bool last_binary_ = false;
+  std::string agreed_extensions_;
   ChangeView changes_;
 };
 
