@@ -32,9 +32,7 @@ struct WsProbeOptions {
 
 class WsProbe {
  public:
-  // `receive_buffer` > 0: a small socket receive buffer, for a client that
-  // stops reading (the relay's queues fill instead of the kernel's).
-  // `local_address`: connect from this one (any 127.x.y.z on Linux), as another host would.
+  // The common options in order (WsProbeOptions says what each does).
   explicit WsProbe(const Endpoint& at, int read_timeout_ms = 10000, int receive_buffer = 0,
                    const std::string& local_address = {})
       : WsProbe(at, WsProbeOptions{read_timeout_ms, receive_buffer, local_address, false}) {}
