@@ -28,7 +28,7 @@ constexpr int kAlerts = 300;
 
 WsProbeOptions probe_options(bool offer_deflate) {
   WsProbeOptions options;
-  options.read_timeout_ms = 20000;
+  options.timeout_ms = 20000;
   options.offer_deflate = offer_deflate;
   return options;
 }

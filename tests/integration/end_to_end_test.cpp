@@ -148,10 +148,8 @@ std::string with_time_placeholder(const std::string& text, std::uint64_t not_bef
 BOOST_AUTO_TEST_SUITE(end_to_end)
 
 BOOST_FIXTURE_TEST_CASE(relay_answers_health_checks, RelayFixture) {
-  const auto [status, body] = rover_alerts::testing::http_get(http.host, http.port, "/healthz");
-  BOOST_TEST(status == 200);
-  const auto missing = rover_alerts::testing::http_get(http.host, http.port, "/no-such-page");
-  BOOST_TEST(missing.first == 404);
+  BOOST_TEST(rover_alerts::testing::http_request(http, "/healthz").status == 200);
+  BOOST_TEST(rover_alerts::testing::http_request(http, "/no-such-page").status == 404);
 }
 
 BOOST_FIXTURE_TEST_CASE(rover_alerts_reach_a_subscribed_client_exactly, RelayFixture) {

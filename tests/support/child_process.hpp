@@ -1,7 +1,8 @@
 #pragma once
 // ChildProcess: runs a real program for an integration test, reads its stdout
 // line by line, and makes sure it is gone when the test ends (SIGTERM, then
-// SIGKILL). No shell is involved: arguments are passed as they are.
+// SIGKILL). No shell is involved: arguments are passed as they are. Given a
+// CPU, the child runs on that one alone (its threads too).
 
 #include <csignal>
 #include <cstring>
@@ -11,6 +12,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,11 +20,17 @@ namespace rover_alerts::testing {
 
 class ChildProcess {
  public:
-  explicit ChildProcess(std::vector<std::string> argv) {
+  explicit ChildProcess(std::vector<std::string> argv, int cpu = -1) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return;
     pid_ = ::fork();
     if (pid_ == 0) {
+      if (cpu >= 0) {
+        cpu_set_t only;
+        CPU_ZERO(&only);
+        CPU_SET(cpu, &only);
+        if (::sched_setaffinity(0, sizeof only, &only) != 0) _exit(126);
+      }
       ::dup2(out[1], STDOUT_FILENO);
       std::vector<char*> args;
       for (auto& a : argv) args.push_back(a.data());

@@ -1,6 +1,6 @@
 #include "support/ws_probe.hpp"
 
-#include "support/timed_read.hpp"
+#include "support/timed_io.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -16,7 +16,7 @@ namespace beast = boost::beast;
 struct WsProbe::Stream {
   net::io_context io;
   beast::websocket::stream<net::ip::tcp::socket> ws{io};
-  std::chrono::milliseconds read_timeout{};
+  std::chrono::milliseconds timeout{};
 };
 
 WsProbe::WsProbe(const Endpoint& at, const WsProbeOptions& options) : stream_(std::make_unique<Stream>()) {
@@ -29,7 +29,7 @@ WsProbe::WsProbe(const Endpoint& at, const WsProbeOptions& options) : stream_(st
   deflate.client_enable = options.offer_deflate;
   ws.set_option(deflate);
   ws.next_layer().connect({net::ip::make_address(at.host), at.port});
-  stream_->read_timeout = std::chrono::milliseconds(options.read_timeout_ms);
+  stream_->timeout = std::chrono::milliseconds(options.timeout_ms);
   beast::websocket::response_type response;
   ws.handshake(response, at.host + ":" + std::to_string(at.port), "/");
   agreed_extensions_ = std::string(response[beast::http::field::sec_websocket_extensions]);
@@ -37,21 +37,19 @@ WsProbe::WsProbe(const Endpoint& at, const WsProbeOptions& options) : stream_(st
 
 WsProbe::~WsProbe() = default;
 
-void WsProbe::send_text(const std::string& text) {
+boost::system::error_code WsProbe::send_text(const std::string& text) {
   stream_->ws.text(true);
-  boost::system::error_code ec;
-  stream_->ws.write(net::buffer(text), ec);
+  return last_error_ = write_within(stream_->io, stream_->ws, net::buffer(text), stream_->timeout);
 }
 
-void WsProbe::send_binary(const std::string& bytes) {
+boost::system::error_code WsProbe::send_binary(const std::string& bytes) {
   stream_->ws.binary(true);
-  boost::system::error_code ec;
-  stream_->ws.write(net::buffer(bytes), ec);
+  return last_error_ = write_within(stream_->io, stream_->ws, net::buffer(bytes), stream_->timeout);
 }
 
 std::optional<std::string> WsProbe::read_frame() {
   beast::flat_buffer buffer;
-  last_error_ = read_within(stream_->io, stream_->ws, buffer, stream_->read_timeout);
+  last_error_ = read_within(stream_->io, stream_->ws, buffer, stream_->timeout);
   if (last_error_) return std::nullopt;
   last_binary_ = stream_->ws.got_binary();
   return beast::buffers_to_string(buffer.data());

@@ -1,7 +1,8 @@
 #pragma once
 // WsProbe: a synchronous WebSocket client that can also misbehave: binary
 // frames, arbitrary bytes in text frames, a small receive buffer, another
-// source address; it may offer permessage-deflate. Reads time out. Compiled
+// source address; it may offer permessage-deflate. Reads and sends time out
+// (a send that fails or times out is reported, not thrown). Compiled
 // once into rover_alerts_test_net, so tests that use it compile no Beast.
 
 #include "support/change_view.hpp"
@@ -20,7 +21,7 @@
 namespace rover_alerts::testing {
 
 struct WsProbeOptions {
-  int read_timeout_ms = 10000;
+  int timeout_ms = 10000;  // for each read and each send
   // > 0: a small socket receive buffer, for a client that stops reading
   // (the relay's queues fill instead of the kernel's).
   int receive_buffer = 0;
@@ -33,16 +34,17 @@ struct WsProbeOptions {
 class WsProbe {
  public:
   // The common options in order (WsProbeOptions says what each does).
-  explicit WsProbe(const Endpoint& at, int read_timeout_ms = 10000, int receive_buffer = 0,
+  explicit WsProbe(const Endpoint& at, int timeout_ms = 10000, int receive_buffer = 0,
                    const std::string& local_address = {})
-      : WsProbe(at, WsProbeOptions{read_timeout_ms, receive_buffer, local_address, false}) {}
+      : WsProbe(at, WsProbeOptions{timeout_ms, receive_buffer, local_address, false}) {}
   WsProbe(const Endpoint& at, const WsProbeOptions& options);
   ~WsProbe();
   WsProbe(const WsProbe&) = delete;
   WsProbe& operator=(const WsProbe&) = delete;
 
-  void send_text(const std::string& text);
-  void send_binary(const std::string& bytes);
+  // The send's error (also last_error()); none when the whole message went.
+  boost::system::error_code send_text(const std::string& text);
+  boost::system::error_code send_binary(const std::string& bytes);
   // The next message, change by change (support/change_view.hpp).
   std::optional<std::string> read() {
     return changes_.next([this] { return read_frame(); }, [this] { return last_binary_; });

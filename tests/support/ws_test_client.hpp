@@ -1,7 +1,8 @@
 #pragma once
 // WsTestClient: a plain WebSocket client over a real TCP socket, for
-// integration tests. Reads have a deadline (an async read run for a bounded
-// time), so a silent relay fails the test instead of hanging it.
+// integration tests. Reads and sends have a deadline (an async operation run
+// for a bounded time), so a silent relay fails the test instead of hanging it;
+// a send that fails or times out throws.
 //
 // By default read() shows the stream change by change: each change of an
 // `alert_batch` comes as its own `{"type":"alert","data":…}` message, and
@@ -19,19 +20,18 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 
 namespace rover_alerts::testing {
 
 class WsTestClient {
  public:
   WsTestClient(const std::string& host, unsigned short port, const std::string& target = "/",
-               int read_timeout_ms = 10000);
+               int timeout_ms = 10000);
   ~WsTestClient();
   WsTestClient(const WsTestClient&) = delete;
   WsTestClient& operator=(const WsTestClient&) = delete;
 
-  void send(const std::string& text);
+  void send(const std::string& text);  // throws boost::system::system_error
 
   void set_raw(bool raw) { raw_ = raw; }
   const ChangeView& changes() const { return changes_; }
@@ -58,8 +58,5 @@ class WsTestClient {
   bool last_binary_ = false;
   ChangeView changes_;
 };
-
-// One plain HTTP GET; returns {status, body}.
-std::pair<int, std::string> http_get(const std::string& host, unsigned short port, const std::string& target);
 
 }  // namespace rover_alerts::testing
