@@ -3,24 +3,26 @@
 # the value of every run: the figure tables of docs/performance.md come from this. Figures
 # on a shared machine move from run to run; one run says little.
 #
-#   scripts/bench-runs.sh BENCH SUITE [RUNS]
+#   scripts/bench-runs.sh BENCH SUITE [RUNS [BENCH OPTIONS...]]
 #   scripts/bench-runs.sh build/release/tests/perf/alert-bench emitter 5
+#   scripts/bench-runs.sh build/bench/tests/perf/alert-bench delivery 3 --pin-cpus
 #
 # Run it on an otherwise idle machine (not beside a build or the tests).
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
-  sed -n '2,9p' "$0" >&2
+  sed -n '2,10p' "$0" >&2
   exit 2
 fi
 bench=$1 suite=$2 runs=${3:-5}
+shift $(($# < 3 ? $# : 3))
 [[ -x $bench ]] || { echo "bench-runs: $bench is not an executable" >&2; exit 2; }
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench-runs: RUNS must be a positive number" >&2; exit 2; }
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for ((i = 1; i <= runs; i++)); do
-  "$bench" --suite "$suite" --json >>"$out"
+  "$bench" --suite "$suite" --json "$@" >>"$out"
   echo >>"$out"
   echo "bench-runs: run $i of $runs done" >&2
 done

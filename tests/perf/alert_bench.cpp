@@ -2,12 +2,13 @@
 //
 //   alert-bench --suite store [--json] [--alerts N]
 //   alert-bench --suite emitter [--json]     (the firmware emitter; emitter_suite.hpp)
-//   alert-bench --suite delivery [--json] [--quick] [--only RUN]
+//   alert-bench --suite delivery [--json] [--quick] [--only RUN] [--pin-cpus]
 //       (the real alert-relay serving 1 to 1000 clients run by alert-load-clients
 //       in another process: fan-out, critical and ack latency; delivery_suite.hpp.
 //       --quick shortens every run, for a smoke check; --only runs one of them,
 //       for a profiler: fanout_1|10|100|1000, critical_100, critical_100_idle,
-//       critical_10, ack_fanout, stalled_client, encodings)
+//       critical_10, ack_fanout, stalled_client, encodings; --pin-cpus puts the
+//       relay on CPU 0 and its clients on CPU 1, each alone)
 //
 // Prints one JSON object with --json (otherwise one `name value` per line).
 // Exits 1 when a delivery run could not be done (`runs_failed`): the CTest
@@ -215,6 +216,7 @@ int main(int argc, char** argv) {
   std::string suite;
   bool as_json = false;
   bool quick = false;
+  bool pin_cpus = false;
   std::string only;
   std::uint64_t alerts = 1'000'000;
   for (int i = 1; i < argc; ++i) {
@@ -225,12 +227,14 @@ int main(int argc, char** argv) {
       as_json = true;
     } else if (arg == "--quick") {
       quick = true;
+    } else if (arg == "--pin-cpus") {
+      pin_cpus = true;
     } else if (arg == "--only" && i + 1 < argc) {
       only = argv[++i];
     } else if (arg == "--alerts" && i + 1 < argc) {
       alerts = std::stoull(argv[++i]);
     } else {
-      std::cerr << "usage: alert-bench --suite store|emitter|delivery [--json] [--alerts N] [--quick] [--only RUN]\n";
+      std::cerr << "usage: alert-bench --suite store|emitter|delivery [--json] [--alerts N] [--quick] [--only RUN] [--pin-cpus]\n";
       return 2;
     }
   }
@@ -248,7 +252,7 @@ int main(int argc, char** argv) {
   };
   if (suite == "delivery") {
     // Figures are never judged here; a run that could not be done is an error.
-    const auto out = rover_alerts::bench::run_delivery_suite(quick, only);
+    const auto out = rover_alerts::bench::run_delivery_suite(quick, only, pin_cpus);
     print(out);
     return out.contains("runs_failed") ? 1 : 0;
   }

@@ -24,13 +24,14 @@ namespace rover_alerts::bench {
 // Starts argv with its stderr appended to `log`. ChildProcess leaves stderr
 // inherited, so the bench's own is swapped for the moment of the fork (the
 // bench starts children from its main thread, before any load thread runs).
+// `cpu` >= 0: the child runs on that CPU alone.
 inline std::unique_ptr<testing::ChildProcess> start_logging_to(std::vector<std::string> argv,
-                                                               const std::filesystem::path& log) {
+                                                               const std::filesystem::path& log, int cpu = -1) {
   const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   const int saved = ::dup(STDERR_FILENO);
   std::fflush(stderr);
   if (log_fd >= 0) ::dup2(log_fd, STDERR_FILENO);
-  auto child = std::make_unique<testing::ChildProcess>(std::move(argv));
+  auto child = std::make_unique<testing::ChildProcess>(std::move(argv), cpu);
   ::dup2(saved, STDERR_FILENO);
   ::close(saved);
   if (log_fd >= 0) ::close(log_fd);

@@ -67,7 +67,14 @@ constexpr int kReadyTimeoutMs = 60'000;
 constexpr int kReportTimeoutMs = 10'000;
 constexpr int kRelayStartTimeoutMs = 10'000;
 
-struct Timing {
+// Where the processes run: on one CPU each (`--pin-cpus`), or (-1) where the
+// scheduler puts them.
+struct Placement {
+  int relay = -1;
+  int clients = -1;  // alert-load-clients, and alert-loopback-floor's reader
+};
+
+struct Settings {
   std::chrono::milliseconds warmup;
   std::chrono::milliseconds measure;
   // The latency runs measure longer: a p99 over 100 clients is set by the
@@ -81,11 +88,14 @@ struct Timing {
   std::size_t warmup_acks;
   std::uint64_t stalled_alerts;  // created while a client is stalled
   int floor_rounds;              // alert-loopback-floor's rounds, 20 ms apart
+  Placement placement;
 };
 
-Timing timing(bool quick) {
-  return quick ? Timing{300ms, 1000ms, 1000ms, 3000ms, 10, 2, 20'000, 60}
-               : Timing{1000ms, 3000ms, 10000ms, 10000ms, 150, 5, 100'000, 300};
+Settings settings(bool quick, bool pin_cpus) {
+  Settings s = quick ? Settings{300ms, 1000ms, 1000ms, 3000ms, 10, 2, 20'000, 60, {}}
+                     : Settings{1000ms, 3000ms, 10000ms, 10000ms, 150, 5, 100'000, 300, {}};
+  if (pin_cpus) s.placement = Placement{0, 1};
+  return s;
 }
 
 double round_to(double value, int decimals) {
@@ -144,7 +154,7 @@ struct Run {
   std::string failure;  // why the run could not be set up; empty when it was
 
   // `stalled` of the `count` clients stop reading once subscribed.
-  explicit Run(std::size_t count, std::size_t stalled = 0) {
+  Run(std::size_t count, const Placement& placement, std::size_t stalled = 0) {
     std::ofstream(dir.path / "tokens") << kTokensFile;
     std::filesystem::permissions(dir.path / "tokens",
                                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
@@ -157,7 +167,7 @@ struct Run {
                               // for a stranger opening connections, would refuse most of them.
                               "--max-clients-per-address", std::to_string(max_clients), "--max-unauthenticated",
                               std::to_string(kUnauthenticated) + "/" + std::to_string(kUnauthenticated)},
-                             dir.path / "relay.log");
+                             dir.path / "relay.log", placement.relay);
     port = http_port(relay->started() ? relay->read_line(kRelayStartTimeoutMs) : std::nullopt);
     if (port == 0) {
       failure = "relay did not start: " + last_line(dir.path / "relay.log");
@@ -165,7 +175,7 @@ struct Run {
     }
     clients = start_logging_to({ALERT_LOAD_CLIENTS_PATH, "--port", std::to_string(port), "--token", kViewerToken,
                                 "--clients", std::to_string(count), "--stalled", std::to_string(stalled)},
-                               dir.path / "clients.log");
+                               dir.path / "clients.log", placement.clients);
     const auto ready = read_report(*clients, kReadyTimeoutMs);
     if (!ready) {
       failure = "load clients never became ready: " + last_line(dir.path / "clients.log");
@@ -328,11 +338,11 @@ void run_relay_stop(json::object& out, std::string_view run_name, Run& run) {
 }
 
 // Fan-out: every client subscribed to everything, the admin flooding.
-void fanout(json::object& out, std::size_t clients, const Timing& t) {
+void fanout(json::object& out, std::size_t clients, const Settings& t) {
   const std::string n = std::to_string(clients);
   const std::string name = "fanout_" + n;
   const std::string figure = "fanout_deliveries_per_s_" + n;
-  Run run(clients);
+  Run run(clients, t.placement);
   std::optional<Window> w;
   if (run.failure.empty()) {
     run.admin->start_flood(kFloodWindow);
@@ -361,11 +371,11 @@ void fanout(json::object& out, std::size_t clients, const Timing& t) {
 // relay with routine alerts: the relay's memory must stay bounded (the
 // stalled client's queue is capped, then it is closed as too slow) and the
 // readers must get everything.
-void stalled_client(json::object& out, const Timing& t) {
+void stalled_client(json::object& out, const Settings& t) {
   constexpr std::string_view kName = "stalled_client";
   constexpr std::size_t kReaders = 10;
   const std::uint64_t alerts = t.stalled_alerts;
-  Run run(kReaders + 1, 1);
+  Run run(kReaders + 1, t.placement, 1);
   std::optional<Window> w;
   if (run.failure.empty()) {
     run.admin->start_flood(kFloodWindow);
@@ -400,7 +410,7 @@ void stalled_client(json::object& out, const Timing& t) {
 // PREFIX_p50/_p99/_max SUFFIX, PREFIX_samples/_expected_samples SUFFIX, and
 // RUN_note when deliveries are missing.
 void put_latency(json::object& out, std::string_view run, const std::string& prefix, const std::string& suffix,
-                 std::vector<std::uint64_t> samples_us, std::uint64_t expected, const Window& w, const Timing& t) {
+                 std::vector<std::uint64_t> samples_us, std::uint64_t expected, const Window& w, const Settings& t) {
   std::sort(samples_us.begin(), samples_us.end());
   expected = std::max<std::uint64_t>(expected, samples_us.size());
   const auto percentile = [&](double q) -> json::value {
@@ -436,11 +446,11 @@ void put_urgent_wait(json::object& out, const Run& run, const std::string& suffi
 
 // Critical alerts every 20 ms over a paced background of routine ones.
 void critical_latency(json::object& out, std::string_view name, std::size_t clients, double background_per_s,
-                      std::string_view figure_suffix, const Timing& t) {
+                      std::string_view figure_suffix, const Settings& t) {
   const std::string suffix(figure_suffix);
   const std::string p50 = "critical_latency_us_p50" + suffix;
   const std::string p99 = "critical_latency_us_p99" + suffix;
-  Run run(clients);
+  Run run(clients, t.placement);
   std::optional<Window> w;
   if (run.failure.empty() && run.add_critical_sender()) {
     if (background_per_s > 0) run.admin->start_paced(background_per_s, std::nullopt);
@@ -460,9 +470,9 @@ void critical_latency(json::object& out, std::string_view name, std::size_t clie
 }
 
 // One acknowledgement at a time, to every subscribed client.
-void ack_fanout(json::object& out, const Timing& t) {
+void ack_fanout(json::object& out, const Settings& t) {
   constexpr std::string_view kName = "ack_fanout";
-  Run run(kAckClients);
+  Run run(kAckClients, t.placement);
   std::optional<Window> w;
   if (run.failure.empty()) {
     w = measure(
@@ -506,20 +516,26 @@ void ack_fanout(json::object& out, const Timing& t) {
 
 // The host's floor (alert-loopback-floor): the same fan-out shapes with no
 // relay, so that a latency figure can be read against what this machine
-// gives anything. 100 connections from one sending thread and from two, and
-// 10 connections.
-void loopback_floor(json::object& out, const Timing& t) {
+// gives anything. 100 connections from one sending thread and from two, 10
+// connections, and 100 WebSocket connections through Beast at both ends.
+void loopback_floor(json::object& out, const Settings& t) {
   constexpr std::string_view kName = "loopback_floor";
   struct Shape {
     std::size_t clients;
     int senders;
+    bool websocket;
     std::string suffix;
   };
-  for (const Shape& shape : {Shape{100, 1, "_100"}, Shape{100, 2, "_100_2_senders"}, Shape{10, 1, "_10"}}) {
+  for (const Shape& shape : {Shape{100, 1, false, "_100"}, Shape{100, 2, false, "_100_2_senders"},
+                             Shape{10, 1, false, "_10"}, Shape{100, 1, true, "_100_websocket"}}) {
     const std::string p50 = "loopback_floor_us_p50" + shape.suffix;
     const std::string p99 = "loopback_floor_us_p99" + shape.suffix;
+    // Pinned as the relay's runs are: the forwarder on the relay's CPU, the reader on the clients'.
     testing::ChildProcess floor({ALERT_LOOPBACK_FLOOR_PATH, "--clients", std::to_string(shape.clients), "--senders",
-                                 std::to_string(shape.senders), "--rounds", std::to_string(t.floor_rounds)});
+                                 std::to_string(shape.senders), "--rounds", std::to_string(t.floor_rounds),
+                                 "--websocket", shape.websocket ? "1" : "0", "--reader-cpu",
+                                 std::to_string(t.placement.clients)},
+                                t.placement.relay);
     const auto line = floor.started() ? floor.read_line(30'000) : std::nullopt;
     const int status = floor.wait_exit(5'000);
     boost::system::error_code ec;
@@ -537,12 +553,13 @@ void loopback_floor(json::object& out, const Timing& t) {
 
 }  // namespace
 
-json::object run_delivery_suite(bool quick, std::string_view only) {
-  const Timing t = timing(quick);
+json::object run_delivery_suite(bool quick, std::string_view only, bool pin_cpus) {
+  const Settings t = settings(quick, pin_cpus);
   const auto wanted = [only](std::string_view run) { return only.empty() || only == run; };
   json::object out;
   out["suite"] = "delivery";
   out["quick"] = quick;
+  out["cpus_pinned"] = pin_cpus;
   out["warmup_ms"] = t.warmup.count();
   out["measure_ms"] = t.measure.count();
   out["latency_measure_ms"] = t.latency_measure.count();

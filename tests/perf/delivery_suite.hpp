@@ -45,6 +45,9 @@
 //        message from a trigger process to a forwarder that writes it to 100 (or
 //        10) loopback TCP connections at once, from one thread (or two), read by
 //        another process on one thread; 300 rounds 20 ms apart (60 when quick)
+//   loopback_floor_us_p50/_p99_100_websocket   the same to 100 connections as
+//        WebSocket frames, Beast at both ends: a forwarder that does nothing else
+//   cpus_pinned                whether the run had --pin-cpus
 //   PREFIX_max, PREFIX_samples, PREFIX_expected_samples   beside each latency
 //        figure: its slowest sample, the samples, and the deliveries there should
 //        have been (criticals or acks sent x clients). A delivery that never
@@ -70,8 +73,10 @@ namespace rover_alerts::bench {
 
 // `only`: the one run to do (fanout_N, critical_100, critical_100_idle,
 // critical_10, critical_10_idle, ack_fanout, stalled_client, loopback_floor, encodings), for
-// profiling; empty:
-// every run.
-boost::json::object run_delivery_suite(bool quick, std::string_view only = {});
+// profiling; empty: every run. `pin_cpus`: the relay (and the floor's
+// forwarder) runs on CPU 0 alone, the clients' process (and the floor's
+// reader) on CPU 1 alone, as screens on other machines would not take the
+// relay's CPU; the bench itself and the relay's admins run anywhere.
+boost::json::object run_delivery_suite(bool quick, std::string_view only = {}, bool pin_cpus = false);
 
 }  // namespace rover_alerts::bench

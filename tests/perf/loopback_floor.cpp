@@ -5,9 +5,12 @@
 // writes it to every connection at once; the readers are in a third process,
 // on one thread. Every connection has TCP_NODELAY. No WebSocket, JSON or
 // store: what remains is the kernel's loopback path and the wake-ups.
+// With --websocket 1 the forwarder and the readers speak WebSocket through
+// Beast, as the relay and alert-load-clients do: a minimal Beast forwarder,
+// one binary frame per client, async writes from one thread.
 //
 //   alert-loopback-floor [--clients N] [--rounds R] [--gap-ms G] [--bytes B]
-//                        [--senders 1|2]
+//                        [--senders 1|2] [--websocket 0|1] [--reader-cpu C]
 //
 // The forwarder (this process) listens on 127.0.0.1 and forks the reader,
 // which connects N times, then the trigger, which connects once and every G
@@ -16,18 +19,25 @@
 // the trigger's connection, writes each message to every reader connection:
 // from its one thread, or (--senders 2) half from a second thread woken
 // through an eventfd, as a relay handing sends to a worker would. The reader
-// subtracts the stamp from its read time. The first tenth of the rounds warm
+// subtracts the stamp from its read time; --reader-cpu puts it on CPU C
+// alone (-1, the default: anywhere). The first tenth of the rounds warm
 // up and are not counted. One JSON line on stdout:
-//   {"clients":N,"senders":S,"rounds":R,"samples":..,"p50_us":..,"p99_us":..,
-//    "max_us":..,"last_p50_us":..,"last_p99_us":..}
+//   {"clients":N,"senders":S,"websocket":W,"rounds":R,"samples":..,"p50_us":..,
+//    "p99_us":..,"max_us":..,"last_p50_us":..,"last_p99_us":..}
 // last_*: the percentiles of each round's slowest read. Exit status 1, with a
 // reason on stderr, when anything fails.
 
 #include "stamp_clock.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -42,13 +52,20 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 namespace {
 
+namespace net = boost::asio;
+namespace websocket = boost::beast::websocket;
+using net::ip::tcp;
 using rover_alerts::bench::steady_ns;
+using WebsocketStream = websocket::stream<tcp::socket>;
 
 struct Options {
   int clients = 100;
@@ -56,6 +73,8 @@ struct Options {
   int gap_ms = 20;
   int bytes = 240;
   int senders = 1;
+  int websocket = 0;
+  int reader_cpu = -1;
 };
 
 [[noreturn]] void die(const char* what) {
@@ -69,16 +88,19 @@ bool parse(int argc, char** argv, Options& o) {
     const std::string_view text = argv[i + 1];
     int value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || value <= 0) return false;
+    if (ec != std::errc{} || end != text.data() + text.size() || value < -1) return false;
     if (name == "--clients") o.clients = value;
     else if (name == "--rounds") o.rounds = value;
     else if (name == "--gap-ms") o.gap_ms = value;
     else if (name == "--bytes") o.bytes = value;
     else if (name == "--senders") o.senders = value;
+    else if (name == "--websocket") o.websocket = value;
+    else if (name == "--reader-cpu") o.reader_cpu = value;
     else return false;
   }
-  return argc % 2 == 1 && o.bytes >= 12 && o.bytes <= 4096 && (o.senders == 1 || o.senders == 2) &&
-         o.clients <= 1000 && o.rounds >= 10;
+  return argc % 2 == 1 && o.clients >= 1 && o.clients <= 1000 && o.rounds >= 10 && o.gap_ms >= 1 &&
+         o.bytes >= 12 && o.bytes <= 4096 && (o.senders == 1 || o.senders == 2) &&
+         (o.websocket == 0 || (o.websocket == 1 && o.senders == 1));
 }
 
 void no_delay(int fd) {
@@ -89,6 +111,54 @@ void no_delay(int fd) {
 std::uint32_t at(const std::vector<std::uint32_t>& sorted, double q) {
   return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(q * static_cast<double>(sorted.size())))];
 }
+
+// What the reader records: every read after the first tenth of the rounds,
+// and each round's slowest read.
+class Samples {
+ public:
+  explicit Samples(const Options& o)
+      : o_(o),
+        warmup_(static_cast<std::size_t>(o.clients) * static_cast<std::size_t>(o.rounds / 10)),
+        total_(static_cast<std::size_t>(o.clients) * static_cast<std::size_t>(o.rounds)),
+        round_max_(static_cast<std::size_t>(o.rounds), 0) {
+    all_.reserve(total_);
+  }
+
+  std::size_t seen() const { return seen_; }
+  bool done() const { return seen_ >= total_; }
+
+  // One whole message (its stamp and round first), read at `now`.
+  void add(const char* message, std::uint64_t now) {
+    std::uint64_t stamp = 0;
+    std::uint32_t round = 0;
+    std::memcpy(&stamp, message, sizeof stamp);
+    std::memcpy(&round, message + sizeof stamp, sizeof round);
+    const auto us = static_cast<std::uint32_t>((now - stamp) / 1000);
+    if (seen_++ >= warmup_ && round < round_max_.size()) {
+      all_.push_back(us);
+      round_max_[round] = std::max(round_max_[round], us);
+    }
+  }
+
+  void print() {
+    std::vector<std::uint32_t> last(round_max_.begin() + o_.rounds / 10, round_max_.end());
+    std::sort(all_.begin(), all_.end());
+    std::sort(last.begin(), last.end());
+    std::printf(
+        "{\"clients\":%d,\"senders\":%d,\"websocket\":%d,\"rounds\":%d,\"samples\":%zu,\"p50_us\":%u,"
+        "\"p99_us\":%u,\"max_us\":%u,\"last_p50_us\":%u,\"last_p99_us\":%u}\n",
+        o_.clients, o_.senders, o_.websocket, o_.rounds, all_.size(), at(all_, 0.50), at(all_, 0.99), all_.back(),
+        at(last, 0.50), at(last, 0.99));
+  }
+
+ private:
+  const Options& o_;
+  std::size_t warmup_;
+  std::size_t total_;
+  std::size_t seen_ = 0;
+  std::vector<std::uint32_t> all_;
+  std::vector<std::uint32_t> round_max_;
+};
 
 // The reader process: N connections, one epoll thread, whole messages of
 // `bytes` reassembled per connection.
@@ -110,16 +180,10 @@ int read_rounds(const Options& o, const sockaddr_in& to) {
     if (::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e) != 0) die("epoll_ctl");
     connections[i].fd = fd;
   }
-  const std::size_t per_round = connections.size();
-  const std::size_t warmup = per_round * static_cast<std::size_t>(o.rounds / 10);
-  const std::size_t total = per_round * static_cast<std::size_t>(o.rounds);
-  std::vector<std::uint32_t> all;
-  all.reserve(total);
-  std::vector<std::uint32_t> round_max(static_cast<std::size_t>(o.rounds), 0);
-  std::size_t seen = 0;
+  Samples samples(o);
   std::vector<char> chunk(64 * 1024);
   epoll_event events[128];
-  while (seen < total) {
+  while (!samples.done()) {
     const int n = ::epoll_wait(ep, events, 128, 10'000);
     if (n == 0) {
       std::fprintf(stderr, "alert-loopback-floor: no message for 10 s\n");
@@ -139,28 +203,63 @@ int read_rounds(const Options& o, const sockaddr_in& to) {
       }
       c.partial.insert(c.partial.end(), chunk.data(), chunk.data() + got);
       std::size_t used = 0;
-      for (; c.partial.size() - used >= static_cast<std::size_t>(o.bytes); used += static_cast<std::size_t>(o.bytes)) {
-        std::uint64_t stamp = 0;
-        std::uint32_t round = 0;
-        std::memcpy(&stamp, c.partial.data() + used, sizeof stamp);
-        std::memcpy(&round, c.partial.data() + used + sizeof stamp, sizeof round);
-        const auto us = static_cast<std::uint32_t>((now - stamp) / 1000);
-        if (seen++ >= warmup && round < round_max.size()) {
-          all.push_back(us);
-          round_max[round] = std::max(round_max[round], us);
-        }
-      }
+      for (; c.partial.size() - used >= static_cast<std::size_t>(o.bytes); used += static_cast<std::size_t>(o.bytes))
+        samples.add(c.partial.data() + used, now);
       c.partial.erase(c.partial.begin(), c.partial.begin() + static_cast<std::ptrdiff_t>(used));
     }
   }
-  std::vector<std::uint32_t> last(round_max.begin() + o.rounds / 10, round_max.end());
-  std::sort(all.begin(), all.end());
-  std::sort(last.begin(), last.end());
-  std::printf(
-      "{\"clients\":%d,\"senders\":%d,\"rounds\":%d,\"samples\":%zu,\"p50_us\":%u,\"p99_us\":%u,\"max_us\":%u,"
-      "\"last_p50_us\":%u,\"last_p99_us\":%u}\n",
-      o.clients, o.senders, o.rounds, all.size(), at(all, 0.50), at(all, 0.99), all.back(), at(last, 0.50),
-      at(last, 0.99));
+  samples.print();
+  return 0;
+}
+
+// The WebSocket reader process: N Beast clients on one io_context, as
+// alert-load-clients reads the relay. Each handshakes in turn (the forwarder
+// accepts in the same order), then all read.
+int read_websocket_rounds(const Options& o, const sockaddr_in& to) {
+  net::io_context io;
+  const tcp::endpoint forwarder(net::ip::address_v4(ntohl(to.sin_addr.s_addr)), ntohs(to.sin_port));
+  struct Reader {
+    explicit Reader(net::io_context& io) : ws(io) {}
+    WebsocketStream ws;
+    boost::beast::flat_buffer buffer;
+  };
+  std::vector<std::unique_ptr<Reader>> readers;
+  for (int i = 0; i < o.clients; ++i) {
+    auto reader = std::make_unique<Reader>(io);
+    reader->ws.next_layer().connect(forwarder);
+    reader->ws.next_layer().set_option(tcp::no_delay(true));
+    reader->ws.handshake("127.0.0.1", "/");
+    readers.push_back(std::move(reader));
+  }
+  Samples samples(o);
+  bool failed = false;
+  std::function<void(Reader&)> read_next = [&](Reader& r) {
+    r.ws.async_read(r.buffer, [&](const boost::system::error_code& ec, std::size_t) {
+      const std::uint64_t now = steady_ns();
+      if (ec || r.buffer.size() != static_cast<std::size_t>(o.bytes)) {
+        failed = true;
+        return io.stop();
+      }
+      samples.add(static_cast<const char*>(r.buffer.data().data()), now);
+      r.buffer.consume(r.buffer.size());
+      if (samples.done()) return io.stop();
+      read_next(r);
+    });
+  };
+  for (auto& reader : readers) read_next(*reader);
+  while (!samples.done() && !failed) {
+    const std::size_t before = samples.seen();
+    io.run_for(std::chrono::seconds(10));
+    if (samples.seen() == before) {
+      std::fprintf(stderr, "alert-loopback-floor: no message for 10 s\n");
+      return 1;
+    }
+  }
+  if (failed) {
+    std::fprintf(stderr, "alert-loopback-floor: a WebSocket read failed\n");
+    return 1;
+  }
+  samples.print();
   return 0;
 }
 
@@ -200,7 +299,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, o)) {
     std::fprintf(stderr,
                  "usage: alert-loopback-floor [--clients N<=1000] [--rounds R>=10] [--gap-ms G] [--bytes 12..4096] "
-                 "[--senders 1|2]\n");
+                 "[--senders 1|2] [--websocket 0|1] [--reader-cpu C]\n");
     return 2;
   }
   const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -216,17 +315,32 @@ int main(int argc, char** argv) {
   if (reader < 0) die("fork");
   if (reader == 0) {
     ::close(listener);
-    const int status = read_rounds(o, address);
+    if (o.reader_cpu >= 0) {
+      cpu_set_t only;
+      CPU_ZERO(&only);
+      CPU_SET(o.reader_cpu, &only);
+      if (::sched_setaffinity(0, sizeof only, &only) != 0) die("sched_setaffinity");
+    }
+    const int status = o.websocket ? read_websocket_rounds(o, address) : read_rounds(o, address);
     std::fflush(stdout);
     std::_Exit(status);
   }
 
   std::vector<int> connections;
+  net::io_context io;
+  std::vector<std::unique_ptr<WebsocketStream>> websockets;
   for (int i = 0; i < o.clients; ++i) {
     const int fd = ::accept(listener, nullptr, nullptr);
     if (fd < 0) die("accept");
     no_delay(fd);
     connections.push_back(fd);
+    if (o.websocket) {
+      auto& ws = *websockets.emplace_back(std::make_unique<WebsocketStream>(io));
+      ws.next_layer().assign(tcp::v4(), fd);
+      ws.accept();
+      ws.binary(true);
+      ws.auto_fragment(false);
+    }
   }
   const pid_t trigger = ::fork();
   if (trigger < 0) die("fork");
@@ -259,9 +373,23 @@ int main(int argc, char** argv) {
       }
     });
   }
+  // One async write per client from this thread, as a Beast server writes.
+  const auto write_websockets = [&] {
+    std::size_t pending = websockets.size();
+    for (auto& ws : websockets)
+      ws->async_write(net::buffer(message), [&](const boost::system::error_code& ec, std::size_t) {
+        if (ec) die("websocket write");
+        --pending;
+      });
+    io.restart();
+    io.run();
+    if (pending != 0) die("websocket writes left pending");
+  };
   for (int round = 0; round < o.rounds; ++round) {
     if (!read_exactly(from, message.data(), message.size())) die("the trigger's read");
-    if (o.senders == 2) {
+    if (o.websocket) {
+      write_websockets();
+    } else if (o.senders == 2) {
       if (::write(wake, &one, sizeof one) != sizeof one) die("eventfd write");
       send_range(message, 0, half);
       std::uint64_t value = 0;
