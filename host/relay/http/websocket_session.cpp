@@ -11,7 +11,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <limits>
 
@@ -44,6 +43,7 @@ WebsocketSession::WebsocketSession(std::unique_ptr<WebsocketTransport> transport
       rate_limiter_(context.limits.requests, std::chrono::steady_clock::now()),
       auth_deadline_(ws_->get_executor()),
       feed_(context.publisher, *this),
+      keep_alive_(context.limits.delivery.keep_alive, std::chrono::steady_clock::now()),
       ping_timer_(ws_->get_executor()),
       close_deadline_(ws_->get_executor()) {
   if (identity_) {
@@ -85,20 +85,21 @@ void WebsocketSession::on_accept(const error_code& ec) {
     auth_deadline_.expires_after(context_.limits.auth_timeout);
     auth_deadline_.async_wait(beast::bind_front_handler(&WebsocketSession::on_auth_deadline, shared_from_this()));
   }
-  last_pong_ = std::chrono::steady_clock::now();
+  // Liveness counts from the handshake's end, not from the upgrade request.
+  keep_alive_ = KeepAlive(context_.limits.delivery.keep_alive, std::chrono::steady_clock::now());
   arm_ping();
   read_next();
 }
 
 void WebsocketSession::arm_ping() {
-  ping_timer_.expires_after(context_.limits.delivery.keep_alive.ping_interval);
+  ping_timer_.expires_after(keep_alive_.interval());
   ping_timer_.async_wait(beast::bind_front_handler(&WebsocketSession::on_ping_timer, shared_from_this()));
 }
 
 void WebsocketSession::on_ping_timer(const error_code& ec) {
   if (ec || closing_) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_pong_ > context_.limits.delivery.keep_alive.ping_timeout) {
+  const auto ping = keep_alive_.next_ping(std::chrono::steady_clock::now());
+  if (!ping) {
     context_.counters.increment("ws_ping_timeouts_total");
     log::warn("ws: client ", client_id_, " from ", peer_, " answered no ping: connection dropped");
     closing_ = websocket::close_reason{websocket::close_code::abnormal};
@@ -106,20 +107,12 @@ void WebsocketSession::on_ping_timer(const error_code& ec) {
     ws_->cut();
     return;
   }
-  // The payload is the send time, so the pong tells the RTT.
-  const auto sent_us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  ws_->async_ping(std::to_string(sent_us), [](const error_code&) {});
+  ws_->async_ping(*ping, [](const error_code&) {});
   arm_ping();
 }
 
 void WebsocketSession::on_pong(std::string_view payload) {
-  const auto now = std::chrono::steady_clock::now();
-  last_pong_ = now;
-  std::int64_t sent_us = 0;
-  const auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), sent_us);
-  if (ec != std::errc{} || end != payload.data() + payload.size()) return;  // not one of ours
-  const auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() - sent_us;
-  if (rtt >= 0) feed_.set_rtt(std::chrono::microseconds(rtt));
+  if (const auto rtt = keep_alive_.on_pong(payload, std::chrono::steady_clock::now())) feed_.set_rtt(*rtt);
 }
 
 void WebsocketSession::on_auth_deadline(const error_code& ec) {

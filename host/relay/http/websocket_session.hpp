@@ -18,11 +18,13 @@
 // (delivery/client_feed.hpp); the session keeps one write in flight and asks
 // the feed for the next message when it completes. A WebSocket ping every
 // few seconds measures the RTT (adaptive batching) and finds half-open
-// connections: no pong within the ping timeout, and the connection is cut.
+// connections: no pong within the ping timeout, and the connection is cut
+// (KeepAlive, http/keep_alive.hpp, keeps that account).
 
 #include "auth/identity.hpp"
 #include "delivery/client_feed.hpp"
 #include "http/http_context.hpp"
+#include "http/keep_alive.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/transport.hpp"
 
@@ -107,8 +109,8 @@ class WebsocketSession : public FeedSink, public std::enable_shared_from_this<We
   bool subscribing_ = false;
   // The message being written (one write in flight).
   std::shared_ptr<const std::string> writing_;
+  KeepAlive keep_alive_;
   boost::asio::steady_timer ping_timer_;
-  std::chrono::steady_clock::time_point last_pong_;
 
   std::optional<boost::beast::websocket::close_reason> closing_;
   bool close_sent_ = false;

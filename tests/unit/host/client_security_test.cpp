@@ -1,9 +1,10 @@
 // The client port's defences that need no socket: the request rate limiter,
-// the Origin allow-list, failed-auth back-off, connection admission and the
-// /metrics rendering.
+// the Origin allow-list, failed-auth back-off, connection admission, the
+// keep-alive that finds half-open connections, and the /metrics rendering.
 
 #include "http/auth_backoff.hpp"
 #include "http/client_admission.hpp"
+#include "http/keep_alive.hpp"
 #include "http/metrics.hpp"
 #include "http/origin_policy.hpp"
 #include "http/rate_limiter.hpp"
@@ -12,6 +13,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,6 +21,69 @@
 using namespace rover_alerts::relay;
 using namespace std::chrono_literals;
 using Verdict = RequestRateLimiter::Verdict;
+
+BOOST_AUTO_TEST_SUITE(keep_alive)
+
+// A connection made at t0 under 5 s pings and a 20 s timeout; `ping(t)` is the
+// payload the relay would send at t, `pong(payload, t)` its answer's RTT.
+class KeepAliveTester {
+ public:
+  const KeepAlive::Clock::time_point t0 = KeepAlive::Clock::time_point{} + 1h;
+  KeepAlive keep_alive{{.ping_interval = 5s, .ping_timeout = 20s}, t0};
+
+  std::optional<std::string> ping(std::chrono::milliseconds at) { return keep_alive.next_ping(t0 + at); }
+  std::optional<std::chrono::microseconds> pong(std::string_view payload, std::chrono::milliseconds at) {
+    return keep_alive.on_pong(payload, t0 + at);
+  }
+  // What a ping sent at `at` would carry.
+  std::string payload_at(std::chrono::milliseconds at) const {
+    return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>((t0 + at).time_since_epoch()).count());
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(pings_go_out_while_pongs_come_back, KeepAliveTester) {
+  BOOST_TEST(keep_alive.interval() == 5s);
+  for (auto at = 5s; at <= 60s; at += 5s) {
+    const auto payload = ping(at);
+    BOOST_TEST_REQUIRE(payload.has_value(), "ping at " << at.count() << " s");
+    BOOST_TEST(pong(*payload, at + 40ms).has_value());
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(the_pong_gives_the_round_trip_time, KeepAliveTester) {
+  const auto payload = ping(5s);
+  BOOST_TEST_REQUIRE(payload.has_value());
+  BOOST_TEST(*payload == payload_at(5s));
+  BOOST_TEST((pong(*payload, 5s + 123ms) == std::optional(std::chrono::microseconds(123'000))));
+}
+
+BOOST_FIXTURE_TEST_CASE(no_pong_within_the_timeout_cuts_the_connection, KeepAliveTester) {
+  BOOST_TEST(ping(20s).has_value());  // at the timeout, not past it
+  BOOST_TEST(!ping(20s + 1ms).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_late_pong_still_proves_the_client_alive, KeepAliveTester) {
+  const auto payload = ping(5s);
+  BOOST_TEST(pong(*payload, 19s).has_value());
+  BOOST_TEST(ping(38s).has_value());  // 19 s after that pong
+  BOOST_TEST(!ping(40s).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_pong_that_is_not_ours_proves_life_but_gives_no_rtt, KeepAliveTester) {
+  BOOST_TEST(!pong("hello", 10s).has_value());
+  BOOST_TEST(!pong("", 10s).has_value());
+  BOOST_TEST(!pong("12x", 10s).has_value());
+  BOOST_TEST(ping(29s).has_value());  // alive from the last of them
+}
+
+BOOST_FIXTURE_TEST_CASE(a_send_time_we_cannot_have_sent_gives_no_rtt, KeepAliveTester) {
+  BOOST_TEST(!pong(payload_at(50s), 10s).has_value());  // sent after its answer came
+  BOOST_TEST(!pong("0", 10s).has_value());  // older than any ping awaiting its answer
+  const auto old = ping(10s);
+  BOOST_TEST(!pong(*old, 30s + 1ms).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(rate_limiter)
 
