@@ -191,6 +191,9 @@ BOOST_FIXTURE_TEST_CASE(metrics_pass_promtool_and_carry_every_key_series, Traffi
   for (const auto& [series, value] : metrics.series) {
     const std::string family = metrics.family_of(series);
     BOOST_TEST(metrics.help.contains(family), "no # HELP for " << series);
+    // Every family is in the relay's table of metrics, with a help of its own.
+    if (const auto help = metrics.help.find(family); help != metrics.help.end())
+      BOOST_TEST(help->second != "Count of events of this kind.", "no help of its own: " << family);
     BOOST_TEST(metrics.type.contains(family), "no # TYPE for " << series);
   }
   for (const char* cls : {"urgent", "kept", "droppable"}) {

@@ -11,7 +11,8 @@ namespace rover_alerts::relay {
 namespace {
 
 // The table of metric families: name, type and help. A counter of Counters
-// that is not listed here still renders, with a generic help text.
+// that is not listed here still renders, with a generic help text, which
+// metrics_test fails on for every family its traffic raises: list them all.
 struct MetricInfo {
   std::string_view name;
   std::string_view type;
@@ -77,6 +78,24 @@ constexpr MetricInfo kMetrics[] = {
      "Seconds from handing a batch of changes to the journal's writer to seeing it committed (fsync included)."},
     {"ws_auth_blocked_total", "counter",
      "Authentications refused unread: the address failed too often and waits (exponential back-off)."},
+    {"ws_auth_failures_total", "counter", "Authentications refused: an unknown token (auth message or bearer header)."},
+    {"ws_auth_timeouts_total", "counter", "WebSocket sessions closed for not authenticating within the auth timeout."},
+    {"ws_ping_timeouts_total", "counter",
+     "WebSocket connections cut as half-open: no pong within the ping timeout."},
+    {"ws_requests_rejected_total", "counter", "Client requests answered with an error, by error code."},
+    {"ws_protocol_errors_total", "counter",
+     "WebSocket connections failed for a protocol violation, by reason: invalid_utf8 (1007), bad_frame (1002)."},
+    {"ws_sessions_closed_rate_total", "counter", "WebSocket sessions closed for a sustained flood over the rate limit."},
+    {"ws_sessions_closed_slow_total", "counter",
+     "WebSocket sessions closed as too slow to take their messages (the delivery limits)."},
+    {"http_requests_rejected_total", "counter",
+     "HTTP requests refused before any handler, by reason: timeout, too_large, malformed."},
+    {"http_plain_refused_total", "counter", "Plain HTTP requests answered 403 by a relay that requires TLS."},
+    {"tls_handshake_failures_total", "counter", "Client connections whose TLS handshake failed."},
+    {"alerts_expired_total", "counter", "Alerts removed because their expiresAt passed."},
+    {"journal_commits_total", "counter", "Batches of changes the journal committed (fsync included)."},
+    {"journal_commit_failures_total", "counter",
+     "Journal commits that failed (disk full, I/O error); /healthz answers 503 until one succeeds."},
     {"link_frames_rejected_total", "counter", "Link frames refused (the link is closed), by reason."},
     {"link_fields_repaired_total", "counter",
      "Text fields from rovers repaired: invalid UTF-8 replaced by U+FFFD, or cut to the field's limit."},
@@ -99,6 +118,11 @@ constexpr MetricInfo kMetrics[] = {
     {"rover_heartbeats_total", "counter", "Heartbeats from the rover."},
     {"rover_alerts_refused_total", "counter",
      "New alerts from the rover acknowledged but not stored: past the relay's per-rover cap."},
+    {"link_reads_paused_total", "counter",
+     "Times a rover link was not read while the journal's backlog was full (until a commit)."},
+    {"link_operator_acks_sent_total", "counter", "Operator acknowledgements forwarded to the rover over its link."},
+    {"link_operator_acks_skipped_total", "counter",
+     "Operator acknowledgements not forwarded, by reason: ground_alert, not_connected, queue_full."},
     {"link_reads_throttled_total", "counter",
      "Times a rover link was not read until its frame or byte quota refilled (TCP pushes back)."},
     {"rover_lost_alerts", "gauge",
@@ -123,7 +147,7 @@ std::string_view help_of(std::string_view name) {
 
 void family(std::ostream& out, std::string_view name, std::string_view type) {
   const std::string_view help = help_of(name);
-  out << "# HELP " << name << ' ' << (help.empty() ? "Count of events of this kind (see the README)." : help) << '\n';
+  out << "# HELP " << name << ' ' << (help.empty() ? "Count of events of this kind." : help) << '\n';
   out << "# TYPE " << name << ' ' << type << '\n';
 }
 

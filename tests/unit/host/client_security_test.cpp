@@ -172,15 +172,15 @@ BOOST_AUTO_TEST_CASE(every_counter_is_rendered_grouped_by_name) {
   const Gauge gauges[] = {{"sessions", 4}};
   const std::string text = render_metrics(counters, gauges);
   BOOST_TEST(text ==
-             "# HELP a_total Count of events of this kind (see the README).\n"
+             "# HELP a_total Count of events of this kind.\n"
              "# TYPE a_total counter\n"
              "a_total 3\n"
              "a_total{reason=\"x\"} 1\n"
              "a_total{reason=\"y\"} 2\n"
-             "# HELP a_total_other Count of events of this kind (see the README).\n"
+             "# HELP a_total_other Count of events of this kind.\n"
              "# TYPE a_total_other counter\n"
              "a_total_other 7\n"
-             "# HELP sessions Count of events of this kind (see the README).\n"
+             "# HELP sessions Count of events of this kind.\n"
              "# TYPE sessions gauge\n"
              "sessions 4\n");
 }
