@@ -45,6 +45,7 @@
 #include <string>
 #include <string_view>
 
+#include <sched.h>
 #include <unistd.h>
 
 using namespace rover_alerts::relay;
@@ -234,7 +235,17 @@ int main(int argc, char** argv) {
     } else if (arg == "--alerts" && i + 1 < argc) {
       alerts = std::stoull(argv[++i]);
     } else {
-      std::cerr << "usage: alert-bench --suite store|emitter|delivery [--json] [--alerts N] [--quick] [--only RUN] [--pin-cpus]\n";
+      std::cerr << "usage: alert-bench --suite store|emitter|delivery [--json] [--alerts N] [--quick] [--only RUN]"
+                   " [--pin-cpus]\n";
+      return 2;
+    }
+  }
+  if (pin_cpus) {
+    // CPUs 0 and 1, each for one side: both must be ours to use.
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0 || !CPU_ISSET(0, &allowed) || !CPU_ISSET(1, &allowed)) {
+      std::cerr << "alert-bench: --pin-cpus needs CPUs 0 and 1, and this process may not run on both\n";
       return 2;
     }
   }
