@@ -28,6 +28,7 @@
 // reason on stderr, when anything fails.
 
 #include "stamp_clock.hpp"
+#include "support/cpu_affinity.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -37,7 +38,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -263,6 +264,19 @@ int read_websocket_rounds(const Options& o, const sockaddr_in& to) {
   return 0;
 }
 
+// The next connection to `listener`; exits if none comes within 10 s (a
+// reader or trigger that failed before connecting, e.g. on a CPU it may not use).
+int accept_within(int listener) {
+  pollfd ready{listener, POLLIN, 0};
+  if (::poll(&ready, 1, 10'000) != 1) {
+    std::fprintf(stderr, "alert-loopback-floor: no connection within 10 s\n");
+    std::_Exit(1);
+  }
+  const int fd = ::accept(listener, nullptr, nullptr);
+  if (fd < 0) die("accept");
+  return fd;
+}
+
 bool read_exactly(int fd, char* into, std::size_t size) {
   for (std::size_t got = 0; got < size;) {
     const ssize_t n = ::read(fd, into + got, size - got);
@@ -315,12 +329,7 @@ int main(int argc, char** argv) {
   if (reader < 0) die("fork");
   if (reader == 0) {
     ::close(listener);
-    if (o.reader_cpu >= 0) {
-      cpu_set_t only;
-      CPU_ZERO(&only);
-      CPU_SET(o.reader_cpu, &only);
-      if (::sched_setaffinity(0, sizeof only, &only) != 0) die("sched_setaffinity");
-    }
+    if (o.reader_cpu >= 0 && !rover_alerts::testing::run_only_on(o.reader_cpu)) die("sched_setaffinity");
     const int status = o.websocket ? read_websocket_rounds(o, address) : read_rounds(o, address);
     std::fflush(stdout);
     std::_Exit(status);
@@ -330,8 +339,7 @@ int main(int argc, char** argv) {
   net::io_context io;
   std::vector<std::unique_ptr<WebsocketStream>> websockets;
   for (int i = 0; i < o.clients; ++i) {
-    const int fd = ::accept(listener, nullptr, nullptr);
-    if (fd < 0) die("accept");
+    const int fd = accept_within(listener);
     no_delay(fd);
     connections.push_back(fd);
     if (o.websocket) {
@@ -345,8 +353,7 @@ int main(int argc, char** argv) {
   const pid_t trigger = ::fork();
   if (trigger < 0) die("fork");
   if (trigger == 0) std::_Exit(send_triggers(o, address));
-  const int from = ::accept(listener, nullptr, nullptr);
-  if (from < 0) die("accept");
+  const int from = accept_within(listener);
 
   const auto send_range = [&](const std::vector<char>& message, std::size_t first, std::size_t end) {
     for (std::size_t i = first; i < end; ++i)
