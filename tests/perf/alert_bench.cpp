@@ -26,6 +26,7 @@
 #include "relay_server.hpp"
 #include "store/alert_journal.hpp"
 #include "store/alert_store.hpp"
+#include "support/cpu_affinity.hpp"
 #include "support/temp_dir.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -45,7 +46,6 @@
 #include <string>
 #include <string_view>
 
-#include <sched.h>
 #include <unistd.h>
 
 using namespace rover_alerts::relay;
@@ -242,9 +242,7 @@ int main(int argc, char** argv) {
   }
   if (pin_cpus) {
     // CPUs 0 and 1, each for one side: both must be ours to use.
-    cpu_set_t allowed;
-    CPU_ZERO(&allowed);
-    if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0 || !CPU_ISSET(0, &allowed) || !CPU_ISSET(1, &allowed)) {
+    if (!rover_alerts::testing::may_run_on(0) || !rover_alerts::testing::may_run_on(1)) {
       std::cerr << "alert-bench: --pin-cpus needs CPUs 0 and 1, and this process may not run on both\n";
       return 2;
     }

@@ -4,6 +4,8 @@
 // SIGKILL). No shell is involved: arguments are passed as they are. Given a
 // CPU, the child runs on that one alone (its threads too).
 
+#include "support/cpu_affinity.hpp"
+
 #include <csignal>
 #include <cstring>
 #include <optional>
@@ -12,7 +14,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,12 +26,7 @@ class ChildProcess {
     if (::pipe2(out, O_CLOEXEC) != 0) return;
     pid_ = ::fork();
     if (pid_ == 0) {
-      if (cpu >= 0) {
-        cpu_set_t only;
-        CPU_ZERO(&only);
-        CPU_SET(cpu, &only);
-        if (::sched_setaffinity(0, sizeof only, &only) != 0) _exit(126);
-      }
+      if (cpu >= 0 && !run_only_on(cpu)) _exit(126);
       ::dup2(out[1], STDOUT_FILENO);
       std::vector<char*> args;
       for (auto& a : argv) args.push_back(a.data());
