@@ -92,7 +92,7 @@ RelayServer::RelayServer(RelayConfig config, TokenFile tokens, std::shared_ptr<c
   store_.set_suppression_limits(config_.suppression);
   alert_requests_.set_alarm_rates(&alarm_rates_);
   http_context_.alarms = &alarm_rates_;
-  http_context_.audit = &audit_log_;
+  http_context_.sign_in.set_audit_log(&audit_log_);
   alert_requests_.set_audit_log(&audit_log_);
   store_.set_recorder(journal_.get());
   link_context_.journal = journal_.get();

@@ -1,7 +1,6 @@
 #include "http/http_context.hpp"
 
 #include "http/tls_context.hpp"
-#include "unix_time.hpp"
 
 namespace rover_alerts::relay {
 
@@ -24,12 +23,5 @@ HttpContext::HttpContext(const ClientLimits& limits_, const TokenFile& tokens_, 
       tls(limits_.tls.enabled() ? make_server_tls_context(limits_.tls) : nullptr) {}
 
 HttpContext::~HttpContext() = default;
-
-void HttpContext::audit_sign_in(std::string_view address, const Identity* who, std::string detail) {
-  if (audit == nullptr) return;
-  audit->append(AuditEntry{0, unix_ms_now(), who != nullptr ? who->user : std::string(),
-                           who != nullptr ? std::string(to_string(who->role)) : std::string(), std::string(address),
-                           "auth", {}, who != nullptr ? "ok" : "refused", std::move(detail)});
-}
 
 }  // namespace rover_alerts::relay

@@ -4,9 +4,9 @@
 #include "auth/token_file.hpp"
 #include "counters.hpp"
 #include "delivery/publisher.hpp"
-#include "http/auth_backoff.hpp"
 #include "http/client_admission.hpp"
 #include "http/origin_policy.hpp"
+#include "http/sign_in.hpp"
 #include "requests/alert_request_handler.hpp"
 #include "protocol/request_decoder.hpp"
 #include "relay_config.hpp"
@@ -53,10 +53,6 @@ struct HttpContext {
   const RoverLinkStats* links = nullptr;
   const JournalCounters* journal = nullptr;
   const AlarmRates* alarms = nullptr;  // the alarm-management figures
-  AuditLog* audit = nullptr;           // sign-ins and refused tokens go to the audit trail
-
-  // A sign-in (who: the identity) or a refused token (who: null), to the audit trail.
-  void audit_sign_in(std::string_view address, const Identity* who, std::string detail);
   // Runs `then` once everything recorded so far is committed (the journal's
   // group commit). Unset: at once.
   std::function<void(std::function<void()> then)> after_commit;
@@ -65,7 +61,7 @@ struct HttpContext {
   std::function<bool()> healthy;
 
   OriginPolicy origins;
-  AuthBackoff auth_backoff{limits.auth_backoff};
+  SignIn sign_in{tokens, limits.auth_backoff, counters};
   ClientAdmission admission{limits.admission};
   std::unique_ptr<boost::asio::ssl::context> tls;  // null: no TLS
   // Live connections, for the caps in `limits` and for /metrics.

@@ -176,10 +176,8 @@ void HttpSession::handle_request(const Request& request) {
   } else if (path == "/metrics") {
     // Behind a token (any user's): the figures tell a stranger who is
     // connected, which rovers exist and how loaded the relay is.
-    std::optional<Identity> identity;
-    std::chrono::steady_clock::duration wait{};
-    if (const Bearer verdict = check_bearer(request, identity, wait); verdict != Bearer::Known)
-      return refuse_bearer(request, verdict, wait);
+    if (const auto verdict = check_bearer(request); !verdict || verdict->outcome != SignIn::Outcome::Known)
+      return refuse_bearer(request, verdict);
     const Gauge gauges[] = {
         {"http_connections", static_cast<double>(context_.http_connections)},
         {"ws_sessions", static_cast<double>(context_.websocket_connections)},
@@ -224,51 +222,35 @@ void HttpSession::handle_upgrade(const Request& request) {
     response.set(http::field::retry_after, "5");
     respond(std::move(response));
   };
-  std::optional<Identity> identity;
-  std::chrono::steady_clock::duration wait{};
-  const Bearer verdict = check_bearer(request, identity, wait);
-  if (verdict == Bearer::Missing) {
+  auto verdict = check_bearer(request);
+  if (!verdict) {
     // The auth message comes next: until then the session is in the
     // unauthenticated pool, not among the --max-clients.
     auto slot = context_.admission.unauthenticated(peer_address_);
     if (!slot.held()) return unavailable("unauthenticated_cap");
     return upgrade(std::nullopt, std::move(slot));
   }
-  if (verdict != Bearer::Known) return refuse_bearer(request, verdict, wait);
+  if (verdict->outcome != SignIn::Outcome::Known) return refuse_bearer(request, verdict);
   if (context_.websocket_connections >= context_.limits.max_sessions) return unavailable("over_capacity");
-  upgrade(std::move(identity));
+  upgrade(std::move(verdict->identity));
 }
 
-HttpSession::Bearer HttpSession::check_bearer(const Request& request, std::optional<Identity>& identity,
-                                              std::chrono::steady_clock::duration& wait) {
+std::optional<SignIn::Result> HttpSession::check_bearer(const Request& request) {
   const auto authorization = request.find(http::field::authorization);
-  if (authorization == request.end()) return Bearer::Missing;
-  const auto now = AuthBackoff::Clock::now();
-  wait = context_.auth_backoff.blocked_for(peer_address_, now);
-  if (wait.count() > 0) {
-    context_.counters.increment("ws_auth_blocked_total");
-    return Bearer::Blocked;
-  }
-  identity = context_.tokens.lookup(bearer_token(authorization->value()));
-  if (identity) {
-    context_.auth_backoff.on_success(peer_address_);
-    return Bearer::Known;
-  }
-  context_.auth_backoff.on_failure(peer_address_, now);
-  context_.audit_sign_in(peer_address_, nullptr, "unknown bearer token");
-  context_.counters.increment("ws_auth_failures_total");
-  return Bearer::Unknown;
+  if (authorization == request.end()) return std::nullopt;
+  return context_.sign_in.check(bearer_token(authorization->value()), peer_address_, SignIn::Via::BearerHeader,
+                                SignIn::Clock::now());
 }
 
-void HttpSession::refuse_bearer(const Request& request, Bearer verdict, std::chrono::steady_clock::duration wait) {
-  if (verdict == Bearer::Blocked) {
+void HttpSession::refuse_bearer(const Request& request, const std::optional<SignIn::Result>& verdict) {
+  if (verdict && verdict->outcome == SignIn::Outcome::Blocked) {
     auto response = plain_response(request, http::status::too_many_requests,
                                    "too many failed authentications from this address\n");
-    response.set(http::field::retry_after, std::to_string(std::chrono::ceil<std::chrono::seconds>(wait).count()));
+    response.set(http::field::retry_after, std::to_string(verdict->retry_after.count()));
     return respond(std::move(response));
   }
-  auto response = plain_response(request, http::status::unauthorized,
-                                 verdict == Bearer::Missing ? "a bearer token is required\n" : "unknown token\n");
+  auto response =
+      plain_response(request, http::status::unauthorized, !verdict ? "a bearer token is required\n" : "unknown token\n");
   response.set(http::field::www_authenticate, "Bearer");
   respond(std::move(response));
 }

@@ -49,13 +49,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void handle_upgrade(const Request& request);
   // `unauthenticated`: the session's place in the unauthenticated pool (none with an identity).
   void upgrade(std::optional<Identity> identity, ClientAdmission::Slot unauthenticated = {});
-  // The request's `Authorization: Bearer` token, after the address's
-  // back-off (AuthBackoff); on Blocked, `wait` says for how long.
-  enum class Bearer : std::uint8_t { Missing, Blocked, Unknown, Known };
-  Bearer check_bearer(const Request& request, std::optional<Identity>& identity,
-                      std::chrono::steady_clock::duration& wait);
+  // The request's `Authorization: Bearer` token through the sign-in rule
+  // (SignIn); nullopt: no Authorization header.
+  std::optional<SignIn::Result> check_bearer(const Request& request);
   // 401 for no or an unknown token, 429 with Retry-After while blocked.
-  void refuse_bearer(const Request& request, Bearer verdict, std::chrono::steady_clock::duration wait);
+  void refuse_bearer(const Request& request, const std::optional<SignIn::Result>& verdict);
   Response plain_response(const Request& request, boost::beast::http::status status, std::string_view body);
   // `response` must be complete (prepare_payload() done).
   void respond(Response response);
@@ -65,7 +63,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<boost::beast::tcp_stream> raw_;  // until the transport is chosen
   std::unique_ptr<HttpTransport> transport_;
   bool refuse_plain_ = false;  // TLS required and this connection is plain
-  std::string peer_address_;   // what AuthBackoff counts
+  std::string peer_address_;   // what SignIn's backoff counts
   ClientAdmission::Slot connection_slot_;  // this address's connection cap; moves to the WebsocketSession
   bool closed_ = false;
   boost::beast::flat_buffer buffer_;

@@ -217,22 +217,16 @@ void WebsocketSession::dispatch(const Request& request) {
 }
 
 void WebsocketSession::handle_auth(const Request& request, const AuthRequest& auth) {
-  const auto now = std::chrono::steady_clock::now();
-  // An address that failed too often waits before its next try is looked at.
-  if (const auto wait = context_.auth_backoff.blocked_for(peer_address_, now); wait.count() > 0) {
-    context_.counters.increment("ws_auth_blocked_total");
-    const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
+  SignIn::Result verdict =
+      context_.sign_in.check(auth.token, peer_address_, SignIn::Via::AuthMessage, SignIn::Clock::now());
+  if (verdict.outcome == SignIn::Outcome::Blocked) {
     send(error_message(request.req_id, ErrorCode::RateLimited,
-                       "too many failed authentications from this address: retry in " + std::to_string(seconds) +
-                           " s"));
+                       "too many failed authentications from this address: retry in " +
+                           std::to_string(verdict.retry_after.count()) + " s"));
     return close({websocket::close_code::policy_error, "authentication blocked"}, false);
   }
-  identity_ = context_.tokens.lookup(auth.token);
-  if (!identity_) {
-    context_.counters.increment("ws_auth_failures_total");
-    context_.auth_backoff.on_failure(peer_address_, now);
+  if (verdict.outcome == SignIn::Outcome::UnknownToken) {
     log::warn("ws: client ", client_id_, " from ", peer_, " sent an unknown token");
-    context_.audit_sign_in(peer_address_, nullptr, "unknown token");
     // Answered once the refusal is in the audit trail, as every refusal is: a
     // crash just after the answer must not lose it.
     auto refuse = [self = shared_from_this(), req_id = request.req_id] {
@@ -242,7 +236,7 @@ void WebsocketSession::handle_auth(const Request& request, const AuthRequest& au
     if (!context_.after_commit) return refuse();
     return context_.after_commit(std::move(refuse));
   }
-  context_.auth_backoff.on_success(peer_address_);
+  identity_ = std::move(verdict.identity);
   auth_deadline_.cancel();
   // Out of the unauthenticated pool, into --max-clients.
   unauthenticated_slot_.release();
@@ -259,7 +253,7 @@ void WebsocketSession::handle_auth(const Request& request, const AuthRequest& au
 
 void WebsocketSession::send_welcome() {
   log::info("ws: client ", client_id_, " authenticated as ", identity_->user, " (", to_string(identity_->role), ")");
-  context_.audit_sign_in(peer_address_, &*identity_, "client " + client_id_);
+  context_.sign_in.record_signed_in(peer_address_, *identity_, "client " + client_id_);
   Welcome welcome{client_id_, *identity_, context_.store.epoch(), context_.store.rev(), unix_ms_now(), {}};
   // What this client may ask for, so that a screen offers only that.
   for (const Operation operation : kOperations)

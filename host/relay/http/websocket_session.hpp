@@ -95,7 +95,7 @@ class WebsocketSession : public FeedSink, public std::enable_shared_from_this<We
   std::unique_ptr<WebsocketTransport> ws_;
   HttpContext& context_;
   std::string peer_;
-  std::string peer_address_;  // without the port: what AuthBackoff counts
+  std::string peer_address_;  // without the port: what SignIn's backoff counts
   std::string client_id_;
   boost::beast::flat_buffer read_buffer_;
   std::optional<Identity> identity_;

@@ -1,6 +1,7 @@
 // The client port's defences that need no socket: the request rate limiter,
-// the Origin allow-list, failed-auth back-off, connection admission, the
-// keep-alive that finds half-open connections, and the /metrics rendering.
+// the Origin allow-list, failed-auth back-off and the sign-in rule over it,
+// connection admission, the keep-alive that finds half-open connections, and
+// the /metrics rendering.
 
 #include "http/auth_backoff.hpp"
 #include "http/client_admission.hpp"
@@ -8,6 +9,7 @@
 #include "http/metrics.hpp"
 #include "http/origin_policy.hpp"
 #include "http/rate_limiter.hpp"
+#include "http/sign_in.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -230,6 +232,88 @@ BOOST_AUTO_TEST_CASE(at_most_max_addresses_are_remembered) {
   backoff.on_failure("e", t0 + 10500ms);  // all three still blocked: the oldest goes
   BOOST_TEST(backoff.size() == 3u);
   BOOST_TEST(backoff.blocked_for("e", t0 + 10500ms).count() > 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sign_in)
+
+// One user, one free failure then 1 s, 2 s, ... blocks; the audit trail and
+// the counters are real, and so is the token file's parser.
+class SignInTester {
+ public:
+  static constexpr std::string_view kToken = "op-token-0123456789abcdef";
+  const SignIn::Clock::time_point t0 = SignIn::Clock::time_point{} + 1h;
+  TokenFile tokens = parse_tokens("operator ada op-token-0123456789abcdef\n");
+  Counters counters;
+  AuditLog audit;
+  SignIn sign_in{tokens, {.free_failures = 1, .base = 1000ms, .max = 8000ms, .max_addresses = 10}, counters};
+
+  SignInTester() { sign_in.set_audit_log(&audit); }
+
+  SignIn::Result try_token(std::string_view token, std::chrono::milliseconds at, std::string address = "10.0.0.1",
+                           SignIn::Via via = SignIn::Via::AuthMessage) {
+    return sign_in.check(token, address, via, t0 + at);
+  }
+  std::vector<AuditEntry> audited() const { return audit.query(AuditQuery{}).entries; }
+
+ private:
+  static TokenFile parse_tokens(std::string_view text) {
+    TokenFileError error;
+    auto file = TokenFile::parse(text, error);
+    BOOST_TEST_REQUIRE(file.has_value());
+    return std::move(*file);
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(a_known_token_says_who_it_is, SignInTester) {
+  const auto result = try_token(kToken, 0ms);
+  BOOST_TEST((result.outcome == SignIn::Outcome::Known));
+  BOOST_TEST_REQUIRE(result.identity.has_value());
+  BOOST_TEST(result.identity->user == "ada");
+  BOOST_TEST((result.identity->role == Role::Operator));
+  BOOST_TEST(audited().empty());  // a sign-in is recorded once the client has room
+  sign_in.record_signed_in("10.0.0.1", *result.identity, "client c7");
+  BOOST_TEST_REQUIRE(audited().size() == 1u);
+  BOOST_TEST(audited()[0].outcome == "ok");
+  BOOST_TEST(audited()[0].user == "ada");
+  BOOST_TEST(audited()[0].detail == "client c7");
+}
+
+BOOST_FIXTURE_TEST_CASE(an_unknown_token_is_counted_and_audited_as_refused, SignInTester) {
+  const auto result = try_token("op-token-0123456789abcdeX", 0ms);
+  BOOST_TEST((result.outcome == SignIn::Outcome::UnknownToken));
+  BOOST_TEST(!result.identity.has_value());
+  BOOST_TEST(counters.value("ws_auth_failures_total") == 1u);
+  BOOST_TEST_REQUIRE(audited().size() == 1u);
+  BOOST_TEST(audited()[0].outcome == "refused");
+  BOOST_TEST(audited()[0].address == "10.0.0.1");
+  BOOST_TEST(audited()[0].detail == "unknown token");
+  try_token("nope", 0ms, "10.0.0.2", SignIn::Via::BearerHeader);
+  BOOST_TEST(audited().back().detail == "unknown bearer token");
+}
+
+// Blocked, even the right token is not looked at: guessing cannot go on.
+BOOST_FIXTURE_TEST_CASE(a_blocked_address_is_refused_whatever_its_token, SignInTester) {
+  try_token("wrong-1", 0ms);  // free
+  try_token("wrong-2", 0ms);  // blocks for 1 s
+  const auto blocked = try_token(kToken, 500ms);
+  BOOST_TEST((blocked.outcome == SignIn::Outcome::Blocked));
+  BOOST_TEST(!blocked.identity.has_value());
+  BOOST_TEST(blocked.retry_after.count() == 1);  // 0.5 s left, rounded up
+  BOOST_TEST(counters.value("ws_auth_blocked_total") == 1u);
+  BOOST_TEST(counters.value("ws_auth_failures_total") == 2u);  // a blocked try is not a failure
+  BOOST_TEST((try_token(kToken, 0ms, "10.0.0.2").outcome == SignIn::Outcome::Known));  // another address
+  BOOST_TEST((try_token(kToken, 1000ms).outcome == SignIn::Outcome::Known));            // the block ran out
+}
+
+// A known token forgets the address's failures: its next mistake is free again.
+BOOST_FIXTURE_TEST_CASE(a_known_token_clears_the_failures, SignInTester) {
+  try_token("wrong-1", 0ms);
+  BOOST_TEST((try_token(kToken, 0ms).outcome == SignIn::Outcome::Known));
+  try_token("wrong-2", 0ms);  // free again
+  BOOST_TEST((try_token(kToken, 0ms).outcome == SignIn::Outcome::Known));
+  BOOST_TEST(counters.value("ws_auth_blocked_total") == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
