@@ -5,7 +5,7 @@
 #
 #   scripts/bench-runs.sh BENCH SUITE [RUNS [BENCH OPTIONS...]]
 #   scripts/bench-runs.sh build/release/tests/perf/alert-bench emitter 5
-#   scripts/bench-runs.sh build/bench/tests/perf/alert-bench delivery 3 --pin-cpus
+#   scripts/bench-runs.sh build/bench/tests/perf/alert-bench delivery 3 --cpus shared
 #
 # Run it on an otherwise idle machine (not beside a build or the tests).
 set -euo pipefail

@@ -2,13 +2,15 @@
 //
 //   alert-bench --suite store [--json] [--alerts N]
 //   alert-bench --suite emitter [--json]     (the firmware emitter; emitter_suite.hpp)
-//   alert-bench --suite delivery [--json] [--quick] [--only RUN] [--pin-cpus]
+//   alert-bench --suite delivery [--json] [--quick] [--only RUN] [--cpus split|shared]
 //       (the real alert-relay serving 1 to 1000 clients run by alert-load-clients
 //       in another process: fan-out, critical and ack latency; delivery_suite.hpp.
 //       --quick shortens every run, for a smoke check; --only runs one of them,
 //       for a profiler: fanout_1|10|100|1000, critical_100, critical_100_idle,
-//       critical_10, ack_fanout, stalled_client, encodings; --pin-cpus puts the
-//       relay on CPU 0 and its clients on CPU 1, each alone)
+//       critical_10, ack_fanout, stalled_client, encodings. --cpus split, the
+//       default when two CPUs are free to use: the relay on the first CPU this
+//       process may use and its clients on the second, each alone, as screens
+//       on other machines would be; --cpus shared: where the scheduler puts them)
 //
 // Prints one JSON object with --json (otherwise one `name value` per line).
 // Exits 1 when a delivery run could not be done (`runs_failed`): the CTest
@@ -45,6 +47,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <unistd.h>
 
@@ -217,7 +220,7 @@ int main(int argc, char** argv) {
   std::string suite;
   bool as_json = false;
   bool quick = false;
-  bool pin_cpus = false;
+  std::string cpus = "split";
   std::string only;
   std::uint64_t alerts = 1'000'000;
   for (int i = 1; i < argc; ++i) {
@@ -228,22 +231,16 @@ int main(int argc, char** argv) {
       as_json = true;
     } else if (arg == "--quick") {
       quick = true;
-    } else if (arg == "--pin-cpus") {
-      pin_cpus = true;
+    } else if (arg == "--cpus" && i + 1 < argc && (argv[i + 1] == std::string_view("split") ||
+                                                    argv[i + 1] == std::string_view("shared"))) {
+      cpus = argv[++i];
     } else if (arg == "--only" && i + 1 < argc) {
       only = argv[++i];
     } else if (arg == "--alerts" && i + 1 < argc) {
       alerts = std::stoull(argv[++i]);
     } else {
       std::cerr << "usage: alert-bench --suite store|emitter|delivery [--json] [--alerts N] [--quick] [--only RUN]"
-                   " [--pin-cpus]\n";
-      return 2;
-    }
-  }
-  if (pin_cpus) {
-    // CPUs 0 and 1, each for one side: both must be ours to use.
-    if (!rover_alerts::testing::may_run_on(0) || !rover_alerts::testing::may_run_on(1)) {
-      std::cerr << "alert-bench: --pin-cpus needs CPUs 0 and 1, and this process may not run on both\n";
+                   " [--cpus split|shared]\n";
       return 2;
     }
   }
@@ -261,7 +258,13 @@ int main(int argc, char** argv) {
   };
   if (suite == "delivery") {
     // Figures are never judged here; a run that could not be done is an error.
-    const auto out = rover_alerts::bench::run_delivery_suite(quick, only, pin_cpus);
+    // Split needs two CPUs; with one, every process shares it and the JSON says so.
+    rover_alerts::bench::Placement placement;
+    const std::vector<int> usable = rover_alerts::testing::usable_cpus();
+    if (cpus == "split" && usable.size() >= 2) placement = {usable[0], usable[1]};
+    auto out = rover_alerts::bench::run_delivery_suite(quick, only, placement);
+    if (cpus == "split" && !placement.split())
+      out["cpus_note"] = "--cpus split needs two CPUs and this process may use " + std::to_string(usable.size());
     print(out);
     return out.contains("runs_failed") ? 1 : 0;
   }

@@ -67,13 +67,6 @@ constexpr int kReadyTimeoutMs = 60'000;
 constexpr int kReportTimeoutMs = 10'000;
 constexpr int kRelayStartTimeoutMs = 10'000;
 
-// Where the processes run: on one CPU each (`--pin-cpus`), or (-1) where the
-// scheduler puts them.
-struct Placement {
-  int relay = -1;
-  int clients = -1;  // alert-load-clients, and alert-loopback-floor's reader
-};
-
 struct Settings {
   std::chrono::milliseconds warmup;
   std::chrono::milliseconds measure;
@@ -91,10 +84,10 @@ struct Settings {
   Placement placement;
 };
 
-Settings settings(bool quick, bool pin_cpus) {
+Settings settings(bool quick, Placement placement) {
   Settings s = quick ? Settings{300ms, 1000ms, 1000ms, 3000ms, 10, 2, 20'000, 60, {}}
                      : Settings{1000ms, 3000ms, 10000ms, 10000ms, 150, 5, 100'000, 300, {}};
-  if (pin_cpus) s.placement = Placement{0, 1};
+  s.placement = placement;
   return s;
 }
 
@@ -553,13 +546,17 @@ void loopback_floor(json::object& out, const Settings& t) {
 
 }  // namespace
 
-json::object run_delivery_suite(bool quick, std::string_view only, bool pin_cpus) {
-  const Settings t = settings(quick, pin_cpus);
+json::object run_delivery_suite(bool quick, std::string_view only, Placement placement) {
+  const Settings t = settings(quick, placement);
   const auto wanted = [only](std::string_view run) { return only.empty() || only == run; };
   json::object out;
   out["suite"] = "delivery";
   out["quick"] = quick;
-  out["cpus_pinned"] = pin_cpus;
+  out["cpus_pinned"] = placement.split();
+  if (placement.split()) {
+    out["relay_cpu"] = placement.relay;
+    out["clients_cpu"] = placement.clients;
+  }
   out["warmup_ms"] = t.warmup.count();
   out["measure_ms"] = t.measure.count();
   out["latency_measure_ms"] = t.latency_measure.count();

@@ -47,7 +47,8 @@
 //        another process on one thread; 300 rounds 20 ms apart (60 when quick)
 //   loopback_floor_us_p50/_p99_100_websocket   the same to 100 connections as
 //        WebSocket frames, Beast at both ends: a forwarder that does nothing else
-//   cpus_pinned                whether the run had --pin-cpus
+//   cpus_pinned, relay_cpu, clients_cpu   whether the relay and the clients ran
+//                              on CPUs of their own (--cpus split), and which
 //   PREFIX_max, PREFIX_samples, PREFIX_expected_samples   beside each latency
 //        figure: its slowest sample, the samples, and the deliveries there should
 //        have been (criticals or acks sent x clients). A delivery that never
@@ -71,12 +72,20 @@
 
 namespace rover_alerts::bench {
 
+// Where the bench's processes run. Split (the default when this process may
+// use two CPUs or more): the relay (and the floor's forwarder) on one CPU
+// alone, the clients' process (and the floor's reader) on another alone, as
+// screens on other machines never take the relay's CPU; the bench itself and
+// the relay's admins run anywhere. -1: where the scheduler puts them.
+struct Placement {
+  int relay = -1;
+  int clients = -1;  // alert-load-clients, and alert-loopback-floor's reader
+  bool split() const { return relay >= 0; }
+};
+
 // `only`: the one run to do (fanout_N, critical_100, critical_100_idle,
 // critical_10, critical_10_idle, ack_fanout, stalled_client, loopback_floor, encodings), for
-// profiling; empty: every run. `pin_cpus`: the relay (and the floor's
-// forwarder) runs on CPU 0 alone, the clients' process (and the floor's
-// reader) on CPU 1 alone, as screens on other machines would not take the
-// relay's CPU; the bench itself and the relay's admins run anywhere.
-boost::json::object run_delivery_suite(bool quick, std::string_view only = {}, bool pin_cpus = false);
+// profiling; empty: every run.
+boost::json::object run_delivery_suite(bool quick, std::string_view only = {}, Placement placement = {});
 
 }  // namespace rover_alerts::bench

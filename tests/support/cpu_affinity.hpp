@@ -1,17 +1,22 @@
 #pragma once
 // Keeps the calling process (and the threads it starts later) on one CPU:
-// for the bench's placement of the relay and its clients (--pin-cpus).
+// for the bench's placement of the relay and its clients (--cpus).
 
 #include <sched.h>
 
+#include <vector>
+
 namespace rover_alerts::testing {
 
-// Whether this process may run on `cpu`.
-inline bool may_run_on(int cpu) {
+// The CPUs this process may run on, lowest first (empty if unknown).
+inline std::vector<int> usable_cpus() {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
-  return cpu >= 0 && cpu < CPU_SETSIZE && ::sched_getaffinity(0, sizeof allowed, &allowed) == 0 &&
-         CPU_ISSET(cpu, &allowed);
+  std::vector<int> cpus;
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &allowed)) cpus.push_back(cpu);
+  return cpus;
 }
 
 // False when `cpu` is not one this process may use.
