@@ -75,8 +75,9 @@ namespace rover_alerts::bench {
 // Where the bench's processes run. Split (the default when this process may
 // use two CPUs or more): the relay (and the floor's forwarder) on one CPU
 // alone, the clients' process (and the floor's reader) on another alone, as
-// screens on other machines never take the relay's CPU; the bench itself and
-// the relay's admins run anywhere. -1: where the scheduler puts them.
+// screens on other machines never take the relay's CPU; the bench itself (the
+// admins that create and acknowledge alerts) runs anywhere. -1: where the
+// scheduler puts them.
 struct Placement {
   int relay = -1;
   int clients = -1;  // alert-load-clients, and alert-loopback-floor's reader
