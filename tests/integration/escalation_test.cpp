@@ -223,6 +223,14 @@ BOOST_AUTO_TEST_CASE(a_config_file_the_relay_cannot_follow_stops_it_at_start) {
   BOOST_TEST(relay.wait_exit(20000) == 2);
   ChildProcess missing({ALERT_RELAY_PATH, "--tokens", DEMO_TOKENS_PATH, "--config", (dir.path / "none").string()});
   BOOST_TEST(missing.wait_exit(20000) == 2);
+  // An https webhook whose CAs cannot be read: refused at start, not at its first escalation.
+  const auto tls_config = dir.path / "tls.json";
+  std::ofstream(tls_config) << R"({"escalation":{"webhooks":[{"name":"pager","url":"https://127.0.0.1:1/h","caFile":")" +
+                                   (dir.path / "no-ca.pem").string() + R"("}]}})";
+  ChildProcess bad_ca({ALERT_RELAY_PATH, "--listen", "127.0.0.1:0", "--link-listen", "127.0.0.1:0", "--data",
+                       (dir.path / "data-tls").string(), "--tokens", DEMO_TOKENS_PATH, "--insecure-links", "--config",
+                       tls_config.string()});
+  BOOST_TEST(bad_ca.wait_exit(20000) == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -83,6 +83,7 @@ void read_webhook(const json::value& value, const std::string& path, WebhookTarg
   ObjectReader r(value.as_object(), path, error);
   r.string("name", w.name, true);
   r.string("url", w.url, true);
+  r.string("caFile", w.ca_file, false);
   std::uint64_t timeout = 5000, attempts = 5, backoff = 1000, backoff_max = 60'000;
   r.integer("timeoutMs", 100, 60'000, timeout);
   r.integer("maxAttempts", 1, 20, attempts);
@@ -112,6 +113,7 @@ void read_webhook(const json::value& value, const std::string& path, WebhookTarg
   if (!r.ok()) return;
   std::string why;
   if (!parse_webhook_url(w.url, w.endpoint, why)) return r.fail(r.at("url") + ": " + why);
+  if (!w.ca_file.empty() && !w.endpoint.tls) return r.fail(r.at("caFile") + ": only for an https url");
   if (backoff_max < backoff) return r.fail(r.at("backoffMaxMs") + ": must be at least backoffMs");
   w.timeout = ms(timeout);
   w.max_attempts = static_cast<unsigned>(attempts);
@@ -147,12 +149,14 @@ void read_policy(const json::value& value, const std::string& path, const Escala
 }  // namespace
 
 bool parse_webhook_url(std::string_view url, WebhookUrl& out, std::string& error) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    error = "must start with http:// (for https, put a TLS-terminating proxy on the relay's host)";
+  constexpr std::string_view kHttp = "http://";
+  constexpr std::string_view kHttps = "https://";
+  out.tls = url.substr(0, kHttps.size()) == kHttps;
+  if (!out.tls && url.substr(0, kHttp.size()) != kHttp) {
+    error = "must start with http:// or https://";
     return false;
   }
-  std::string_view rest = url.substr(kScheme.size());
+  std::string_view rest = url.substr(out.tls ? kHttps.size() : kHttp.size());
   // A fragment is the receiver's browser's business: never sent in HTTP.
   rest = rest.substr(0, rest.find('#'));
   const std::size_t path = rest.find_first_of("/?");
@@ -164,7 +168,7 @@ bool parse_webhook_url(std::string_view url, WebhookUrl& out, std::string& error
     error = "credentials in the URL are not accepted: use a header";
     return false;
   }
-  out.port = 80;
+  out.port = out.tls ? 443 : 80;
   const std::size_t colon = authority.rfind(':');
   if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
     const std::string_view port = authority.substr(colon + 1);

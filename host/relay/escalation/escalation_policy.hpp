@@ -12,7 +12,9 @@
 //   {"escalation": {
 //      "webhooks": [{"name": "ops", "url": "http://10.0.0.5:9000/hook", "timeoutMs": 5000,
 //                    "maxAttempts": 5, "backoffMs": 1000, "backoffMaxMs": 60000,
-//                    "headers": {"Authorization": "Bearer …"}}],
+//                    "headers": {"Authorization": "Bearer …"}},
+//                   {"name": "pager", "url": "https://pager.example/v2/enqueue",
+//                    "caFile": "/etc/alert-relay/pager-ca.pem"}],
 //      "maxPendingNotifications": 1000,
 //      "policies": {
 //        "critical": {"afterSeconds": 60, "repeatSeconds": 300, "maxEscalations": 3,
@@ -31,15 +33,16 @@
 
 namespace rover_alerts::relay {
 
-// http://host[:port]/path (https is not spoken by the relay itself: a
-// receiver across an untrusted network goes behind a TLS-terminating proxy).
+// http://host[:port]/path or https://host[:port]/path. Over https the
+// receiver's certificate must chain to a trusted CA and name the host.
 struct WebhookUrl {
+  bool tls = false;  // https
   std::string host;
-  std::uint16_t port = 80;
+  std::uint16_t port = 80;   // 443 for https unless given
   std::string target = "/";  // path and query
 };
 
-// False (and `error`) for anything but a plain http URL with a host.
+// False (and `error`) for anything but an http or https URL with a host.
 bool parse_webhook_url(std::string_view url, WebhookUrl& out, std::string& error);
 
 struct WebhookTarget {
@@ -51,6 +54,9 @@ struct WebhookTarget {
   std::chrono::milliseconds backoff_base{1000};  // before the 2nd attempt; doubles, with jitter
   std::chrono::milliseconds backoff_max{60'000};
   std::map<std::string, std::string> headers;
+  // https only: PEM file of the CAs that may sign the receiver's certificate
+  // (`caFile`); empty: the system's trust store.
+  std::string ca_file;
 };
 
 struct PriorityPolicy {

@@ -2,35 +2,75 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/ssl.h>
 
 #include <algorithm>
+#include <optional>
+#include <stdexcept>
 
 namespace rover_alerts::relay {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+// An https webhook's client side: TLS 1.2 or later, the peer's certificate
+// verified against `ca_file` (or the system's trust store). The host name is
+// checked per connection. Throws std::runtime_error when the CAs cannot be read.
+std::unique_ptr<ssl::context> make_client_tls_context(const WebhookTarget& target) {
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression);
+  context->set_verify_mode(ssl::verify_peer);
+  boost::system::error_code ec;
+  if (target.ca_file.empty()) {
+    context->set_default_verify_paths(ec);
+  } else {
+    context->load_verify_file(target.ca_file, ec);
+  }
+  if (ec)
+    throw std::runtime_error("webhook `" + target.name + "`: cannot load " +
+                             (target.ca_file.empty() ? std::string("the system's CAs") : target.ca_file) + ": " +
+                             ec.message());
+  return context;
+}
+
+}  // namespace
 
 struct WebhookSender::Job {
   const WebhookTarget* target = nullptr;
+  ssl::context* tls = nullptr;  // https: the target's client context
   std::string body;
   std::string id;
   unsigned attempt = 0;  // attempts made
   std::unique_ptr<asio::steady_timer> backoff;
 };
 
-// One POST: resolve, connect, write, read the answer, all within the
-// target's timeout. Calls `done(delivered, detail)` once.
+// One POST: resolve, connect, (for https) the TLS handshake, write, read the
+// answer, all within the target's timeout. Calls `done(delivered, detail)` once.
 class WebhookSender::Attempt : public std::enable_shared_from_this<WebhookSender::Attempt> {
  public:
   using Done = std::function<void(bool delivered, std::string detail)>;
-  Attempt(asio::any_io_executor executor, const WebhookTarget& target, const std::string& body, Done done)
-      : target_(target), resolver_(executor), stream_(executor), deadline_(executor), done_(std::move(done)) {
+  Attempt(asio::any_io_executor executor, const WebhookTarget& target, ssl::context* tls, const std::string& body,
+          Done done)
+      : target_(target), resolver_(executor), deadline_(executor), done_(std::move(done)) {
+    if (tls != nullptr) {
+      tls_.emplace(executor, *tls);
+    } else {
+      plain_.emplace(executor);
+    }
     request_.method(http::verb::post);
     request_.target(target.endpoint.target);
     request_.set(http::field::host, host_header(target.endpoint));
@@ -52,24 +92,39 @@ class WebhookSender::Attempt : public std::enable_shared_from_this<WebhookSender
                             [self = shared_from_this()](const boost::system::error_code& ec,
                                                         const tcp::resolver::results_type& results) {
                               if (ec) return self->finish(false, "cannot resolve: " + ec.message());
-                              self->stream_.async_connect(results, [self](const boost::system::error_code& e,
-                                                                          const tcp::endpoint&) { self->on_connect(e); });
+                              self->tcp().async_connect(results, [self](const boost::system::error_code& e,
+                                                                        const tcp::endpoint&) { self->on_connect(e); });
                             });
   }
 
   void cancel() { finish(false, "relay stopping"); }
 
  private:
+  beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+
   void on_connect(const boost::system::error_code& ec) {
     if (ec) return finish(false, ec.message());
-    http::async_write(stream_, request_, [self = shared_from_this()](const boost::system::error_code& e, std::size_t) {
+    if (!tls_) return exchange(*plain_);
+    // SNI, and the certificate must name the host the URL names.
+    if (SSL_set_tlsext_host_name(tls_->native_handle(), target_.endpoint.host.c_str()) != 1)
+      return finish(false, "tls: cannot set the server name");
+    tls_->set_verify_callback(ssl::host_name_verification(target_.endpoint.host));
+    tls_->async_handshake(ssl::stream_base::client, [self = shared_from_this()](const boost::system::error_code& e) {
+      if (e) return self->finish(false, "tls: " + e.message());
+      self->exchange(*self->tls_);
+    });
+  }
+
+  template <class Stream>
+  void exchange(Stream& stream) {
+    http::async_write(stream, request_, [self = shared_from_this(), &stream](const boost::system::error_code& e,
+                                                                            std::size_t) {
       if (e) return self->finish(false, "write: " + e.message());
-      http::async_read(self->stream_, self->buffer_, self->response_,
-                       [self](const boost::system::error_code& r, std::size_t) {
-                         if (r) return self->finish(false, "read: " + r.message());
-                         const unsigned status = self->response_.get().result_int();
-                         self->finish(status >= 200 && status < 300, "HTTP " + std::to_string(status));
-                       });
+      http::async_read(stream, self->buffer_, self->response_, [self](const boost::system::error_code& r, std::size_t) {
+        if (r) return self->finish(false, "read: " + r.message());
+        const unsigned status = self->response_.get().result_int();
+        self->finish(status >= 200 && status < 300, "HTTP " + std::to_string(status));
+      });
     });
   }
 
@@ -79,15 +134,18 @@ class WebhookSender::Attempt : public std::enable_shared_from_this<WebhookSender
     done_ = nullptr;
     deadline_.cancel();
     resolver_.cancel();
+    // No TLS close_notify: the answer is in, and a receiver that never
+    // answers one must not hold the attempt.
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().close();
     done(delivered, std::move(detail));
   }
 
   const WebhookTarget& target_;
   tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  std::optional<beast::tcp_stream> plain_;                   // http
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;  // https
   asio::steady_timer deadline_;
   http::request<http::string_body> request_;
   beast::flat_buffer buffer_;
@@ -97,7 +155,10 @@ class WebhookSender::Attempt : public std::enable_shared_from_this<WebhookSender
 
 WebhookSender::WebhookSender(asio::any_io_executor executor, std::vector<WebhookTarget> targets,
                              std::size_t max_pending)
-    : executor_(std::move(executor)), targets_(std::move(targets)), max_pending_(std::max<std::size_t>(1, max_pending)) {}
+    : executor_(std::move(executor)), targets_(std::move(targets)), max_pending_(std::max<std::size_t>(1, max_pending)) {
+  for (const WebhookTarget& target : targets_)
+    tls_contexts_.push_back(target.endpoint.tls ? make_client_tls_context(target) : nullptr);
+}
 
 WebhookSender::~WebhookSender() {
   *alive_ = false;
@@ -131,6 +192,7 @@ WebhookSender::EnqueueStatus WebhookSender::enqueue(const std::string& webhook, 
   }
   auto job = std::make_shared<Job>();
   job->target = &*target;
+  job->tls = tls_contexts_[static_cast<std::size_t>(target - targets_.begin())].get();
   job->body = std::move(body);
   job->id = std::move(notification_id);
   if (stats_.pending >= max_pending_) {  // everything pending is in flight or retrying: this one goes
@@ -150,7 +212,7 @@ void WebhookSender::pump() {
     queue_.pop_front();
     ++job->attempt;
     ++stats_.in_flight;
-    auto attempt = std::make_shared<Attempt>(executor_, *job->target, job->body,
+    auto attempt = std::make_shared<Attempt>(executor_, *job->target, job->tls, job->body,
                                              [this, alive = alive_, job](bool delivered, std::string detail) {
                                                if (!*alive) return;
                                                finished(job, delivered, std::move(detail));

@@ -1,6 +1,7 @@
 #pragma once
-// WebhookSender: escalations notified outward by HTTP POST (JSON), on the
-// relay's io loop, never blocking it. Bounded: at most
+// WebhookSender: escalations notified outward by HTTP POST (JSON), over
+// TLS for https URLs (the receiver's certificate verified, its host name
+// checked), on the relay's io loop, never blocking it. Bounded: at most
 // `max_pending_notifications` notifications are queued or waiting to retry
 // (past it the oldest is dropped and reported), at most kMaxInFlight
 // attempts run at once, each within its webhook's timeout (connect, write
@@ -21,6 +22,10 @@
 #include <random>
 #include <string>
 #include <vector>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace rover_alerts::relay {
 
@@ -49,6 +54,7 @@ class WebhookSender {
   // one was dropped. Both are reported (outcome "dropped") and counted.
   enum class EnqueueStatus : std::uint8_t { Queued, DroppedOldest, DroppedNew, UnknownWebhook };
 
+  // Throws std::runtime_error when an https target's CAs cannot be loaded.
   WebhookSender(boost::asio::any_io_executor executor, std::vector<WebhookTarget> targets,
                 std::size_t max_pending);
   ~WebhookSender();
@@ -70,6 +76,7 @@ class WebhookSender {
 
   boost::asio::any_io_executor executor_;
   std::vector<WebhookTarget> targets_;
+  std::vector<std::unique_ptr<boost::asio::ssl::context>> tls_contexts_;  // per target; null for http
   std::size_t max_pending_;
   std::deque<std::shared_ptr<Job>> queue_;  // ready to send, oldest first
   std::vector<std::weak_ptr<Attempt>> attempts_;

@@ -110,6 +110,23 @@ BOOST_AUTO_TEST_CASE(a_webhook_url_gives_host_port_and_target) {
   const WebhookUrl v6 = parse("http://[::1]:8080/h");
   BOOST_TEST(v6.host == "::1");
   BOOST_TEST(v6.port == 8080);
+  BOOST_TEST(!v6.tls);
+  const WebhookUrl secure = parse("https://hooks.example/v2?k=1");
+  BOOST_TEST(secure.tls);
+  BOOST_TEST(secure.host == "hooks.example");
+  BOOST_TEST(secure.port == 443);
+  BOOST_TEST(secure.target == "/v2?k=1");
+  BOOST_TEST(parse("https://hooks.example:8443/").port == 8443);
+}
+
+BOOST_AUTO_TEST_CASE(an_https_webhook_may_name_the_cas_it_trusts) {
+  const EscalationConfig c = parsed(
+      R"({"escalation":{"webhooks":[{"name":"pager","url":"https://pager.example/v2","caFile":"/etc/pager-ca.pem"},)"
+      R"({"name":"ops","url":"https://ops.example/hook"}]}})");
+  BOOST_TEST_REQUIRE(c.webhooks.size() == 2u);
+  BOOST_TEST(c.webhooks[0].endpoint.tls);
+  BOOST_TEST(c.webhooks[0].ca_file == "/etc/pager-ca.pem");
+  BOOST_TEST(c.webhooks[1].ca_file.empty());  // the system's CAs
 }
 
 BOOST_AUTO_TEST_CASE(no_escalation_section_escalates_nothing) {
@@ -135,7 +152,9 @@ BOOST_AUTO_TEST_CASE(errors_name_the_field) {
   const auto hook = [](const std::string& fields) {
     return R"({"escalation":{"webhooks":[{"name":"a",)" + fields + "}]}}";
   };
-  BOOST_TEST(refused(hook(R"("url":"https://x/h")")).find("escalation.webhooks[0].url") == 0u);
+  BOOST_TEST(refused(hook(R"("url":"ftp://x/h")")).find("escalation.webhooks[0].url") == 0u);
+  BOOST_TEST(refused(hook(R"("url":"http://x/h","caFile":"/etc/ca.pem")")).find("caFile: only for an https url") !=
+             std::string::npos);
   BOOST_TEST(refused(hook(R"("url":"http://#frag")")).find("needs a host") != std::string::npos);
   BOOST_TEST(refused(hook(R"("url":"http://u:p@x/h")")).find("credentials") != std::string::npos);
   BOOST_TEST(refused(hook(R"("url":"http://x:99999/h")")).find("bad port") != std::string::npos);

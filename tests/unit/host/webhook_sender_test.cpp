@@ -1,18 +1,22 @@
 // WebhookSender against real HTTP receivers on loopback, served on the
 // test's own io loop: one that answers 200, one that answers 500, one that
-// accepts and never answers, a port nobody listens on, and a full queue.
+// accepts and never answers, a port nobody listens on, and a full queue; and
+// HTTPS receivers with certificates made at test time, trusted or not.
 // Short timeouts and backoffs; outcomes are asserted, never durations.
 
 #include "escalation/webhook_sender.hpp"
 #include "support/http_receiver.hpp"
+#include "support/self_signed_certificate.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 
@@ -26,10 +30,10 @@ namespace {
 
 using Receiver = rover_alerts::testing::HttpReceiver;
 
-WebhookTarget target(std::string name, std::uint16_t port, unsigned attempts = 3) {
+WebhookTarget target(std::string name, std::uint16_t port, unsigned attempts = 3, std::string scheme = "http") {
   WebhookTarget t;
   t.name = std::move(name);
-  t.url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
+  t.url = scheme + "://127.0.0.1:" + std::to_string(port) + "/hook";
   std::string error;
   BOOST_TEST_REQUIRE(parse_webhook_url(t.url, t.endpoint, error), error);
   t.timeout = std::chrono::milliseconds(300);
@@ -70,6 +74,21 @@ struct Fixture {
 };
 
 using Outcomes = std::vector<std::string>;
+
+// An https receiver's side: the certificate and key it serves.
+std::unique_ptr<asio::ssl::context> server_tls(const rover_alerts::testing::SelfSignedCertificate& cert) {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  context->use_certificate_chain_file(cert.cert.string());
+  context->use_private_key_file(cert.key.string(), asio::ssl::context::pem);
+  return context;
+}
+
+// An https target on `port` that trusts `ca` (empty: the system's CAs).
+WebhookTarget https_target(std::uint16_t port, const std::filesystem::path& ca, unsigned attempts = 2) {
+  WebhookTarget t = target("secure", port, attempts, "https");
+  t.ca_file = ca.string();
+  return t;
+}
 
 }  // namespace
 
@@ -169,6 +188,56 @@ BOOST_AUTO_TEST_CASE(the_host_header_brackets_an_ipv6_literal) {
   BOOST_TEST(header("http://[fe80::1]/hook") == "[fe80::1]:80");
   BOOST_TEST(header("http://hooks.example:9000/x") == "hooks.example:9000");
   BOOST_TEST(header("http://127.0.0.1/x") == "127.0.0.1:80");
+  BOOST_TEST(header("https://hooks.example/x") == "hooks.example:443");
+  BOOST_TEST(header("https://hooks.example:8443/x") == "hooks.example:8443");
+}
+
+BOOST_AUTO_TEST_CASE(an_https_receiver_whose_certificate_is_trusted_gets_the_post) {
+  const rover_alerts::testing::SelfSignedCertificate cert;
+  const auto tls = server_tls(cert);
+  Receiver secure(io, 200, tls.get());
+  auto s = sender({https_target(secure.port(), cert.cert)});
+  s->enqueue("secure", R"({"level":1})", "n1");
+  BOOST_TEST_REQUIRE(run_until([&] { return s->stats().pending == 0; }));
+  BOOST_TEST((outcomes("n1") == Outcomes{"delivered"}));
+  BOOST_TEST_REQUIRE(secure.count() == 1u);
+  BOOST_TEST(secure.requests()[0].body() == R"({"level":1})");
+  BOOST_TEST(secure.requests()[0]["Authorization"] == "Bearer secret");
+}
+
+// A receiver whose certificate no trusted CA signed gets nothing, not even
+// the headers (they carry its credentials): the handshake is refused.
+BOOST_AUTO_TEST_CASE(an_https_receiver_that_is_not_trusted_gets_nothing) {
+  const rover_alerts::testing::SelfSignedCertificate cert;
+  const rover_alerts::testing::SelfSignedCertificate other;  // what the webhook trusts instead
+  const auto tls = server_tls(cert);
+  Receiver impostor(io, 200, tls.get());
+  auto s = sender({https_target(impostor.port(), other.cert)});
+  s->enqueue("secure", "{}", "n1");
+  BOOST_TEST_REQUIRE(run_until([&] { return s->stats().pending == 0; }));
+  BOOST_TEST((outcomes("n1") == Outcomes{"retrying", "failed"}));
+  BOOST_TEST(reports.back().detail.find("tls: ") == 0u, reports.back().detail);
+  // The receiver's side of the refused handshakes may still be finishing.
+  BOOST_TEST(run_until([&] { return impostor.failed_handshakes() == 2u; }));
+  BOOST_TEST(impostor.count() == 0u);
+}
+
+// Trusted, but issued for another host than the URL names: refused too.
+BOOST_AUTO_TEST_CASE(an_https_certificate_for_another_host_is_refused) {
+  const rover_alerts::testing::SelfSignedCertificate cert("DNS:hooks.example");
+  const auto tls = server_tls(cert);
+  Receiver elsewhere(io, 200, tls.get());
+  auto s = sender({https_target(elsewhere.port(), cert.cert, 1)});
+  s->enqueue("secure", "{}", "n1");
+  BOOST_TEST_REQUIRE(run_until([&] { return s->stats().pending == 0; }));
+  BOOST_TEST((outcomes("n1") == Outcomes{"failed"}));
+  BOOST_TEST(reports.back().detail.find("tls: ") == 0u, reports.back().detail);
+  BOOST_TEST(elsewhere.count() == 0u);
+}
+
+// CAs that cannot be read stop the relay at start, not at the first escalation.
+BOOST_AUTO_TEST_CASE(an_unreadable_ca_file_is_refused_when_the_sender_is_made) {
+  BOOST_CHECK_THROW(sender({https_target(443, "/nonexistent/ca.pem")}), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_CASE(stop_ends_every_attempt_and_retry) {
