@@ -12,9 +12,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <openssl/ssl.h>
+
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace rover_alerts::testing {
@@ -41,6 +44,11 @@ class HttpReceiver {
   std::size_t failed_handshakes() const {
     const std::lock_guard lock(mutex_);
     return failed_handshakes_;
+  }
+  // The server name (SNI) each completed handshake asked for; "" for none.
+  std::vector<std::string> server_names() const {
+    const std::lock_guard lock(mutex_);
+    return server_names_;
   }
 
  private:
@@ -70,9 +78,15 @@ class HttpReceiver {
       } else {
         c->tls_stream->async_handshake(boost::asio::ssl::stream_base::server,
                                        [this, c](const boost::system::error_code& e) {
-                                         if (!e) return serve(*c->tls_stream, c);
                                          const std::lock_guard lock(mutex_);
-                                         ++failed_handshakes_;
+                                         if (e) {
+                                           ++failed_handshakes_;
+                                           return;
+                                         }
+                                         const char* name = SSL_get_servername(c->tls_stream->native_handle(),
+                                                                               TLSEXT_NAMETYPE_host_name);
+                                         server_names_.emplace_back(name != nullptr ? name : "");
+                                         serve(*c->tls_stream, c);
                                        });
       }
       accept();
@@ -106,6 +120,7 @@ class HttpReceiver {
   mutable std::mutex mutex_;
   std::vector<Request> requests_;
   std::size_t failed_handshakes_ = 0;
+  std::vector<std::string> server_names_;
 };
 
 }  // namespace rover_alerts::testing

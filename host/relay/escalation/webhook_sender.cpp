@@ -105,8 +105,11 @@ class WebhookSender::Attempt : public std::enable_shared_from_this<WebhookSender
   void on_connect(const boost::system::error_code& ec) {
     if (ec) return finish(false, ec.message());
     if (!tls_) return exchange(*plain_);
-    // SNI, and the certificate must name the host the URL names.
-    if (SSL_set_tlsext_host_name(tls_->native_handle(), target_.endpoint.host.c_str()) != 1)
+    // SNI for a host name (never for an address literal, RFC 6066), and the
+    // certificate must name the host the URL names.
+    boost::system::error_code not_an_address;
+    asio::ip::make_address(target_.endpoint.host, not_an_address);
+    if (not_an_address && SSL_set_tlsext_host_name(tls_->native_handle(), target_.endpoint.host.c_str()) != 1)
       return finish(false, "tls: cannot set the server name");
     tls_->set_verify_callback(ssl::host_name_verification(target_.endpoint.host));
     tls_->async_handshake(ssl::stream_base::client, [self = shared_from_this()](const boost::system::error_code& e) {

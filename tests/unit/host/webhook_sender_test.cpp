@@ -203,6 +203,23 @@ BOOST_AUTO_TEST_CASE(an_https_receiver_whose_certificate_is_trusted_gets_the_pos
   BOOST_TEST_REQUIRE(secure.count() == 1u);
   BOOST_TEST(secure.requests()[0].body() == R"({"level":1})");
   BOOST_TEST(secure.requests()[0]["Authorization"] == "Bearer secret");
+  BOOST_TEST((secure.server_names() == std::vector<std::string>{""}));  // no SNI for an address
+}
+
+// By name: the name goes in SNI and the certificate must carry it.
+BOOST_AUTO_TEST_CASE(an_https_receiver_named_by_host_gets_its_name_in_sni) {
+  const rover_alerts::testing::SelfSignedCertificate cert;  // IP:127.0.0.1, DNS:localhost
+  const auto tls = server_tls(cert);
+  Receiver secure(io, 200, tls.get());
+  WebhookTarget t = https_target(secure.port(), cert.cert);
+  t.url = "https://localhost:" + std::to_string(secure.port()) + "/hook";
+  std::string error;
+  BOOST_TEST_REQUIRE(parse_webhook_url(t.url, t.endpoint, error), error);
+  auto s = sender({t});
+  s->enqueue("secure", "{}", "n1");
+  BOOST_TEST_REQUIRE(run_until([&] { return s->stats().pending == 0; }));
+  BOOST_TEST((outcomes("n1") == Outcomes{"delivered"}), reports.back().detail);
+  BOOST_TEST((secure.server_names() == std::vector<std::string>{"localhost"}));
 }
 
 // A receiver whose certificate no trusted CA signed gets nothing, not even
