@@ -1,6 +1,6 @@
 #pragma once
-// Keeps the calling process (and the threads it starts later) on one CPU:
-// for the bench's placement of the relay and its clients (--cpus).
+// Which CPUs this process may use, and keeping it (and the threads it starts
+// later) on one: for the bench's placement of the relay and its clients (--cpus).
 
 #include <sched.h>
 
